@@ -1,0 +1,66 @@
+/*
+ * Liaison: text validation and escaping (UTF-8, fields, JSON strings).
+ */
+
+#ifndef _LSN_TEXT_H_INCLUDED_
+#define _LSN_TEXT_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+/*
+ * Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF, no NUL).
+ * Returns the number of code points, or -1 when invalid.
+ */
+long lsn_utf8_count(const unsigned char *s, size_t len);
+
+/*
+ * Free text for people: valid UTF-8 without control characters (C0 other
+ * than \t \n \r, DEL, C1), and min..max code points after trimming ASCII
+ * white space and U+3000 at both ends.  Returns 0, or -1.
+ */
+int lsn_text_valid(const unsigned char *s, size_t len, long min, long max);
+
+/*
+ * Mainland mobile "1[3-9]" + 9 digits, or a landline "0AA(A)-NNNNNNN(N)"
+ * (area code 0 and 2 or 3 digits, not "00").  Returns 1 when valid, 0 when
+ * not (like the other *_valid() predicates except lsn_text_valid()).
+ */
+int lsn_phone_valid(const char *s, size_t len);
+
+/*
+ * Masks a phone for logs and public views: a mobile keeps the first 3 and
+ * last 4 digits ("138****1234"), a landline its area code and last 4
+ * ("020-****5678"); anything else of >= 8 printable ASCII characters keeps
+ * the first 3 and last 4, shorter or other input becomes all '*'.  Writes
+ * len bytes and a NUL (dst >= len + 1); returns len.
+ */
+size_t lsn_phone_mask(const char *s, size_t len, char *dst);
+
+/* Idempotency-Key: 1..128 of [A-Za-z0-9_.:-].  Returns 1 or 0. */
+int lsn_idempotency_key_valid(const char *s, size_t len);
+
+/*
+ * JSON string escaping: '"', '\\' and control characters < 0x20 (\n \r \t
+ * \b \f, others as \u00xx), and U+2028/U+2029 as \u2028/\u2029 (they end lines
+ * in JavaScript); other bytes are copied, so s must be valid UTF-8.
+ * Bytes needed to write s as a JSON string body (without quotes).
+ */
+size_t lsn_json_escaped_len(const unsigned char *s, size_t len);
+/* Writes s JSON-escaped (no quotes) into dst; returns bytes written. */
+size_t lsn_json_escape(unsigned char *dst, const unsigned char *s,
+    size_t len);
+
+/*
+ * Constant-time comparison; 0 when equal.  Only the lengths may leak:
+ * different lengths return 1 at once.
+ */
+int lsn_ct_compare(const void *a, size_t alen, const void *b, size_t blen);
+
+/* Lowercase hex of len bytes into dst (2 * len bytes, no NUL). */
+void lsn_hex(char *dst, const unsigned char *src, size_t len);
+
+
+#endif /* _LSN_TEXT_H_INCLUDED_ */

@@ -1,0 +1,1054 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * A per-worker pool of MariaDB connections in non-blocking mode, driven by
+ * nginx events and timers.  Every library call is a _start()/_cont()
+ * pair; a wait is a read/write event on the connection's socket or a
+ * timer, never a blocking call.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+#include "ngx_http_liaison_db.h"
+#include "lsn_sql.h"
+
+
+typedef enum {
+    NGX_HTTP_LIAISON_DB_CONNECTING = 0,
+    NGX_HTTP_LIAISON_DB_IDLE,
+    NGX_HTTP_LIAISON_DB_QUERY,
+    NGX_HTTP_LIAISON_DB_STORE,
+    NGX_HTTP_LIAISON_DB_NEXT
+} ngx_http_liaison_db_state_e;
+
+
+struct ngx_http_liaison_db_conn_s {
+    MYSQL                        *mysql;
+    ngx_connection_t             *c;
+    ngx_http_liaison_db_pool_t   *pool;
+    ngx_http_liaison_db_op_t     *op;
+    ngx_queue_t                   queue;
+    ngx_event_t                   deadline;
+    ngx_http_liaison_db_state_e   state;
+    int                           wait;
+};
+
+
+static ngx_int_t ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
+    ngx_http_liaison_db_op_t *op);
+static ngx_int_t ngx_http_liaison_db_wrap(ngx_http_liaison_db_conn_t *dc);
+static void ngx_http_liaison_db_event_handler(ngx_event_t *ev);
+static void ngx_http_liaison_db_deadline_handler(ngx_event_t *ev);
+static void ngx_http_liaison_db_idle_handler(ngx_event_t *ev);
+static void ngx_http_liaison_db_drive(ngx_http_liaison_db_conn_t *dc,
+    int status);
+static int ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc,
+    int ready);
+static void ngx_http_liaison_db_wait(ngx_http_liaison_db_conn_t *dc,
+    int status);
+static void ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
+    ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc,
+    ngx_int_t rc);
+static void ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc);
+static void ngx_http_liaison_db_close(ngx_http_liaison_db_conn_t *dc);
+static void ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc);
+static void ngx_http_liaison_db_wake_waiter(ngx_http_liaison_db_pool_t *pool);
+static void ngx_http_liaison_db_wake_handler(ngx_event_t *ev);
+static void ngx_http_liaison_db_wait_timeout(ngx_event_t *ev);
+static void ngx_http_liaison_db_free_results(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_db_cleanup(void *data);
+static ngx_uint_t ngx_http_liaison_db_conn_lost(ngx_uint_t err);
+static void ngx_http_liaison_db_fail(ngx_http_liaison_db_op_t *op,
+    ngx_int_t rc);
+
+
+ngx_http_liaison_db_pool_t *
+ngx_http_liaison_db_pool_create(ngx_cycle_t *cycle,
+    ngx_http_liaison_db_conf_t *conf)
+{
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = ngx_pcalloc(cycle->pool, sizeof(ngx_http_liaison_db_pool_t));
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    pool->conf = conf;
+    pool->log = cycle->log;
+    ngx_queue_init(&pool->idle);
+    ngx_queue_init(&pool->waiters);
+
+    pool->wake.handler = ngx_http_liaison_db_wake_handler;
+    pool->wake.data = pool;
+    pool->wake.log = cycle->log;
+
+    return pool;
+}
+
+
+void
+ngx_http_liaison_db_pool_destroy(ngx_http_liaison_db_pool_t *pool)
+{
+    ngx_queue_t                 *q;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    while (!ngx_queue_empty(&pool->idle)) {
+        q = ngx_queue_head(&pool->idle);
+        dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+        ngx_http_liaison_db_close(dc);
+    }
+
+    if (pool->wake.posted) {
+        ngx_delete_posted_event(&pool->wake);
+    }
+}
+
+
+void
+ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
+{
+    ngx_queue_t                 *q;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_liaison_db_pool_t  *pool;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    pool = op->pool;
+
+    ngx_http_liaison_db_free_results(op);
+    op->rc = NGX_OK;
+    op->err_no = 0;
+    op->err_stmt = 0;
+    op->nstmts = 0;
+
+    if (!op->cleanup_added) {
+        cln = ngx_pool_cleanup_add(mpool, 0);
+        if (cln == NULL) {
+            ngx_http_liaison_db_fail(op, NGX_ERROR);
+            return;
+        }
+
+        cln->handler = ngx_http_liaison_db_cleanup;
+        cln->data = op;
+        op->cleanup_added = 1;
+    }
+
+    if (op->conn) {
+        ngx_http_liaison_db_start(op->conn, op);
+        return;
+    }
+
+    if (!ngx_queue_empty(&pool->idle)) {
+        q = ngx_queue_head(&pool->idle);
+        ngx_queue_remove(q);
+        pool->nidle--;
+        dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+        dc->c->idle = 0;
+        dc->c->read->handler = ngx_http_liaison_db_event_handler;
+        dc->c->write->handler = ngx_http_liaison_db_event_handler;
+        op->conn = dc;
+        ngx_http_liaison_db_start(dc, op);
+        return;
+    }
+
+    if (pool->nconns < pool->conf->pool_size) {
+        (void) ngx_http_liaison_db_connect(pool, op);
+        return;
+    }
+
+    if (pool->nwaiting >= pool->conf->queue_size) {
+        ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                      "liaison db: waiting queue full (%ui), rejected",
+                      pool->nwaiting);
+        pool->stats.rejected++;
+        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return;
+    }
+
+    ngx_queue_insert_tail(&pool->waiters, &op->queue);
+    pool->nwaiting++;
+    op->waiting = 1;
+
+    op->wait.handler = ngx_http_liaison_db_wait_timeout;
+    op->wait.data = op;
+    op->wait.log = op->log;
+    ngx_add_timer(&op->wait, pool->conf->queue_timeout);
+}
+
+
+static ngx_int_t
+ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
+    ngx_http_liaison_db_op_t *op)
+{
+    int                          status;
+    char                        *host, *sock;
+    MYSQL                       *mysql, *ret;
+    unsigned int                 secs;
+    ngx_http_liaison_db_conf_t  *conf;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    conf = pool->conf;
+
+    dc = ngx_calloc(sizeof(ngx_http_liaison_db_conn_t), pool->log);
+    if (dc == NULL) {
+        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return NGX_ERROR;
+    }
+
+    mysql = mysql_init(NULL);
+    if (mysql == NULL) {
+        ngx_free(dc);
+        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return NGX_ERROR;
+    }
+
+    secs = (unsigned int) ((conf->connect_timeout + 999) / 1000);
+
+    mysql_options(mysql, MYSQL_OPT_NONBLOCK, 0);
+    mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
+    mysql_options(mysql, MYSQL_INIT_COMMAND, conf->init_sql.data);
+
+    dc->mysql = mysql;
+    dc->pool = pool;
+    dc->op = op;
+    dc->state = NGX_HTTP_LIAISON_DB_CONNECTING;
+    dc->deadline.handler = ngx_http_liaison_db_deadline_handler;
+    dc->deadline.data = dc;
+    dc->deadline.log = pool->log;
+
+    op->conn = dc;
+    pool->nconns++;
+    pool->stats.connects++;
+
+    if (conf->socket.len) {
+        host = "localhost";
+        sock = (char *) conf->socket.data;
+
+    } else {
+        host = (char *) conf->host.data;
+        sock = NULL;
+    }
+
+    status = mysql_real_connect_start(&ret, mysql, host,
+                                      (char *) conf->user.data,
+                                      (char *) conf->password.data,
+                                      (char *) conf->database.data,
+                                      (unsigned int) conf->port, sock,
+                                      CLIENT_MULTI_STATEMENTS);
+
+    if (status == 0) {
+        if (ret == NULL) {
+            ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                          "liaison db: connect failed: %s",
+                          mysql_error(mysql));
+            pool->stats.connect_errors++;
+            ngx_http_liaison_db_close(dc);
+            ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_liaison_db_wrap(dc) != NGX_OK) {
+            ngx_http_liaison_db_close(dc);
+            ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+            return NGX_ERROR;
+        }
+
+        ngx_http_liaison_db_connected(dc);
+        return NGX_OK;
+    }
+
+    if (ngx_http_liaison_db_wrap(dc) != NGX_OK) {
+        ngx_http_liaison_db_close(dc);
+        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return NGX_ERROR;
+    }
+
+    ngx_add_timer(&dc->deadline, conf->connect_timeout);
+    ngx_http_liaison_db_wait(dc, status);
+
+    return NGX_OK;
+}
+
+
+/* Puts the library's socket under nginx's event loop. */
+
+static ngx_int_t
+ngx_http_liaison_db_wrap(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_socket_t       fd;
+    ngx_connection_t  *c;
+
+    fd = mysql_get_socket(dc->mysql);
+    if (fd == (ngx_socket_t) -1) {
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(fd, dc->pool->log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    c->data = dc;
+    c->read->handler = ngx_http_liaison_db_event_handler;
+    c->write->handler = ngx_http_liaison_db_event_handler;
+    c->read->log = dc->pool->log;
+    c->write->log = dc->pool->log;
+
+    dc->c = c;
+
+    if (ngx_add_conn) {
+        if (ngx_add_conn(c) == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_liaison_db_event_handler(ngx_event_t *ev)
+{
+    int                          ready;
+    ngx_connection_t            *c;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    c = ev->data;
+    dc = c->data;
+
+    if (ev->timedout) {
+        ev->timedout = 0;
+        ready = MYSQL_WAIT_TIMEOUT;
+
+    } else if (ev->write) {
+        ready = MYSQL_WAIT_WRITE;
+
+    } else {
+        ready = MYSQL_WAIT_READ;
+    }
+
+    /* edge-triggered wakeups report every ready direction: keep to ours */
+    if (!(dc->wait & ready)) {
+        return;
+    }
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+
+    ngx_http_liaison_db_drive(dc, ready);
+}
+
+
+static void
+ngx_http_liaison_db_deadline_handler(ngx_event_t *ev)
+{
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    dc = ev->data;
+    op = dc->op;
+
+    dc->pool->stats.timeouts++;
+
+    ngx_log_error(NGX_LOG_ERR, op ? op->log : dc->pool->log, 0,
+                  "liaison db: %s timed out",
+                  dc->state == NGX_HTTP_LIAISON_DB_CONNECTING
+                  ? "connect" : "query");
+
+    /* the library has an operation in flight: the connection goes */
+    ngx_http_liaison_db_close(dc);
+
+    if (op) {
+        op->conn = NULL;
+        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+    }
+}
+
+
+/*
+ * An idle connection is readable only when the server closed it (or on
+ * shutdown, when nginx sets c->close): either way it goes.
+ */
+
+static void
+ngx_http_liaison_db_idle_handler(ngx_event_t *ev)
+{
+    ngx_connection_t            *c;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    u_char                       buf;
+    ssize_t                      n;
+    ngx_err_t                    err;
+
+    c = ev->data;
+    dc = c->data;
+
+    if (!c->close) {
+        if (ev->write) {
+            return;
+        }
+
+        n = recv(c->fd, &buf, 1, MSG_PEEK);
+        err = ngx_socket_errno;
+
+        if (n == -1 && err == NGX_EAGAIN) {
+            /* a stale edge from the last batch */
+            ev->ready = 0;
+            return;
+        }
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "liaison db: idle connection closed");
+
+    ngx_queue_remove(&dc->queue);
+    dc->pool->nidle--;
+    ngx_http_liaison_db_close(dc);
+}
+
+
+static void
+ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
+    ngx_http_liaison_db_op_t *op)
+{
+    int  err, status;
+
+    dc->op = op;
+    dc->state = NGX_HTTP_LIAISON_DB_QUERY;
+    dc->c->log = op->log;
+    dc->c->read->log = op->log;
+    dc->c->write->log = op->log;
+    dc->deadline.log = op->log;
+
+    op->pool->stats.queries++;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->log, 0,
+                   "liaison db: query \"%*s\"",
+                   ngx_min(op->sql.len, 256), op->sql.data);
+
+    ngx_add_timer(&dc->deadline, op->pool->conf->query_timeout);
+
+    status = mysql_real_query_start(&err, dc->mysql, (char *) op->sql.data,
+                                    op->sql.len);
+    if (status) {
+        ngx_http_liaison_db_wait(dc, status);
+        return;
+    }
+
+    dc->wait = 0;
+    ngx_http_liaison_db_drive(dc, 0);
+}
+
+
+/*
+ * Calls the pending *_cont() with what became ready, then keeps stepping
+ * through the batch until the library wants to wait again or all is done.
+ */
+
+static void
+ngx_http_liaison_db_drive(ngx_http_liaison_db_conn_t *dc, int ready)
+{
+    int  status;
+
+    for ( ;; ) {
+        status = ngx_http_liaison_db_step(dc, ready);
+
+        if (status > 0) {
+            ngx_http_liaison_db_wait(dc, status);
+            return;
+        }
+
+        if (status < 0) {
+            /* done: the connection was handed on, released or closed */
+            return;
+        }
+
+        ready = 0;
+    }
+}
+
+
+/*
+ * One step: returns a wait mask (> 0), 0 to continue with the next
+ * statement, or -1 when the batch or the connect is over.
+ */
+
+static int
+ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
+{
+    int                        err, status;
+    MYSQL                     *ret;
+    MYSQL_RES                 *res;
+    ngx_uint_t                 n;
+    ngx_http_liaison_db_op_t  *op;
+
+    op = dc->op;
+    n = op ? op->nstmts : 0;
+
+    switch (dc->state) {
+
+    case NGX_HTTP_LIAISON_DB_CONNECTING:
+        if (ready) {
+            status = mysql_real_connect_cont(&ret, dc->mysql, ready);
+            if (status) {
+                return status;
+            }
+
+        } else {
+            ret = dc->mysql;
+        }
+
+        if (ret == NULL) {
+            ngx_log_error(NGX_LOG_ERR, op ? op->log : dc->pool->log, 0,
+                          "liaison db: connect failed: %s",
+                          mysql_error(dc->mysql));
+            dc->pool->stats.connect_errors++;
+            ngx_http_liaison_db_close(dc);
+
+            if (op) {
+                op->conn = NULL;
+                ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+            }
+
+            return -1;
+        }
+
+        if (dc->deadline.timer_set) {
+            ngx_del_timer(&dc->deadline);
+        }
+
+        ngx_http_liaison_db_connected(dc);
+        return -1;
+
+    case NGX_HTTP_LIAISON_DB_QUERY:
+    case NGX_HTTP_LIAISON_DB_NEXT:
+        if (ready) {
+            if (dc->state == NGX_HTTP_LIAISON_DB_QUERY) {
+                status = mysql_real_query_cont(&err, dc->mysql, ready);
+
+            } else {
+                status = mysql_next_result_cont(&err, dc->mysql, ready);
+            }
+
+            if (status) {
+                return status;
+            }
+
+        } else {
+            err = mysql_errno(dc->mysql) ? 1 : 0;
+        }
+
+        if (err > 0) {
+            op->err_no = mysql_errno(dc->mysql);
+            op->err_stmt = n;
+
+            if (ngx_http_liaison_db_conn_lost(op->err_no)) {
+                ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                              "liaison db: connection lost: %s",
+                              mysql_error(dc->mysql));
+                ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+                return -1;
+            }
+
+            ngx_log_error((op->err_no == 1062 ? NGX_LOG_INFO : NGX_LOG_ERR),
+                          op->log, 0,
+                          "liaison db: statement %ui failed: %ud %s", n,
+                          op->err_no, mysql_error(dc->mysql));
+            ngx_http_liaison_db_done(dc, NGX_ERROR);
+            return -1;
+        }
+
+        if (n >= NGX_HTTP_LIAISON_DB_MAX_STMTS) {
+            ngx_log_error(NGX_LOG_ALERT, op->log, 0,
+                          "liaison db: more than %d statements in a batch",
+                          NGX_HTTP_LIAISON_DB_MAX_STMTS);
+            ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+            return -1;
+        }
+
+        if (mysql_field_count(dc->mysql) == 0) {
+            op->affected[n] = mysql_affected_rows(dc->mysql);
+            op->insert_id[n] = mysql_insert_id(dc->mysql);
+            op->nstmts++;
+            goto next;
+        }
+
+        dc->state = NGX_HTTP_LIAISON_DB_STORE;
+        status = mysql_store_result_start(&res, dc->mysql);
+        if (status) {
+            return status;
+        }
+
+        goto stored;
+
+    case NGX_HTTP_LIAISON_DB_STORE:
+        status = mysql_store_result_cont(&res, dc->mysql, ready);
+        if (status) {
+            return status;
+        }
+
+    stored:
+
+        if (res == NULL) {
+            op->err_no = mysql_errno(dc->mysql);
+            op->err_stmt = n;
+            ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                          "liaison db: reading result failed: %s",
+                          mysql_error(dc->mysql));
+            ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+            return -1;
+        }
+
+        op->res[n] = res;
+        op->affected[n] = 0;
+        op->insert_id[n] = 0;
+        op->nstmts++;
+
+    next:
+
+        if (!mysql_more_results(dc->mysql)) {
+            ngx_http_liaison_db_done(dc, NGX_OK);
+            return -1;
+        }
+
+        dc->state = NGX_HTTP_LIAISON_DB_NEXT;
+        status = mysql_next_result_start(&err, dc->mysql);
+        if (status) {
+            return status;
+        }
+
+        if (err < 0) {
+            ngx_http_liaison_db_done(dc, NGX_OK);
+            return -1;
+        }
+
+        return 0;
+
+    default:
+        return -1;
+    }
+}
+
+
+static void
+ngx_http_liaison_db_wait(ngx_http_liaison_db_conn_t *dc, int status)
+{
+    ngx_connection_t  *c;
+
+    c = dc->c;
+    dc->wait = status;
+
+    /* the library, not nginx, saw EAGAIN: nginx's flags are stale */
+
+    if (status & MYSQL_WAIT_READ) {
+        c->read->ready = 0;
+        if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+            goto failed;
+        }
+    }
+
+    if (status & MYSQL_WAIT_WRITE) {
+        c->write->ready = 0;
+        if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
+            goto failed;
+        }
+    }
+
+    if (status & MYSQL_WAIT_TIMEOUT) {
+        ngx_add_timer(c->read, mysql_get_timeout_value_ms(dc->mysql));
+    }
+
+    return;
+
+failed:
+
+    ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+}
+
+
+static void
+ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_http_liaison_db_op_t  *op;
+
+    op = dc->op;
+    dc->state = NGX_HTTP_LIAISON_DB_IDLE;
+    dc->wait = 0;
+
+    if (op) {
+        ngx_http_liaison_db_start(dc, op);
+        return;
+    }
+
+    ngx_http_liaison_db_put_idle(dc);
+}
+
+
+/* The batch is over: hand the op its results, keep the connection. */
+
+static void
+ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc, ngx_int_t rc)
+{
+    ngx_http_liaison_db_op_t  *op;
+
+    op = dc->op;
+
+    if (dc->deadline.timer_set) {
+        ngx_del_timer(&dc->deadline);
+    }
+
+    dc->wait = 0;
+
+    if (rc == NGX_HTTP_LIAISON_DB_UNAVAILABLE) {
+        ngx_http_liaison_db_close(dc);
+        op->conn = NULL;
+
+    } else {
+        dc->state = NGX_HTTP_LIAISON_DB_IDLE;
+    }
+
+    if (rc != NGX_OK) {
+        op->pool->stats.errors++;
+    }
+
+    op->rc = rc;
+    op->handler(op);
+}
+
+
+void
+ngx_http_liaison_db_release(ngx_http_liaison_db_op_t *op)
+{
+    unsigned int                 st;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    if (op->waiting) {
+        ngx_queue_remove(&op->queue);
+        op->pool->nwaiting--;
+        op->waiting = 0;
+    }
+
+    if (op->wait.timer_set) {
+        ngx_del_timer(&op->wait);
+    }
+
+    ngx_http_liaison_db_free_results(op);
+
+    dc = op->conn;
+    if (dc == NULL) {
+        return;
+    }
+
+    op->conn = NULL;
+    dc->op = NULL;
+
+    st = 0;
+    if (dc->state == NGX_HTTP_LIAISON_DB_IDLE) {
+        mariadb_get_infov(dc->mysql, MARIADB_CONNECTION_SERVER_STATUS, &st);
+    }
+
+    if (dc->state != NGX_HTTP_LIAISON_DB_IDLE
+        || (st & SERVER_STATUS_IN_TRANS)
+        || ngx_exiting || ngx_terminate)
+    {
+        /* closing rolls back what is open; a busy connection can't be reused */
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, op->log, 0,
+                       "liaison db: closing connection in state %d",
+                       dc->state);
+        ngx_http_liaison_db_close(dc);
+        return;
+    }
+
+    ngx_http_liaison_db_put_idle(dc);
+}
+
+
+static void
+ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_queue_t                 *q;
+    ngx_connection_t            *c;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = dc->pool;
+    c = dc->c;
+
+    if (!ngx_queue_empty(&pool->waiters)) {
+        q = ngx_queue_head(&pool->waiters);
+        ngx_queue_remove(q);
+        pool->nwaiting--;
+        op = ngx_queue_data(q, ngx_http_liaison_db_op_t, queue);
+        op->waiting = 0;
+
+        if (op->wait.timer_set) {
+            ngx_del_timer(&op->wait);
+        }
+
+        op->conn = dc;
+        ngx_http_liaison_db_start(dc, op);
+        return;
+    }
+
+    c->log = pool->log;
+    c->read->log = pool->log;
+    c->write->log = pool->log;
+    c->idle = 1;
+    c->read->handler = ngx_http_liaison_db_idle_handler;
+    c->write->handler = ngx_http_liaison_db_idle_handler;
+    dc->op = NULL;
+
+    ngx_queue_insert_head(&pool->idle, &dc->queue);
+    pool->nidle++;
+}
+
+
+/*
+ * A connection slot came free: waiters get new connections from a posted
+ * event, so that a failing connect does not recurse through the queue.
+ */
+
+static void
+ngx_http_liaison_db_wake_waiter(ngx_http_liaison_db_pool_t *pool)
+{
+    if (!ngx_queue_empty(&pool->waiters) && !pool->wake.posted) {
+        ngx_post_event(&pool->wake, &ngx_posted_events);
+    }
+}
+
+
+static void
+ngx_http_liaison_db_wake_handler(ngx_event_t *ev)
+{
+    ngx_queue_t                 *q;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = ev->data;
+
+    while (!ngx_queue_empty(&pool->waiters)
+           && pool->nconns < pool->conf->pool_size)
+    {
+        q = ngx_queue_head(&pool->waiters);
+        ngx_queue_remove(q);
+        pool->nwaiting--;
+        op = ngx_queue_data(q, ngx_http_liaison_db_op_t, queue);
+        op->waiting = 0;
+
+        if (op->wait.timer_set) {
+            ngx_del_timer(&op->wait);
+        }
+
+        (void) ngx_http_liaison_db_connect(pool, op);
+    }
+}
+
+
+static void
+ngx_http_liaison_db_wait_timeout(ngx_event_t *ev)
+{
+    ngx_http_liaison_db_op_t  *op;
+
+    op = ev->data;
+
+    ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                  "liaison db: no connection free within the queue timeout");
+
+    ngx_queue_remove(&op->queue);
+    op->pool->nwaiting--;
+    op->waiting = 0;
+    op->pool->stats.rejected++;
+
+    ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+}
+
+
+static void
+ngx_http_liaison_db_close(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_connection_t  *c;
+
+    if (dc->deadline.timer_set) {
+        ngx_del_timer(&dc->deadline);
+    }
+
+    c = dc->c;
+
+    if (c) {
+        if (c->read->timer_set) {
+            ngx_del_timer(c->read);
+        }
+
+        if (c->write->timer_set) {
+            ngx_del_timer(c->write);
+        }
+
+        /* the library owns the descriptor and closes it below */
+        if (ngx_del_conn) {
+            ngx_del_conn(c, NGX_CLOSE_EVENT);
+
+        } else {
+            if (c->read->active || c->read->disabled) {
+                ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+            }
+
+            if (c->write->active || c->write->disabled) {
+                ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+            }
+        }
+
+        if (c->read->posted) {
+            ngx_delete_posted_event(c->read);
+        }
+
+        if (c->write->posted) {
+            ngx_delete_posted_event(c->write);
+        }
+
+        c->fd = (ngx_socket_t) -1;
+        ngx_free_connection(c);
+        dc->c = NULL;
+    }
+
+    mysql_close(dc->mysql);
+    dc->pool->nconns--;
+    ngx_http_liaison_db_wake_waiter(dc->pool);
+    ngx_free(dc);
+}
+
+
+static void
+ngx_http_liaison_db_free_results(ngx_http_liaison_db_op_t *op)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_LIAISON_DB_MAX_STMTS; i++) {
+        if (op->res[i]) {
+            mysql_free_result(op->res[i]);
+            op->res[i] = NULL;
+        }
+    }
+}
+
+
+static void
+ngx_http_liaison_db_cleanup(void *data)
+{
+    ngx_http_liaison_db_op_t  *op = data;
+
+    ngx_http_liaison_db_release(op);
+}
+
+
+static void
+ngx_http_liaison_db_fail(ngx_http_liaison_db_op_t *op, ngx_int_t rc)
+{
+    op->rc = rc;
+    op->err_no = 0;
+    op->pool->stats.errors++;
+    op->handler(op);
+}
+
+
+static ngx_uint_t
+ngx_http_liaison_db_conn_lost(ngx_uint_t err)
+{
+    switch (err) {
+    case 2002:  /* CR_CONNECTION_ERROR */
+    case 2003:  /* CR_CONN_HOST_ERROR */
+    case 2006:  /* CR_SERVER_GONE_ERROR */
+    case 2013:  /* CR_SERVER_LOST */
+    case 2055:  /* CR_SERVER_LOST_EXTENDED */
+    case 1053:  /* ER_SERVER_SHUTDOWN */
+    case 1205:  /* ER_LOCK_WAIT_TIMEOUT */
+    case 1969:  /* ER_STATEMENT_TIMEOUT */
+    case 1927:  /* ER_CONNECTION_KILLED */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+ngx_int_t
+ngx_http_liaison_db_sql(ngx_pool_t *pool, ngx_str_t *sql, const char *fmt,
+    ...)
+{
+    long      n;
+    u_char   *p;
+    va_list   args;
+
+    va_start(args, fmt);
+    n = lsn_sql_vformat(NULL, 0, fmt, args);
+    va_end(args);
+
+    if (n < 0) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(pool, n + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    va_start(args, fmt);
+    (void) lsn_sql_vformat((char *) p, n, fmt, args);
+    va_end(args);
+
+    p[n] = '\0';
+    sql->data = p;
+    sql->len = n;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_liaison_db_sql_append(ngx_pool_t *pool, ngx_str_t *sql,
+    const char *fmt, ...)
+{
+    long      n;
+    u_char   *p;
+    va_list   args;
+
+    va_start(args, fmt);
+    n = lsn_sql_vformat(NULL, 0, fmt, args);
+    va_end(args);
+
+    if (n < 0) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(pool, sql->len + n + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (sql->len) {
+        ngx_memcpy(p, sql->data, sql->len);
+    }
+
+    va_start(args, fmt);
+    (void) lsn_sql_vformat((char *) p + sql->len, n, fmt, args);
+    va_end(args);
+
+    sql->len += n;
+    p[sql->len] = '\0';
+    sql->data = p;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_liaison_db_field(MYSQL_ROW row, unsigned long *lengths,
+    ngx_uint_t i, ngx_str_t *value)
+{
+    value->data = (u_char *) row[i];
+    value->len = row[i] ? lengths[i] : 0;
+}

@@ -1,0 +1,134 @@
+
+/*
+ * Copyright (C) Liaison authors
+ */
+
+
+#ifndef _NGX_HTTP_LIAISON_DB_H_INCLUDED_
+#define _NGX_HTTP_LIAISON_DB_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+#include <mysql.h>
+
+
+#define NGX_HTTP_LIAISON_DB_MAX_STMTS  8
+
+/* op->rc beyond NGX_OK and NGX_ERROR: no usable database connection */
+#define NGX_HTTP_LIAISON_DB_UNAVAILABLE  -100
+
+
+typedef struct ngx_http_liaison_db_pool_s  ngx_http_liaison_db_pool_t;
+typedef struct ngx_http_liaison_db_conn_s  ngx_http_liaison_db_conn_t;
+typedef struct ngx_http_liaison_db_op_s    ngx_http_liaison_db_op_t;
+
+typedef void (*ngx_http_liaison_db_handler_pt)(ngx_http_liaison_db_op_t *op);
+
+
+typedef struct {
+    ngx_str_t                     socket;       /* unix socket path, or "" */
+    ngx_str_t                     host;         /* IP literal, or "" */
+    ngx_uint_t                    port;
+    ngx_str_t                     user;
+    ngx_str_t                     password;
+    ngx_str_t                     database;
+    ngx_str_t                     init_sql;     /* NUL-terminated */
+    ngx_uint_t                    pool_size;
+    ngx_msec_t                    connect_timeout;
+    ngx_msec_t                    query_timeout;
+    ngx_uint_t                    queue_size;
+    ngx_msec_t                    queue_timeout;
+} ngx_http_liaison_db_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                    queries;
+    ngx_uint_t                    errors;
+    ngx_uint_t                    connects;
+    ngx_uint_t                    connect_errors;
+    ngx_uint_t                    timeouts;
+    ngx_uint_t                    rejected;
+} ngx_http_liaison_db_stats_t;
+
+
+struct ngx_http_liaison_db_pool_s {
+    ngx_http_liaison_db_conf_t   *conf;
+    ngx_log_t                    *log;
+    ngx_queue_t                   idle;
+    ngx_queue_t                   waiters;
+    ngx_uint_t                    nconns;       /* open or opening */
+    ngx_uint_t                    nidle;
+    ngx_uint_t                    nwaiting;
+    ngx_event_t                   wake;
+    ngx_http_liaison_db_stats_t   stats;
+};
+
+
+/*
+ * One request's use of the database: a batch of statements at a time on
+ * a connection the op holds until ngx_http_liaison_db_release().
+ */
+struct ngx_http_liaison_db_op_s {
+    ngx_http_liaison_db_pool_t   *pool;
+    ngx_http_liaison_db_conn_t   *conn;
+    ngx_log_t                    *log;
+    ngx_http_liaison_db_handler_pt  handler;
+    void                         *data;
+
+    ngx_str_t                     sql;
+
+    /* results of the last batch */
+    ngx_int_t                     rc;
+    ngx_uint_t                    err_no;
+    ngx_uint_t                    err_stmt;
+    ngx_uint_t                    nstmts;
+    MYSQL_RES                    *res[NGX_HTTP_LIAISON_DB_MAX_STMTS];
+    uint64_t                      affected[NGX_HTTP_LIAISON_DB_MAX_STMTS];
+    uint64_t                      insert_id[NGX_HTTP_LIAISON_DB_MAX_STMTS];
+
+    ngx_queue_t                   queue;
+    ngx_event_t                   wait;
+
+    unsigned                      waiting:1;
+    unsigned                      cleanup_added:1;
+};
+
+
+ngx_http_liaison_db_pool_t *ngx_http_liaison_db_pool_create(ngx_cycle_t *cycle,
+    ngx_http_liaison_db_conf_t *conf);
+void ngx_http_liaison_db_pool_destroy(ngx_http_liaison_db_pool_t *pool);
+
+/*
+ * Runs op->sql (one or more statements separated by ';') on the op's
+ * connection, taking one from the pool first when it has none.  The
+ * handler is called once when the batch is done, possibly before this
+ * returns; op->rc is NGX_OK, NGX_ERROR (a statement failed: err_no,
+ * err_stmt) or NGX_HTTP_LIAISON_DB_UNAVAILABLE.  The results stay valid
+ * until the next query or the release.  mpool gets a cleanup that
+ * releases the connection.
+ */
+void ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op,
+    ngx_pool_t *mpool);
+
+/*
+ * Gives the connection back (or closes it when a statement is still
+ * running or a transaction is open) and cancels any wait.  Idempotent.
+ */
+void ngx_http_liaison_db_release(ngx_http_liaison_db_op_t *op);
+
+/* Builds SQL with lsn_sql_format() into a buffer from pool. */
+ngx_int_t ngx_http_liaison_db_sql(ngx_pool_t *pool, ngx_str_t *sql,
+    const char *fmt, ...);
+
+/* Appends to sql (reallocating from pool). */
+ngx_int_t ngx_http_liaison_db_sql_append(ngx_pool_t *pool, ngx_str_t *sql,
+    const char *fmt, ...);
+
+/* Row helpers: the field as ngx_str_t (NULL field: len 0, data NULL). */
+void ngx_http_liaison_db_field(MYSQL_ROW row, unsigned long *lengths,
+    ngx_uint_t i, ngx_str_t *value);
+
+
+#endif /* _NGX_HTTP_LIAISON_DB_H_INCLUDED_ */

@@ -1,0 +1,1195 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * ngx_http_liaison_module: configuration, per-worker state, routing,
+ * request bodies and responses.  The endpoints live in their own files.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <openssl/rand.h>
+#include "ngx_http_liaison_module.h"
+#include "lsn_sql.h"
+#include "lsn_text.h"
+
+
+#define NGX_HTTP_LIAISON_GET   (NGX_HTTP_GET|NGX_HTTP_HEAD)
+#define NGX_HTTP_LIAISON_POST  NGX_HTTP_POST
+
+
+typedef void (*ngx_http_liaison_route_pt)(ngx_http_liaison_ctx_t *ctx);
+
+typedef struct {
+    ngx_str_t                   path;       /* "tickets/" ends in a slash:
+                                               one more segment follows */
+    ngx_uint_t                  methods;
+    ngx_http_liaison_route_pt   handler;
+    ngx_uint_t                  anonymous;  /* no bearer token read */
+} ngx_http_liaison_route_t;
+
+
+static void ngx_http_liaison_health(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_health_done(ngx_http_liaison_db_op_t *op);
+static ngx_int_t ngx_http_liaison_handler(ngx_http_request_t *r);
+static void ngx_http_liaison_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_liaison_read_body(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_http_liaison_route_t *ngx_http_liaison_route(
+    ngx_http_liaison_ctx_t *ctx, ngx_uint_t *allowed);
+static void ngx_http_liaison_dispatch(ngx_http_liaison_ctx_t *ctx);
+
+static void *ngx_http_liaison_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_liaison_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_liaison_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_liaison_db_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_liaison_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_liaison_sla(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_liaison_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_liaison_read_password(ngx_conf_t *cf,
+    ngx_str_t *path, ngx_str_t *password);
+static ngx_int_t ngx_http_liaison_init_process(ngx_cycle_t *cycle);
+static void ngx_http_liaison_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_num_bounds_t  ngx_http_liaison_pool_size_bounds = {
+    ngx_conf_check_num_bounds, 1, 1024
+};
+
+static ngx_conf_num_bounds_t  ngx_http_liaison_queue_size_bounds = {
+    ngx_conf_check_num_bounds, 0, 65536
+};
+
+
+static ngx_command_t  ngx_http_liaison_commands[] = {
+
+    { ngx_string("liaison_db"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_liaison_db_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_db_pool_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, db.pool_size),
+      &ngx_http_liaison_pool_size_bounds },
+
+    { ngx_string("liaison_db_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, db.connect_timeout),
+      NULL },
+
+    { ngx_string("liaison_db_query_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, db.query_timeout),
+      NULL },
+
+    { ngx_string("liaison_db_queue_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, db.queue_size),
+      &ngx_http_liaison_queue_size_bounds },
+
+    { ngx_string("liaison_db_queue_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, db.queue_timeout),
+      NULL },
+
+    { ngx_string("liaison_token_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_secret_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_token_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, token_ttl),
+      NULL },
+
+    { ngx_string("liaison_sla"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_liaison_sla,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, thread_pool_name),
+      NULL },
+
+    { ngx_string("liaison_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_max_body_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_liaison_loc_conf_t, max_body_size),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_liaison_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_liaison_create_main_conf,     /* create main configuration */
+    ngx_http_liaison_init_main_conf,       /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_liaison_create_loc_conf,      /* create location configuration */
+    ngx_http_liaison_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_liaison_module = {
+    NGX_MODULE_V1,
+    &ngx_http_liaison_module_ctx,          /* module context */
+    ngx_http_liaison_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_liaison_init_process,         /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_liaison_exit_process,         /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
+    { ngx_string("health"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_health, 1 },
+    { ngx_string("tickets"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_tickets_create, 0 },
+    { ngx_string("tickets/"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_tickets_get, 0 },
+    { ngx_string("staff/login"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_login, 1 },
+    { ngx_string("staff/logout"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_logout, 0 },
+    { ngx_null_string, 0, NULL, 0 }
+};
+
+
+static ngx_str_t  ngx_http_liaison_json_type =
+    ngx_string("application/json; charset=utf-8");
+
+
+/* Routing and request bodies */
+
+static ngx_int_t
+ngx_http_liaison_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_uint_t                     allowed;
+    ngx_table_elt_t               *h;
+    ngx_http_liaison_ctx_t        *ctx;
+    ngx_http_liaison_route_t      *route;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_liaison_loc_conf_t   *llcf;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_liaison_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->r = r;
+    ctx->mcf = ngx_http_get_module_main_conf(r, ngx_http_liaison_module);
+    ctx->now = ngx_time();
+    ngx_http_set_ctx(r, ctx, ngx_http_liaison_module);
+
+    /* the path below the location: "/api/v1/tickets/1" -> "tickets/1" */
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    ctx->path = r->uri;
+
+    if (!clcf->exact_match
+#if (NGX_PCRE)
+        && clcf->regex == NULL
+#endif
+        && r->uri.len >= clcf->name.len
+        && ngx_strncmp(r->uri.data, clcf->name.data, clcf->name.len) == 0)
+    {
+        ctx->path.data += clcf->name.len;
+        ctx->path.len -= clcf->name.len;
+    }
+
+    while (ctx->path.len && ctx->path.data[0] == '/') {
+        ctx->path.data++;
+        ctx->path.len--;
+    }
+
+    route = ngx_http_liaison_route(ctx, &allowed);
+
+    if (route == NULL || !(route->methods & r->method)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        r->main->count++;
+
+        if (route == NULL && allowed == 0) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                                   "请求的资源不存在", NULL);
+            return NGX_DONE;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h != NULL) {
+            h->hash = 1;
+            ngx_str_set(&h->key, "Allow");
+            if ((route ? route->methods : allowed) & NGX_HTTP_POST) {
+                ngx_str_set(&h->value, "POST");
+            } else {
+                ngx_str_set(&h->value, "GET, HEAD");
+            }
+        }
+
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_ALLOWED,
+                               "method_not_allowed",
+                               "该接口不支持此请求方法", NULL);
+        return NGX_DONE;
+    }
+
+    ctx->next = route->handler;
+    ctx->anonymous = route->anonymous;
+
+    if (!(r->method & NGX_HTTP_POST)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        r->main->count++;
+        ngx_http_liaison_dispatch(ctx);
+        return NGX_DONE;
+    }
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_liaison_module);
+
+    if (r->headers_in.content_type == NULL
+        || r->headers_in.content_type->value.len < 16
+        || ngx_strncasecmp(r->headers_in.content_type->value.data,
+                           (u_char *) "application/json", 16) != 0
+        || (r->headers_in.content_type->value.len > 16
+            && r->headers_in.content_type->value.data[16] != ';'
+            && r->headers_in.content_type->value.data[16] != ' '))
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        r->main->count++;
+        ngx_http_liaison_error(ctx, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                               "unsupported_media_type",
+                               "请求体必须是 application/json", NULL);
+        return NGX_DONE;
+    }
+
+    if (r->headers_in.content_length_n > (off_t) llcf->max_body_size) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        r->main->count++;
+        ngx_http_liaison_error(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                               "payload_too_large", "请求体过大", NULL);
+        return NGX_DONE;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_liaison_body_handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static ngx_http_liaison_route_t *
+ngx_http_liaison_route(ngx_http_liaison_ctx_t *ctx, ngx_uint_t *allowed)
+{
+    u_char                    *p, *last;
+    ngx_str_t                 *path;
+    ngx_http_liaison_route_t  *rt, *found;
+
+    path = &ctx->path;
+    found = NULL;
+    *allowed = 0;
+
+    for (rt = ngx_http_liaison_routes; rt->path.len; rt++) {
+
+        if (rt->path.data[rt->path.len - 1] == '/') {
+            /* a prefix with exactly one more non-empty segment */
+            if (path->len <= rt->path.len
+                || ngx_strncmp(path->data, rt->path.data, rt->path.len) != 0)
+            {
+                continue;
+            }
+
+            p = path->data + rt->path.len;
+            last = path->data + path->len;
+
+            if (ngx_strlchr(p, last, '/') != NULL) {
+                continue;
+            }
+
+            ctx->arg.data = p;
+            ctx->arg.len = last - p;
+
+        } else if (path->len != rt->path.len
+                   || ngx_strncmp(path->data, rt->path.data, path->len) != 0)
+        {
+            continue;
+        }
+
+        *allowed |= rt->methods;
+
+        if (rt->methods & ctx->r->method) {
+            return rt;
+        }
+
+        found = rt;
+    }
+
+    return found;
+}
+
+
+static void
+ngx_http_liaison_body_handler(ngx_http_request_t *r)
+{
+    const char                    *err;
+    ngx_http_liaison_ctx_t        *ctx;
+    ngx_http_liaison_loc_conf_t   *llcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_liaison_module);
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_liaison_module);
+
+    if (ngx_http_liaison_read_body(r, &ctx->raw_body) != NGX_OK) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                               "internal_error", "读取请求体失败", NULL);
+        return;
+    }
+
+    if (ctx->raw_body.len > llcf->max_body_size) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                               "payload_too_large", "请求体过大", NULL);
+        return;
+    }
+
+    if (ngx_http_liaison_json_parse(r->pool, ctx->raw_body.data,
+                                    ctx->raw_body.len, &ctx->body, &err)
+        != NGX_OK)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_json",
+                               err, NULL);
+        return;
+    }
+
+    if (ctx->body->type != NGX_HTTP_LIAISON_JSON_OBJECT) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_json",
+                               "请求体必须是 JSON 对象", NULL);
+        return;
+    }
+
+    ngx_http_liaison_dispatch(ctx);
+}
+
+
+/* The body as one contiguous buffer (memory or nginx's temp file). */
+
+static ngx_int_t
+ngx_http_liaison_read_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    size_t        len;
+    ssize_t       n;
+    u_char       *p;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    body->len = 0;
+    body->data = (u_char *) "";
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
+                              b->file_pos);
+            if (n != b->file_last - b->file_pos) {
+                return NGX_ERROR;
+            }
+
+            p += n;
+            continue;
+        }
+
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    }
+
+    *p = '\0';
+    body->len = p - body->data;
+
+    return NGX_OK;
+}
+
+
+/* Endpoints run once the caller is known; client aborts end them early. */
+
+static void
+ngx_http_liaison_dispatch(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_request_t  *r;
+
+    r = ctx->r;
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    if (ctx->mcf->pool == NULL) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                               "unavailable", "数据库未配置", NULL);
+        return;
+    }
+
+    if (ctx->anonymous) {
+        ctx->next(ctx);
+        return;
+    }
+
+    ngx_http_liaison_authenticate(ctx, ctx->next);
+}
+
+
+/* Responses */
+
+void
+ngx_http_liaison_finish(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
+    ngx_http_liaison_out_t *out)
+{
+    ngx_int_t            rc;
+    ngx_buf_t           *b;
+    ngx_chain_t          cl;
+    ngx_table_elt_t     *h;
+    ngx_http_request_t  *r;
+
+    r = ctx->r;
+
+    ngx_http_liaison_db_release(&ctx->op);
+
+    if (out->failed) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = ngx_http_liaison_json_type;
+    r->headers_out.content_type_len = ngx_http_liaison_json_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = out->pos - out->start;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h != NULL) {
+        h->hash = 1;
+        ngx_str_set(&h->key, "Cache-Control");
+        ngx_str_set(&h->value, "no-store");
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+
+    b->pos = out->start;
+    b->last = out->pos;
+    b->memory = (out->pos > out->start);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    cl.buf = b;
+    cl.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &cl));
+}
+
+
+void
+ngx_http_liaison_error(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
+    const char *code, const char *message, const char *field)
+{
+    ngx_http_liaison_out_t  out;
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 256) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"error\":{");
+    ngx_http_liaison_out_kv(&out, "code", (u_char *) code, ngx_strlen(code));
+    ngx_http_liaison_out_kv(&out, "message", (u_char *) message,
+                            ngx_strlen(message));
+
+    if (field) {
+        ngx_http_liaison_out_kv(&out, "field", (u_char *) field,
+                                ngx_strlen(field));
+    }
+
+    ngx_http_liaison_out_lit(&out, "}}");
+
+    ngx_http_liaison_finish(ctx, status, &out);
+}
+
+
+void
+ngx_http_liaison_db_error(ngx_http_liaison_ctx_t *ctx)
+{
+    if (ctx->op.rc == NGX_HTTP_LIAISON_DB_UNAVAILABLE) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                               "unavailable", "服务暂时不可用，请稍后重试",
+                               NULL);
+        return;
+    }
+
+    ngx_http_liaison_error(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                           "internal_error", "服务器内部错误", NULL);
+}
+
+
+void
+ngx_http_liaison_query(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_db_handler_pt handler)
+{
+    ctx->op.pool = ctx->mcf->pool;
+    ctx->op.log = ctx->r->connection->log;
+    ctx->op.handler = handler;
+    ctx->op.data = ctx;
+
+    ngx_http_liaison_db_query(&ctx->op, ctx->r->pool);
+}
+
+
+ngx_int_t
+ngx_http_liaison_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), value) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_liaison_random(u_char *buf, size_t len)
+{
+    return RAND_bytes(buf, (int) len) == 1 ? NGX_OK : NGX_ERROR;
+}
+
+
+/* GET /health */
+
+static void
+ngx_http_liaison_health(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_set(&ctx->op.sql, "SELECT 1");
+    ngx_http_liaison_query(ctx, ngx_http_liaison_health_done);
+}
+
+
+static void
+ngx_http_liaison_health_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+    ngx_http_liaison_out_t   out;
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 64) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (op->rc == NGX_OK) {
+        ngx_http_liaison_out_lit(&out, "{\"status\":\"ok\",\"db\":\"ok\"}");
+        ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out,
+                             "{\"status\":\"unavailable\",\"db\":\"down\"}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
+}
+
+
+/* Configuration */
+
+static void *
+ngx_http_liaison_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_liaison_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_liaison_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    mcf->db.pool_size = NGX_CONF_UNSET_UINT;
+    mcf->db.connect_timeout = NGX_CONF_UNSET_MSEC;
+    mcf->db.query_timeout = NGX_CONF_UNSET_MSEC;
+    mcf->db.queue_size = NGX_CONF_UNSET_UINT;
+    mcf->db.queue_timeout = NGX_CONF_UNSET_MSEC;
+    mcf->token_ttl = NGX_CONF_UNSET;
+    mcf->sla[0] = NGX_CONF_UNSET;
+    mcf->sla[1] = NGX_CONF_UNSET;
+
+    return mcf;
+}
+
+
+static char *
+ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_liaison_main_conf_t  *mcf = conf;
+
+    ngx_uint_t  secs;
+
+    ngx_conf_init_uint_value(mcf->db.pool_size, 16);
+    ngx_conf_init_msec_value(mcf->db.connect_timeout, 3000);
+    ngx_conf_init_msec_value(mcf->db.query_timeout, 10000);
+    ngx_conf_init_uint_value(mcf->db.queue_size, 1024);
+    ngx_conf_init_msec_value(mcf->db.queue_timeout, 3000);
+    ngx_conf_init_value(mcf->token_ttl, 12 * 3600);
+    ngx_conf_init_value(mcf->sla[0], 1);
+    ngx_conf_init_value(mcf->sla[1], 2);
+
+    if (mcf->thread_pool_name.len == 0) {
+        ngx_str_set(&mcf->thread_pool_name, "default");
+    }
+
+    if (!mcf->db_set) {
+        return NGX_CONF_OK;
+    }
+
+    mcf->thread_pool = ngx_thread_pool_add(cf, &mcf->thread_pool_name);
+    if (mcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * Every connection: utf8mb4 and backslash escapes (the SQL builder
+     * relies on both), and the server gives up on a statement or a lock
+     * wait no later than we do.
+     */
+    secs = (mcf->db.query_timeout + 999) / 1000;
+
+    if (ngx_http_liaison_db_sql(cf->pool, &mcf->db.init_sql,
+            "SET NAMES utf8mb4 COLLATE utf8mb4_bin, time_zone = '+08:00', "
+            "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+            "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', "
+            "innodb_lock_wait_timeout = $u, max_statement_time = $u, "
+            "autocommit = 1",
+            (unsigned long long) secs, (unsigned long long) secs)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_liaison_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_liaison_loc_conf_t  *llcf;
+
+    llcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_liaison_loc_conf_t));
+    if (llcf == NULL) {
+        return NULL;
+    }
+
+    llcf->api = NGX_CONF_UNSET;
+    llcf->max_body_size = NGX_CONF_UNSET_SIZE;
+
+    return llcf;
+}
+
+
+static char *
+ngx_http_liaison_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_liaison_loc_conf_t  *prev = parent;
+    ngx_http_liaison_loc_conf_t  *conf = child;
+
+    ngx_http_liaison_main_conf_t  *mcf;
+
+    ngx_conf_merge_value(conf->api, prev->api, 0);
+    ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
+                              64 * 1024);
+
+    if (conf->api != 1) {
+        return NGX_CONF_OK;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_liaison_module);
+
+    if (!mcf->db_set) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_api\" is on but \"liaison_db\" "
+                           "is not configured");
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->token_secret.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_api\" is on but "
+                           "\"liaison_token_secret_file\" is not configured");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * liaison_db unix:/path | IP[:port] user=NAME password_file=PATH
+ *            database=NAME;
+ */
+
+static char *
+ngx_http_liaison_db_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_liaison_main_conf_t  *mcf = conf;
+
+    u_char      *p, *colon;
+    ngx_str_t   *value, addr, host, port, pwfile;
+    ngx_int_t    n;
+    ngx_uint_t   i;
+    struct in6_addr  a6;
+
+    if (mcf->db_set) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    addr = value[1];
+    ngx_str_null(&pwfile);
+
+    if (addr.len > 5 && ngx_strncmp(addr.data, "unix:", 5) == 0) {
+        mcf->db.socket.data = addr.data + 5;
+        mcf->db.socket.len = addr.len - 5;
+
+        if (mcf->db.socket.data[0] != '/') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"liaison_db\": the unix socket path \"%V\" "
+                               "must be absolute", &mcf->db.socket);
+            return NGX_CONF_ERROR;
+        }
+
+    } else {
+        host = addr;
+        ngx_str_set(&port, "3306");
+
+        if (addr.len && addr.data[0] == '[') {
+            p = ngx_strlchr(addr.data, addr.data + addr.len, ']');
+            if (p == NULL) {
+                goto bad_host;
+            }
+
+            host.data = addr.data + 1;
+            host.len = p - host.data;
+
+            if (p + 1 < addr.data + addr.len) {
+                if (p[1] != ':') {
+                    goto bad_host;
+                }
+
+                port.data = p + 2;
+                port.len = addr.data + addr.len - port.data;
+            }
+
+            if (ngx_inet6_addr(host.data, host.len, a6.s6_addr) != NGX_OK) {
+                goto bad_host;
+            }
+
+        } else {
+            colon = ngx_strlchr(addr.data, addr.data + addr.len, ':');
+            if (colon) {
+                host.len = colon - addr.data;
+                port.data = colon + 1;
+                port.len = addr.data + addr.len - port.data;
+            }
+
+            if (ngx_inet_addr(host.data, host.len) == INADDR_NONE) {
+                goto bad_host;
+            }
+        }
+
+        n = ngx_atoi(port.data, port.len);
+        if (n < 1 || n > 65535) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"liaison_db\": invalid port in \"%V\"",
+                               &addr);
+            return NGX_CONF_ERROR;
+        }
+
+        mcf->db.port = n;
+        mcf->db.host.data = ngx_pnalloc(cf->pool, host.len + 1);
+        if (mcf->db.host.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(mcf->db.host.data, host.data, host.len);
+        mcf->db.host.data[host.len] = '\0';
+        mcf->db.host.len = host.len;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "user=", 5) == 0) {
+            mcf->db.user.data = value[i].data + 5;
+            mcf->db.user.len = value[i].len - 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
+            pwfile.data = value[i].data + 14;
+            pwfile.len = value[i].len - 14;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "database=", 9) == 0) {
+            mcf->db.database.data = value[i].data + 9;
+            mcf->db.database.len = value[i].len - 9;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_db\": unknown parameter \"%V\"",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->db.user.len == 0 || mcf->db.database.len == 0
+        || pwfile.len == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_db\" needs user=, password_file= "
+                           "and database=");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_liaison_read_password(cf, &pwfile, &mcf->db.password)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->db_set = 1;
+
+    return NGX_CONF_OK;
+
+bad_host:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"liaison_db\": \"%V\" is not a unix socket or an IP "
+                       "address; a host name would need a blocking DNS "
+                       "lookup", &addr);
+    return NGX_CONF_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_read_password(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *password)
+{
+    u_char           buf[256];
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_str_t        name;
+    ngx_file_t       file;
+
+    name = *path;
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"liaison_db\": cannot open password_file "
+                           "\"%V\"", &name);
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.fd = fd;
+    file.name = name;
+    file.log = cf->log;
+
+    n = ngx_read_file(&file, buf, sizeof(buf), 0);
+    ngx_close_file(fd);
+
+    if (n == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
+                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+    {
+        n--;
+    }
+
+    if (n == 0 || n == sizeof(buf)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_db\": password_file \"%V\" is empty "
+                           "or too long", &name);
+        return NGX_ERROR;
+    }
+
+    password->data = ngx_pnalloc(cf->pool, n + 1);
+    if (password->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(password->data, buf, n);
+    password->data[n] = '\0';
+    password->len = n;
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_liaison_secret_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_liaison_main_conf_t  *mcf = conf;
+
+    u_char       buf[1024];
+    long         n;
+    ngx_str_t   *value, name;
+    const char  *err;
+
+    if (mcf->token_secret.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    n = lsn_secret_read((char *) name.data, buf, sizeof(buf), &err);
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_token_secret_file\" \"%V\": %s",
+                           &name, err);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->token_secret.data = ngx_pnalloc(cf->pool, n);
+    if (mcf->token_secret.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(mcf->token_secret.data, buf, n);
+    mcf->token_secret.len = n;
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return NGX_CONF_OK;
+}
+
+
+/* liaison_sla simple|ordinary N;  (working days) */
+
+static char *
+ngx_http_liaison_sla(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_liaison_main_conf_t  *mcf = conf;
+
+    ngx_int_t   n, track;
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "simple") == 0) {
+        track = 0;
+
+    } else if (ngx_strcmp(value[1].data, "ordinary") == 0) {
+        track = 1;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_sla\": unknown track \"%V\", "
+                           "use \"simple\" or \"ordinary\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->sla[track] != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    n = ngx_atoi(value[2].data, value[2].len);
+    if (n == NGX_ERROR || n > 30) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_sla\": \"%V\" is not a number of "
+                           "working days from 0 to 30", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->sla[track] = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_liaison_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_liaison_loc_conf_t  *llcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (llcf->api != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "on") == 0) {
+        llcf->api = 1;
+
+    } else if (ngx_strcmp(value[1].data, "off") == 0) {
+        llcf->api = 0;
+        return NGX_CONF_OK;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_api\": invalid value \"%V\", "
+                           "use \"on\" or \"off\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_liaison_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* Per worker process */
+
+static ngx_int_t
+ngx_http_liaison_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_liaison_main_conf_t  *mcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_liaison_module);
+    if (mcf == NULL || !mcf->db_set) {
+        return NGX_OK;
+    }
+
+    mcf->pool = ngx_http_liaison_db_pool_create(cycle, &mcf->db);
+    if (mcf->pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf->calendar = ngx_palloc(cycle->pool, sizeof(lsn_calendar_t));
+    if (mcf->calendar == NULL) {
+        return NGX_ERROR;
+    }
+
+    lsn_calendar_init(mcf->calendar);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_liaison_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_liaison_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_liaison_module);
+
+    if (mcf && mcf->pool) {
+        ngx_http_liaison_db_pool_destroy(mcf->pool);
+        mcf->pool = NULL;
+    }
+}

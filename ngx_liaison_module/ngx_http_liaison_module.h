@@ -1,0 +1,116 @@
+
+/*
+ * Copyright (C) Liaison authors
+ */
+
+
+#ifndef _NGX_HTTP_LIAISON_MODULE_H_INCLUDED_
+#define _NGX_HTTP_LIAISON_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <ngx_thread_pool.h>
+#include "ngx_http_liaison_db.h"
+#include "ngx_http_liaison_json.h"
+#include "lsn_calendar.h"
+#include "lsn_token.h"
+
+
+typedef struct {
+    ngx_http_liaison_db_conf_t    db;
+    ngx_uint_t                    db_set;
+
+    ngx_str_t                     token_secret;
+    time_t                        token_ttl;
+
+    ngx_int_t                     sla[2];      /* working days per track */
+
+    ngx_str_t                     thread_pool_name;
+    ngx_thread_pool_t            *thread_pool;
+
+    /* per worker process, built in init_process */
+    ngx_http_liaison_db_pool_t   *pool;
+    lsn_calendar_t               *calendar;
+    ngx_msec_t                    calendar_loaded;  /* 0: never */
+    ngx_uint_t                    calendar_warned;
+} ngx_http_liaison_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                    api;
+    size_t                        max_body_size;
+} ngx_http_liaison_loc_conf_t;
+
+
+typedef enum {
+    NGX_HTTP_LIAISON_ANON = 0,
+    NGX_HTTP_LIAISON_STAFF,
+    NGX_HTTP_LIAISON_LITIGANT
+} ngx_http_liaison_principal_e;
+
+
+typedef struct ngx_http_liaison_ctx_s  ngx_http_liaison_ctx_t;
+
+typedef void (*ngx_http_liaison_next_pt)(ngx_http_liaison_ctx_t *ctx);
+
+
+struct ngx_http_liaison_ctx_s {
+    ngx_http_request_t             *r;
+    ngx_http_liaison_main_conf_t   *mcf;
+    ngx_http_liaison_db_op_t        op;
+
+    ngx_str_t                       path;      /* below the API location */
+    ngx_str_t                       arg;       /* {ticket_no} etc. */
+    ngx_http_liaison_json_t        *body;
+    ngx_str_t                       raw_body;
+
+    /* who is calling: set once the bearer token checks out */
+    ngx_http_liaison_principal_e    who;
+    lsn_token_t                     token;
+    ngx_uint_t                      token_present;
+    uint64_t                        subject_id;
+    ngx_str_t                       role;
+    uint64_t                        department_id;
+
+    ngx_http_liaison_next_pt        next;      /* after auth / calendar */
+    ngx_uint_t                      anonymous;
+    time_t                          now;
+    void                           *data;      /* the endpoint's own state */
+    ngx_uint_t                      step;
+};
+
+
+extern ngx_module_t  ngx_http_liaison_module;
+
+
+/* ngx_http_liaison_module.c */
+void ngx_http_liaison_finish(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
+    ngx_http_liaison_out_t *out);
+void ngx_http_liaison_error(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
+    const char *code, const char *message, const char *field);
+void ngx_http_liaison_db_error(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_query(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_db_handler_pt handler);
+ngx_int_t ngx_http_liaison_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value);
+ngx_int_t ngx_http_liaison_random(u_char *buf, size_t len);
+
+/* ngx_http_liaison_auth.c */
+void ngx_http_liaison_authenticate(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_next_pt next);
+void ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_logout(ngx_http_liaison_ctx_t *ctx);
+ngx_uint_t ngx_http_liaison_staff_sees_all(ngx_http_liaison_ctx_t *ctx);
+
+/* ngx_http_liaison_calendar.c */
+void ngx_http_liaison_calendar_ready(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_next_pt next);
+
+/* ngx_http_liaison_tickets.c */
+void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx);
+
+
+#endif /* _NGX_HTTP_LIAISON_MODULE_H_INCLUDED_ */

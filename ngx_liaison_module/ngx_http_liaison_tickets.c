@@ -1,0 +1,887 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * Intake (POST /tickets) and status (GET /tickets/{ticket_no}).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include "ngx_http_liaison_module.h"
+#include "lsn_caseno.h"
+#include "lsn_text.h"
+#include "lsn_ticket.h"
+
+
+#define NGX_HTTP_LIAISON_CONTENT_MAX  2000
+#define NGX_HTTP_LIAISON_NAME_MAX     50
+
+
+typedef struct {
+    int                         channel;
+    int                         category;
+    lsn_track_e                 track;
+    ngx_str_t                   content;
+    ngx_str_t                   contact_name;    /* data NULL: none */
+    ngx_str_t                   contact_phone;
+    lsn_caseno_t                caseno;
+    ngx_uint_t                  has_case;
+
+    ngx_str_t                   idem_key;        /* len 0: none */
+    char                        principal[48];
+    char                        body_hash[65];
+
+    char                        ticket_no[32];
+    char                        query_code[LSN_QUERY_CODE_LEN + 1];
+    time_t                      due_at;
+    uint64_t                    case_id;
+    uint64_t                    case_department;
+
+    ngx_str_t                   response;
+} ngx_http_liaison_intake_t;
+
+
+static ngx_int_t ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
+static ngx_int_t ngx_http_liaison_string_field(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_json_t *obj, const char *key, const char *field,
+    ngx_uint_t required, ngx_str_t *value);
+static void ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op);
+static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
+    MYSQL_RES *res);
+static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_not_found(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_out_datetime(ngx_http_liaison_out_t *out,
+    const char *key, char *value, unsigned long len);
+
+
+/* POST /tickets */
+
+void
+ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_intake_t  *in;
+
+    in = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_intake_t));
+    if (in == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = in;
+
+    if (ngx_http_liaison_intake_validate(ctx, in) != NGX_OK) {
+        return;
+    }
+
+    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_intake_prepare);
+}
+
+
+/* Checks every field; answers the client itself and returns NGX_ERROR. */
+
+static ngx_int_t
+ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
+{
+    ngx_str_t                 s;
+    ngx_list_part_t          *part;
+    ngx_table_elt_t          *h;
+    ngx_uint_t                i;
+    ngx_http_liaison_json_t  *contact, *extra;
+
+    if (ngx_http_liaison_string_field(ctx, ctx->body, "channel", "channel", 1,
+                                      &s)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    in->channel = lsn_channel_index((char *) s.data, s.len);
+    if (in->channel < 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "渠道必须是 wechat、web、kiosk、hall 或 hotline",
+                               "channel");
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_liaison_string_field(ctx, ctx->body, "category", "category",
+                                      1, &s)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    in->category = lsn_category_index((char *) s.data, s.len);
+    if (in->category < 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "未知的诉求类别", "category");
+        return NGX_ERROR;
+    }
+
+    in->track = lsn_track_for_category(in->category);
+
+    if (ngx_http_liaison_string_field(ctx, ctx->body, "content", "content", 1,
+                                      &in->content)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (lsn_text_valid(in->content.data, in->content.len, 1,
+                       NGX_HTTP_LIAISON_CONTENT_MAX)
+        != 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "诉求内容须为 1 到 2000 个字符，"
+                               "且不含控制字符", "content");
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_liaison_string_field(ctx, ctx->body, "case_no", "case_no", 0,
+                                      &s)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (s.data) {
+        if (lsn_caseno_parse((char *) s.data, s.len, &in->caseno) != 0) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "案号格式不正确，例如（2020）粤0115民初1234号",
+                                   "case_no");
+            return NGX_ERROR;
+        }
+
+        in->has_case = 1;
+    }
+
+    if (!in->has_case && ngx_strcmp(lsn_categories[in->category],
+                                    "contact_judge") == 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "联系法官须填写案号", "case_no");
+        return NGX_ERROR;
+    }
+
+    contact = ngx_http_liaison_json_get(ctx->body, "contact");
+
+    if (contact && contact->type != NGX_HTTP_LIAISON_JSON_NULL) {
+        if (contact->type != NGX_HTTP_LIAISON_JSON_OBJECT) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "联系人必须是对象", "contact");
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_liaison_string_field(ctx, contact, "name",
+                                          "contact.name", 0,
+                                          &in->contact_name)
+            != NGX_OK
+            || ngx_http_liaison_string_field(ctx, contact, "phone",
+                                             "contact.phone", 0,
+                                             &in->contact_phone)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        extra = ngx_http_liaison_json_unused(contact);
+        if (extra) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument", "未知字段",
+                                   (char *) extra->key.data);
+            return NGX_ERROR;
+        }
+
+        if (in->contact_name.data
+            && lsn_text_valid(in->contact_name.data, in->contact_name.len, 1,
+                              NGX_HTTP_LIAISON_NAME_MAX)
+               != 0)
+        {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "联系人姓名须为 1 到 50 个字符",
+                                   "contact.name");
+            return NGX_ERROR;
+        }
+
+        if (in->contact_phone.data
+            && !lsn_phone_valid((char *) in->contact_phone.data,
+                                in->contact_phone.len))
+        {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "联系电话格式不正确", "contact.phone");
+            return NGX_ERROR;
+        }
+    }
+
+    extra = ngx_http_liaison_json_unused(ctx->body);
+    if (extra) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "未知字段", (char *) extra->key.data);
+        return NGX_ERROR;
+    }
+
+    if (lsn_channel_needs_staff(in->channel)) {
+        if (ctx->who == NGX_HTTP_LIAISON_ANON) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_UNAUTHORIZED,
+                                   "unauthenticated",
+                                   "大厅和热线渠道须由工作人员登记", NULL);
+            return NGX_ERROR;
+        }
+
+        if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                                   "大厅和热线渠道须由工作人员登记", NULL);
+            return NGX_ERROR;
+        }
+
+        if (in->contact_name.data == NULL || in->contact_phone.data == NULL) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "代为登记须填写联系人姓名和电话",
+                                   in->contact_name.data ? "contact.phone"
+                                                         : "contact.name");
+            return NGX_ERROR;
+        }
+    }
+
+    /* Idempotency-Key */
+
+    part = &ctx->r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Idempotency-Key") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Idempotency-Key",
+                               h[i].key.len) == 0)
+        {
+            in->idem_key = h[i].value;
+            break;
+        }
+    }
+
+    if (in->idem_key.data
+        && !lsn_idempotency_key_valid((char *) in->idem_key.data,
+                                      in->idem_key.len))
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "Idempotency-Key 须为 1 到 128 个字母、数字或 "
+                               "_.:- 字符", "Idempotency-Key");
+        return NGX_ERROR;
+    }
+
+    switch (ctx->who) {
+    case NGX_HTTP_LIAISON_STAFF:
+        ngx_snprintf((u_char *) in->principal, sizeof(in->principal) - 1,
+                     "s:%uL%Z", ctx->subject_id);
+        break;
+    case NGX_HTTP_LIAISON_LITIGANT:
+        ngx_snprintf((u_char *) in->principal, sizeof(in->principal) - 1,
+                     "l:%uL%Z", ctx->subject_id);
+        break;
+    default:
+        ngx_cpystrn((u_char *) in->principal, (u_char *) "anon",
+                    sizeof(in->principal));
+    }
+
+    lsn_sha256_hex(ctx->raw_body.data, ctx->raw_body.len, in->body_hash);
+    in->body_hash[64] = '\0';
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_string_field(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_json_t *obj, const char *key, const char *field,
+    ngx_uint_t required, ngx_str_t *value)
+{
+    ngx_http_liaison_json_t  *v;
+
+    ngx_str_null(value);
+
+    v = ngx_http_liaison_json_get(obj, key);
+
+    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
+        if (!required) {
+            return NGX_OK;
+        }
+
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "缺少必填字段", field);
+        return NGX_ERROR;
+    }
+
+    if (v->type != NGX_HTTP_LIAISON_JSON_STRING) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "字段必须是字符串", field);
+        return NGX_ERROR;
+    }
+
+    *value = v->value;
+
+    return NGX_OK;
+}
+
+
+/* First batch: a ticket number, the case, an earlier answer for the key. */
+
+static void
+ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_t                   *sql;
+    ngx_http_request_t          *r;
+    ngx_http_liaison_intake_t   *in;
+
+    r = ctx->r;
+    in = ctx->data;
+    sql = &ctx->op.sql;
+
+    if (ngx_http_liaison_db_sql(r->pool, sql,
+                                "SELECT NEXTVAL(ticket_seq)")
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    if (in->has_case
+        && ngx_http_liaison_db_sql_append(r->pool, sql,
+               ";SELECT id, department_id FROM cases WHERE case_no = $s",
+               in->caseno.normalized, in->caseno.normalized_len)
+           != NGX_OK)
+    {
+        goto failed;
+    }
+
+    if (in->idem_key.len
+        && ngx_http_liaison_db_sql_append(r->pool, sql,
+               ";SELECT request_hash, status, response FROM idempotency_keys "
+               "WHERE principal = $z AND idem_key = $s",
+               in->principal, in->idem_key.data, in->idem_key.len)
+           != NGX_OK)
+    {
+        goto failed;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_intake_numbered);
+    return;
+
+failed:
+
+    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+}
+
+
+static void
+ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    int                         unknown;
+    u_char                      rnd[LSN_QUERY_CODE_LEN];
+    MYSQL_ROW                   row;
+    ngx_str_t                  *sql;
+    ngx_int_t                   seq, n;
+    uint64_t                    owner, staff;
+    ngx_uint_t                  next;
+    unsigned long              *len;
+    ngx_http_request_t         *r;
+    ngx_http_liaison_out_t      out;
+    ngx_http_liaison_intake_t  *in;
+
+    r = ctx->r;
+    in = ctx->data;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    row = mysql_fetch_row(op->res[0]);
+    if (row == NULL) {
+        goto failed;
+    }
+
+    seq = ngx_atoi((u_char *) row[0], mysql_fetch_lengths(op->res[0])[0]);
+    if (seq <= 0) {
+        goto failed;
+    }
+
+    next = 1;
+
+    if (in->has_case) {
+        row = mysql_fetch_row(op->res[next]);
+        if (row) {
+            len = mysql_fetch_lengths(op->res[next]);
+            n = ngx_atoi((u_char *) row[0], len[0]);
+            in->case_id = n > 0 ? (uint64_t) n : 0;
+            n = row[1] ? ngx_atoi((u_char *) row[1], len[1]) : 0;
+            in->case_department = n > 0 ? (uint64_t) n : 0;
+        }
+
+        next++;
+    }
+
+    if (in->idem_key.len) {
+        n = ngx_http_liaison_intake_replay(ctx, op->res[next]);
+        if (n != NGX_DECLINED) {
+            return;
+        }
+    }
+
+    /* the number, the code and the due time are the client's answer */
+
+    if (ngx_http_liaison_random(rnd, sizeof(rnd)) != NGX_OK) {
+        goto failed;
+    }
+
+    lsn_ticket_no_make(ctx->now, (unsigned long long) seq, in->ticket_no);
+    lsn_query_code_make(rnd, in->query_code);
+    in->query_code[LSN_QUERY_CODE_LEN] = '\0';
+
+    in->due_at = lsn_calendar_add_working_days(ctx->mcf->calendar, ctx->now,
+                                               (int) ctx->mcf->sla[in->track],
+                                               &unknown);
+    if (unknown && !ctx->mcf->calendar_warned) {
+        ctx->mcf->calendar_warned = 1;
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "liaison: the working-day calendar of %d is not "
+                      "loaded, weekends only are assumed", unknown);
+    }
+
+    if (ngx_http_liaison_out_init(&out, r->pool, 256) != NGX_OK) {
+        goto failed;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{");
+    ngx_http_liaison_out_kv(&out, "ticket_no", (u_char *) in->ticket_no,
+                            ngx_strlen(in->ticket_no));
+    ngx_http_liaison_out_kv(&out, "track",
+                            (u_char *) lsn_track_name(in->track),
+                            ngx_strlen(lsn_track_name(in->track)));
+    ngx_http_liaison_out_lit(&out, ",\"status\":\"registered\"");
+    ngx_http_liaison_out_kv(&out, "query_code", (u_char *) in->query_code,
+                            LSN_QUERY_CODE_LEN);
+    ngx_http_liaison_out_kv_time(&out, "due_at", in->due_at);
+    ngx_http_liaison_out_kv_time(&out, "created_at", ctx->now);
+    ngx_http_liaison_out_lit(&out, "}");
+
+    if (out.failed) {
+        goto failed;
+    }
+
+    in->response.data = out.start;
+    in->response.len = out.pos - out.start;
+
+    /* one transaction; the key's row goes first and takes its lock */
+
+    sql = &op->sql;
+
+    if (ngx_http_liaison_db_sql(r->pool, sql, "START TRANSACTION") != NGX_OK) {
+        goto failed;
+    }
+
+    if (in->idem_key.len
+        && ngx_http_liaison_db_sql_append(r->pool, sql,
+               ";INSERT INTO idempotency_keys (principal, idem_key, "
+               "request_hash, status, response, created_at) "
+               "VALUES ($z, $s, $z, 201, $s, $t)",
+               in->principal, in->idem_key.data, in->idem_key.len,
+               in->body_hash, in->response.data, in->response.len, ctx->now)
+           != NGX_OK)
+    {
+        goto failed;
+    }
+
+    owner = (ctx->who == NGX_HTTP_LIAISON_LITIGANT) ? ctx->subject_id : 0;
+    staff = (ctx->who == NGX_HTTP_LIAISON_STAFF) ? ctx->subject_id : 0;
+
+    if (ngx_http_liaison_db_sql_append(r->pool, sql,
+            ";INSERT INTO tickets (ticket_no, query_code, channel, category, "
+            "track, status, case_no, case_legacy, case_id, content, "
+            "contact_name, contact_phone, owner_litigant_id, registered_by, "
+            "department_id, created_at, due_at, updated_at) VALUES "
+            "($z, $z, $z, $z, $z, 'registered', $s, $i, NULLIF($u, 0), $s, "
+            "$s, $s, NULLIF($u, 0), NULLIF($u, 0), NULLIF($u, 0), $t, $t, $t)",
+            in->ticket_no, in->query_code, lsn_channels[in->channel],
+            lsn_categories[in->category], lsn_track_name(in->track),
+            in->has_case ? in->caseno.normalized : NULL,
+            in->caseno.normalized_len,
+            (long long) in->caseno.legacy,
+            (unsigned long long) in->case_id,
+            in->content.data, in->content.len,
+            in->contact_name.data, in->contact_name.len,
+            in->contact_phone.data, in->contact_phone.len,
+            (unsigned long long) owner, (unsigned long long) staff,
+            (unsigned long long) in->case_department,
+            ctx->now, in->due_at, ctx->now)
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    if (ngx_http_liaison_db_sql_append(r->pool, sql,
+            ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+            "actor_id, status_to, public, created_at) VALUES "
+            "(LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), "
+            "'registered', 1, $t);COMMIT",
+            ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
+            : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
+            (unsigned long long) ctx->subject_id, ctx->now)
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_intake_done);
+    return;
+
+failed:
+
+    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+}
+
+
+/*
+ * An earlier answer for this Idempotency-Key: the same body gets the same
+ * answer, another body a conflict.  NGX_DECLINED when there is none.
+ */
+
+static ngx_int_t
+ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res)
+{
+    MYSQL_ROW                   row;
+    ngx_int_t                   status;
+    unsigned long              *len;
+    ngx_http_liaison_out_t      out;
+    ngx_http_liaison_intake_t  *in;
+
+    in = ctx->data;
+
+    row = res ? mysql_fetch_row(res) : NULL;
+    if (row == NULL) {
+        return NGX_DECLINED;
+    }
+
+    len = mysql_fetch_lengths(res);
+
+    if (lsn_ct_compare(row[0], len[0], in->body_hash, 64) != 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_CONFLICT, "conflict",
+                               "该 Idempotency-Key 已用于另一个请求",
+                               "Idempotency-Key");
+        return NGX_OK;
+    }
+
+    status = ngx_atoi((u_char *) row[1], len[1]);
+
+    if (status < 200 || status > 299
+        || ngx_http_liaison_out_init(&out, ctx->r->pool, len[2] + 1)
+           != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_OK;
+    }
+
+    ngx_http_liaison_out_raw(&out, row[2], len[2]);
+    ngx_http_liaison_finish(ctx, status, &out);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t      out;
+    ngx_http_liaison_intake_t  *in;
+
+    in = ctx->data;
+
+    if (op->rc == NGX_ERROR && op->err_no == 1062 && in->idem_key.len
+        && op->err_stmt == 1)
+    {
+        /* a concurrent request with the same key committed first */
+        if (ngx_http_liaison_db_sql(ctx->r->pool, &op->sql,
+                "ROLLBACK;SELECT request_hash, status, response "
+                "FROM idempotency_keys WHERE principal = $z "
+                "AND idem_key = $s",
+                in->principal, in->idem_key.data, in->idem_key.len)
+            != NGX_OK)
+        {
+            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        ngx_http_liaison_query(ctx, ngx_http_liaison_intake_existing);
+        return;
+    }
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
+                  "liaison: ticket %s registered (%s, %s)", in->ticket_no,
+                  lsn_channels[in->channel], lsn_track_name(in->track));
+
+    out.pool = ctx->r->pool;
+    out.start = in->response.data;
+    out.pos = in->response.data + in->response.len;
+    out.end = out.pos;
+    out.failed = 0;
+
+    ngx_http_liaison_finish(ctx, NGX_HTTP_CREATED, &out);
+}
+
+
+static void
+ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    if (op->rc != NGX_OK || op->nstmts != 2) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_intake_replay(ctx, op->res[1]) == NGX_DECLINED) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                               "unavailable", "请稍后重试", NULL);
+    }
+}
+
+
+/* GET /tickets/{ticket_no}[?query_code=] */
+
+void
+ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_request_t  *r;
+
+    r = ctx->r;
+
+    if (!lsn_ticket_no_valid((char *) ctx->arg.data, ctx->arg.len)) {
+        ngx_http_liaison_not_found(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
+            "SELECT id, ticket_no, query_code, channel, category, track, "
+            "status, case_no, content, contact_name, contact_phone, "
+            "owner_litigant_id, department_id, assignee_staff_id, "
+            "created_at, due_at, updated_at, closed_at "
+            "FROM tickets WHERE ticket_no = $s;"
+            "SELECT e.type, e.status_to, e.note, e.created_at, e.public "
+            "FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id "
+            "WHERE t.ticket_no = $s ORDER BY e.id",
+            ctx->arg.data, ctx->arg.len, ctx->arg.data, ctx->arg.len)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_status_loaded);
+}
+
+
+enum {
+    TK_ID = 0, TK_NO, TK_CODE, TK_CHANNEL, TK_CATEGORY, TK_TRACK, TK_STATUS,
+    TK_CASE_NO, TK_CONTENT, TK_NAME, TK_PHONE, TK_OWNER, TK_DEPARTMENT,
+    TK_ASSIGNEE, TK_CREATED, TK_DUE, TK_UPDATED, TK_CLOSED
+};
+
+
+static void
+ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    u_char                   code[LSN_QUERY_CODE_LEN];
+    char                     masked[40];
+    size_t                   i;
+    MYSQL_ROW                row, ev;
+    ngx_str_t                qc;
+    ngx_int_t                n;
+    ngx_uint_t               allowed, staff;
+    unsigned long           *len, *elen;
+    ngx_http_liaison_out_t   out;
+
+    if (op->rc != NGX_OK || op->nstmts != 2) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    row = mysql_fetch_row(op->res[0]);
+    if (row == NULL) {
+        ngx_http_liaison_not_found(ctx);
+        return;
+    }
+
+    len = mysql_fetch_lengths(op->res[0]);
+    allowed = 0;
+    staff = 0;
+
+    if (ngx_http_liaison_arg(ctx->r, "query_code", &qc) == NGX_OK
+        && lsn_query_code_valid((char *) qc.data, qc.len))
+    {
+        for (i = 0; i < LSN_QUERY_CODE_LEN; i++) {
+            code[i] = ngx_toupper(qc.data[i]);
+        }
+
+        allowed = (lsn_ct_compare(code, LSN_QUERY_CODE_LEN, row[TK_CODE],
+                                  len[TK_CODE]) == 0);
+    }
+
+    if (ctx->who == NGX_HTTP_LIAISON_LITIGANT && row[TK_OWNER]) {
+        n = ngx_atoi((u_char *) row[TK_OWNER], len[TK_OWNER]);
+        allowed |= (n > 0 && (uint64_t) n == ctx->subject_id);
+    }
+
+    if (ctx->who == NGX_HTTP_LIAISON_STAFF) {
+        staff = ngx_http_liaison_staff_sees_all(ctx);
+
+        if (!staff && row[TK_DEPARTMENT] && ctx->department_id) {
+            n = ngx_atoi((u_char *) row[TK_DEPARTMENT], len[TK_DEPARTMENT]);
+            staff = (n > 0 && (uint64_t) n == ctx->department_id);
+        }
+
+        if (!staff && row[TK_ASSIGNEE]) {
+            n = ngx_atoi((u_char *) row[TK_ASSIGNEE], len[TK_ASSIGNEE]);
+            staff = (n > 0 && (uint64_t) n == ctx->subject_id);
+        }
+
+        allowed |= staff;
+    }
+
+    if (!allowed) {
+        ngx_http_liaison_not_found(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 1024 + len[TK_CONTENT])
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{");
+    ngx_http_liaison_out_kv(&out, "ticket_no", (u_char *) row[TK_NO],
+                            len[TK_NO]);
+    ngx_http_liaison_out_kv(&out, "channel", (u_char *) row[TK_CHANNEL],
+                            len[TK_CHANNEL]);
+    ngx_http_liaison_out_kv(&out, "category", (u_char *) row[TK_CATEGORY],
+                            len[TK_CATEGORY]);
+    ngx_http_liaison_out_kv(&out, "track", (u_char *) row[TK_TRACK],
+                            len[TK_TRACK]);
+    ngx_http_liaison_out_kv(&out, "status", (u_char *) row[TK_STATUS],
+                            len[TK_STATUS]);
+    ngx_http_liaison_out_kv(&out, "case_no", (u_char *) row[TK_CASE_NO],
+                            len[TK_CASE_NO]);
+    ngx_http_liaison_out_kv(&out, "content", (u_char *) row[TK_CONTENT],
+                            len[TK_CONTENT]);
+    ngx_http_liaison_out_datetime(&out, "created_at", row[TK_CREATED],
+                                  len[TK_CREATED]);
+    ngx_http_liaison_out_datetime(&out, "due_at", row[TK_DUE], len[TK_DUE]);
+    ngx_http_liaison_out_datetime(&out, "updated_at", row[TK_UPDATED],
+                                  len[TK_UPDATED]);
+    ngx_http_liaison_out_datetime(&out, "closed_at", row[TK_CLOSED],
+                                  len[TK_CLOSED]);
+
+    ngx_http_liaison_out_key(&out, "contact");
+
+    if (row[TK_NAME] || row[TK_PHONE]) {
+        ngx_http_liaison_out_lit(&out, "{");
+        ngx_http_liaison_out_kv(&out, "name", (u_char *) row[TK_NAME],
+                                len[TK_NAME]);
+
+        if (row[TK_PHONE] && !staff && len[TK_PHONE] < sizeof(masked)) {
+            /* the public view never shows a whole phone number */
+            n = lsn_phone_mask(row[TK_PHONE], len[TK_PHONE], masked);
+            ngx_http_liaison_out_kv(&out, "phone", (u_char *) masked, n);
+
+        } else {
+            ngx_http_liaison_out_kv(&out, "phone", (u_char *) row[TK_PHONE],
+                                    len[TK_PHONE]);
+        }
+
+        ngx_http_liaison_out_lit(&out, "}");
+
+    } else {
+        ngx_http_liaison_out_lit(&out, "null");
+    }
+
+    ngx_http_liaison_out_lit(&out, ",\"timeline\":[");
+
+    while ((ev = mysql_fetch_row(op->res[1])) != NULL) {
+        elen = mysql_fetch_lengths(op->res[1]);
+
+        if (!staff && ev[4][0] != '1') {
+            continue;
+        }
+
+        if (out.pos[-1] != '[') {
+            ngx_http_liaison_out_lit(&out, ",");
+        }
+
+        ngx_http_liaison_out_lit(&out, "{");
+        ngx_http_liaison_out_kv(&out, "type", (u_char *) ev[0], elen[0]);
+        ngx_http_liaison_out_kv(&out, "status", (u_char *) ev[1], elen[1]);
+        ngx_http_liaison_out_kv(&out, "note", (u_char *) ev[2], elen[2]);
+        ngx_http_liaison_out_datetime(&out, "at", ev[3], elen[3]);
+        ngx_http_liaison_out_lit(&out, "}");
+    }
+
+    ngx_http_liaison_out_lit(&out, "]}");
+
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+/* Unknown number and wrong code answer alike: numbers cannot be probed. */
+
+static void
+ngx_http_liaison_not_found(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                           "未找到该诉求，请核对编号和查询码", NULL);
+}
+
+
+static void
+ngx_http_liaison_out_datetime(ngx_http_liaison_out_t *out, const char *key,
+    char *value, unsigned long len)
+{
+    time_t  t;
+
+    if (value == NULL || lsn_parse_datetime(value, len, &t) != 0) {
+        ngx_http_liaison_out_kv(out, key, NULL, 0);
+        return;
+    }
+
+    ngx_http_liaison_out_kv_time(out, key, t);
+}

@@ -1,0 +1,254 @@
+#!/bin/bash
+# Liaison: local run (`make run` / `make stop`).
+#
+#   scripts/run.sh start   MariaDB under var/, migrations, demo data and the
+#                          working-day calendar, demo passwords, token
+#                          secret, nginx on 127.0.0.1:${LIAISON_PORT:-8080}
+#                          (reloaded when already running); prints what to call
+#   scripts/run.sh stop    stops nginx and MariaDB
+#   scripts/run.sh status
+#
+# `make run` builds the module and tools first.  Running start again is
+# safe: everything is created only when missing, demo data is upserted and
+# nginx is reloaded with the freshly rendered configuration.
+#
+# Environment: LIAISON_PORT (8080), LIAISON_DB_PORT (3307),
+# LIAISON_DEMO_PASSWORD (Liaison-demo-2026), NGINX (/usr/sbin/nginx).
+
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+var=$root/var
+module=$root/build/ngx_http_liaison_module.so
+admin=$root/build/bin/liaison-admin
+nginx_bin=${NGINX:-/usr/sbin/nginx}
+prefix=$var/nginx
+conf=$prefix/nginx.conf
+pidfile=$prefix/nginx.pid
+errlog=$prefix/logs/error.log
+port=${LIAISON_PORT:-8080}
+db_port=${LIAISON_DB_PORT:-3307}
+demo_password=${LIAISON_DEMO_PASSWORD:-Liaison-demo-2026}
+secrets=$var/secrets
+client_cnf=$secrets/client.cnf
+db_sock=$var/mysql/mysqld.sock
+token_secret=$secrets/token_secret
+
+# demo accounts (sql/demo.sql): username role department
+demo_accounts=(
+    "platform   platform_staff  立案庭"
+    "judge1     judge           民事审判庭"
+    "judge2     judge           刑事审判庭"
+    "deptstaff  dept_staff      执行局"
+    "liaison    liaison         民事审判庭"
+    "leader     dept_leader     民事审判庭"
+    "vp         vice_president  审判管理办公室"
+    "president  president       审判管理办公室"
+    "filing     filing_admin    立案庭"
+    "admin      sys_admin       审判管理办公室"
+)
+# every account of sql/demo.sql gets the demo password
+demo_usernames="platform judge1 judge2 deptstaff liaison leader leader_filing
+    leader_criminal leader_admin leader_enforcement leader_trial_mgmt vp
+    president filing admin"
+
+say() { echo "run: $*"; }
+die() { echo "run: $*" >&2; exit 1; }
+
+sql() {
+    mariadb --defaults-file="$client_cnf" --batch --skip-column-names "$@"
+}
+
+nginx_pid() {
+    local pid
+    [ -s "$pidfile" ] || return 1
+    pid=$(cat "$pidfile" 2>/dev/null) || return 1
+    case $pid in ''|*[!0-9]*) return 1 ;; esac
+    kill -0 "$pid" 2>/dev/null || return 1
+    grep -qa nginx "/proc/$pid/cmdline" 2>/dev/null || return 1
+    echo "$pid"
+}
+
+nginx_cmd() {
+    "$nginx_bin" -p "$prefix/" -c "$conf" -e "$errlog" "$@"
+}
+
+http_status() {
+    # prints the HTTP status of GET $1 (000 when nothing answered)
+    curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null || true
+}
+
+render_conf() {
+    local tmp=$conf.tmp
+    sed -e "s|@MODULE@|$module|g" \
+        -e "s|@PREFIX@|$prefix|g" \
+        -e "s|@PORT@|$port|g" \
+        -e "s|@DB_SOCKET@|$db_sock|g" \
+        -e "s|@DB_PASSWORD_FILE@|$secrets/db_password|g" \
+        -e "s|@TOKEN_SECRET_FILE@|$token_secret|g" \
+        "$root/conf/nginx-local.conf.in" >"$tmp"
+    if grep -n '@[A-Z_]*@' "$tmp" >&2; then
+        die "unfilled placeholders in conf/nginx-local.conf.in (above)"
+    fi
+    mv "$tmp" "$conf"
+}
+
+set_demo_passwords() {
+    local hash u
+    hash=$(printf '%s\n' "$demo_password" | "$admin" hash-password) \
+        || die "liaison-admin hash-password failed"
+    # a crypt(3) string: only [$./A-Za-z0-9], safe inside SQL quotes
+    case $hash in
+        '$'*) ;;
+        *) die "unexpected hash-password output: $hash" ;;
+    esac
+    case $hash in *[!\$./A-Za-z0-9]*) die "unexpected characters in hash" ;; esac
+    local list=""
+    for u in $demo_usernames; do
+        list="$list${list:+,}'$u'"
+    done
+    # one salted hash shared by the demo accounts (it is a demo password)
+    sql -e "UPDATE staff SET password_hash = '$hash', failed_logins = 0,
+            locked_until = NULL WHERE username IN ($list)"
+}
+
+start() {
+    [ -f "$module" ] || die "$module missing: run \`make module\` (or make run)"
+    [ -x "$admin" ] || die "$admin missing: run \`make tools\` (or make run)"
+    [ -x "$nginx_bin" ] || die "$nginx_bin missing: run \`make deps\`"
+
+    mkdir -p "$var" "$secrets"
+    chmod 700 "$secrets"
+
+    # 1. database
+    LIAISON_DB_PORT=$db_port "$root/scripts/db.sh" start "$var"
+    "$root/scripts/migrate.sh" --defaults-file="$client_cnf"
+
+    # 2. demo data, calendar, demo passwords
+    sql <"$root/sql/demo.sql" || die "loading sql/demo.sql failed"
+    say "demo data loaded"
+    "$admin" calendar-sql "$root/data/cn-working-days.txt" >"$var/calendar.sql" \
+        || die "liaison-admin calendar-sql failed"
+    sql <"$var/calendar.sql" || die "loading the calendar failed"
+    say "working-day calendar loaded ($(sql -e \
+        'SELECT CONCAT(MIN(year), "-", MAX(year)) FROM calendar_years'))"
+    set_demo_passwords
+    say "demo passwords set"
+
+    # 3. token secret (48 random bytes, base64)
+    if [ ! -s "$token_secret" ]; then
+        (umask 077; head -c 48 /dev/urandom | base64 -w0 >"$token_secret")
+        say "generated $token_secret"
+    fi
+    chmod 600 "$token_secret"
+
+    # 4. nginx
+    mkdir -p "$prefix/logs" "$prefix/tmp/body" "$prefix/tmp/proxy" \
+        "$prefix/tmp/fastcgi" "$prefix/tmp/uwsgi" "$prefix/tmp/scgi"
+    render_conf
+    nginx_cmd -t -q || die "nginx -t failed for $conf (see above)"
+    local pid
+    if pid=$(nginx_pid); then
+        nginx_cmd -s reload
+        say "nginx reloaded (master pid $pid)"
+    else
+        rm -f "$pidfile"
+        nginx_cmd || die "nginx failed to start (see $errlog)"
+        say "nginx started (master pid $(cat "$pidfile" 2>/dev/null || echo ?))"
+    fi
+
+    # 5. liaison-worker: started here by a later issue.
+    # --- BEGIN liaison-worker (placeholder) ---
+    # --- END liaison-worker ---
+
+    # 6. wait until the API answers
+    local base="http://127.0.0.1:$port" code="" i
+    for ((i = 0; i < 300; i++)); do
+        code=$(http_status "$base/api/v1/health")
+        [ "$code" = 200 ] && break
+        sleep 0.1
+    done
+    [ "$code" = 200 ] || die "GET $base/api/v1/health answered $code" \
+        "within 30 s (see $errlog)"
+
+    print_usage "$base"
+}
+
+print_usage() {
+    local base=$1 a
+    cat <<EOF
+
+Liaison is running: $base/api/v1/  (nginx: $conf, logs: $prefix/logs/)
+Database: socket $db_sock, 127.0.0.1:$db_port, database liaison
+          (client: scripts/db.sh client var)
+
+Try:
+  curl -s $base/api/v1/health
+
+  # register a request (litigant channels wechat/web/kiosk need no token)
+  curl -s -X POST $base/api/v1/tickets -H 'Content-Type: application/json' \\
+       -H 'Idempotency-Key: demo-1' \\
+       -d '{"channel":"web","category":"contact_judge","case_no":"(2020)粤0115民初1234号","content":"请转告承办法官：我已补交证据材料。","contact":{"name":"张三","phone":"13800138000"}}'
+
+  # its status: use ticket_no and query_code from the answer above
+  curl -s '$base/api/v1/tickets/TICKET_NO?query_code=QUERY_CODE'
+
+  # staff login, then a hall registration on someone's behalf
+  curl -s -X POST $base/api/v1/staff/login -H 'Content-Type: application/json' \\
+       -d '{"username":"platform","password":"$demo_password"}'
+  curl -s -X POST $base/api/v1/tickets -H 'Content-Type: application/json' \\
+       -H 'Authorization: Bearer TOKEN' \\
+       -d '{"channel":"hall","category":"case_query","content":"查询案件进度","contact":{"name":"李四","phone":"13900139000"}}'
+
+Demo staff accounts (password for all: $demo_password):
+EOF
+    for a in "${demo_accounts[@]}"; do
+        # shellcheck disable=SC2086
+        printf '  %-10s %-15s %s\n' $a
+    done
+    echo "  (and leader_filing, leader_criminal, leader_admin, leader_enforcement,"
+    echo "   leader_trial_mgmt: the other departments' leaders)"
+    echo
+    echo "Stop with: make stop"
+}
+
+stop() {
+    local pid i
+    # --- BEGIN liaison-worker stop (placeholder, a later issue) ---
+    # --- END liaison-worker stop ---
+    if pid=$(nginx_pid); then
+        kill -QUIT "$pid"
+        for ((i = 0; i < 300; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            die "nginx (pid $pid) did not exit within 30 s"
+        fi
+        say "nginx stopped"
+    else
+        say "nginx not running"
+    fi
+    if [ -d "$var/mysql" ]; then
+        "$root/scripts/db.sh" stop "$var"
+    fi
+}
+
+status() {
+    local pid rc=0
+    if pid=$(nginx_pid); then
+        say "nginx running (master pid $pid), health:" \
+            "$(http_status "http://127.0.0.1:$port/api/v1/health")"
+    else
+        say "nginx not running"; rc=1
+    fi
+    "$root/scripts/db.sh" status "$var" || rc=1
+    return $rc
+}
+
+case ${1:-} in
+start) start ;;
+stop) stop ;;
+status) status ;;
+*) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

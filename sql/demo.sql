@@ -1,0 +1,62 @@
+-- Liaison demo data for `make run` (not a migration: never loaded in
+-- production).  A basic people's court: six departments, one staff account
+-- per role (two judges, one leader per department) and each department's
+-- leader and vice president in charge.
+--
+-- Safe to load again: departments and staff are matched by code/username
+-- (INSERT ... ON DUPLICATE KEY UPDATE).  Passwords are not here (hashes are
+-- salted): scripts/run.sh sets them with `liaison-admin hash-password`; until
+-- then password_hash is '!', which matches no password.
+
+SET NAMES utf8mb4;
+
+START TRANSACTION;
+
+INSERT INTO departments (code, name, kind) VALUES
+    ('filing',      '立案庭',         'filing'),
+    ('civil',       '民事审判庭',     'trial'),
+    ('criminal',    '刑事审判庭',     'trial'),
+    ('admin',       '行政审判庭',     'trial'),
+    ('enforcement', '执行局',         'enforcement'),
+    ('trial_mgmt',  '审判管理办公室', 'office')
+ON DUPLICATE KEY UPDATE name = VALUES(name), kind = VALUES(kind);
+
+INSERT INTO staff (username, name, role, department_id, mobile,
+                   password_hash, created_at)
+SELECT s.username, s.name, s.role, d.id, s.mobile, '!',
+       '2026-01-05 09:00:00'
+FROM (
+    SELECT 'platform'  AS username, '陈晓燕' AS name, 'platform_staff' AS role,
+           'filing' AS dept, '13800138001' AS mobile
+    UNION ALL SELECT 'judge1',    '李建国', 'judge',          'civil',       '13800138002'
+    UNION ALL SELECT 'judge2',    '王丽华', 'judge',          'criminal',    '13800138003'
+    UNION ALL SELECT 'deptstaff', '赵敏',   'dept_staff',     'enforcement', '13800138004'
+    UNION ALL SELECT 'liaison',   '刘洋',   'liaison',        'civil',       '13800138005'
+    UNION ALL SELECT 'leader',    '黄志强', 'dept_leader',    'civil',       '13800138006'
+    UNION ALL SELECT 'leader_filing',      '孙立新', 'dept_leader', 'filing',      '13800138011'
+    UNION ALL SELECT 'leader_criminal',    '马国栋', 'dept_leader', 'criminal',    '13800138012'
+    UNION ALL SELECT 'leader_admin',       '何静怡', 'dept_leader', 'admin',       '13800138013'
+    UNION ALL SELECT 'leader_enforcement', '罗志刚', 'dept_leader', 'enforcement', '13800138014'
+    UNION ALL SELECT 'leader_trial_mgmt',  '梁慧敏', 'dept_leader', 'trial_mgmt',  '13800138015'
+    UNION ALL SELECT 'vp',        '周文斌', 'vice_president', 'trial_mgmt',  '13800138007'
+    UNION ALL SELECT 'president', '林振华', 'president',      'trial_mgmt',  '13800138008'
+    UNION ALL SELECT 'filing',    '吴静',   'filing_admin',   'filing',      '13800138009'
+    UNION ALL SELECT 'admin',     '郑凯',   'sys_admin',      'trial_mgmt',  '13800138010'
+) AS s
+JOIN departments d ON d.code = s.dept
+ON DUPLICATE KEY UPDATE name = VALUES(name), role = VALUES(role),
+    department_id = VALUES(department_id), mobile = VALUES(mobile),
+    active = 1;
+
+-- leaders and the vice president in charge (A8 escalation chain)
+UPDATE departments d
+JOIN staff l ON l.username = CASE d.code
+        WHEN 'civil' THEN 'leader'
+        ELSE CONCAT('leader_', d.code) END
+JOIN staff v ON v.username = 'vp'
+SET d.leader_staff_id = l.id,
+    d.vice_president_staff_id = v.id
+WHERE d.code IN ('filing', 'civil', 'criminal', 'admin', 'enforcement',
+                 'trial_mgmt');
+
+COMMIT;
