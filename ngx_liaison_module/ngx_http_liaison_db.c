@@ -246,15 +246,11 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
                           "liaison db: connect failed: %s",
                           mysql_error(mysql));
             pool->stats.connect_errors++;
-            ngx_http_liaison_db_close(dc);
-            ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
-            return NGX_ERROR;
+            goto failed;
         }
 
         if (ngx_http_liaison_db_wrap(dc) != NGX_OK) {
-            ngx_http_liaison_db_close(dc);
-            ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
-            return NGX_ERROR;
+            goto failed;
         }
 
         ngx_http_liaison_db_connected(dc);
@@ -262,15 +258,21 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
     }
 
     if (ngx_http_liaison_db_wrap(dc) != NGX_OK) {
-        ngx_http_liaison_db_close(dc);
-        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
-        return NGX_ERROR;
+        goto failed;
     }
 
     ngx_add_timer(&dc->deadline, conf->connect_timeout);
     ngx_http_liaison_db_wait(dc, status);
 
     return NGX_OK;
+
+failed:
+
+    op->conn = NULL;
+    ngx_http_liaison_db_close(dc);
+    ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+
+    return NGX_ERROR;
 }
 
 

@@ -28,6 +28,7 @@ typedef struct {
     ngx_uint_t                  methods;
     ngx_http_liaison_route_pt   handler;
     ngx_uint_t                  anonymous;  /* no bearer token read */
+    ngx_uint_t                  body;       /* a JSON object is required */
 } ngx_http_liaison_route_t;
 
 
@@ -192,16 +193,16 @@ ngx_module_t  ngx_http_liaison_module = {
 
 static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
     { ngx_string("health"), NGX_HTTP_LIAISON_GET,
-      ngx_http_liaison_health, 1 },
+      ngx_http_liaison_health, 1, 0 },
     { ngx_string("tickets"), NGX_HTTP_LIAISON_POST,
-      ngx_http_liaison_tickets_create, 0 },
+      ngx_http_liaison_tickets_create, 0, 1 },
     { ngx_string("tickets/"), NGX_HTTP_LIAISON_GET,
-      ngx_http_liaison_tickets_get, 0 },
+      ngx_http_liaison_tickets_get, 0, 0 },
     { ngx_string("staff/login"), NGX_HTTP_LIAISON_POST,
-      ngx_http_liaison_staff_login, 1 },
+      ngx_http_liaison_staff_login, 1, 1 },
     { ngx_string("staff/logout"), NGX_HTTP_LIAISON_POST,
-      ngx_http_liaison_staff_logout, 0 },
-    { ngx_null_string, 0, NULL, 0 }
+      ngx_http_liaison_staff_logout, 0, 0 },
+    { ngx_null_string, 0, NULL, 0, 0 }
 };
 
 
@@ -288,7 +289,7 @@ ngx_http_liaison_handler(ngx_http_request_t *r)
     ctx->next = route->handler;
     ctx->anonymous = route->anonymous;
 
-    if (!(r->method & NGX_HTTP_POST)) {
+    if (!route->body) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;

@@ -58,6 +58,8 @@ static void ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_not_found(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_out_datetime(ngx_http_liaison_out_t *out,
     const char *key, char *value, unsigned long len);
+static void ngx_http_liaison_out_str_member(ngx_http_liaison_out_t *out,
+    const char *key, char *value);
 
 
 /* POST /tickets */
@@ -688,16 +690,17 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
+    /* one statement: the ticket's columns repeat on each event row */
     if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-            "SELECT id, ticket_no, query_code, channel, category, track, "
-            "status, case_no, content, contact_name, contact_phone, "
-            "owner_litigant_id, department_id, assignee_staff_id, "
-            "created_at, due_at, updated_at, closed_at "
-            "FROM tickets WHERE ticket_no = $s;"
-            "SELECT e.type, e.status_to, e.note, e.created_at, e.public "
-            "FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id "
-            "WHERE t.ticket_no = $s ORDER BY e.id",
-            ctx->arg.data, ctx->arg.len, ctx->arg.data, ctx->arg.len)
+            "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "
+            "t.track, t.status, t.case_no, t.content, t.contact_name, "
+            "t.contact_phone, t.owner_litigant_id, t.department_id, "
+            "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "
+            "t.closed_at, e.type, e.status_to, e.note, e.created_at, "
+            "e.public, e.id "
+            "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "
+            "WHERE t.ticket_no = $s",
+            ctx->arg.data, ctx->arg.len)
         != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -711,8 +714,29 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
 enum {
     TK_ID = 0, TK_NO, TK_CODE, TK_CHANNEL, TK_CATEGORY, TK_TRACK, TK_STATUS,
     TK_CASE_NO, TK_CONTENT, TK_NAME, TK_PHONE, TK_OWNER, TK_DEPARTMENT,
-    TK_ASSIGNEE, TK_CREATED, TK_DUE, TK_UPDATED, TK_CLOSED
+    TK_ASSIGNEE, TK_CREATED, TK_DUE, TK_UPDATED, TK_CLOSED,
+    EV_TYPE, EV_STATUS, EV_NOTE, EV_AT, EV_PUBLIC, EV_ID
 };
+
+
+/*
+ * ORDER BY over the join costs MariaDB a temporary table per request;
+ * the timeline is short, so it is put in order here.
+ */
+
+static int
+ngx_http_liaison_event_cmp(const void *a, const void *b)
+{
+    long long   x, y;
+    MYSQL_ROW   ra, rb;
+
+    ra = *(MYSQL_ROW *) a;
+    rb = *(MYSQL_ROW *) b;
+    x = ra[EV_ID] ? strtoll(ra[EV_ID], NULL, 10) : 0;
+    y = rb[EV_ID] ? strtoll(rb[EV_ID], NULL, 10) : 0;
+
+    return (x > y) - (x < y);
+}
 
 
 static void
@@ -723,14 +747,15 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     u_char                   code[LSN_QUERY_CODE_LEN];
     char                     masked[40];
     size_t                   i;
-    MYSQL_ROW                row, ev;
+    MYSQL_ROW                row, ev, *events;
+    my_ulonglong             nev;
     ngx_str_t                qc;
     ngx_int_t                n;
     ngx_uint_t               allowed, staff;
-    unsigned long           *len, *elen;
+    unsigned long           *len;
     ngx_http_liaison_out_t   out;
 
-    if (op->rc != NGX_OK || op->nstmts != 2) {
+    if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
@@ -837,10 +862,24 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
 
     ngx_http_liaison_out_lit(&out, ",\"timeline\":[");
 
-    while ((ev = mysql_fetch_row(op->res[1])) != NULL) {
-        elen = mysql_fetch_lengths(op->res[1]);
+    nev = mysql_num_rows(op->res[0]);
+    events = ngx_palloc(ctx->r->pool, nev * sizeof(MYSQL_ROW));
+    if (events == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
 
-        if (!staff && ev[4][0] != '1') {
+    events[0] = row;
+    for (i = 1; i < nev; i++) {
+        events[i] = mysql_fetch_row(op->res[0]);
+    }
+
+    ngx_qsort(events, nev, sizeof(MYSQL_ROW), ngx_http_liaison_event_cmp);
+
+    for (i = 0; i < nev; i++) {
+        ev = events[i];
+
+        if (ev[EV_TYPE] == NULL || (!staff && ev[EV_PUBLIC][0] != '1')) {
             continue;
         }
 
@@ -849,10 +888,11 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
         }
 
         ngx_http_liaison_out_lit(&out, "{");
-        ngx_http_liaison_out_kv(&out, "type", (u_char *) ev[0], elen[0]);
-        ngx_http_liaison_out_kv(&out, "status", (u_char *) ev[1], elen[1]);
-        ngx_http_liaison_out_kv(&out, "note", (u_char *) ev[2], elen[2]);
-        ngx_http_liaison_out_datetime(&out, "at", ev[3], elen[3]);
+        ngx_http_liaison_out_str_member(&out, "type", ev[EV_TYPE]);
+        ngx_http_liaison_out_str_member(&out, "status", ev[EV_STATUS]);
+        ngx_http_liaison_out_str_member(&out, "note", ev[EV_NOTE]);
+        ngx_http_liaison_out_datetime(&out, "at", ev[EV_AT],
+                                      ev[EV_AT] ? ngx_strlen(ev[EV_AT]) : 0);
         ngx_http_liaison_out_lit(&out, "}");
     }
 
@@ -884,4 +924,15 @@ ngx_http_liaison_out_datetime(ngx_http_liaison_out_t *out, const char *key,
     }
 
     ngx_http_liaison_out_kv_time(out, key, t);
+}
+
+
+/* A text column of a row whose lengths are gone: no NUL inside them. */
+
+static void
+ngx_http_liaison_out_str_member(ngx_http_liaison_out_t *out, const char *key,
+    char *value)
+{
+    ngx_http_liaison_out_kv(out, key, (u_char *) value,
+                            value ? ngx_strlen(value) : 0);
 }

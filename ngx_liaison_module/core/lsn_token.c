@@ -352,6 +352,27 @@ lsn_hmac_verify(const unsigned char *key, size_t keylen,
 
 
 int
+lsn_hmac_hex(const unsigned char *key, size_t keylen, const void *data,
+    size_t len, char *hex)
+{
+    lsn_part_t     part;
+    unsigned char  mac[LSN_SHA256_LEN];
+
+    part.data = data;
+    part.len = data == NULL ? 0 : len;
+
+    if (lsn_hmac_sha256(key, keylen, &part, 1, mac) != 0) {
+        memset(hex, 'x', LSN_MAC_HEX_LEN);
+        return -1;
+    }
+
+    lsn_hex(hex, mac, LSN_SHA256_LEN);
+
+    return 0;
+}
+
+
+int
 lsn_sha256_hex(const void *data, size_t len, char *hex)
 {
     unsigned int   mdlen;

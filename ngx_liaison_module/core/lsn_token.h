@@ -63,6 +63,14 @@ int lsn_hmac_verify(const unsigned char *key, size_t keylen,
     const char *ts, size_t tslen, const char *body, size_t bodylen,
     const char *sig, size_t siglen);
 
+/*
+ * Hex HMAC-SHA256 (64 chars, no NUL) of data: the primitive under the
+ * two above, exposed for known-answer tests (RFC 4231).  Returns 0, or -1
+ * as above.
+ */
+int lsn_hmac_hex(const unsigned char *key, size_t keylen, const void *data,
+    size_t len, char *hex);
+
 /* SHA-256 of data as 64 hex chars (no NUL).  Returns 0, or -1 as above. */
 int lsn_sha256_hex(const void *data, size_t len, char *hex);
 

@@ -739,6 +739,10 @@ sub reload {
     my ($self, %o) = @_;
     my $master = $self->nginx_pid or croak 'nginx not running';
     if (%o) {
+        for my $k (qw(http location)) {
+            next unless $o{$k} && $self->{opt}{$k};
+            $o{$k} = { %{ $self->{opt}{$k} }, %{ $o{$k} } };
+        }
         $self->{opt} = { %{ $self->{opt} }, %o };
         $self->{workers} = $self->{opt}{workers} // 2;
         _spew($self->prefix . '/conf/nginx.conf', $self->config_text);

@@ -1,0 +1,464 @@
+#!/bin/bash
+# Liaison benchmark (`make bench`); bench/README.md says what it measures.
+#
+# In one run, on 127.0.0.1 only, it starts a private MariaDB (default durable
+# commit), migrates and seeds it, starts the real nginx with the module and a
+# stock nginx (`return 200`) as the baseline, runs wrk against the baseline,
+# GET status, POST intake and health, measures the workers' RSS around
+# BENCH_RSS_REQUESTS requests, prints a table and writes it to
+# bench/results/latest.txt.  Everything it started is stopped on exit.
+#
+# Targets are informative: a missed target does not fail the run.  It fails
+# (non-zero) only when it cannot run: a tool missing, db or nginx not
+# starting, seeding impossible, wrk failing.
+#
+# Environment (defaults):
+#   BENCH_SECONDS (10)          duration of each measured wrk run
+#   BENCH_WARMUP (2)            warm-up seconds before each run
+#   BENCH_THREADS (2), BENCH_CONNECTIONS (64)   wrk -t / -c
+#   BENCH_SEED_TICKETS (1000)   tickets created through the API before
+#   BENCH_RSS_REQUESTS (1000000) requests of the RSS run
+#   BENCH_RSS_MAX_SECONDS (240) upper bound of the RSS run
+#   BENCH_TMPDIR (/var/tmp)     where the scratch directory goes (a disk,
+#                               not tmpfs: commits must really hit the disk)
+#   BENCH_KEEP (0)              1: keep the scratch directory
+#   BENCH_PORT, BENCH_BASE_PORT, BENCH_DB_PORT   ports (default: free ones)
+#   NGINX (/usr/sbin/nginx)
+
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bench=$root/bench
+results=$bench/results
+module=$root/build/ngx_http_liaison_module.so
+admin=$root/build/bin/liaison-admin
+nginx_bin=${NGINX:-/usr/sbin/nginx}
+
+seconds=${BENCH_SECONDS:-10}
+warmup=${BENCH_WARMUP:-2}
+threads=${BENCH_THREADS:-2}
+conns=${BENCH_CONNECTIONS:-64}
+seed=${BENCH_SEED_TICKETS:-1000}
+rss_requests=${BENCH_RSS_REQUESTS:-1000000}
+rss_max=${BENCH_RSS_MAX_SECONDS:-240}
+tmpbase=${BENCH_TMPDIR:-/var/tmp}
+keep=${BENCH_KEEP:-0}
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: FAILED: $*" >&2; exit 1; }
+
+for v in seconds warmup threads conns seed rss_requests rss_max; do
+    case ${!v} in ''|*[!0-9]*) die "$v must be a whole number (got '${!v}')" ;; esac
+done
+[ "$seconds" -ge 1 ] && [ "$threads" -ge 1 ] && [ "$conns" -ge "$threads" ] \
+    && [ "$seed" -ge 1 ] || die "BENCH_* values out of range"
+
+# ---------------------------------------------------------------- checks
+for t in wrk curl mariadbd mariadb mariadb-install-db ss ps; do
+    command -v "$t" >/dev/null || die "$t not found (make deps)"
+done
+[ -x "$nginx_bin" ] || die "$nginx_bin not found (make deps)"
+[ -f "$module" ] || die "$module missing (make module)"
+[ -x "$admin" ] || die "$admin missing (make tools)"
+for f in scripts/db.sh scripts/migrate.sh conf/nginx-local.conf.in \
+         data/cn-working-days.txt; do
+    [ -e "$root/$f" ] || die "$f missing"
+done
+
+# ---------------------------------------------------------------- scratch
+mkdir -p "$tmpbase" "$results"
+work=$(mktemp -d "$tmpbase/liaison-bench.XXXXXX")
+# nginx workers run as nobody: they must reach the socket and temp paths
+chmod 755 "$work"
+dbdir=$work/db
+app=$work/nginx            # nginx with the module
+base=$work/baseline        # stock nginx
+client_cnf=$dbdir/secrets/client.cnf
+db_sock=$dbdir/mysql/mysqld.sock
+out=$work/out.txt          # the report, copied to results/latest.txt
+raw=$work/raw.txt          # raw wrk outputs, appended to the report
+
+db_started=0
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    stop_nginx "$base"
+    stop_nginx "$app"
+    if [ "$db_started" = 1 ]; then
+        "$root/scripts/db.sh" stop "$dbdir" >/dev/null 2>&1 \
+            || say "warning: could not stop mariadbd ($dbdir)"
+    fi
+    save_logs
+    if [ "$keep" = 1 ]; then
+        say "scratch directory kept: $work"
+    else
+        rm -rf "$work"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# a TCP port nobody listens on (and not one we already chose)
+taken=" "
+free_port() {
+    local p i
+    for ((i = 0; i < 200; i++)); do
+        p=$((20000 + RANDOM % 30000))
+        case $taken in *" $p "*) continue ;; esac
+        if [ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]; then
+            taken="$taken$p "
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+db_port=${BENCH_DB_PORT:-$(free_port)} || die "no free port"
+taken="$taken$db_port "
+app_port=${BENCH_PORT:-$(free_port)} || die "no free port"
+taken="$taken$app_port "
+base_port=${BENCH_BASE_PORT:-$(free_port)} || die "no free port"
+
+sql() {
+    mariadb --defaults-file="$client_cnf" --batch --skip-column-names "$@"
+}
+
+# ---------------------------------------------------------------- nginx
+master_pid() {
+    local pid
+    pid=$(cat "$1/nginx.pid" 2>/dev/null) || return 1
+    case $pid in ''|*[!0-9]*) return 1 ;; esac
+    grep -qa nginx "/proc/$pid/cmdline" 2>/dev/null || return 1
+    echo "$pid"
+}
+
+worker_pids() {
+    local m
+    m=$(master_pid "$1") || return 0
+    ps -o pid=,args= --ppid "$m" | awk '/worker process/ { print $1 }'
+}
+
+# sum of VmRSS of the workers, in kB
+workers_rss_kb() {
+    local p total=0 kb
+    for p in $(worker_pids "$1"); do
+        kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+        total=$((total + ${kb:-0}))
+    done
+    echo "$total"
+}
+
+start_nginx() {  # PREFIX
+    local prefix=$1
+    "$nginx_bin" -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" \
+        -t -q || die "nginx -t refused $prefix/nginx.conf"
+    "$nginx_bin" -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" \
+        || die "nginx did not start (see $prefix/logs/error.log)"
+}
+
+stop_nginx() {  # PREFIX: graceful, then forceful; waits for every process
+    local prefix=$1 m ws i p
+    m=$(master_pid "$prefix") || return 0
+    ws=$(worker_pids "$prefix")
+    kill -QUIT "$m" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$m" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$m" 2>/dev/null; then
+        say "warning: nginx $m ignored QUIT, killing it"
+        kill -KILL "$m" 2>/dev/null
+    fi
+    for p in $ws; do
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        # only a process that is still an nginx worker
+        if grep -qa 'nginx: worker' "/proc/$p/cmdline" 2>/dev/null; then
+            kill -KILL "$p" 2>/dev/null
+        fi
+    done
+}
+
+wait_for_200() {  # URL: up to 30 s
+    local code="" i
+    for ((i = 0; i < 300; i++)); do
+        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null) || true
+        [ "$code" = 200 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+make_prefix() {
+    mkdir -p "$1/logs" "$1/tmp/body" "$1/tmp/proxy" "$1/tmp/fastcgi" \
+        "$1/tmp/uwsgi" "$1/tmp/scgi"
+}
+
+# ---------------------------------------------------------------- logs
+log_counts() {  # FILE: "emerg=N alert=N crit=N error=N warn=N"
+    local lv s=""
+    for lv in emerg alert crit error warn; do
+        s="$s $lv=$(grep -c "\[$lv\]" "$1" 2>/dev/null || true)"
+    done
+    echo "${s# }"
+}
+
+# distinct [emerg]..[error] messages, timestamps/pids/connection ids removed
+log_top() {  # FILE
+    grep -E '\[(emerg|alert|crit|error)\]' "$1" 2>/dev/null \
+        | sed -E -e 's/^[0-9\/]+ [0-9:]+ //' -e 's/ [0-9]+#[0-9]+: (\*[0-9]+ )?/ /' \
+              -e 's/, client: .*//' \
+        | sort | uniq -c | sort -rn | head -10
+}
+
+save_logs() {
+    [ -d "$work" ] || return 0
+    mkdir -p "$results/logs"
+    tail -n 20000 "$app/logs/error.log" >"$results/logs/nginx-error.log" 2>/dev/null
+    tail -n 20000 "$base/logs/error.log" >"$results/logs/baseline-error.log" 2>/dev/null
+    tail -n 20000 "$dbdir/mysql/error.log" >"$results/logs/mariadb-error.log" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- wrk
+# run_wrk NAME URL [wrk args...]: a warm-up, then the measured run; the
+# output goes to $work/wrk-NAME.txt and to the raw section of the report
+run_wrk() {
+    local name=$1 url=$2
+    shift 2
+    say "warm-up $name (${warmup}s)"
+    if [ "$warmup" -gt 0 ]; then
+        wrk -t"$threads" -c"$conns" -d"${warmup}s" "$@" "$url" >/dev/null \
+            || die "wrk failed (warm-up $name)"
+    fi
+    say "measuring $name (${seconds}s)"
+    wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "$@" "$url" \
+        >"$work/wrk-$name.txt" 2>&1 || { cat "$work/wrk-$name.txt" >&2; die "wrk failed ($name)"; }
+    { echo "== $name: wrk -t$threads -c$conns -d${seconds}s --latency $* $url"
+      cat "$work/wrk-$name.txt"; echo; } >>"$raw"
+}
+
+# parse FILE: prints "req/s p50_ms p99_ms non2xx socket_errors requests"
+parse_wrk() {
+    awk '
+    function ms(v,   n, u) {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") return n / 1000
+        if (u == "s")  return n * 1000
+        if (u == "m")  return n * 60000
+        return n
+    }
+    /^ +50% / { p50 = ms($2) }
+    /^ +99% / { p99 = ms($2) }
+    / requests in / { reqs = $1 }
+    /Socket errors:/ { gsub(/,/, ""); se = $4 + $6 + $8 + $10 }
+    /Non-2xx or 3xx responses:/ { n2 = $5 }
+    /^Requests\/sec:/ { rps = $2 }
+    END { printf "%.1f %.2f %.2f %d %d %d\n", rps, p50, p99, n2, se, reqs }
+    ' "$1"
+}
+
+# ================================================================ 1. database
+say "scratch directory $work"
+say "ports: module $app_port, baseline $base_port, mariadb $db_port"
+db_started=1
+LIAISON_DB_PORT=$db_port "$root/scripts/db.sh" start "$dbdir" >&2 \
+    || die "MariaDB did not start (see $dbdir/mysql/error.log)"
+"$root/scripts/migrate.sh" --defaults-file="$client_cnf" >&2 \
+    || die "migrations failed"
+if [ -f "$root/sql/demo.sql" ]; then
+    sql <"$root/sql/demo.sql" || die "loading sql/demo.sql failed"
+fi
+"$admin" calendar-sql "$root/data/cn-working-days.txt" >"$work/calendar.sql" \
+    || die "liaison-admin calendar-sql failed"
+sql <"$work/calendar.sql" || die "loading the calendar failed"
+
+flush=$(sql -e 'SELECT @@innodb_flush_log_at_trx_commit') || die "db query failed"
+durability="innodb_flush_log_at_trx_commit=$flush"
+[ "$flush" = 1 ] || say "WARNING: $durability: commits are not durable, figures not comparable"
+fstype=$(stat -f -c %T "$dbdir/mysql/data" 2>/dev/null || echo "?")
+[ "$fstype" = tmpfs ] && say "WARNING: data directory on tmpfs: fsync costs nothing here"
+durability="$durability, data on $fstype ($dbdir)"
+
+# token secret of the module (48 random bytes, base64)
+(umask 077; head -c 48 /dev/urandom | base64 -w0 >"$dbdir/secrets/token_secret")
+
+# ================================================================ 2. nginx x2
+make_prefix "$app"
+sed -e "s|@MODULE@|$module|g" \
+    -e "s|@PREFIX@|$app|g" \
+    -e "s|@PORT@|$app_port|g" \
+    -e "s|@DB_SOCKET@|$db_sock|g" \
+    -e "s|@DB_PASSWORD_FILE@|$dbdir/secrets/db_password|g" \
+    -e "s|@TOKEN_SECRET_FILE@|$dbdir/secrets/token_secret|g" \
+    -e "s|^worker_processes .*|worker_processes 2;|" \
+    "$root/conf/nginx-local.conf.in" >"$app/nginx.conf"
+# (comments may mention @NAME@ placeholders: only other lines count)
+if grep -n '^[^#]*@[A-Z_]*@' "$app/nginx.conf" >&2; then
+    die "unfilled placeholders in conf/nginx-local.conf.in (above)"
+fi
+
+# The baseline: same binary, workers, connections, keepalive and access log
+# as the template; no module.
+make_prefix "$base"
+cat >"$base/nginx.conf" <<EOF
+daemon on;
+master_process on;
+worker_processes 2;
+pid $base/nginx.pid;
+error_log $base/logs/error.log info;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    access_log $base/logs/access.log;
+    client_body_temp_path $base/tmp/body;
+    proxy_temp_path $base/tmp/proxy;
+    fastcgi_temp_path $base/tmp/fastcgi;
+    uwsgi_temp_path $base/tmp/uwsgi;
+    scgi_temp_path $base/tmp/scgi;
+
+    default_type application/octet-stream;
+    keepalive_requests 100000;
+
+    server {
+        listen 127.0.0.1:$base_port;
+        server_name localhost;
+
+        location / {
+            return 200 "ok";
+        }
+    }
+}
+EOF
+
+start_nginx "$app"
+start_nginx "$base"
+app_url=http://127.0.0.1:$app_port
+base_url=http://127.0.0.1:$base_port
+wait_for_200 "$app_url/api/v1/health" \
+    || die "GET $app_url/api/v1/health did not answer 200 within 30 s (see $app/logs/error.log)"
+wait_for_200 "$base_url/" || die "baseline nginx did not answer 200"
+say "nginx up: module $app_url (pid $(master_pid "$app")), baseline $base_url"
+rss_start=$(workers_rss_kb "$app")
+
+# ================================================================ seed
+# one ticket by curl: its number and query code are read for the GET
+body='{"channel":"web","category":"consultation","content":"诉讼费怎么交？","contact":{"name":"张三","phone":"13800138000"}}'
+answer=$(curl -s -m 10 -w '\n%{http_code}' -X POST "$app_url/api/v1/tickets" \
+    -H 'Content-Type: application/json' --data-binary "$body") || true
+code=${answer##*$'\n'}
+answer=${answer%$'\n'*}
+[ "$code" = 201 ] || die "POST /api/v1/tickets answered $code: $answer"
+ticket_no=$(printf '%s' "$answer" | sed -n 's/.*"ticket_no" *: *"\([^"]*\)".*/\1/p')
+query_code=$(printf '%s' "$answer" | sed -n 's/.*"query_code" *: *"\([^"]*\)".*/\1/p')
+case "$ticket_no$query_code" in
+    ''|*[!A-Za-z0-9-]*) die "cannot read ticket_no/query_code from: $answer" ;;
+esac
+status_path="/api/v1/tickets/$ticket_no?query_code=$query_code"
+
+# the others through wrk on one connection-set, an exact count
+if [ "$seed" -gt 1 ]; then
+    say "seeding $((seed - 1)) more tickets through the API"
+    wrk -t1 -c8 -d120s -s "$bench/intake.lua" "$app_url" -- $((seed - 1)) \
+        >"$work/wrk-seed.txt" 2>&1 || { cat "$work/wrk-seed.txt" >&2; die "wrk failed (seed)"; }
+fi
+tickets=$(sql -e 'SELECT COUNT(*) FROM tickets') || die "db query failed"
+[ "$tickets" -ge "$seed" ] || die "seeding made $tickets tickets, wanted $seed (see $work/wrk-seed.txt)"
+code=$(curl -s -o "$work/status.json" -m 5 -w '%{http_code}' "$app_url$status_path") || true
+[ "$code" = 200 ] || say "WARNING: GET $status_path answered $code: $(head -c 300 "$work/status.json")"
+say "seeded: $tickets tickets; status URL $status_path"
+
+# ================================================================ 3. wrk runs
+: >"$raw"
+run_wrk baseline "$base_url/"
+run_wrk status "$app_url$status_path"
+run_wrk intake "$app_url/api/v1/tickets" -s "$bench/intake.lua"
+run_wrk health "$app_url/api/v1/health"
+
+# ================================================================ 5. RSS
+per_thread=$(( (rss_requests + threads - 1) / threads ))
+say "RSS run: $rss_requests requests (status/health alternating, at most ${rss_max}s)"
+rss_before=$(workers_rss_kb "$app")
+wrk -t"$threads" -c"$conns" -d"${rss_max}s" -s "$bench/mixed.lua" "$app_url" \
+    -- "$per_thread" "$status_path" >"$work/wrk-rss.txt" 2>&1 \
+    || { cat "$work/wrk-rss.txt" >&2; die "wrk failed (RSS run)"; }
+sleep 1
+rss_after=$(workers_rss_kb "$app")
+{ echo "== rss: wrk -t$threads -c$conns -d${rss_max}s -s mixed.lua -- $per_thread $status_path"
+  cat "$work/wrk-rss.txt"; echo; } >>"$raw"
+tickets_end=$(sql -e 'SELECT COUNT(*) FROM tickets') || tickets_end="?"
+
+# ================================================================ 4. report
+read -r b_rps b_p50 b_p99 b_n2 b_se b_n < <(parse_wrk "$work/wrk-baseline.txt")
+read -r r_rps r_p50 r_p99 r_n2 r_se r_n < <(parse_wrk "$work/wrk-rss.txt")
+[ "${b_rps%.*}" -gt 0 ] || die "baseline measured 0 req/s"
+
+yes_no() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "NOT met"; fi; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }'; }
+
+{
+echo "Liaison benchmark, $(date '+%Y-%m-%d %H:%M:%S %z')"
+echo "host: nproc=$(nproc), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
+     "$(uname -sr), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), worker_processes 2;" \
+     "mariadb: $(mariadbd --version | awk '{ print $3 }'), $durability"
+echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
+     "loopback; seeded $tickets tickets ($tickets_end at the end)"
+echo
+printf '%-22s %10s %8s %9s %9s %8s %8s %10s\n' endpoint req/s ratio p50_ms p99_ms \
+    non-2xx sockerr requests
+printf '%-22s %10s %8s %9s %9s %8s %8s %10s\n' "baseline (return 200)" "$b_rps" \
+    "100%" "$b_p50" "$b_p99" "$b_n2" "$b_se" "$b_n"
+verdicts=""
+for name in status intake health; do
+    read -r rps p50 p99 n2 se n < <(parse_wrk "$work/wrk-$name.txt")
+    label=$name
+    case $name in
+        status) label="GET status" ;;
+        intake) label="POST intake" ;;
+        health) label="GET health" ;;
+    esac
+    ratio=$(pct "$rps" "$b_rps")
+    printf '%-22s %10s %8s %9s %9s %8s %8s %10s\n' "$label" "$rps" "$ratio%" \
+        "$p50" "$p99" "$n2" "$se" "$n"
+    case $name in
+        status) verdicts="$verdicts  status >= 15% of baseline:   $ratio%  $(yes_no "$ratio >= 15")\n" ;;
+        intake) verdicts="$verdicts  intake >= 6% of baseline:    $ratio%  $(yes_no "$ratio >= 6")\n" ;;
+    esac
+    verdicts="$verdicts  $label p99 < 20 ms:$(printf '%*s' $((16 - ${#label})) '')$p99 ms  $(yes_no "$p99 < 20")\n"
+    verdicts="$verdicts  $label zero non-2xx:$(printf '%*s' $((15 - ${#label})) '')$n2 (socket errors $se)  $(yes_no "$n2 == 0 && $se == 0")\n"
+done
+growth=$(awk -v a="$rss_after" -v b="$rss_before" 'BEGIN { printf "%.2f", (a - b) / 1024 }')
+echo
+echo "RSS of the 2 module workers (sum of VmRSS): at start $((rss_start / 1024)) MB;" \
+     "before $(awk -v k="$rss_before" 'BEGIN { printf "%.2f", k / 1024 }') MB," \
+     "after $(awk -v k="$rss_after" 'BEGIN { printf "%.2f", k / 1024 }') MB" \
+     "$r_n requests (asked $rss_requests) -> growth $growth MB"
+echo "  RSS run: status/health alternating, $r_rps req/s, p99 $r_p99 ms," \
+     "non-2xx $r_n2, socket errors $r_se"
+echo
+echo "Targets (informative):"
+printf '%b' "$verdicts"
+echo "  RSS growth < 5 MB:           $growth MB  $(yes_no "$growth < 5")"
+[ "$r_n" -ge "$rss_requests" ] \
+    || echo "  NOTE: the RSS run completed $r_n of $rss_requests requests within ${rss_max}s"
+echo
+echo "Error logs (count of lines per level):"
+echo "  nginx with module: $(log_counts "$app/logs/error.log")"
+log_top "$app/logs/error.log" | sed 's/^/      /'
+echo "  baseline nginx:    $(log_counts "$base/logs/error.log")"
+echo "  mariadb:           ERROR=$(grep -c '\[ERROR\]' "$dbdir/mysql/error.log" || true)" \
+     "Warning=$(grep -c '\[Warning\]' "$dbdir/mysql/error.log" || true)"
+echo "  (copies in bench/results/logs/)"
+} >"$out"
+
+cat "$out"
+{ cat "$out"; echo; echo "---- raw wrk output"; cat "$raw"; } >"$results/latest.txt"
+say "written to bench/results/latest.txt"
