@@ -744,7 +744,7 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    u_char                   code[LSN_QUERY_CODE_LEN];
+    char                     code[LSN_QUERY_CODE_LEN];
     char                     masked[40];
     size_t                   i;
     MYSQL_ROW                row, ev, *events;
@@ -771,12 +771,8 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     staff = 0;
 
     if (ngx_http_liaison_arg(ctx->r, "query_code", &qc) == NGX_OK
-        && lsn_query_code_valid((char *) qc.data, qc.len))
+        && lsn_query_code_normalize((char *) qc.data, qc.len, code) == 0)
     {
-        for (i = 0; i < LSN_QUERY_CODE_LEN; i++) {
-            code[i] = ngx_toupper(qc.data[i]);
-        }
-
         allowed = (lsn_ct_compare(code, LSN_QUERY_CODE_LEN, row[TK_CODE],
                                   len[TK_CODE]) == 0);
     }

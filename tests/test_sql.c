@@ -131,7 +131,8 @@ test_numbers_and_times(void **state)
     memset(buf, 0xaa, sizeof(buf));
     n = lsn_sql_format(buf, sizeof(buf) - 1, "at=$t, epoch=$t",
                        (time_t) 1795743000, (time_t) 0);
-    t_fmt_check(n, buf, "at='2026-11-27 09:30:00', epoch='1970-01-01 08:00:00'");
+    t_fmt_check(n, buf,
+                "at='2026-11-27 09:30:00', epoch='1970-01-01 08:00:00'");
 
     memset(buf, 0xaa, sizeof(buf));
     n = lsn_sql_format(buf, sizeof(buf) - 1, "cost $$5, $$$i$$",

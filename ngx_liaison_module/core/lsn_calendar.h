@@ -67,7 +67,8 @@ int lsn_calendar_parse(lsn_calendar_t *cal, const char *text, size_t len);
  * called for every entry line, day_handler for every day listed, with the
  * notice's year; either may be NULL (a pure syntax check).  A handler
  * returning non-zero stops the parse.  Returns the number of days listed,
- * or -1 on a malformed entry or a handler failure.
+ * or -1 on a malformed entry or a handler failure; the handlers may have
+ * seen part of the text by then, so check it with NULL handlers first.
  */
 typedef int (*lsn_calendar_year_pt)(void *data, int year);
 typedef int (*lsn_calendar_day_pt)(void *data, int year, int y, int m, int d,

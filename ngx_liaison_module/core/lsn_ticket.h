@@ -45,9 +45,9 @@ const char *lsn_track_name(lsn_track_e track);
 /*
  * Ticket number people can read aloud: YYMMDD of registration (Beijing),
  * the sequence number zero-padded to at least 6 digits, and a Luhn check
- * digit over all the digits before it, e.g. "2611270001234".  dst >= 32,
- * gets a NUL.  Returns the length.  A seq >= 10^17 makes a number longer
- * than lsn_ticket_no_valid() accepts.
+ * digit over all the digits before it, e.g. "2611270001235" (seq 123).  dst
+ * >= 32, gets a NUL.  Returns the length.  A seq >= 10^17 makes a number
+ * longer than lsn_ticket_no_valid() accepts.
  */
 size_t lsn_ticket_no_make(time_t t, unsigned long long seq, char *dst);
 /*
