@@ -77,6 +77,11 @@ ngx_http_liaison_json_parse(ngx_pool_t *pool, u_char *data, size_t len,
         return NGX_ERROR;
     }
 
+    if (!lsn_json_escapes_valid(data, len)) {
+        *err = "请求体含有无效的 Unicode 转义";
+        return NGX_ERROR;
+    }
+
     h = yajl_alloc(&ngx_http_liaison_json_callbacks, NULL, &ctx);
     if (h == NULL) {
         *err = "服务器内存不足";

@@ -55,6 +55,8 @@ static char *ngx_http_liaison_sla(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_liaison_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_liaison_set_bounded(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_liaison_read_password(ngx_conf_t *cf,
     ngx_str_t *path, ngx_str_t *password);
 static ngx_int_t ngx_http_liaison_init_process(ngx_cycle_t *cycle);
@@ -62,11 +64,11 @@ static void ngx_http_liaison_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_num_bounds_t  ngx_http_liaison_pool_size_bounds = {
-    ngx_conf_check_num_bounds, 1, 1024
+    NULL, 1, 1024
 };
 
 static ngx_conf_num_bounds_t  ngx_http_liaison_queue_size_bounds = {
-    ngx_conf_check_num_bounds, 0, 65536
+    NULL, 0, 65536
 };
 
 
@@ -81,7 +83,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
 
     { ngx_string("liaison_db_pool_size"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_liaison_set_bounded,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.pool_size),
       &ngx_http_liaison_pool_size_bounds },
@@ -102,7 +104,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
 
     { ngx_string("liaison_db_queue_size"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_liaison_set_bounded,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.queue_size),
       &ngx_http_liaison_queue_size_bounds },
@@ -975,6 +977,7 @@ ngx_http_liaison_read_password(ngx_conf_t *cf, ngx_str_t *path,
     ngx_fd_t         fd;
     ngx_str_t        name;
     ngx_file_t       file;
+    ngx_file_info_t  fi;
 
     name = *path;
     if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
@@ -986,6 +989,14 @@ ngx_http_liaison_read_password(ngx_conf_t *cf, ngx_str_t *path,
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "\"liaison_db\": cannot open password_file "
                            "\"%V\"", &name);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
+        ngx_close_file(fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_db\": password_file \"%V\" is not a "
+                           "regular file", &name);
         return NGX_ERROR;
     }
 
@@ -1065,6 +1076,41 @@ ngx_http_liaison_secret_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_memcpy(mcf->token_secret.data, buf, n);
     mcf->token_secret.len = n;
     ngx_explicit_memzero(buf, sizeof(buf));
+
+    return NGX_CONF_OK;
+}
+
+
+/* A whole number within cmd->post's bounds; the message names the value. */
+
+static char *
+ngx_http_liaison_set_bounded(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_int_t               n;
+    ngx_str_t              *value;
+    ngx_uint_t             *field;
+    ngx_conf_num_bounds_t  *bounds;
+
+    field = (ngx_uint_t *) (p + cmd->offset);
+    bounds = cmd->post;
+
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n < bounds->low || n > bounds->high) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"%V\" is not a number from %i to %i",
+                           &cmd->name, &value[1], bounds->low, bounds->high);
+        return NGX_CONF_ERROR;
+    }
+
+    *field = n;
 
     return NGX_CONF_OK;
 }

@@ -13,12 +13,13 @@
 # nginx is reloaded with the freshly rendered configuration.
 #
 # Environment: LIAISON_PORT (8080), LIAISON_DB_PORT (3307),
-# LIAISON_DEMO_PASSWORD (Liaison-demo-2026), NGINX (/usr/sbin/nginx).
+# LIAISON_DEMO_PASSWORD (Liaison-demo-2026), NGINX (/usr/sbin/nginx),
+# LIAISON_VAR (state directory, default var/ of the repository; absolute).
 
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-var=$root/var
+var=${LIAISON_VAR:-$root/var}
 module=$root/build/ngx_http_liaison_module.so
 admin=$root/build/bin/liaison-admin
 nginx_bin=${NGINX:-/usr/sbin/nginx}
@@ -87,7 +88,7 @@ render_conf() {
         -e "s|@DB_PASSWORD_FILE@|$secrets/db_password|g" \
         -e "s|@TOKEN_SECRET_FILE@|$token_secret|g" \
         "$root/conf/nginx-local.conf.in" >"$tmp"
-    if grep -n '@[A-Z_]*@' "$tmp" >&2; then
+    if grep -n '^[^#]*@[A-Z_]*@' "$tmp" >&2; then
         die "unfilled placeholders in conf/nginx-local.conf.in (above)"
     fi
     mv "$tmp" "$conf"
@@ -180,7 +181,7 @@ print_usage() {
 
 Liaison is running: $base/api/v1/  (nginx: $conf, logs: $prefix/logs/)
 Database: socket $db_sock, 127.0.0.1:$db_port, database liaison
-          (client: scripts/db.sh client var)
+          (client: scripts/db.sh client $var)
 
 Try:
   curl -s $base/api/v1/health

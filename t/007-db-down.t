@@ -109,8 +109,7 @@ is $env->sql_one('SELECT COUNT(*) FROM tickets t LEFT JOIN ticket_events e '
     my $p = $env->req_start(POST => '/api/v1/tickets', body => ticket_body(),
         headers => { 'Idempotency-Key' => 'k-dying' });
     my $waiting = wait_until {
-        $env->sql_one('SELECT COUNT(*) FROM information_schema.innodb_trx '
-            . "WHERE trx_state = 'LOCK WAIT'") > 0
+        $env->lock_waits > 0
     } 20;
     ok $waiting, 'the intake request waits on the row lock';
     $env->kill_db;

@@ -28,8 +28,7 @@ sub request_text {
 }
 
 sub nginx_db_conns {
-    return $env->sql_one('SELECT COUNT(*) FROM information_schema.processlist '
-        . "WHERE user = 'liaison' AND id <> CONNECTION_ID()");
+    return $env->nginx_db_connections;
 }
 
 sub pool_still_serves {
@@ -92,8 +91,7 @@ for my $round (1 .. 4) {
     print $s request_text(POST => '/api/v1/tickets',
         json_encode(ticket_body()), 'Idempotency-Key' => $key);
     my $waiting = wait_until {
-        $env->sql_one('SELECT COUNT(*) FROM information_schema.innodb_trx '
-            . "WHERE trx_state = 'LOCK WAIT'") > 0
+        $env->lock_waits > 0
     } 20;
     ok $waiting, "round $round: the request waits on the row lock";
     close $s;

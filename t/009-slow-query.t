@@ -17,8 +17,7 @@ my $status_path = "/api/v1/tickets/$made->{ticket_no}?query_code="
     . $made->{query_code};
 
 sub lock_waits {
-    return $env->sql_one('SELECT COUNT(*) FROM information_schema.innodb_trx '
-        . "WHERE trx_state = 'LOCK WAIT'");
+    return $env->lock_waits;
 }
 
 for my $round (1, 2) {

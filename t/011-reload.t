@@ -74,8 +74,7 @@ sequence('back to 2 workers');
 # the database over TCP instead of the unix socket
 ok $env->reload(db_via => 'tcp'), 'reload with liaison_db 127.0.0.1:port';
 sequence('database over TCP');
-is $env->sql_one('SELECT COUNT(*) FROM information_schema.processlist '
-    . "WHERE user = 'liaison' AND host LIKE '127.0.0.1%'") > 0, 1,
+ok $env->nginx_db_connections(tcp => 1) > 0,
     'nginx now talks to the database over TCP';
 
 # a request in flight (waiting on a row lock) while nginx reloads: the old
@@ -90,8 +89,7 @@ is $env->sql_one('SELECT COUNT(*) FROM information_schema.processlist '
     my $p = $env->req_start(POST => '/api/v1/tickets', body => $b,
         headers => { 'Idempotency-Key' => 'k-reload' });
     my $waiting = wait_until {
-        $env->sql_one('SELECT COUNT(*) FROM information_schema.innodb_trx '
-            . "WHERE trx_state = 'LOCK WAIT'") > 0
+        $env->lock_waits > 0
     } 20;
     ok $waiting, 'an intake waits on a row lock';
     ok $env->reload(db_via => 'unix'), 'reload (back to the unix socket) '

@@ -294,6 +294,25 @@ test_json_escape(void **state)
 
 
 static void
+test_json_escapes_valid(void **state)
+{
+    (void) state;
+
+    assert_int_equal(lsn_json_escapes_valid(U("{\"a\":\"x\"}"), 9), 1);
+    assert_int_equal(lsn_json_escapes_valid(U("\"\\ud83d\\ude00\""),
+                                            14), 1);
+    assert_int_equal(lsn_json_escapes_valid(U("\"\\u00e9\\n\\\\u\""),
+                                            13), 1);
+    assert_int_equal(lsn_json_escapes_valid(U("\"\\ud800\""), 8), 0);
+    assert_int_equal(lsn_json_escapes_valid(U("\"\\udc00\""), 8), 0);
+    assert_int_equal(lsn_json_escapes_valid(U("\"\\ud800\\u0041\""), 14),
+                     0);
+    assert_int_equal(lsn_json_escapes_valid(U("\"\\u12\""), 6), 0);
+    assert_int_equal(lsn_json_escapes_valid(U("\\"), 1), 0);
+}
+
+
+static void
 test_ct_compare_and_hex(void **state)
 {
     char  hex[9];
@@ -319,6 +338,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_utf8_count),
+        cmocka_unit_test(test_json_escapes_valid),
         cmocka_unit_test(test_text_valid),
         cmocka_unit_test(test_phone_valid),
         cmocka_unit_test(test_phone_mask),

@@ -419,6 +419,89 @@ lsn_json_run(unsigned char *dst, const unsigned char *s, size_t len)
 }
 
 
+static long
+lsn_hex4(const unsigned char *p, const unsigned char *end)
+{
+    long  v;
+    int   i, d;
+
+    if (end - p < 4) {
+        return -1;
+    }
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        if (p[i] >= '0' && p[i] <= '9') {
+            d = p[i] - '0';
+
+        } else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f') {
+            d = (p[i] | 0x20) - 'a' + 10;
+
+        } else {
+            return -1;
+        }
+
+        v = v * 16 + d;
+    }
+
+    return v;
+}
+
+
+int
+lsn_json_escapes_valid(const unsigned char *s, size_t len)
+{
+    long                  cp, lo;
+    const unsigned char  *p, *end;
+
+    p = s;
+    end = s + len;
+
+    while (p < end) {
+        if (*p != '\\') {
+            p++;
+            continue;
+        }
+
+        if (end - p < 2) {
+            return 0;
+        }
+
+        if (p[1] != 'u') {
+            p += 2;
+            continue;
+        }
+
+        cp = lsn_hex4(p + 2, end);
+        if (cp < 0) {
+            return 0;
+        }
+
+        p += 6;
+
+        if (cp >= 0xdc00 && cp <= 0xdfff) {
+            return 0;
+        }
+
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u') {
+                return 0;
+            }
+
+            lo = lsn_hex4(p + 2, end);
+            if (lo < 0xdc00 || lo > 0xdfff) {
+                return 0;
+            }
+
+            p += 6;
+        }
+    }
+
+    return 1;
+}
+
+
 size_t
 lsn_json_escaped_len(const unsigned char *s, size_t len)
 {

@@ -43,6 +43,12 @@ size_t lsn_phone_mask(const char *s, size_t len, char *dst);
 int lsn_idempotency_key_valid(const char *s, size_t len);
 
 /*
+ * 1 when every \uXXXX escape in a JSON text pairs its surrogates (yajl
+ * would turn a lone one into '?' instead of refusing it), 0 when not.
+ */
+int lsn_json_escapes_valid(const unsigned char *s, size_t len);
+
+/*
  * JSON string escaping: '"', '\\' and control characters < 0x20 (\n \r \t
  * \b \f, others as \u00xx), and U+2028/U+2029 as \u2028/\u2029 (they end lines
  * in JavaScript); other bytes are copied, so s must be valid UTF-8.

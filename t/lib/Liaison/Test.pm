@@ -418,13 +418,51 @@ sub new_dbh {
           mariadb_connect_timeout => 5, %attr })
         or croak "connect: $DBI::errstr";
     $dbh->do("SET time_zone = '+08:00'");
+    my ($id) = $dbh->selectrow_array('SELECT CONNECTION_ID()');
+    $self->{own_conn}{$id} = 1;
     return $dbh;
+}
+
+# As root (PROCESS privilege): the first column of the first row.
+sub root_sql_one {
+    my ($self, $q, @binds) = @_;
+    my $dbh = $self->{root_dbh};
+    $dbh = $self->{root_dbh} = $self->_root_dbh
+        unless $dbh && $dbh->ping;
+    my $row = $dbh->selectrow_arrayref($q, undef, @binds);
+    return $row ? $row->[0] : undef;
+}
+
+# Transactions of the test database waiting for a lock right now.
+sub lock_waits {
+    my ($self) = @_;
+    # InnoDB refreshes its innodb_trx snapshot only when the table was not
+    # read in the last 0.1 s: never poll it faster than that
+    my $since = time - ($self->{trx_read_at} // 0);
+    sleep(0.15 - $since) if $since < 0.15;
+    $self->{trx_read_at} = time;
+    return $self->root_sql_one('SELECT COUNT(*) FROM '
+        . "information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'");
+}
+
+# Connections of the liaison user that are not the harness's own: nginx's.
+# tcp => 1 counts only those over TCP.
+sub nginx_db_connections {
+    my ($self, %o) = @_;
+    my @own = keys %{ $self->{own_conn} || {} };
+    my $q = 'SELECT COUNT(*) FROM information_schema.processlist '
+        . "WHERE user = 'liaison'";
+    $q .= " AND host LIKE '127.0.0.1:%'" if $o{tcp};
+    $q .= ' AND id NOT IN (' . join(',', map { int } @own) . ')' if @own;
+    return $self->root_sql_one($q);
 }
 
 sub _drop_dbh {
     my ($self) = @_;
-    my $dbh = delete $self->{dbh} or return;
-    eval { $dbh->{InactiveDestroy} = 1; $dbh->disconnect };
+    for my $k (qw(dbh root_dbh)) {
+        my $dbh = delete $self->{$k} or next;
+        eval { $dbh->{InactiveDestroy} = 1; $dbh->disconnect };
+    }
 }
 
 # $env->sql($query, @binds): for a query returning rows, an arrayref of
@@ -1047,6 +1085,7 @@ package Liaison::Test::Response;
 
 use strict;
 use warnings;
+use Encode ();
 use JSON::PP;
 
 my $DECODER = JSON::PP->new->utf8->allow_nonref;
@@ -1122,6 +1161,8 @@ sub error_field {
 sub summary {
     my ($self) = @_;
     my $b = $self->{body};
+    my $text = eval { Encode::decode('UTF-8', $b, Encode::FB_CROAK()) };
+    $b = $text if defined $text;
     $b = substr($b, 0, 300) . '...' if length $b > 300;
     return "$self->{status} $b";
 }

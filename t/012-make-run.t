@@ -1,0 +1,101 @@
+#!/usr/bin/perl
+# scripts/run.sh (make run / make stop) in a private state directory and on
+# free ports: starts everything, answers, demo accounts log in, a second
+# start is safe (reload), stop stops, start after stop works again.
+
+use strict;
+use warnings;
+use utf8;
+use lib 't/lib';
+use Liaison::Test;
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+
+plan skip_all => 'module not built' unless -f $Liaison::Test::MODULE;
+plan skip_all => 'liaison-admin not built' unless -x $Liaison::Test::ADMIN;
+
+my $root = $Liaison::Test::ROOT;
+my $var = tempdir('liaison-run-XXXXXX', TMPDIR => 1,
+    CLEANUP => !$ENV{LIAISON_KEEP});
+my $port = Liaison::Test::free_port();
+my $db_port = Liaison::Test::free_port();
+local $ENV{LIAISON_VAR} = $var;
+local $ENV{LIAISON_PORT} = $port;
+local $ENV{LIAISON_DB_PORT} = $db_port;
+my $started = 0;
+
+sub run_sh {
+    my ($cmd) = @_;
+    my $r = Liaison::Test::_run_capture("$root/scripts/run.sh", $cmd);
+    return $r;
+}
+
+END { run_sh('stop') if $started }
+
+my $http = HTTP::Tiny->new(timeout => 10);
+my $base = "http://127.0.0.1:$port/api/v1";
+
+sub login {
+    my ($u) = @_;
+    my $r = $http->post("$base/staff/login", {
+        headers => { 'Content-Type' => 'application/json' },
+        content => json_encode({ username => $u,
+                                 password => 'Liaison-demo-2026' }) });
+    return $r;
+}
+
+for my $round (1, 2) {
+    $started = 1;
+    my $r = run_sh('start');
+    is $r->{rc}, 0, "round $round: run.sh start succeeds" or diag $r->{output};
+    like $r->{output}, qr/nginx (?:started|reloaded)/,
+        "round $round: ... nginx " . ($round == 1 ? 'started' : 'reloaded');
+    like $r->{output}, qr/Liaison-demo-2026/, "round $round: ... prints the demo password";
+    like $r->{output}, qr{curl -s http://127\.0\.0\.1:$port/api/v1/health},
+        "round $round: ... prints what to call";
+    my $h = $http->get("$base/health");
+    is $h->{status}, 200, "round $round: health 200";
+    for my $u (qw(platform judge1 judge2 deptstaff liaison leader vp
+                  president filing admin)) {
+        my $l = login($u);
+        is $l->{status}, 200, "round $round: demo account $u logs in"
+            or diag $l->{content};
+    }
+    my $mode = (stat "$var/secrets/token_secret")[2] & 07777;
+    is sprintf('%o', $mode), '600', "round $round: token_secret is mode 600";
+    ok -s "$var/secrets/token_secret" >= 32, "round $round: ... of >= 32 bytes";
+    $mode = (stat "$var/secrets/db_password")[2] & 07777;
+    is sprintf('%o', $mode), '600', "round $round: db_password is mode 600";
+}
+
+# the database: departments with their leaders, calendar, migrations
+{
+    my $r = Liaison::Test::_run_capture_stdin(
+        "SELECT COUNT(*) FROM departments WHERE leader_staff_id IS NOT NULL "
+        . "AND vice_president_staff_id IS NOT NULL;\n"
+        . "SELECT COUNT(*) FROM calendar_years;\n"
+        . "SELECT COUNT(*) FROM schema_migrations;\n",
+        'mariadb', "--defaults-file=$var/secrets/client.cnf", '-N', '-B');
+    my @n = split /\n/, $r->{stdout};
+    is $n[0], 6, 'six departments with a leader and a vice president';
+    is $n[1], 7, 'calendar 2020-2026 loaded';
+    ok $n[2] >= 1, 'migrations recorded';
+}
+
+my $r = run_sh('stop');
+is $r->{rc}, 0, 'run.sh stop succeeds' or diag $r->{output};
+my $h = $http->get("$base/health");
+isnt $h->{status}, 200, 'nothing answers after stop';
+$r = run_sh('stop');
+is $r->{rc}, 0, 'run.sh stop again is harmless';
+$r = run_sh('start');
+is $r->{rc}, 0, 'start after stop succeeds' or diag $r->{output};
+is $http->get("$base/health")->{status}, 200, '... and answers';
+my $log = Liaison::Test::_slurp("$var/nginx/logs/error.log");
+my @bad = grep { $_ =~ $Liaison::Test::BAD_LOG_RE } split /\n/, $log;
+ok !@bad, 'error log is clean' or diag join "\n", @bad;
+$r = run_sh('stop');
+is $r->{rc}, 0, 'final stop';
+$started = 0;
+
+done_testing;
