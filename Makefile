@@ -11,7 +11,7 @@ CORE_SRCS  := $(wildcard $(CORE_DIR)/*.c)
 CORE_HDRS  := $(wildcard $(CORE_DIR)/*.h)
 MOD_SRCS   := $(wildcard ngx_liaison_module/*.c ngx_liaison_module/*.h) \
               $(CORE_SRCS) $(CORE_HDRS) config
-TOOL_LIBS  := -lcrypto -lcrypt
+TOOL_LIBS  := -lcrypto -lcrypt -lpcre2-8
 PROVE_JOBS ?= 2
 
 .PHONY: all deps module tools unit unit-asan itest test run stop bench \

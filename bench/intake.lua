@@ -1,12 +1,9 @@
 -- Liaison bench: POST /api/v1/tickets with a JSON body (web channel,
--- consultation).  The content changes with every request so that no two
--- tickets are identical.
+-- consultation), as a litigant's browser would send it.  The content
+-- changes with every request (topic, thread, counter), so no two tickets
+-- are identical.
 --
---   wrk -s bench/intake.lua URL [-- LIMIT]
---
--- LIMIT (optional): each thread stops after LIMIT responses (used to seed
--- the database with an exact number of tickets); 0 or absent: no limit,
--- and no response() hook, so wrk does not have to hand bodies to Lua.
+--   wrk -t2 -c64 -d10s -s bench/intake.lua http://127.0.0.1:PORT
 
 local topics = {
     "诉讼费怎么交？",
@@ -17,25 +14,12 @@ local topics = {
 }
 local headers = { ["Content-Type"] = "application/json" }
 local counter = 0
-local seen = 0
-local limit = 0
 
-local next_tid = 0
+-- each thread gets its own number (tid), used in the content
+local threads = 0
 function setup(thread)
-    next_tid = next_tid + 1
-    thread:set("tid", next_tid)
-end
-
-function init(args)
-    limit = tonumber(args[1] or "0") or 0
-    if limit > 0 then
-        response = function(status, hdrs, body)
-            seen = seen + 1
-            if seen >= limit then
-                wrk.thread:stop()
-            end
-        end
-    end
+    threads = threads + 1
+    thread:set("tid", threads)
 end
 
 function request()

@@ -23,7 +23,7 @@
 #                               not tmpfs: commits must really hit the disk)
 #   BENCH_KEEP (0)              1: keep the scratch directory
 #   BENCH_PORT, BENCH_BASE_PORT, BENCH_DB_PORT   ports (default: free ones)
-#   NGINX (/usr/sbin/nginx)
+#   NGINX (/usr/sbin/nginx), LIAISON_ADMIN (build/bin/liaison-admin)
 
 set -euo pipefail
 
@@ -31,7 +31,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$root/bench
 results=$bench/results
 module=$root/build/ngx_http_liaison_module.so
-admin=$root/build/bin/liaison-admin
+admin=${LIAISON_ADMIN:-$root/build/bin/liaison-admin}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
 
 seconds=${BENCH_SECONDS:-10}
@@ -210,7 +210,7 @@ log_counts() {  # FILE: "emerg=N alert=N crit=N error=N warn=N"
 
 # distinct [emerg]..[error] messages, timestamps/pids/connection ids removed
 log_top() {  # FILE
-    grep -E '\[(emerg|alert|crit|error)\]' "$1" 2>/dev/null \
+    { grep -E '\[(emerg|alert|crit|error)\]' "$1" 2>/dev/null || true; } \
         | sed -E -e 's/^[0-9\/]+ [0-9:]+ //' -e 's/ [0-9]+#[0-9]+: (\*[0-9]+ )?/ /' \
               -e 's/, client: .*//' \
         | sort | uniq -c | sort -rn | head -10
@@ -289,7 +289,10 @@ durability="$durability, data on $fstype ($dbdir)"
 
 # ================================================================ 2. nginx x2
 make_prefix "$app"
-sed -e "s|@MODULE@|$module|g" \
+# a private copy: a rebuild during the run cannot change what is measured
+cp "$module" "$app/liaison.so"
+module_id="$(date -r "$module" '+%Y-%m-%d %H:%M:%S'), sha256 $(sha256sum "$module" | cut -c1-12)"
+sed -e "s|@MODULE@|$app/liaison.so|g" \
     -e "s|@PREFIX@|$app|g" \
     -e "s|@PORT@|$app_port|g" \
     -e "s|@DB_SOCKET@|$db_sock|g" \
@@ -363,14 +366,27 @@ case "$ticket_no$query_code" in
 esac
 status_path="/api/v1/tickets/$ticket_no?query_code=$query_code"
 
-# the others through wrk on one connection-set, an exact count
+# the others with one curl, one after the other on a kept-alive connection
+# (curl 7.88's --parallel fails transfers of its own); one status per line
 if [ "$seed" -gt 1 ]; then
     say "seeding $((seed - 1)) more tickets through the API"
-    wrk -t1 -c8 -d120s -s "$bench/intake.lua" "$app_url" -- $((seed - 1)) \
-        >"$work/wrk-seed.txt" 2>&1 || { cat "$work/wrk-seed.txt" >&2; die "wrk failed (seed)"; }
+    for ((i = 2; i <= seed; i++)); do
+        printf 'url = "%s/api/v1/tickets"\n' "$app_url"
+        printf 'header = "Content-Type: application/json"\n'
+        printf 'data-binary = "{\\"channel\\":\\"web\\",\\"category\\":\\"consultation\\",'
+        printf '\\"content\\":\\"诉讼费怎么交？（种子 %d）\\",' "$i"
+        printf '\\"contact\\":{\\"name\\":\\"张三\\",\\"phone\\":\\"13800138000\\"}}"\n'
+        printf 'output = "/dev/null"\nwrite-out = "%%{http_code} %%{errormsg}\\n"\nsilent\n'
+        [ "$i" -eq "$seed" ] || echo next
+    done >"$work/seed.curl"
+    curl -K "$work/seed.curl" >"$work/seed.codes" \
+        2>/dev/null || true
+    n201=$(grep -c '^201 ' "$work/seed.codes" || true)
+    [ "$n201" -eq $((seed - 1)) ] || die "seeding: $n201 of $((seed - 1)) POSTs" \
+        "answered 201 (codes: $(sort "$work/seed.codes" | uniq -c | head -5 | tr '\n' ' '))"
 fi
 tickets=$(sql -e 'SELECT COUNT(*) FROM tickets') || die "db query failed"
-[ "$tickets" -ge "$seed" ] || die "seeding made $tickets tickets, wanted $seed (see $work/wrk-seed.txt)"
+[ "$tickets" -ge "$seed" ] || die "seeding made $tickets tickets, wanted $seed"
 code=$(curl -s -o "$work/status.json" -m 5 -w '%{http_code}' "$app_url$status_path") || true
 [ "$code" = 200 ] || say "WARNING: GET $status_path answered $code: $(head -c 300 "$work/status.json")"
 say "seeded: $tickets tickets; status URL $status_path"
@@ -383,21 +399,41 @@ run_wrk intake "$app_url/api/v1/tickets" -s "$bench/intake.lua"
 run_wrk health "$app_url/api/v1/health"
 
 # ================================================================ 5. RSS
-per_thread=$(( (rss_requests + threads - 1) / threads ))
-say "RSS run: $rss_requests requests (status/health alternating, at most ${rss_max}s)"
+# wrk cannot stop after a count by itself (its main thread sleeps for -d):
+# run it for the time the measured rates predict, again for what is left
+# if needed, and add up the requests wrk reports.
+est=$(awk -v a="$(parse_wrk "$work/wrk-status.txt" | cut -d' ' -f1)" \
+          -v b="$(parse_wrk "$work/wrk-health.txt" | cut -d' ' -f1)" \
+          'BEGIN { r = 2 / (1 / (a + 1) + 1 / (b + 1)); printf "%d", (r > 100) ? r : 100 }')
+say "RSS run: $rss_requests requests, status/health alternating (~$est req/s, at most ${rss_max}s)"
 rss_before=$(workers_rss_kb "$app")
-wrk -t"$threads" -c"$conns" -d"${rss_max}s" -s "$bench/mixed.lua" "$app_url" \
-    -- "$per_thread" "$status_path" >"$work/wrk-rss.txt" 2>&1 \
-    || { cat "$work/wrk-rss.txt" >&2; die "wrk failed (RSS run)"; }
+pids_before=$(worker_pids "$app" | sort | tr '\n' ' ')
+r_n=0 r_time=0 r_n2=0 r_se=0 r_p99=0 runs=0
+: >"$work/wrk-rss.txt"
+while [ "$r_n" -lt "$rss_requests" ] && [ "$r_time" -lt "$rss_max" ]; do
+    d=$(awk -v n=$((rss_requests - r_n)) -v r="$est" \
+            'BEGIN { d = int(n * 1.05 / r) + 1; printf "%d", d }')
+    [ $((r_time + d)) -le "$rss_max" ] || d=$((rss_max - r_time))
+    wrk -t"$threads" -c"$conns" -d"${d}s" --latency -s "$bench/mixed.lua" "$app_url" \
+        -- "$status_path" >"$work/wrk-rss-part.txt" 2>&1 \
+        || { cat "$work/wrk-rss-part.txt" >&2; die "wrk failed (RSS run)"; }
+    cat "$work/wrk-rss-part.txt" >>"$work/wrk-rss.txt"
+    read -r rps _ p99 n2 se n < <(parse_wrk "$work/wrk-rss-part.txt")
+    r_n=$((r_n + n)) r_n2=$((r_n2 + n2)) r_se=$((r_se + se))
+    r_time=$((r_time + d)) runs=$((runs + 1))
+    r_p99=$(awk -v a="$r_p99" -v b="$p99" 'BEGIN { print (b > a) ? b : a }')
+    est=$(awk -v r="$rps" 'BEGIN { printf "%d", (r > 100) ? r : 100 }')
+done
+r_rps=$(awk -v n="$r_n" -v t="$r_time" 'BEGIN { printf "%.1f", n / t }')
 sleep 1
 rss_after=$(workers_rss_kb "$app")
-{ echo "== rss: wrk -t$threads -c$conns -d${rss_max}s -s mixed.lua -- $per_thread $status_path"
+pids_after=$(worker_pids "$app" | sort | tr '\n' ' ')
+{ echo "== rss: $runs run(s) of wrk -t$threads -c$conns --latency -s mixed.lua -- $status_path"
   cat "$work/wrk-rss.txt"; echo; } >>"$raw"
 tickets_end=$(sql -e 'SELECT COUNT(*) FROM tickets') || tickets_end="?"
 
 # ================================================================ 4. report
 read -r b_rps b_p50 b_p99 b_n2 b_se b_n < <(parse_wrk "$work/wrk-baseline.txt")
-read -r r_rps r_p50 r_p99 r_n2 r_se r_n < <(parse_wrk "$work/wrk-rss.txt")
 [ "${b_rps%.*}" -gt 0 ] || die "baseline measured 0 req/s"
 
 yes_no() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "NOT met"; fi; }
@@ -409,6 +445,8 @@ echo "host: nproc=$(nproc), $(awk -F': ' '/^model name/ { print $2; exit }' /pro
      "$(uname -sr), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), worker_processes 2;" \
      "mariadb: $(mariadbd --version | awk '{ print $3 }'), $durability"
+echo "module: build/ngx_http_liaison_module.so built $module_id;" \
+     "git $(git -C "$root" describe --always --dirty 2>/dev/null || echo ?)"
 echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
      "loopback; seeded $tickets tickets ($tickets_end at the end)"
 echo
@@ -441,14 +479,16 @@ echo "RSS of the 2 module workers (sum of VmRSS): at start $((rss_start / 1024))
      "before $(awk -v k="$rss_before" 'BEGIN { printf "%.2f", k / 1024 }') MB," \
      "after $(awk -v k="$rss_after" 'BEGIN { printf "%.2f", k / 1024 }') MB" \
      "$r_n requests (asked $rss_requests) -> growth $growth MB"
-echo "  RSS run: status/health alternating, $r_rps req/s, p99 $r_p99 ms," \
-     "non-2xx $r_n2, socket errors $r_se"
+echo "  RSS run: status/health alternating, $runs wrk run(s), $r_n requests in" \
+     "${r_time}s, ~$r_rps req/s, worst p99 $r_p99 ms, non-2xx $r_n2, socket errors $r_se"
 echo
 echo "Targets (informative):"
 printf '%b' "$verdicts"
 echo "  RSS growth < 5 MB:           $growth MB  $(yes_no "$growth < 5")"
+[ "$pids_before" = "$pids_after" ] || echo "  NOTE: the worker processes" \
+    "changed during the RSS run ($pids_before-> $pids_after): a worker died?"
 [ "$r_n" -ge "$rss_requests" ] \
-    || echo "  NOTE: the RSS run completed $r_n of $rss_requests requests within ${rss_max}s"
+    || echo "  NOTE: the RSS run completed only $r_n of $rss_requests requests within ${rss_max}s"
 echo
 echo "Error logs (count of lines per level):"
 echo "  nginx with module: $(log_counts "$app/logs/error.log")"
@@ -456,6 +496,9 @@ log_top "$app/logs/error.log" | sed 's/^/      /'
 echo "  baseline nginx:    $(log_counts "$base/logs/error.log")"
 echo "  mariadb:           ERROR=$(grep -c '\[ERROR\]' "$dbdir/mysql/error.log" || true)" \
      "Warning=$(grep -c '\[Warning\]' "$dbdir/mysql/error.log" || true)"
+grep -E '\[(ERROR|Warning)\]' "$dbdir/mysql/error.log" 2>/dev/null \
+    | sed -E -e 's/^[0-9-]+ +[0-9:]+ [0-9]+ //' -e 's/connection [0-9]+/connection N/' \
+    | sort | uniq -c | sort -rn | head -10 | sed 's/^/      /'
 echo "  (copies in bench/results/logs/)"
 } >"$out"
 

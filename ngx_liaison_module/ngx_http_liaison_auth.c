@@ -19,11 +19,6 @@
 #define NGX_HTTP_LIAISON_LOCKOUT            (15 * 60)
 
 
-typedef struct {
-    char                        password[257];
-    char                        hash[256];
-    ngx_uint_t                  ok;
-} ngx_http_liaison_pw_task_t;
 
 
 typedef struct {
@@ -47,6 +42,7 @@ static void ngx_http_liaison_session_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_pw_thread(void *data, ngx_log_t *log);
 static void ngx_http_liaison_pw_done(ngx_event_t *ev);
+static void ngx_http_liaison_login_checked(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_logout_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_unauthenticated(ngx_http_liaison_ctx_t *ctx,
@@ -156,37 +152,6 @@ ngx_http_liaison_session_done(ngx_http_liaison_db_op_t *op)
 }
 
 
-/* Roles that see every ticket; the others see their department's. */
-
-ngx_uint_t
-ngx_http_liaison_staff_sees_all(ngx_http_liaison_ctx_t *ctx)
-{
-    static ngx_str_t  all[] = {
-        ngx_string("platform_staff"),
-        ngx_string("president"),
-        ngx_string("filing_admin"),
-        ngx_string("sys_admin"),
-        ngx_null_string
-    };
-
-    ngx_str_t  *s;
-
-    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        return 0;
-    }
-
-    for (s = all; s->len; s++) {
-        if (s->len == ctx->role.len
-            && ngx_strncmp(s->data, ctx->role.data, s->len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 static void
 ngx_http_liaison_unauthenticated(ngx_http_liaison_ctx_t *ctx,
     const char *message)
@@ -212,8 +177,6 @@ ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_http_liaison_json_t   *user, *pass, *extra;
     ngx_http_liaison_login_t  *lg;
-    ngx_http_liaison_pw_task_t  *pt;
-    ngx_thread_task_t         *task;
 
     user = ngx_http_liaison_json_get(ctx->body, "username");
     pass = ngx_http_liaison_json_get(ctx->body, "password");
@@ -243,20 +206,15 @@ ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
     }
 
     lg = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_login_t));
-    task = ngx_thread_task_alloc(ctx->r->pool,
-                                 sizeof(ngx_http_liaison_pw_task_t));
-    if (lg == NULL || task == NULL) {
+    if (lg == NULL
+        || ngx_http_liaison_password_task(ctx, &pass->value) != NGX_OK)
+    {
         ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    pt = task->ctx;
-    ngx_memcpy(pt->password, pass->value.data, pass->value.len);
-    pt->password[pass->value.len] = '\0';
-
     lg->username = user->value;
-    ctx->data = task;
-    ctx->step = (ngx_uint_t) lg;
+    ctx->data = lg;
 
     if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
             "SELECT s.id, s.password_hash, s.role, s.department_id, d.name, "
@@ -279,21 +237,19 @@ ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    MYSQL_ROW                   row;
-    ngx_int_t                   n;
-    unsigned long              *len;
-    ngx_thread_task_t          *task;
-    ngx_http_liaison_login_t   *lg;
-    ngx_http_liaison_pw_task_t *pt;
+    MYSQL_ROW                    row;
+    ngx_int_t                    n;
+    unsigned long               *len;
+    ngx_http_liaison_login_t    *lg;
+    ngx_http_liaison_pw_task_t  *pt;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    task = ctx->data;
-    pt = task->ctx;
-    lg = (ngx_http_liaison_login_t *) ctx->step;
+    pt = ctx->pw->ctx;
+    lg = ctx->data;
 
     row = mysql_fetch_row(op->res[0]);
 
@@ -304,9 +260,9 @@ ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (row && row[1] && mysql_fetch_lengths(op->res[0])[1] < sizeof(pt->hash))
-    {
-        len = mysql_fetch_lengths(op->res[0]);
+    len = row ? mysql_fetch_lengths(op->res[0]) : NULL;
+
+    if (row && row[1] && len[1] < sizeof(pt->hash)) {
         lg->found = 1;
         n = ngx_atoi((u_char *) row[0], len[0]);
         lg->staff_id = n > 0 ? (uint64_t) n : 0;
@@ -342,9 +298,54 @@ ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
     /* the connection is not needed while the hash runs */
     ngx_http_liaison_db_release(op);
 
+    pt->verify = 1;
+    ngx_http_liaison_password_run(ctx, ngx_http_liaison_login_checked);
+}
+
+
+/*
+ * Password hashing off the event loop.  The task lives in the request pool;
+ * r->main->blocked keeps the request alive while a thread uses it.
+ */
+
+ngx_int_t
+ngx_http_liaison_password_task(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *password)
+{
+    ngx_thread_task_t           *task;
+    ngx_http_liaison_pw_task_t  *pt;
+
+    if (password->len >= sizeof(pt->password)) {
+        return NGX_ERROR;
+    }
+
+    task = ngx_thread_task_alloc(ctx->r->pool,
+                                 sizeof(ngx_http_liaison_pw_task_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    pt = task->ctx;
+    ngx_memcpy(pt->password, password->data, password->len);
+    pt->password[password->len] = '\0';
+
+    ctx->pw = task;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_liaison_password_run(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_next_pt done)
+{
+    ngx_thread_task_t  *task;
+
+    task = ctx->pw;
     task->handler = ngx_http_liaison_pw_thread;
     task->event.handler = ngx_http_liaison_pw_done;
     task->event.data = ctx;
+    ctx->next = done;
 
     if (ngx_thread_task_post(ctx->mcf->thread_pool, task) != NGX_OK) {
         ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -352,7 +353,6 @@ ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    /* keeps the request (and the task memory) alive if the client goes */
     ctx->r->main->blocked++;
 }
 
@@ -362,7 +362,14 @@ ngx_http_liaison_pw_thread(void *data, ngx_log_t *log)
 {
     ngx_http_liaison_pw_task_t  *pt = data;
 
-    pt->ok = (lsn_password_verify(pt->password, pt->hash) == 0);
+    if (pt->verify) {
+        pt->ok = (lsn_password_verify(pt->password, pt->hash) == 0);
+
+    } else {
+        pt->ok = (lsn_password_hash(pt->password, pt->hash, sizeof(pt->hash))
+                  == 0);
+    }
+
     ngx_explicit_memzero(pt->password, sizeof(pt->password));
 }
 
@@ -372,11 +379,7 @@ ngx_http_liaison_pw_done(ngx_event_t *ev)
 {
     ngx_http_liaison_ctx_t  *ctx = ev->data;
 
-    u_char                       rnd[LSN_TOKEN_SID_LEN / 2];
-    ngx_thread_task_t           *task;
-    ngx_http_request_t          *r;
-    ngx_http_liaison_login_t    *lg;
-    ngx_http_liaison_pw_task_t  *pt;
+    ngx_http_request_t  *r;
 
     r = ctx->r;
     r->main->blocked--;
@@ -384,18 +387,30 @@ ngx_http_liaison_pw_done(ngx_event_t *ev)
     if (r->connection->error) {
         /* the client went away while the hash ran */
         r->write_event_handler(r);
-        ngx_http_run_posted_requests(r->connection);
-        return;
+
+    } else {
+        ctx->next(ctx);
     }
 
-    task = ctx->data;
-    pt = task->ctx;
-    lg = (ngx_http_liaison_login_t *) ctx->step;
+    ngx_http_run_posted_requests(r->connection);
+}
+
+
+static void
+ngx_http_liaison_login_checked(ngx_http_liaison_ctx_t *ctx)
+{
+    u_char                       rnd[LSN_TOKEN_SID_LEN / 2];
+    ngx_http_request_t          *r;
+    ngx_http_liaison_login_t    *lg;
+    ngx_http_liaison_pw_task_t  *pt;
+
+    r = ctx->r;
+    pt = ctx->pw->ctx;
+    lg = ctx->data;
     lg->ok = lg->found && pt->ok;
 
     if (!lg->found) {
         ngx_http_liaison_unauthenticated(ctx, "用户名或密码错误");
-        ngx_http_run_posted_requests(r->connection);
         return;
     }
 
@@ -438,7 +453,6 @@ ngx_http_liaison_pw_done(ngx_event_t *ev)
     }
 
     ngx_http_liaison_query(ctx, ngx_http_liaison_login_recorded);
-    ngx_http_run_posted_requests(r->connection);
 }
 
 
@@ -458,7 +472,7 @@ ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    lg = (ngx_http_liaison_login_t *) ctx->step;
+    lg = ctx->data;
 
     if (!lg->ok) {
         ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,

@@ -23,12 +23,12 @@
 typedef void (*ngx_http_liaison_route_pt)(ngx_http_liaison_ctx_t *ctx);
 
 typedef struct {
-    ngx_str_t                   path;       /* "tickets/" ends in a slash:
-                                               one more segment follows */
+    ngx_str_t                   path;       /* see ..._route() */
     ngx_uint_t                  methods;
     ngx_http_liaison_route_pt   handler;
     ngx_uint_t                  anonymous;  /* no bearer token read */
-    ngx_uint_t                  body;       /* a JSON object is required */
+    ngx_uint_t                  body;       /* 1: a JSON object required,
+                                               2: optional */
 } ngx_http_liaison_route_t;
 
 
@@ -198,12 +198,30 @@ static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
       ngx_http_liaison_health, 1, 0 },
     { ngx_string("tickets"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_tickets_create, 0, 1 },
-    { ngx_string("tickets/"), NGX_HTTP_LIAISON_GET,
+    { ngx_string("tickets/*"), NGX_HTTP_LIAISON_GET,
       ngx_http_liaison_tickets_get, 0, 0 },
     { ngx_string("staff/login"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_staff_login, 1, 1 },
     { ngx_string("staff/logout"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_staff_logout, 0, 0 },
+    { ngx_string("staff/tickets"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_staff_worklist, 0, 0 },
+    { ngx_string("staff/tickets/*/triage"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_triage, 0, 1 },
+    { ngx_string("staff/tickets/*/reply"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_reply, 0, 1 },
+    { ngx_string("staff/tickets/*/dispatch"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_dispatch, 0, 2 },
+    { ngx_string("staff/tickets/*/accept"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_accept, 0, 2 },
+    { ngx_string("staff/tickets/*/return"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_return, 0, 1 },
+    { ngx_string("staff/tickets/*/close"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_close, 0, 2 },
+    { ngx_string("staff/tickets/*/transfer"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_transfer, 0, 1 },
+    { ngx_string("staff/tickets/*/notes"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_note, 0, 1 },
     { ngx_null_string, 0, NULL, 0, 0 }
 };
 
@@ -291,7 +309,10 @@ ngx_http_liaison_handler(ngx_http_request_t *r)
     ctx->next = route->handler;
     ctx->anonymous = route->anonymous;
 
-    if (!route->body) {
+    if (route->body == 0
+        || (route->body == 2 && r->headers_in.content_length_n <= 0
+            && !r->headers_in.chunked))
+    {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
@@ -347,11 +368,16 @@ ngx_http_liaison_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * Route paths are matched segment by segment; a "*" segment matches one
+ * non-empty segment, which becomes ctx->arg.
+ */
+
 static ngx_http_liaison_route_t *
 ngx_http_liaison_route(ngx_http_liaison_ctx_t *ctx, ngx_uint_t *allowed)
 {
-    u_char                    *p, *last;
-    ngx_str_t                 *path;
+    u_char                    *p, *q, *pe, *qe, *seg;
+    ngx_str_t                 *path, arg;
     ngx_http_liaison_route_t  *rt, *found;
 
     path = &ctx->path;
@@ -360,33 +386,45 @@ ngx_http_liaison_route(ngx_http_liaison_ctx_t *ctx, ngx_uint_t *allowed)
 
     for (rt = ngx_http_liaison_routes; rt->path.len; rt++) {
 
-        if (rt->path.data[rt->path.len - 1] == '/') {
-            /* a prefix with exactly one more non-empty segment */
-            if (path->len <= rt->path.len
-                || ngx_strncmp(path->data, rt->path.data, rt->path.len) != 0)
-            {
+        p = rt->path.data;
+        pe = p + rt->path.len;
+        q = path->data;
+        qe = q + path->len;
+        ngx_str_null(&arg);
+
+        while (p < pe && q <= qe) {
+            if (*p == '*') {
+                seg = q;
+                while (q < qe && *q != '/') {
+                    q++;
+                }
+
+                if (q == seg) {
+                    break;
+                }
+
+                arg.data = seg;
+                arg.len = q - seg;
+                p++;
                 continue;
             }
 
-            p = path->data + rt->path.len;
-            last = path->data + path->len;
-
-            if (ngx_strlchr(p, last, '/') != NULL) {
-                continue;
+            if (q == qe || *p != *q) {
+                break;
             }
 
-            ctx->arg.data = p;
-            ctx->arg.len = last - p;
+            p++;
+            q++;
+        }
 
-        } else if (path->len != rt->path.len
-                   || ngx_strncmp(path->data, rt->path.data, path->len) != 0)
-        {
+        if (p != pe || q != qe) {
             continue;
         }
 
         *allowed |= rt->methods;
 
         if (rt->methods & ctx->r->method) {
+            ctx->arg = arg;
             return rt;
         }
 

@@ -51,6 +51,14 @@ typedef enum {
 } ngx_http_liaison_principal_e;
 
 
+typedef struct {
+    char                            password[257];
+    char                            hash[256];
+    ngx_uint_t                      verify;    /* else: make a hash */
+    ngx_uint_t                      ok;
+} ngx_http_liaison_pw_task_t;
+
+
 typedef struct ngx_http_liaison_ctx_s  ngx_http_liaison_ctx_t;
 
 typedef void (*ngx_http_liaison_next_pt)(ngx_http_liaison_ctx_t *ctx);
@@ -78,7 +86,7 @@ struct ngx_http_liaison_ctx_s {
     ngx_uint_t                      anonymous;
     time_t                          now;
     void                           *data;      /* the endpoint's own state */
-    ngx_uint_t                      step;
+    ngx_thread_task_t              *pw;        /* password hashing */
 };
 
 
@@ -102,11 +110,25 @@ void ngx_http_liaison_authenticate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_next_pt next);
 void ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_logout(ngx_http_liaison_ctx_t *ctx);
-ngx_uint_t ngx_http_liaison_staff_sees_all(ngx_http_liaison_ctx_t *ctx);
+ngx_int_t ngx_http_liaison_password_task(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *password);
+void ngx_http_liaison_password_run(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_next_pt done);
 
 /* ngx_http_liaison_calendar.c */
 void ngx_http_liaison_calendar_ready(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_next_pt next);
+
+/* ngx_http_liaison_staff.c */
+void ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_triage(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_reply(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_dispatch(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_accept(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_return(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_close(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_transfer(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_note(ngx_http_liaison_ctx_t *ctx);
 
 /* ngx_http_liaison_tickets.c */
 void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);

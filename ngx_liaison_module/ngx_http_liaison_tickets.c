@@ -13,6 +13,7 @@
 #include "lsn_caseno.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
+#include "lsn_workflow.h"
 
 
 #define NGX_HTTP_LIAISON_CONTENT_MAX  2000
@@ -697,9 +698,12 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
             "t.contact_phone, t.owner_litigant_id, t.department_id, "
             "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "
             "t.closed_at, e.type, e.status_to, e.note, e.created_at, "
-            "e.public, e.id "
+            "e.public, e.id, t.department_id IN (SELECT id FROM departments "
+            "WHERE vice_president_staff_id = $u) "
             "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "
             "WHERE t.ticket_no = $s",
+            (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
+                                  ? ctx->subject_id : 0),
             ctx->arg.data, ctx->arg.len)
         != NGX_OK)
     {
@@ -715,7 +719,7 @@ enum {
     TK_ID = 0, TK_NO, TK_CODE, TK_CHANNEL, TK_CATEGORY, TK_TRACK, TK_STATUS,
     TK_CASE_NO, TK_CONTENT, TK_NAME, TK_PHONE, TK_OWNER, TK_DEPARTMENT,
     TK_ASSIGNEE, TK_CREATED, TK_DUE, TK_UPDATED, TK_CLOSED,
-    EV_TYPE, EV_STATUS, EV_NOTE, EV_AT, EV_PUBLIC, EV_ID
+    EV_TYPE, EV_STATUS, EV_NOTE, EV_AT, EV_PUBLIC, EV_ID, TK_IN_CHARGE
 };
 
 
@@ -751,6 +755,7 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     my_ulonglong             nev;
     ngx_str_t                qc;
     ngx_int_t                n;
+    int                      role;
     ngx_uint_t               allowed, staff;
     unsigned long           *len;
     ngx_http_liaison_out_t   out;
@@ -783,15 +788,25 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     }
 
     if (ctx->who == NGX_HTTP_LIAISON_STAFF) {
-        staff = ngx_http_liaison_staff_sees_all(ctx);
+        role = lsn_role_index((char *) ctx->role.data, ctx->role.len);
 
-        if (!staff && row[TK_DEPARTMENT] && ctx->department_id) {
-            n = ngx_atoi((u_char *) row[TK_DEPARTMENT], len[TK_DEPARTMENT]);
+        switch (role < 0 ? LSN_SCOPE_OWN : lsn_role_scope(role)) {
+        case LSN_SCOPE_ALL:
+            staff = 1;
+            break;
+        case LSN_SCOPE_CHARGE:
+            staff = (row[TK_IN_CHARGE] && row[TK_IN_CHARGE][0] == '1');
+            break;
+        case LSN_SCOPE_DEPARTMENT:
+            n = row[TK_DEPARTMENT]
+                ? ngx_atoi((u_char *) row[TK_DEPARTMENT], len[TK_DEPARTMENT])
+                : 0;
             staff = (n > 0 && (uint64_t) n == ctx->department_id);
-        }
-
-        if (!staff && row[TK_ASSIGNEE]) {
-            n = ngx_atoi((u_char *) row[TK_ASSIGNEE], len[TK_ASSIGNEE]);
+            break;
+        default:
+            n = row[TK_ASSIGNEE]
+                ? ngx_atoi((u_char *) row[TK_ASSIGNEE], len[TK_ASSIGNEE])
+                : 0;
             staff = (n > 0 && (uint64_t) n == ctx->subject_id);
         }
 
@@ -886,7 +901,10 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
         ngx_http_liaison_out_lit(&out, "{");
         ngx_http_liaison_out_str_member(&out, "type", ev[EV_TYPE]);
         ngx_http_liaison_out_str_member(&out, "status", ev[EV_STATUS]);
-        ngx_http_liaison_out_str_member(&out, "note", ev[EV_NOTE]);
+        /* what staff wrote among themselves stays with staff */
+        ngx_http_liaison_out_str_member(&out, "note",
+            staff || ngx_strcmp(ev[EV_TYPE], "answered") == 0
+            || ngx_strcmp(ev[EV_TYPE], "replied") == 0 ? ev[EV_NOTE] : NULL);
         ngx_http_liaison_out_datetime(&out, "at", ev[EV_AT],
                                       ev[EV_AT] ? ngx_strlen(ev[EV_AT]) : 0);
         ngx_http_liaison_out_lit(&out, "}");

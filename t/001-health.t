@@ -59,4 +59,20 @@ for (1 .. 40) {
 }
 is $ok, 40, '40 health checks in a row all 200';
 
+# keep-alive: many requests on one connection, errors included
+for my $round (1, 2) {
+    my $c = $env->keepalive;
+    my @st;
+    for my $i (1 .. 30) {
+        my $r = $i % 3 == 0 ? $c->req(GET => '/api/v1/nope')
+              : $i % 3 == 1 ? $c->req(GET => '/api/v1/health')
+              :               $c->req(DELETE => '/api/v1/health');
+        push @st, $r->status;
+    }
+    is_deeply \@st, [ map { $_ % 3 == 0 ? 404 : $_ % 3 == 1 ? 200 : 405 }
+        1 .. 30 ], "round $round: 30 requests on one keep-alive connection";
+    ok $c->is_open, "round $round: ... which stays open";
+    $c->close;
+}
+
 done_testing;

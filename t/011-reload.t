@@ -104,4 +104,41 @@ ok $env->nginx_db_connections(tcp => 1) > 0,
 }
 sequence('after the in-flight reload');
 
+# keep-alive clients keep sending during reloads: logins (their password
+# check runs in the thread pool), intakes and health checks.  Every request
+# is either answered normally or its connection is closed by the old worker
+# before any byte of an answer (the keep-alive race every HTTP client
+# handles); the old workers must finish what they started (the error log
+# check at the end catches "open socket left" alerts).
+{
+    my (%got, $answered);
+    for my $cycle (1 .. 10) {
+        my @c = map { $env->keepalive } 1 .. 3;
+        $_->req(GET => '/api/v1/health') for @c;
+        kill 'HUP', $env->nginx_pid;
+        for my $i (1 .. 4) {
+            for my $c (@c) {
+                my $r = $i % 2
+                    ? $c->req(POST => '/api/v1/staff/login', body => {
+                        username => 'platform',
+                        password => $Liaison::Test::DEFAULT_PASSWORD })
+                    : $c->req(POST => '/api/v1/tickets', body => ticket_body());
+                my $what = $r->status ? $r->status
+                    : $r->error =~ /mid-response/ ? 'cut mid-response'
+                    : 'closed before answering';
+                $got{$what}++;
+                $answered++ if $r->status;
+            }
+        }
+        $_->close for @c;
+        my $settled = wait_until { my @w = $env->workers_pids; @w == 2 } 30;
+        ok $settled, "keep-alive reload cycle $cycle: workers settle";
+    }
+    ok $answered, "keep-alive clients across reloads: $answered answered";
+    is_deeply [ sort grep { !/^(?:200|201|closed before answering)$/ }
+        keys %got ], [], 'every request answered 200/201 or its connection '
+        . 'closed before any answer' or diag explain \%got;
+}
+is $env->req(GET => '/api/v1/health')->status, 200, 'health after all that';
+
 done_testing;

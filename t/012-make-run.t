@@ -17,6 +17,9 @@ plan skip_all => 'liaison-admin not built' unless -x $Liaison::Test::ADMIN;
 my $root = $Liaison::Test::ROOT;
 my $var = tempdir('liaison-run-XXXXXX', TMPDIR => 1,
     CLEANUP => !$ENV{LIAISON_KEEP});
+# the workers of conf/nginx-local.conf.in run as nobody: they must reach
+# the database socket under the state directory
+chmod 0755, $var;
 my $port = Liaison::Test::free_port();
 my $db_port = Liaison::Test::free_port();
 local $ENV{LIAISON_VAR} = $var;
@@ -32,7 +35,9 @@ sub run_sh {
 
 END { run_sh('stop') if $started }
 
-my $http = HTTP::Tiny->new(timeout => 10);
+# no keep-alive: a second start reloads nginx, and a kept connection to an
+# old worker would race with its shutdown
+my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
 my $base = "http://127.0.0.1:$port/api/v1";
 
 sub login {

@@ -3,8 +3,6 @@
  */
 
 
-#include <string.h>
-
 #include "lsn_ladder.h"
 
 

@@ -36,6 +36,7 @@ static size_t lsn_wx_time(const unsigned char *s, size_t len, int with_time,
     char *dst);
 static size_t lsn_wx_amount(const unsigned char *s, size_t len, char *dst);
 static size_t lsn_wx_empty(lsn_wx_type_e type, char *dst);
+static size_t lsn_wx_strip_dot(char *dst, size_t n);
 
 
 static const lsn_wx_prefix_t  lsn_wx_prefixes[] = {
@@ -439,6 +440,19 @@ lsn_wx_empty(lsn_wx_type_e type, char *dst)
 }
 
 
+/* "12." -> "12", "." -> "" */
+
+static size_t
+lsn_wx_strip_dot(char *dst, size_t n)
+{
+    if (n > 0 && dst[n - 1] == '.') {
+        dst[--n] = '\0';
+    }
+
+    return n;
+}
+
+
 size_t
 lsn_wxmsg_fit(const char *key, size_t klen, const char *val, size_t vlen,
     char *dst)
@@ -460,9 +474,7 @@ lsn_wxmsg_fit(const char *key, size_t klen, const char *val, size_t vlen,
 
     case LSN_WX_NUMBER:
         n = lsn_wx_filter(s, vlen, 32, lsn_wx_keep_number, &dot, dst);
-        if (n == 1 && dst[0] == '.') {
-            n = 0;
-        }
+        n = lsn_wx_strip_dot(dst, n);
         break;
 
     case LSN_WX_LETTER:
@@ -487,6 +499,7 @@ lsn_wxmsg_fit(const char *key, size_t klen, const char *val, size_t vlen,
 
     case LSN_WX_AMOUNT:
         n = lsn_wx_amount(s, vlen, dst);
+        n = lsn_wx_strip_dot(dst, n);
         break;
 
     case LSN_WX_PHONE_NUMBER:
@@ -566,7 +579,8 @@ lsn_wxmsg_error_field(const char *errmsg, size_t len, char *dst,
         n = 0;
 
         while (p + n < end && n < cap - 1
-               && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z')
+               && ((p[n] >= 'a' && p[n] <= 'z')
+                   || (p[n] >= 'A' && p[n] <= 'Z')
                    || (p[n] >= '0' && p[n] <= '9') || p[n] == '_'))
         {
             n++;

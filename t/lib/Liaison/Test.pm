@@ -883,6 +883,16 @@ sub req_start {
         what => "$method $path" }, 'Liaison::Test::Pending';
 }
 
+# A persistent (keep-alive) HTTP connection: $c->req(METHOD, PATH, %opts)
+# like $env->req but over one connection; $c->close.  A request the server
+# closed the connection on returns a response with status 0 (->error says
+# why) instead of dying.
+sub keepalive {
+    my ($self) = @_;
+    return bless { env => $self, sock => $self->connect, buf => '' },
+        'Liaison::Test::Conn';
+}
+
 # A raw TCP connection to nginx.
 sub connect {
     my ($self) = @_;
@@ -1080,6 +1090,101 @@ sub sock { $_[0]{sock} }
 
 
 # -------------------------------------------------------------------------
+package Liaison::Test::Conn;
+# -------------------------------------------------------------------------
+
+use strict;
+use warnings;
+use Carp qw(croak);
+use Errno qw(EINTR);
+use IO::Select;
+use Time::HiRes qw(time);
+
+sub req {
+    my ($self, $method, $path, %o) = @_;
+    my $bytes = $self->{env}->_request_bytes($method, $path, %o,
+        headers => { Connection => 'keep-alive', %{ $o{headers} || {} } });
+    my $s = $self->{sock};
+    return _failed('connection already closed') unless $s;
+    local $SIG{PIPE} = 'IGNORE';
+    my $ok = eval { Liaison::Test::_write_all($s, $bytes); 1 };
+    return $self->_gone("write failed: $@") unless $ok;
+    my $deadline = time + ($o{timeout} // 30);
+    my $sel = IO::Select->new($s);
+    my $started = time;
+    while (1) {
+        if (my $r = $self->_complete($method)) {
+            $r->{elapsed} = time - $started;
+            $self->close if ($r->header('connection') // '') =~ /close/i;
+            return $r;
+        }
+        my $left = $deadline - time;
+        croak "$method $path: no complete answer within "
+            . ($o{timeout} // 30) . ' s' if $left <= 0;
+        next unless $sel->can_read($left > 0.5 ? 0.5 : $left);
+        my $n = sysread $s, my $chunk, 65536;
+        if (!defined $n) {
+            next if $! == EINTR;
+            return $self->_gone("read failed: $!");
+        }
+        return $self->_gone('closed by the server'
+            . (length $self->{buf} ? ' mid-response' : '')) if $n == 0;
+        $self->{buf} .= $chunk;
+    }
+}
+
+# a whole response at the start of buf: returns it and removes it
+sub _complete {
+    my ($self, $method) = @_;
+    my $i = index $self->{buf}, "\r\n\r\n";
+    return undef if $i < 0;
+    my $head = substr $self->{buf}, 0, $i;
+    my $len;
+    if ($head =~ /^transfer-encoding:\s*chunked/im) {
+        my $pos = $i + 4;
+        while (1) {
+            my $j = index $self->{buf}, "\r\n", $pos;
+            return undef if $j < 0;
+            my $size = hex substr($self->{buf}, $pos, $j - $pos);
+            $pos = $j + 2 + $size + 2;
+            return undef if length $self->{buf} < $pos;
+            last if $size == 0;
+        }
+        $len = $pos - $i - 4;
+    } elsif ($head =~ /^content-length:\s*(\d+)/im) {
+        $len = $1;
+    } else {
+        $len = 0;
+    }
+    $len = 0 if $method eq 'HEAD' || $head =~ m{^HTTP/1\.[01] (?:1\d\d|204|304)};
+    return undef if length $self->{buf} < $i + 4 + $len;
+    my $raw = substr $self->{buf}, 0, $i + 4 + $len, '';
+    return Liaison::Test::Response->parse($raw);
+}
+
+sub _failed {
+    my ($why) = @_;
+    my $r = Liaison::Test::Response->parse('');
+    $r->{error} = $why;
+    return $r;
+}
+
+sub _gone {
+    my ($self, $why) = @_;
+    $self->close;
+    return _failed($why);
+}
+
+sub close {
+    my ($self) = @_;
+    my $s = delete $self->{sock} or return;
+    CORE::close($s);
+}
+
+sub is_open { defined $_[0]{sock} }
+
+
+# -------------------------------------------------------------------------
 package Liaison::Test::Response;
 # -------------------------------------------------------------------------
 
@@ -1137,6 +1242,7 @@ sub headers { $_[0]{headers} }
 sub header { $_[0]{headers}{ lc $_[1] } }
 sub elapsed { $_[0]{elapsed} }
 sub raw { $_[0]{raw} }
+sub error { $_[0]{error} }
 
 # error code / field of an API error body
 sub error_code {

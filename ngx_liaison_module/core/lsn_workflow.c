@@ -1,0 +1,228 @@
+/*
+ * Liaison: the ticket state machine and who may do what.
+ */
+
+#include <string.h>
+#include "lsn_workflow.h"
+
+
+const char *lsn_status_names[] = {
+    "registered", "answered", "dispatched", "accepted", "replied", "closed",
+    "reopened", NULL
+};
+
+const char *lsn_action_names[] = {
+    "triage", "reply", "dispatch", "accept", "return", "close", "transfer",
+    "note", NULL
+};
+
+const char *lsn_role_names[] = {
+    "platform_staff", "judge", "dept_staff", "liaison", "dept_leader",
+    "vice_president", "president", "filing_admin", "sys_admin", NULL
+};
+
+
+/*
+ * Who may take which action (rows: roles in lsn_role_e order; columns:
+ * triage reply dispatch accept return close transfer note).  The platform
+ * and the case-filing division register, triage, answer simple requests
+ * and dispatch; departments receive, reply and close; a department's
+ * leader and liaison also assign within it; leaders above follow up with
+ * notes.
+ */
+static const unsigned char  lsn_role_actions[LSN_ROLE_COUNT][LSN_ACT_COUNT]
+    = {
+    /*                 tri rep dis acc ret clo tra not */
+    /* platform */   {  1,  1,  1,  0,  0,  1,  1,  1 },
+    /* judge */      {  0,  1,  0,  1,  1,  1,  1,  1 },
+    /* dept_staff */ {  0,  1,  0,  1,  1,  1,  0,  1 },
+    /* liaison */    {  0,  1,  1,  1,  1,  1,  1,  1 },
+    /* leader */     {  0,  1,  1,  1,  1,  1,  1,  1 },
+    /* vp */         {  0,  0,  0,  0,  0,  0,  0,  1 },
+    /* president */  {  0,  0,  0,  0,  0,  0,  0,  1 },
+    /* filing */     {  1,  1,  1,  0,  0,  1,  1,  1 },
+    /* sys_admin */  {  0,  0,  0,  0,  0,  0,  0,  0 },
+};
+
+
+static int
+lsn_name_index(const char **names, const char *s, size_t len)
+{
+    int  i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+lsn_status_index(const char *s, size_t len)
+{
+    return lsn_name_index(lsn_status_names, s, len);
+}
+
+
+int
+lsn_action_index(const char *s, size_t len)
+{
+    return lsn_name_index(lsn_action_names, s, len);
+}
+
+
+int
+lsn_role_index(const char *s, size_t len)
+{
+    return lsn_name_index(lsn_role_names, s, len);
+}
+
+
+lsn_scope_e
+lsn_role_scope(lsn_role_e role)
+{
+    switch (role) {
+    case LSN_ROLE_JUDGE:
+        return LSN_SCOPE_OWN;
+    case LSN_ROLE_DEPT_STAFF:
+    case LSN_ROLE_LIAISON:
+    case LSN_ROLE_DEPT_LEADER:
+        return LSN_SCOPE_DEPARTMENT;
+    case LSN_ROLE_VICE_PRESIDENT:
+        return LSN_SCOPE_CHARGE;
+    default:
+        return LSN_SCOPE_ALL;
+    }
+}
+
+
+int
+lsn_role_may(lsn_role_e role, lsn_action_e action)
+{
+    if ((unsigned) role >= LSN_ROLE_COUNT
+        || (unsigned) action >= LSN_ACT_COUNT)
+    {
+        return 0;
+    }
+
+    return lsn_role_actions[role][action];
+}
+
+
+int
+lsn_role_in_department(lsn_role_e role)
+{
+    return role == LSN_ROLE_JUDGE || role == LSN_ROLE_DEPT_STAFF
+           || role == LSN_ROLE_LIAISON || role == LSN_ROLE_DEPT_LEADER;
+}
+
+
+int
+lsn_workflow_next(lsn_action_e action, lsn_status_e status, int track,
+    int close_too)
+{
+    switch (action) {
+
+    case LSN_ACT_TRIAGE:
+        if (status == LSN_ST_REGISTERED || status == LSN_ST_REOPENED) {
+            return status;
+        }
+        return -1;
+
+    case LSN_ACT_REPLY:
+        if (track == 0) {
+            /* simple track: the platform answers at once (A4) */
+            if (status == LSN_ST_REGISTERED || status == LSN_ST_REOPENED) {
+                return close_too ? LSN_ST_CLOSED : LSN_ST_ANSWERED;
+            }
+            return -1;
+        }
+
+        if (status == LSN_ST_ACCEPTED || status == LSN_ST_REOPENED) {
+            return close_too ? LSN_ST_CLOSED : LSN_ST_REPLIED;
+        }
+        return -1;
+
+    case LSN_ACT_DISPATCH:
+        if (track == 1
+            && (status == LSN_ST_REGISTERED || status == LSN_ST_REOPENED
+                || status == LSN_ST_DISPATCHED))
+        {
+            return LSN_ST_DISPATCHED;
+        }
+        return -1;
+
+    case LSN_ACT_ACCEPT:
+        return status == LSN_ST_DISPATCHED ? LSN_ST_ACCEPTED : -1;
+
+    case LSN_ACT_RETURN:
+        return status == LSN_ST_DISPATCHED ? LSN_ST_REGISTERED : -1;
+
+    case LSN_ACT_CLOSE:
+        if (status == LSN_ST_ANSWERED || status == LSN_ST_REPLIED) {
+            return LSN_ST_CLOSED;
+        }
+        return -1;
+
+    case LSN_ACT_TRANSFER:
+        if (status == LSN_ST_DISPATCHED || status == LSN_ST_ACCEPTED) {
+            return LSN_ST_DISPATCHED;
+        }
+        return -1;
+
+    case LSN_ACT_NOTE:
+        return status;
+
+    default:
+        return -1;
+    }
+}
+
+
+size_t
+lsn_workflow_allowed(lsn_status_e status, int track, char *buf, size_t cap)
+{
+    int     a;
+    size_t  len, n;
+
+    if (cap == 0) {
+        return 0;
+    }
+
+    len = 0;
+    buf[0] = '\0';
+
+    for (a = 0; a < LSN_ACT_COUNT; a++) {
+        if (lsn_workflow_next((lsn_action_e) a, status, track, 0) < 0) {
+            continue;
+        }
+
+        n = strlen(lsn_action_names[a]);
+
+        if (len + n + 3 > cap) {
+            break;
+        }
+
+        if (len) {
+            memcpy(buf + len, ", ", 2);
+            len += 2;
+        }
+
+        memcpy(buf + len, lsn_action_names[a], n);
+        len += n;
+        buf[len] = '\0';
+    }
+
+    return len;
+}
+
+
+int
+lsn_status_open(lsn_status_e status)
+{
+    return status == LSN_ST_REGISTERED || status == LSN_ST_DISPATCHED
+           || status == LSN_ST_ACCEPTED || status == LSN_ST_REOPENED;
+}

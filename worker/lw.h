@@ -1,0 +1,315 @@
+/*
+ * liaison-worker: shared declarations.
+ *
+ * One file per concern: lw_log.c (logging), lw_buf.c (growing buffers,
+ * JSON helpers), lw_config.c (the key = value file, secrets), lw_db.c
+ * (MariaDB, every statement built by lsn_sql_format()), lw_http.c (libcurl
+ * multi engine, rate limits), lw_tokens.c (access tokens), lw_channels.c
+ * (requests and answers of the four channels), lw_outbox.c (claims,
+ * delivery, retries), lw_ladder.c (the A8 escalation ladder),
+ * lw_calendar.c (working-day calendar, missing-calendar alert),
+ * liaison_worker.c (command line, daemon loop, signals).
+ */
+
+#ifndef _LW_H_INCLUDED_
+#define _LW_H_INCLUDED_
+
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <mysql.h>
+#include <curl/curl.h>
+
+#include "lsn_calendar.h"
+#include "lsn_ladder.h"
+
+
+#define LW_VERSION  "0.1.0"
+
+
+/* log levels */
+#define LW_LOG_ERROR  0
+#define LW_LOG_WARN   1
+#define LW_LOG_INFO   2
+#define LW_LOG_DEBUG  3
+
+
+/* channels: outbox.channel values, in this order */
+#define LW_CH_WX_SUBSCRIBE  0
+#define LW_CH_WX_TEMPLATE   1
+#define LW_CH_SMS           2
+#define LW_CH_WECOM         3
+#define LW_CH_COUNT         4
+
+/* token names in access_tokens */
+#define LW_TOKEN_WX     "wx_stable"
+#define LW_TOKEN_WECOM  "wecom"
+
+
+typedef struct {
+    char    *data;
+    size_t   len;
+    size_t   cap;
+    int      failed;        /* out of memory: every later append is void */
+} lw_buf_t;
+
+
+typedef struct {
+    char               *path;
+
+    /* database */
+    char               *db_socket;
+    char               *db_host;        /* an IP address */
+    int                 db_port;
+    char               *db_user;
+    char               *db_password_file;
+    char               *db_name;
+    int                 db_timeout;
+
+    /* worker */
+    char               *worker_id;
+    int                 log_level;
+    int                 poll_interval;
+    int                 batch_size;
+    int                 concurrency;
+    int                 lease;
+    int                 max_attempts;
+    int                 backoff_base;
+    int                 backoff_max;
+    int                 http_timeout;
+    int                 connect_timeout;
+    int                 token_refresh_ahead;
+    double              rate[LW_CH_COUNT];
+
+    /* WeChat */
+    char               *wx_api_base;
+    char               *wx_appid;
+    char               *wx_secret_file;
+    char               *wx_miniprogram_state;
+    char               *wx_lang;
+    int                 wx_require_consent;
+
+    /* WeCom */
+    char               *wecom_api_base;
+    char               *wecom_corpid;
+    char               *wecom_secret_file;
+    long                wecom_agentid;
+    int                 wecom_dup_interval;
+
+    /* SMS gateway */
+    char               *sms_url;
+    char               *sms_method;
+    char               *sms_content_type;
+    char               *sms_body;
+    char               *sms_encoding;   /* json, form */
+    char               *sms_account;
+    char               *sms_secret_file;
+    char               *sms_sign;
+    char               *sms_ok;
+
+    /* the A8 ladder and the calendar alert */
+    int                 ladder;
+    int                 ladder_interval;
+    int                 ladder_sms;
+    int                 ladder_wecom;
+    int                 ladder_sms_chars;
+    lsn_ladder_conf_t   ladder_conf;
+    int                 calendar_alert;
+    char               *alert_roles;    /* comma-separated staff roles */
+
+    /* read from the secret files */
+    char               *db_password;
+    char               *wx_secret;
+    char               *wecom_secret;
+    char               *sms_secret;
+} lw_conf_t;
+
+
+typedef struct lw_http_s  lw_http_t;
+
+
+typedef struct {
+    lw_conf_t              *conf;
+    MYSQL                  *db;
+    lw_http_t              *http;
+    lsn_calendar_t         *cal;
+
+    time_t                  fixed_now;      /* once --now=, or 0 */
+    int                     once;
+
+    time_t                  last_ladder;
+    time_t                  last_alert;
+
+    volatile sig_atomic_t  *stop;
+
+    /* counters of this process, logged at exit */
+    unsigned long           sent;
+    unsigned long           retried;
+    unsigned long           failed;
+    unsigned long           fired;
+} lw_ctx_t;
+
+
+/* lw_log.c */
+void lw_log_init(int level);
+void lw_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *lw_mask_phone(const char *phone, char *buf, size_t cap);
+
+
+/* lw_buf.c */
+void lw_buf_init(lw_buf_t *b);
+void lw_buf_free(lw_buf_t *b);
+void lw_buf_reset(lw_buf_t *b);
+int lw_buf_add(lw_buf_t *b, const void *p, size_t len);
+int lw_buf_adds(lw_buf_t *b, const char *s);
+int lw_buf_printf(lw_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* a JSON string with its quotes; s must be valid UTF-8 */
+int lw_buf_json_str(lw_buf_t *b, const char *s, size_t len);
+/* an SQL fragment through lsn_sql_vformat() */
+int lw_buf_sql(lw_buf_t *b, const char *fmt, ...);
+/* %XX-encodes everything but unreserved characters (RFC 3986) */
+int lw_buf_urlenc(lw_buf_t *b, const char *s, size_t len);
+/* at most max characters of UTF-8 s; "…" when cut.  Returns bytes. */
+size_t lw_utf8_prefix(const char *s, size_t len, size_t max, int *cut);
+
+
+/* lw_config.c */
+lw_conf_t *lw_conf_load(const char *path, char *err, size_t errlen);
+void lw_conf_free(lw_conf_t *conf);
+int lw_conf_channel_ready(const lw_conf_t *conf, int channel);
+
+
+/* lw_db.c */
+int lw_db_connect(lw_ctx_t *ctx);
+void lw_db_close(lw_ctx_t *ctx);
+int lw_db_ok(lw_ctx_t *ctx);
+/* affected rows, or -1 */
+long long lw_db_exec(lw_ctx_t *ctx, const char *fmt, ...);
+/* a stored result, or NULL on error (lw_db_error() says) */
+MYSQL_RES *lw_db_query(lw_ctx_t *ctx, const char *fmt, ...);
+long long lw_db_raw(lw_ctx_t *ctx, const char *sql, size_t len);
+int lw_db_begin(lw_ctx_t *ctx);
+int lw_db_commit(lw_ctx_t *ctx);
+void lw_db_rollback(lw_ctx_t *ctx);
+const char *lw_db_error(lw_ctx_t *ctx);
+
+
+/* lw_http.c */
+typedef struct lw_req_s  lw_req_t;
+
+struct lw_req_s {
+    CURL                *easy;
+    struct curl_slist   *headers;
+    lw_buf_t             url;
+    lw_buf_t             body;
+    lw_buf_t             resp;
+    long                 status;        /* HTTP status, 0 when none */
+    CURLcode             cerr;
+    char                 errbuf[CURL_ERROR_SIZE];
+    long                 elapsed_ms;
+    int                  channel;       /* rate bucket, -1 none */
+    int                  started;
+    int                  done;
+    void                *data;
+};
+
+typedef void (*lw_req_done_pt)(lw_req_t *req, void *data);
+
+lw_http_t *lw_http_create(const lw_conf_t *conf);
+void lw_http_destroy(lw_http_t *h);
+void lw_http_set_conf(lw_http_t *h, const lw_conf_t *conf);
+void lw_req_init(lw_req_t *r);
+void lw_req_free(lw_req_t *r);
+/* method "GET" or "POST"; the body is r->body (POST) */
+int lw_req_prepare(lw_http_t *h, lw_req_t *r, const char *method,
+    const char *content_type);
+/* runs reqs concurrently; done() is called as each finishes */
+void lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n,
+    lw_req_done_pt done, void *data, volatile sig_atomic_t *stop);
+/* one blocking request */
+int lw_http_perform(lw_http_t *h, lw_req_t *r);
+
+
+/* lw_tokens.c */
+/*
+ * The token of name (LW_TOKEN_WX, LW_TOKEN_WECOM) into out (>= 1025
+ * bytes).  Refreshes it when it expires within token_refresh_ahead, or
+ * when force is set and the stored token is still `failed` (the token a
+ * send was refused with).  Returns 0, or -1.
+ */
+int lw_token_get(lw_ctx_t *ctx, const char *name, const char *failed,
+    char *out, size_t cap);
+void lw_tokens_upkeep(lw_ctx_t *ctx);
+
+
+/* lw_channels.c */
+typedef enum {
+    LW_SENT = 0,
+    LW_RETRY,               /* transient: back off */
+    LW_FAILED,              /* permanent */
+    LW_TOKEN,               /* token refused: refresh, retry once */
+    LW_NEXT_DAY             /* daily quota: tomorrow */
+} lw_result_e;
+
+typedef struct {
+    lw_result_e   result;
+    char          code[32];
+    char          detail[256];
+    int           consent_used_up;  /* 43101 */
+} lw_outcome_t;
+
+typedef struct {
+    unsigned long long   id;
+    int                  channel;
+    char                *recipient;
+    char                *template_id;
+    char                *payload;
+    unsigned long long   ticket_id;
+    char                *kind;
+    unsigned             attempts;     /* including this one */
+    int                  token_retried;
+    char                 token[1025];  /* the token the request used */
+    lw_outcome_t         out;
+    lw_req_t             req;
+} lw_msg_t;
+
+const char *lw_channel_name(int channel);
+int lw_channel_index(const char *s, size_t len);
+/* builds m->req; returns 0, or -1 with m->out set (a permanent failure) */
+int lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token);
+/* classifies the finished m->req into m->out */
+void lw_channel_classify(lw_ctx_t *ctx, lw_msg_t *m);
+/* parses {"errcode":..,"errmsg":..} answers: -2 when not JSON */
+long lw_json_errcode(const char *body, size_t len, char *errmsg,
+    size_t cap);
+
+
+/* lw_outbox.c */
+time_t lw_now(lw_ctx_t *ctx);
+int lw_outbox_pass(lw_ctx_t *ctx);
+/* appends one VALUES tuple for INSERT INTO outbox (LW_OUTBOX_COLUMNS) */
+#define LW_OUTBOX_COLUMNS                                                    \
+    "(channel, recipient, template_id, payload, ticket_id, kind, status, "  \
+    "attempts, next_attempt_at, created_at)"
+int lw_outbox_tuple(lw_buf_t *sql, int channel, const char *recipient,
+    const char *template_id, const char *payload_json,
+    unsigned long long ticket_id, const char *kind, time_t now);
+/* {"text": text} */
+int lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len);
+
+
+/* lw_ladder.c */
+int lw_ladder_pass(lw_ctx_t *ctx);
+
+
+/* lw_calendar.c */
+int lw_calendar_load(lw_ctx_t *ctx);
+int lw_calendar_alert(lw_ctx_t *ctx);
+
+
+#endif /* _LW_H_INCLUDED_ */
