@@ -238,7 +238,8 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
                                       (char *) conf->password.data,
                                       (char *) conf->database.data,
                                       (unsigned int) conf->port, sock,
-                                      CLIENT_MULTI_STATEMENTS);
+                                      CLIENT_MULTI_STATEMENTS
+                                      |CLIENT_FOUND_ROWS);
 
     if (status == 0) {
         if (ret == NULL) {

@@ -222,6 +222,24 @@ static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
       ngx_http_liaison_staff_transfer, 0, 1 },
     { ngx_string("staff/tickets/*/notes"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_staff_note, 0, 1 },
+    { ngx_string("staff/departments"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_departments_list, 0, 0 },
+    { ngx_string("staff/accounts"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_accounts_list, 0, 0 },
+    { ngx_string("staff/accounts"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_accounts_create, 0, 1 },
+    { ngx_string("staff/accounts/*"), NGX_HTTP_PUT,
+      ngx_http_liaison_accounts_update, 0, 1 },
+    { ngx_string("staff/accounts/*/password"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_accounts_password, 0, 1 },
+    { ngx_string("staff/canned-answers"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_canned_list, 0, 0 },
+    { ngx_string("staff/canned-answers"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_canned_save, 0, 1 },
+    { ngx_string("staff/canned-answers/*"), NGX_HTTP_PUT,
+      ngx_http_liaison_canned_save, 0, 1 },
+    { ngx_string("staff/canned-answers/*"), NGX_HTTP_DELETE,
+      ngx_http_liaison_canned_save, 0, 0 },
     { ngx_null_string, 0, NULL, 0, 0 }
 };
 
@@ -293,11 +311,17 @@ ngx_http_liaison_handler(ngx_http_request_t *r)
         if (h != NULL) {
             h->hash = 1;
             ngx_str_set(&h->key, "Allow");
-            if ((route ? route->methods : allowed) & NGX_HTTP_POST) {
-                ngx_str_set(&h->value, "POST");
-            } else {
-                ngx_str_set(&h->value, "GET, HEAD");
+            h->value.data = ngx_pnalloc(r->pool, 32);
+            if (h->value.data == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
+
+            h->value.len = ngx_sprintf(h->value.data, "%s%s%s%s",
+                               allowed & NGX_HTTP_GET ? "GET, HEAD, " : "",
+                               allowed & NGX_HTTP_POST ? "POST, " : "",
+                               allowed & NGX_HTTP_PUT ? "PUT, " : "",
+                               allowed & NGX_HTTP_DELETE ? "DELETE, " : "")
+                           - h->value.data - 2;
         }
 
         ngx_http_liaison_error(ctx, NGX_HTTP_NOT_ALLOWED,

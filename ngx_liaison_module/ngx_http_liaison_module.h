@@ -130,6 +130,15 @@ void ngx_http_liaison_staff_close(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_transfer(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_note(ngx_http_liaison_ctx_t *ctx);
 
+/* ngx_http_liaison_accounts.c */
+void ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx);
+
 /* ngx_http_liaison_tickets.c */
 void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx);

@@ -1,0 +1,831 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * Staff accounts (sys_admin only), departments, and canned answers for the
+ * simple track (kept by the admin and the case-filing division).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include "ngx_http_liaison_module.h"
+#include "lsn_text.h"
+#include "lsn_ticket.h"
+#include "lsn_workflow.h"
+
+
+typedef struct {
+    ngx_str_t                   username;
+    ngx_str_t                   name;
+    ngx_str_t                   mobile;
+    int                         role;
+    uint64_t                    department;
+    ngx_int_t                   active;        /* -1: unchanged */
+    ngx_uint_t                  has_password;
+    uint64_t                    id;
+    ngx_uint_t                  created;
+} ngx_http_liaison_account_t;
+
+
+static ngx_int_t ngx_http_liaison_require_role(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t roles);
+static ngx_int_t ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx,
+    uint64_t *id);
+static ngx_int_t ngx_http_liaison_member_text(ngx_http_liaison_ctx_t *ctx,
+    const char *key, ngx_uint_t required, long max, ngx_str_t *value);
+static ngx_int_t ngx_http_liaison_no_extra(ngx_http_liaison_ctx_t *ctx);
+static ngx_int_t ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_account_t *ac, ngx_uint_t creating);
+static void ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_account_saved(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_password_hashed(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_list_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_written(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op);
+
+
+#define NGX_HTTP_LIAISON_ROLE(r)  (1 << (r))
+
+
+static ngx_int_t
+ngx_http_liaison_require_role(ngx_http_liaison_ctx_t *ctx, ngx_uint_t roles)
+{
+    int  role;
+
+    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+        ngx_http_liaison_error(ctx, ctx->who == NGX_HTTP_LIAISON_ANON
+                                    ? NGX_HTTP_UNAUTHORIZED
+                                    : NGX_HTTP_FORBIDDEN,
+                               ctx->who == NGX_HTTP_LIAISON_ANON
+                               ? "unauthenticated" : "forbidden",
+                               "需要工作人员登录", NULL);
+        return NGX_ERROR;
+    }
+
+    role = lsn_role_index((char *) ctx->role.data, ctx->role.len);
+
+    if (role < 0 || !(roles & NGX_HTTP_LIAISON_ROLE(role))) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                               "无此权限", NULL);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx, uint64_t *id)
+{
+    ngx_int_t  n;
+
+    n = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
+                           : NGX_ERROR;
+
+    if (n <= 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "请求的资源不存在", NULL);
+        return NGX_ERROR;
+    }
+
+    *id = (uint64_t) n;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_member_text(ngx_http_liaison_ctx_t *ctx, const char *key,
+    ngx_uint_t required, long max, ngx_str_t *value)
+{
+    ngx_http_liaison_json_t  *v;
+
+    ngx_str_null(value);
+
+    v = ngx_http_liaison_json_get(ctx->body, key);
+
+    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
+        if (!required) {
+            return NGX_OK;
+        }
+
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "缺少必填字段", key);
+        return NGX_ERROR;
+    }
+
+    if (v->type != NGX_HTTP_LIAISON_JSON_STRING
+        || lsn_text_valid(v->value.data, v->value.len, 1, max) != 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "字段须为长度合适的文本，且不含控制字符", key);
+        return NGX_ERROR;
+    }
+
+    *value = v->value;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_no_extra(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_json_t  *extra;
+
+    extra = ngx_http_liaison_json_unused(ctx->body);
+    if (extra == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                           "未知字段", (char *) extra->key.data);
+    return NGX_ERROR;
+}
+
+
+/* GET /staff/departments: for dispatch and the directory. */
+
+void
+ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
+{
+    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+        (void) ngx_http_liaison_require_role(ctx, 0);
+        return;
+    }
+
+    ngx_str_set(&ctx->op.sql,
+                "SELECT JSON_OBJECT('id', d.id, 'code', d.code, 'name', "
+                "d.name, 'kind', d.kind, 'leader_staff_id', "
+                "d.leader_staff_id, 'vice_president_staff_id', "
+                "d.vice_president_staff_id, 'staff', "
+                "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', s.id, 'name', "
+                "s.name, 'role', s.role)) FROM staff s "
+                "WHERE s.department_id = d.id AND s.active = 1)) "
+                "FROM departments d ORDER BY d.id");
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_list_done);
+}
+
+
+/* GET /staff/accounts (sys_admin) */
+
+void
+ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
+{
+    if (ngx_http_liaison_require_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_str_set(&ctx->op.sql,
+                "SELECT JSON_OBJECT('id', id, 'username', username, 'name', "
+                "name, 'role', role, 'department_id', department_id, "
+                "'active', active = 1, 'locked', locked_until IS NOT NULL) "
+                "FROM staff ORDER BY id");
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_list_done);
+}
+
+
+/* Lists built by the database as JSON objects, one per row. */
+
+static void
+ngx_http_liaison_list_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW                row;
+    unsigned long           *len;
+    ngx_http_liaison_out_t   out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 4096) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"items\":[");
+
+    while ((row = mysql_fetch_row(op->res[0])) != NULL) {
+        len = mysql_fetch_lengths(op->res[0]);
+
+        if (out.pos[-1] != '[') {
+            ngx_http_liaison_out_lit(&out, ",");
+        }
+
+        ngx_http_liaison_out_raw(&out, row[0], len[0]);
+    }
+
+    ngx_http_liaison_out_lit(&out, "],\"total\":");
+    ngx_http_liaison_out_int(&out, mysql_num_rows(op->res[0]));
+    ngx_http_liaison_out_lit(&out, "}");
+
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+/*
+ * POST /staff/accounts {username, name, role, department_id, mobile,
+ * password}; PUT /staff/accounts/{id} {name, role, department_id, mobile,
+ * active}.
+ */
+
+void
+ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_t                    pw;
+    ngx_http_liaison_account_t  *ac;
+
+    if (ngx_http_liaison_require_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ac = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_account_t));
+    if (ac == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = ac;
+    ac->created = 1;
+
+    if (ngx_http_liaison_member_text(ctx, "password", 1, 256, &pw) != NGX_OK
+        || ngx_http_liaison_account_body(ctx, ac, 1) != NGX_OK)
+    {
+        return;
+    }
+
+    if (pw.len < 10) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "密码至少 10 个字符", "password");
+        return;
+    }
+
+    if (ngx_http_liaison_password_task(ctx, &pw) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_password_run(ctx, ngx_http_liaison_account_hashed);
+}
+
+
+void
+ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_t                   *sql;
+    ngx_pool_t                  *pool;
+    ngx_http_liaison_account_t  *ac;
+
+    if (ngx_http_liaison_require_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+        != NGX_OK)
+    {
+        return;
+    }
+
+    pool = ctx->r->pool;
+    sql = &ctx->op.sql;
+
+    ac = ngx_pcalloc(pool, sizeof(ngx_http_liaison_account_t));
+    if (ac == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = ac;
+
+    if (ngx_http_liaison_path_id(ctx, &ac->id) != NGX_OK
+        || ngx_http_liaison_account_body(ctx, ac, 0) != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(pool, sql,
+            "START TRANSACTION;UPDATE staff SET id = id") != NGX_OK
+        || (ac->name.data
+            && ngx_http_liaison_db_sql_append(pool, sql, ", name = $s",
+                                              ac->name.data, ac->name.len)
+               != NGX_OK)
+        || (ac->role >= 0
+            && ngx_http_liaison_db_sql_append(pool, sql, ", role = $z",
+                                              lsn_role_names[ac->role])
+               != NGX_OK)
+        || (ac->department
+            && ngx_http_liaison_db_sql_append(pool, sql,
+                                              ", department_id = $u",
+                                              (unsigned long long)
+                                              ac->department)
+               != NGX_OK)
+        || (ac->mobile.data
+            && ngx_http_liaison_db_sql_append(pool, sql, ", mobile = $s",
+                                              ac->mobile.data, ac->mobile.len)
+               != NGX_OK)
+        || (ac->active >= 0
+            && ngx_http_liaison_db_sql_append(pool, sql,
+                   ", active = $u, locked_until = NULL, failed_logins = 0",
+                   (unsigned long long) ac->active)
+               != NGX_OK)
+        || ngx_http_liaison_db_sql_append(pool, sql,
+               " WHERE id = $u;"
+               "INSERT INTO account_events (staff_id, actor_staff_id, type, "
+               "created_at) SELECT id, $u, 'updated', $t FROM staff "
+               "WHERE id = $u",
+               (unsigned long long) ac->id,
+               (unsigned long long) ctx->subject_id, ctx->now,
+               (unsigned long long) ac->id)
+           != NGX_OK
+        || (ac->active == 0
+            && ngx_http_liaison_db_sql_append(pool, sql,
+                   ";UPDATE sessions SET revoked_at = $t "
+                   "WHERE staff_id = $u AND revoked_at IS NULL",
+                   ctx->now, (unsigned long long) ac->id)
+               != NGX_OK)
+        || ngx_http_liaison_db_sql_append(pool, sql, ";COMMIT") != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_account_saved);
+}
+
+
+static ngx_int_t
+ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_account_t *ac, ngx_uint_t creating)
+{
+    u_char                    c;
+    size_t                    i;
+    ngx_str_t                 s;
+    ngx_int_t                 n;
+    ngx_http_liaison_json_t  *v;
+
+    ac->role = -1;
+    ac->active = -1;
+
+    if (creating) {
+        if (ngx_http_liaison_member_text(ctx, "username", 1, 64,
+                                         &ac->username)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < ac->username.len; i++) {
+            c = ac->username.data[i];
+
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9') || c == '_' || c == '.'
+                  || c == '-'))
+            {
+                ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_argument",
+                                       "用户名只能含字母、数字和 _.-",
+                                       "username");
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (ngx_http_liaison_member_text(ctx, "name", creating, 64, &ac->name)
+        != NGX_OK
+        || ngx_http_liaison_member_text(ctx, "role", creating, 32, &s)
+           != NGX_OK
+        || ngx_http_liaison_member_text(ctx, "mobile", 0, 20, &ac->mobile)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (s.data) {
+        ac->role = lsn_role_index((char *) s.data, s.len);
+        if (ac->role < 0) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument", "未知的角色", "role");
+            return NGX_ERROR;
+        }
+    }
+
+    if (ac->mobile.data
+        && !lsn_phone_valid((char *) ac->mobile.data, ac->mobile.len))
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "手机号码格式不正确", "mobile");
+        return NGX_ERROR;
+    }
+
+    v = ngx_http_liaison_json_get(ctx->body, "department_id");
+    if (v && v->type != NGX_HTTP_LIAISON_JSON_NULL) {
+        n = (v->type == NGX_HTTP_LIAISON_JSON_NUMBER && v->value.len <= 10)
+            ? ngx_atoi(v->value.data, v->value.len) : NGX_ERROR;
+
+        if (n <= 0) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument", "部门编号须为正整数",
+                                   "department_id");
+            return NGX_ERROR;
+        }
+
+        ac->department = (uint64_t) n;
+    }
+
+    if (creating && ac->role >= 0
+        && lsn_role_in_department((lsn_role_e) ac->role)
+        && ac->department == 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "该角色须属于一个部门", "department_id");
+        return NGX_ERROR;
+    }
+
+    v = ngx_http_liaison_json_get(ctx->body, "active");
+    if (v) {
+        if (v->type == NGX_HTTP_LIAISON_JSON_TRUE) {
+            ac->active = 1;
+
+        } else if (v->type == NGX_HTTP_LIAISON_JSON_FALSE) {
+            ac->active = 0;
+
+        } else {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "active 须为 true 或 false", "active");
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_liaison_no_extra(ctx);
+}
+
+
+static void
+ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_account_t  *ac;
+    ngx_http_liaison_pw_task_t  *pt;
+
+    ac = ctx->data;
+    pt = ctx->pw->ctx;
+
+    if (!pt->ok) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "START TRANSACTION;"
+            "INSERT INTO staff (username, name, role, department_id, mobile, "
+            "password_hash, created_at) VALUES ($s, $s, $z, NULLIF($u, 0), "
+            "$s, $z, $t);"
+            "INSERT INTO account_events (staff_id, actor_staff_id, type, "
+            "created_at) VALUES (LAST_INSERT_ID(), $u, 'created', $t);"
+            "SELECT LAST_INSERT_ID();COMMIT",
+            ac->username.data, ac->username.len, ac->name.data, ac->name.len,
+            lsn_role_names[ac->role], (unsigned long long) ac->department,
+            ac->mobile.data, ac->mobile.len, pt->hash, ctx->now,
+            (unsigned long long) ctx->subject_id, ctx->now)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_account_saved);
+}
+
+
+static void
+ngx_http_liaison_account_saved(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t       out;
+    ngx_http_liaison_account_t  *ac;
+
+    ac = ctx->data;
+
+    if (op->rc == NGX_ERROR && op->err_no == 1062) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_CONFLICT, "conflict",
+                               "用户名已存在", "username");
+        return;
+    }
+
+    if (op->rc == NGX_ERROR && op->err_no == 1452) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "部门不存在", "department_id");
+        return;
+    }
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ac->created) {
+        ac->id = op->insert_id[1];
+
+    } else if (op->nstmts < 3 || op->affected[2] == 0) {
+        /* the audit row is written only for an existing account */
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "账户不存在", NULL);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 64) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,
+                  "liaison: staff #%uL %s account #%uL", ctx->subject_id,
+                  ac->created ? "created" : "updated", ac->id);
+
+    ngx_http_liaison_out_lit(&out, "{\"id\":");
+    ngx_http_liaison_out_int(&out, (int64_t) ac->id);
+    ngx_http_liaison_out_lit(&out, "}");
+
+    ngx_http_liaison_finish(ctx, ac->created ? NGX_HTTP_CREATED : NGX_HTTP_OK,
+                            &out);
+}
+
+
+/* POST /staff/accounts/{id}/password {password}: revokes the sessions. */
+
+void
+ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_t                    pw;
+    ngx_http_liaison_account_t  *ac;
+
+    if (ngx_http_liaison_require_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ac = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_account_t));
+    if (ac == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = ac;
+
+    if (ngx_http_liaison_path_id(ctx, &ac->id) != NGX_OK
+        || ngx_http_liaison_member_text(ctx, "password", 1, 256, &pw)
+           != NGX_OK
+        || ngx_http_liaison_no_extra(ctx) != NGX_OK)
+    {
+        return;
+    }
+
+    if (pw.len < 10) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "密码至少 10 个字符", "password");
+        return;
+    }
+
+    if (ngx_http_liaison_password_task(ctx, &pw) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_password_run(ctx, ngx_http_liaison_password_hashed);
+}
+
+
+static void
+ngx_http_liaison_password_hashed(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_account_t  *ac;
+    ngx_http_liaison_pw_task_t  *pt;
+
+    ac = ctx->data;
+    pt = ctx->pw->ctx;
+
+    if (!pt->ok
+        || ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+               "START TRANSACTION;"
+               "UPDATE staff SET password_hash = $z, failed_logins = 0, "
+               "locked_until = NULL WHERE id = $u;"
+               "UPDATE sessions SET revoked_at = $t "
+               "WHERE staff_id = $u AND revoked_at IS NULL;"
+               "INSERT INTO account_events (staff_id, actor_staff_id, type, "
+               "created_at) SELECT id, $u, 'password_reset', $t FROM staff "
+               "WHERE id = $u;COMMIT",
+               pt->hash, (unsigned long long) ac->id, ctx->now,
+               (unsigned long long) ac->id,
+               (unsigned long long) ctx->subject_id, ctx->now,
+               (unsigned long long) ac->id)
+           != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_written);
+}
+
+
+/* 200 {"ok":true} when the last data statement touched a row, else 404. */
+
+static void
+ngx_http_liaison_written(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t  out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (op->nstmts < 3 || op->affected[op->nstmts - 2] == 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "请求的资源不存在", NULL);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 16) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"ok\":true}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+/* GET /staff/canned-answers[?category=] (any staff) */
+
+void
+ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
+{
+    int        cat;
+    ngx_str_t  v;
+
+    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+        (void) ngx_http_liaison_require_role(ctx, 0);
+        return;
+    }
+
+    cat = -1;
+
+    if (ngx_http_liaison_arg(ctx->r, "category", &v) == NGX_OK) {
+        cat = lsn_category_index((char *) v.data, v.len);
+        if (cat < 0) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument", "未知的诉求类别",
+                                   "category");
+            return;
+        }
+    }
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "SELECT JSON_OBJECT('id', id, 'category', category, 'title', "
+            "title, 'body', body) FROM canned_answers WHERE active = 1 "
+            "AND ($i < 0 OR category = $z) ORDER BY category, id",
+            (long long) cat, cat >= 0 ? lsn_categories[cat] : "")
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_list_done);
+}
+
+
+/*
+ * POST /staff/canned-answers {category, title, body}
+ * PUT /staff/canned-answers/{id} {category, title, body}
+ * DELETE /staff/canned-answers/{id}
+ */
+
+void
+ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
+{
+    int          cat;
+    uint64_t     id;
+    ngx_str_t    s, title, body;
+    ngx_pool_t  *pool;
+
+    if (ngx_http_liaison_require_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN))
+        != NGX_OK)
+    {
+        return;
+    }
+
+    pool = ctx->r->pool;
+    id = 0;
+
+    if (ctx->arg.len && ngx_http_liaison_path_id(ctx, &id) != NGX_OK) {
+        return;
+    }
+
+    if (ctx->r->method == NGX_HTTP_DELETE) {
+        if (ngx_http_liaison_db_sql(pool, &ctx->op.sql,
+                "START TRANSACTION;UPDATE canned_answers SET active = 0, "
+                "updated_by = $u, updated_at = $t WHERE id = $u AND "
+                "active = 1;COMMIT",
+                (unsigned long long) ctx->subject_id, ctx->now,
+                (unsigned long long) id)
+            != NGX_OK)
+        {
+            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        ngx_http_liaison_query(ctx, ngx_http_liaison_written);
+        return;
+    }
+
+    if (ngx_http_liaison_member_text(ctx, "category", 1, 32, &s) != NGX_OK
+        || ngx_http_liaison_member_text(ctx, "title", 1, 50, &title)
+           != NGX_OK
+        || ngx_http_liaison_member_text(ctx, "body", 1, 2000, &body)
+           != NGX_OK
+        || ngx_http_liaison_no_extra(ctx) != NGX_OK)
+    {
+        return;
+    }
+
+    cat = lsn_category_index((char *) s.data, s.len);
+    if (cat < 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "未知的诉求类别", "category");
+        return;
+    }
+
+    if (id == 0) {
+        if (ngx_http_liaison_db_sql(pool, &ctx->op.sql,
+                "INSERT INTO canned_answers (category, title, body, "
+                "updated_by, updated_at) VALUES ($z, $s, $s, $u, $t)",
+                lsn_categories[cat], title.data, title.len, body.data,
+                body.len, (unsigned long long) ctx->subject_id, ctx->now)
+            != NGX_OK)
+        {
+            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        ngx_http_liaison_query(ctx, ngx_http_liaison_canned_created);
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(pool, &ctx->op.sql,
+            "START TRANSACTION;UPDATE canned_answers SET category = $z, "
+            "title = $s, body = $s, updated_by = $u, updated_at = $t "
+            "WHERE id = $u AND active = 1;COMMIT",
+            lsn_categories[cat], title.data, title.len, body.data, body.len,
+            (unsigned long long) ctx->subject_id, ctx->now,
+            (unsigned long long) id)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_written);
+}
+
+
+static void
+ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t  out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 32) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"id\":");
+    ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[0]);
+    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_CREATED, &out);
+}
