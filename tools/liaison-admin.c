@@ -21,6 +21,7 @@
 #include "lsn_calendar.h"
 #include "lsn_sql.h"
 #include "lsn_token.h"
+#include "lsn_workflow.h"
 
 
 #define LSN_ADMIN_OK       0
@@ -53,7 +54,10 @@ static int lsn_admin_year_handler(void *data, int year);
 static int lsn_admin_day_handler(void *data, int year, int y, int m, int d,
     int kind);
 static int lsn_admin_emit(const char *fmt, ...);
+static int lsn_admin_read_hash(const char *what, char *hash);
 static int lsn_admin_hash_password(void);
+static int lsn_admin_create_staff(int argc, char **argv);
+static int lsn_admin_reset_password(const char *username);
 static int lsn_admin_calendar_sql(const char *path);
 static int lsn_admin_sign(const char *keyfile, const char *ts);
 
@@ -64,6 +68,9 @@ lsn_admin_usage(void)
     fprintf(stderr,
             "usage: liaison-admin hash-password          < password line\n"
             "       liaison-admin calendar-sql FILE\n"
+            "       liaison-admin create-staff USERNAME NAME ROLE "
+            "[DEPARTMENT_CODE] < password\n"
+            "       liaison-admin reset-password USERNAME < password\n"
             "       liaison-admin sign KEYFILE TIMESTAMP < body\n");
 
     return LSN_ADMIN_USAGE;
@@ -195,15 +202,17 @@ lsn_admin_emit(const char *fmt, ...)
 }
 
 
+/* Reads one password line from stdin and hashes it into hash[128]. */
+
 static int
-lsn_admin_hash_password(void)
+lsn_admin_read_hash(const char *what, char *hash)
 {
     int     rc;
-    char    line[LSN_ADMIN_PASSWORD_MAX + 2], hash[128];
+    char    line[LSN_ADMIN_PASSWORD_MAX + 2];
     size_t  len;
 
     if (fgets(line, sizeof(line), stdin) == NULL) {
-        return lsn_admin_fail("hash-password", "no password on stdin");
+        return lsn_admin_fail(what, "no password on stdin");
     }
 
     len = strlen(line);
@@ -213,7 +222,7 @@ lsn_admin_hash_password(void)
 
     } else if (len == sizeof(line) - 1) {
         OPENSSL_cleanse(line, sizeof(line));
-        return lsn_admin_fail("hash-password", "password is too long");
+        return lsn_admin_fail(what, "password is too long");
     }
 
     if (len > 0 && line[len - 1] == '\r') {
@@ -222,20 +231,118 @@ lsn_admin_hash_password(void)
 
     if (len == 0 || strlen(line) != len) {
         OPENSSL_cleanse(line, sizeof(line));
-        return lsn_admin_fail("hash-password", "empty password or NUL in it");
+        return lsn_admin_fail(what, "empty password or NUL in it");
     }
 
-    rc = lsn_password_hash(line, hash, sizeof(hash));
+    rc = lsn_password_hash(line, hash, 128);
     OPENSSL_cleanse(line, sizeof(line));
 
     if (rc != 0) {
-        return lsn_admin_fail("hash-password", "hashing failed");
+        return lsn_admin_fail(what, "hashing failed");
+    }
+
+    return LSN_ADMIN_OK;
+}
+
+
+static int
+lsn_admin_hash_password(void)
+{
+    int   rc;
+    char  hash[128];
+
+    rc = lsn_admin_read_hash("hash-password", hash);
+    if (rc != LSN_ADMIN_OK) {
+        return rc;
     }
 
     printf("%s\n", hash);
 
     return fflush(stdout) == 0 ? LSN_ADMIN_OK
            : lsn_admin_fail("hash-password", "cannot write stdout");
+}
+
+
+/*
+ * create-staff USERNAME NAME ROLE [DEPARTMENT_CODE] < password
+ * reset-password USERNAME < password
+ * Print SQL for the mariadb client: one transaction, audited.
+ */
+
+static int
+lsn_admin_create_staff(int argc, char **argv)
+{
+    int     rc, role;
+    char    hash[128];
+    time_t  now;
+
+    role = lsn_role_index(argv[4], strlen(argv[4]));
+    if (role < 0) {
+        return lsn_admin_fail("create-staff", "unknown role");
+    }
+
+    if (lsn_role_in_department((lsn_role_e) role) && argc < 6) {
+        return lsn_admin_fail("create-staff", "this role needs a department");
+    }
+
+    rc = lsn_admin_read_hash("create-staff", hash);
+    if (rc != LSN_ADMIN_OK) {
+        return rc;
+    }
+
+    now = time(NULL);
+
+    if (lsn_admin_emit("START TRANSACTION;\n"
+                       "INSERT INTO staff (username, name, role, "
+                       "department_id, password_hash, created_at) "
+                       "VALUES ($z, $z, $z, (SELECT id FROM departments "
+                       "WHERE code = $z), $z, $t);\n"
+                       "INSERT INTO account_events (staff_id, type, detail, "
+                       "created_at) VALUES (LAST_INSERT_ID(), 'created', "
+                       "'liaison-admin', $t);\nCOMMIT;\n",
+                       argv[2], argv[3], argv[4], argc > 5 ? argv[5] : NULL,
+                       hash, now, now)
+        != 0)
+    {
+        return lsn_admin_fail("create-staff", "cannot write stdout");
+    }
+
+    return LSN_ADMIN_OK;
+}
+
+
+static int
+lsn_admin_reset_password(const char *username)
+{
+    int     rc;
+    char    hash[128];
+    time_t  now;
+
+    rc = lsn_admin_read_hash("reset-password", hash);
+    if (rc != LSN_ADMIN_OK) {
+        return rc;
+    }
+
+    now = time(NULL);
+
+    if (lsn_admin_emit("START TRANSACTION;\n"
+                       "UPDATE staff SET password_hash = $z, "
+                       "failed_logins = 0, locked_until = NULL "
+                       "WHERE username = $z;\n"
+                       "UPDATE sessions SET revoked_at = $t WHERE staff_id = "
+                       "(SELECT id FROM staff WHERE username = $z) "
+                       "AND revoked_at IS NULL;\n"
+                       "INSERT INTO account_events (staff_id, type, detail, "
+                       "created_at) SELECT id, 'password_reset', "
+                       "'liaison-admin', $t FROM staff WHERE username = $z;\n"
+                       "COMMIT;\n",
+                       hash, username, now, username, now, username)
+        != 0)
+    {
+        return lsn_admin_fail("reset-password", "cannot write stdout");
+    }
+
+    return LSN_ADMIN_OK;
 }
 
 
@@ -439,6 +546,14 @@ main(int argc, char **argv)
 
     if (argc == 3 && strcmp(argv[1], "calendar-sql") == 0) {
         return lsn_admin_calendar_sql(argv[2]);
+    }
+
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "create-staff") == 0) {
+        return lsn_admin_create_staff(argc, argv);
+    }
+
+    if (argc == 3 && strcmp(argv[1], "reset-password") == 0) {
+        return lsn_admin_reset_password(argv[2]);
     }
 
     if (argc == 4 && strcmp(argv[1], "sign") == 0) {
