@@ -41,7 +41,6 @@ static ngx_int_t ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
 static void ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_account_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_password_hashed(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_list_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_written(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op);
 
@@ -166,7 +165,7 @@ ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
                 "WHERE s.department_id = d.id AND s.active = 1)) "
                 "FROM departments d ORDER BY d.id");
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_list_done);
+    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
 }
 
 
@@ -188,48 +187,7 @@ ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
                 "'active', active = 1, 'locked', locked_until IS NOT NULL) "
                 "FROM staff ORDER BY id");
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_list_done);
-}
-
-
-/* Lists built by the database as JSON objects, one per row. */
-
-static void
-ngx_http_liaison_list_done(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-
-    MYSQL_ROW                row;
-    unsigned long           *len;
-    ngx_http_liaison_out_t   out;
-
-    if (op->rc != NGX_OK) {
-        ngx_http_liaison_db_error(ctx);
-        return;
-    }
-
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 4096) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_out_lit(&out, "{\"items\":[");
-
-    while ((row = mysql_fetch_row(op->res[0])) != NULL) {
-        len = mysql_fetch_lengths(op->res[0]);
-
-        if (out.pos[-1] != '[') {
-            ngx_http_liaison_out_lit(&out, ",");
-        }
-
-        ngx_http_liaison_out_raw(&out, row[0], len[0]);
-    }
-
-    ngx_http_liaison_out_lit(&out, "],\"total\":");
-    ngx_http_liaison_out_int(&out, mysql_num_rows(op->res[0]));
-    ngx_http_liaison_out_lit(&out, "}");
-
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
 }
 
 
@@ -707,7 +665,7 @@ ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_list_done);
+    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
 }
 
 

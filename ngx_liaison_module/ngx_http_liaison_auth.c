@@ -42,6 +42,7 @@ static void ngx_http_liaison_session_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_pw_thread(void *data, ngx_log_t *log);
 static void ngx_http_liaison_pw_done(ngx_event_t *ev);
+static void ngx_http_liaison_pw_guard(ngx_event_t *ev);
 static void ngx_http_liaison_login_checked(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_logout_done(ngx_http_liaison_db_op_t *op);
@@ -354,6 +355,25 @@ ngx_http_liaison_password_run(ngx_http_liaison_ctx_t *ctx,
     }
 
     ctx->r->main->blocked++;
+
+    /*
+     * A pending timer keeps a gracefully exiting worker alive until the
+     * hash is done and the answer sent.
+     */
+    ctx->pw_guard.handler = ngx_http_liaison_pw_guard;
+    ctx->pw_guard.data = ctx;
+    ctx->pw_guard.log = ctx->r->connection->log;
+    ngx_add_timer(&ctx->pw_guard, 10000);
+}
+
+
+static void
+ngx_http_liaison_pw_guard(ngx_event_t *ev)
+{
+    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                  "liaison: password hashing is taking more than 10s");
+
+    ngx_add_timer(ev, 10000);
 }
 
 
@@ -383,6 +403,10 @@ ngx_http_liaison_pw_done(ngx_event_t *ev)
 
     r = ctx->r;
     r->main->blocked--;
+
+    if (ctx->pw_guard.timer_set) {
+        ngx_del_timer(&ctx->pw_guard);
+    }
 
     if (r->connection->error) {
         /* the client went away while the hash ran */

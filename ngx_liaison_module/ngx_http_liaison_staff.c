@@ -30,6 +30,7 @@ typedef struct {
 
     /* from the body */
     ngx_str_t                   text;        /* reply, note, reason */
+    const char                 *risk_level;  /* a note that raises a risk */
     ngx_uint_t                  close;
     int                         new_track;
     int                         new_category;
@@ -79,13 +80,14 @@ static ngx_int_t ngx_http_liaison_id_member(ngx_http_liaison_ctx_t *ctx,
 static void ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op);
 static ngx_int_t ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act, MYSQL_RES *target);
-static ngx_uint_t ngx_http_liaison_sees(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_action_t *act);
 static ngx_uint_t ngx_http_liaison_receiver(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static ngx_int_t ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op);
+static const char *ngx_http_liaison_risk_level(ngx_str_t *s);
+static ngx_int_t ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_action_refuse(ngx_http_liaison_ctx_t *ctx,
     ngx_uint_t status, const char *code, const char *message,
     const char *field);
@@ -472,6 +474,19 @@ ngx_http_liaison_staff_note(ngx_http_liaison_ctx_t *ctx)
 }
 
 
+/*
+ * POST /staff/tickets/{no}/risk {level, note}: an A10 emergency warning,
+ * an internal note on the ticket that also opens a risk and alerts the
+ * case-filing division at once.
+ */
+
+void
+ngx_http_liaison_staff_risk(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_action(ctx, (lsn_action_e) LSN_ACT_COUNT);
+}
+
+
 static void
 ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
 {
@@ -485,6 +500,11 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
     if (act == NULL) {
         ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
+    }
+
+    if (action == (lsn_action_e) LSN_ACT_COUNT) {
+        action = LSN_ACT_NOTE;
+        act->risk_level = "";
     }
 
     act->action = action;
@@ -685,9 +705,26 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         break;
 
     case LSN_ACT_NOTE:
-        if (ngx_http_liaison_text_member(ctx, "content", 1,
-                                         NGX_HTTP_LIAISON_REPLY_MAX,
-                                         &act->text)
+        if (act->risk_level) {
+            if (ngx_http_liaison_text_member(ctx, "level", 1, 16, &s)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            act->risk_level = ngx_http_liaison_risk_level(&s);
+            if (act->risk_level == NULL) {
+                ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_argument",
+                                       "风险等级须为 low、medium、high 或 "
+                                       "urgent", "level");
+                return NGX_ERROR;
+            }
+        }
+
+        if (ngx_http_liaison_text_member(ctx,
+                act->risk_level ? "note" : "content", 1,
+                NGX_HTTP_LIAISON_REPLY_MAX, &act->text)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -856,17 +893,30 @@ ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op)
 }
 
 
-static ngx_uint_t
-ngx_http_liaison_sees(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_action_t *act)
+/* Whether a member of staff may see a ticket of this department etc. */
+
+ngx_uint_t
+ngx_http_liaison_staff_sees(ngx_http_liaison_ctx_t *ctx, uint64_t dept,
+    uint64_t assignee, ngx_uint_t in_charge)
 {
-    switch (lsn_role_scope(act->role)) {
+    int  role;
+
+    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+        return 0;
+    }
+
+    role = lsn_role_index((char *) ctx->role.data, ctx->role.len);
+    if (role < 0 || role == LSN_ROLE_SYS_ADMIN) {
+        return 0;
+    }
+
+    switch (lsn_role_scope((lsn_role_e) role)) {
     case LSN_SCOPE_OWN:
-        return act->assignee == ctx->subject_id;
+        return assignee && assignee == ctx->subject_id;
     case LSN_SCOPE_DEPARTMENT:
-        return act->dept && act->dept == ctx->department_id;
+        return dept && dept == ctx->department_id;
     case LSN_SCOPE_CHARGE:
-        return act->in_charge;
+        return in_charge;
     default:
         return 1;
     }
@@ -910,7 +960,9 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     unsigned long  *len;
     char            allowed[128];
 
-    if (!ngx_http_liaison_sees(ctx, act)) {
+    if (!ngx_http_liaison_staff_sees(ctx, act->dept, act->assignee,
+                                     act->in_charge))
+    {
         ngx_http_liaison_action_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
                                        "未找到该诉求", NULL);
         return NGX_ERROR;
@@ -1166,7 +1218,7 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
         break;
 
     default:
-        type = "note";
+        type = act->risk_level ? "risk_raised" : "note";
         pub = 0;
     }
 
@@ -1183,7 +1235,74 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
         return NGX_ERROR;
     }
 
+    if (act->risk_level
+        && ngx_http_liaison_risk_sql(ctx, act) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     return ngx_http_liaison_db_sql_append(pool, sql, ";COMMIT");
+}
+
+
+static const char *
+ngx_http_liaison_risk_level(ngx_str_t *s)
+{
+    static const char  *levels[] = { "low", "medium", "high", "urgent", NULL };
+
+    ngx_uint_t  i;
+
+    for (i = 0; levels[i]; i++) {
+        if (s->len == ngx_strlen(levels[i])
+            && ngx_strncmp(s->data, levels[i], s->len) == 0)
+        {
+            return levels[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* The risk, its first stage, the flag, and the alert to the division. */
+
+static ngx_int_t
+ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act)
+{
+    u_char               *text, *p;
+    unsigned long long    id, me;
+
+    id = act->ticket_id;
+    me = ctx->subject_id;
+
+    text = ngx_pnalloc(ctx->r->pool, ctx->arg.len + act->text.len + 128);
+    if (text == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(text, "【诉讼服务风险预警】诉求 %V（%s）：%V。请立即接单处置。",
+                    &ctx->arg, act->risk_level, &act->text);
+
+    return ngx_http_liaison_db_sql_append(ctx->r->pool, &ctx->op.sql,
+        ";INSERT INTO risks (ticket_id, level, source, raised_by, note, "
+        "stage, stage_since, created_at) VALUES ($u, $z, 'staff', $u, $s, "
+        "'received', $t, $t)"
+        ";INSERT INTO risk_events (risk_id, stage, staff_id, note, "
+        "created_at) VALUES (LAST_INSERT_ID(), 'received', $u, $s, $t)"
+        ";UPDATE tickets SET risk_flag = 1 WHERE id = $u"
+        ";INSERT INTO outbox (channel, recipient, payload, ticket_id, kind, "
+        "next_attempt_at, created_at) "
+        "SELECT 'sms', mobile, JSON_OBJECT('text', $s), $u, 'risk_alert', "
+        "$t, $t FROM staff WHERE role = 'filing_admin' AND active = 1 "
+        "AND mobile IS NOT NULL "
+        "UNION ALL SELECT 'wecom', wecom_userid, JSON_OBJECT('text', $s), $u, "
+        "'risk_alert', $t, $t FROM staff WHERE role = 'filing_admin' "
+        "AND active = 1 AND wecom_userid IS NOT NULL",
+        id, act->risk_level, me, act->text.data, act->text.len, ctx->now,
+        ctx->now, me, act->text.data, act->text.len, ctx->now, id,
+        text, (size_t) (p - text), id, ctx->now, ctx->now,
+        text, (size_t) (p - text), id, ctx->now, ctx->now);
 }
 
 
@@ -1228,6 +1347,13 @@ ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op)
                                 act->new_track >= 0
                                 ? (lsn_track_e) act->new_track
                                 : (lsn_track_e) act->track)));
+
+    if (act->risk_level) {
+        /* UPDATE, the event, then the risk */
+        ngx_http_liaison_out_key(&out, "risk_id");
+        ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[2]);
+    }
+
     ngx_http_liaison_out_lit(&out, "}");
 
     ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);

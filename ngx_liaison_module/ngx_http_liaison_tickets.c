@@ -39,6 +39,7 @@ typedef struct {
     time_t                      due_at;
     uint64_t                    case_id;
     uint64_t                    case_department;
+    lsn_triage_result_t         triage;
 
     ngx_str_t                   response;
 } ngx_http_liaison_intake_t;
@@ -145,6 +146,11 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
                                "且不含控制字符", "content");
         return NGX_ERROR;
     }
+
+    /* 繁简分流 by the rules (liaison_triage_rules), risk signals (A10) */
+    ngx_http_liaison_triage_run(ctx, in->category, &in->content,
+                                &in->triage);
+    in->track = in->triage.track;
 
     if (ngx_http_liaison_string_field(ctx, ctx->body, "case_no", "case_no", 0,
                                       &s)
@@ -523,9 +529,11 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
             ";INSERT INTO tickets (ticket_no, query_code, channel, category, "
             "track, status, case_no, case_legacy, case_id, content, "
             "contact_name, contact_phone, owner_litigant_id, registered_by, "
-            "department_id, created_at, due_at, updated_at) VALUES "
+            "department_id, created_at, due_at, updated_at, content_review, "
+            "triage_rule, risk_flag, risk_rules) VALUES "
             "($z, $z, $z, $z, $z, 'registered', $s, $i, NULLIF($u, 0), $s, "
-            "$s, $s, NULLIF($u, 0), NULLIF($u, 0), NULLIF($u, 0), $t, $t, $t)",
+            "$s, $s, NULLIF($u, 0), NULLIF($u, 0), NULLIF($u, 0), $t, $t, $t, "
+            "$z, ",
             in->ticket_no, in->query_code, lsn_channels[in->channel],
             lsn_categories[in->category], lsn_track_name(in->track),
             in->has_case ? in->caseno.normalized : NULL,
@@ -537,8 +545,10 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
             in->contact_phone.data, in->contact_phone.len,
             (unsigned long long) owner, (unsigned long long) staff,
             (unsigned long long) in->case_department,
-            ctx->now, in->due_at, ctx->now)
-        != NGX_OK)
+            ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL)
+        != NGX_OK
+        || ngx_http_liaison_triage_columns(ctx, sql, &in->triage) != NGX_OK
+        || ngx_http_liaison_db_sql_append(r->pool, sql, ")") != NGX_OK)
     {
         goto failed;
     }
@@ -547,11 +557,22 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
             ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
             "actor_id, status_to, public, created_at) VALUES "
             "(LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), "
-            "'registered', 1, $t);COMMIT",
+            "'registered', 1, $t)",
             ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
             : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
             (unsigned long long) ctx->subject_id, ctx->now)
         != NGX_OK)
+    {
+        goto failed;
+    }
+
+    /* what the rules found; the text to WeChat's content check */
+    if (ngx_http_liaison_triage_sql(ctx, sql, in->ticket_no, &in->triage, 0)
+        != NGX_OK
+        || (owner
+            && ngx_http_liaison_content_check_sql(ctx, sql, in->ticket_no)
+               != NGX_OK)
+        || ngx_http_liaison_db_sql_append(r->pool, sql, ";COMMIT") != NGX_OK)
     {
         goto failed;
     }
@@ -755,7 +776,6 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     my_ulonglong             nev;
     ngx_str_t                qc;
     ngx_int_t                n;
-    int                      role;
     ngx_uint_t               allowed, staff;
     unsigned long           *len;
     ngx_http_liaison_out_t   out;
@@ -788,28 +808,14 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     }
 
     if (ctx->who == NGX_HTTP_LIAISON_STAFF) {
-        role = lsn_role_index((char *) ctx->role.data, ctx->role.len);
-
-        switch (role < 0 ? LSN_SCOPE_OWN : lsn_role_scope(role)) {
-        case LSN_SCOPE_ALL:
-            staff = 1;
-            break;
-        case LSN_SCOPE_CHARGE:
-            staff = (row[TK_IN_CHARGE] && row[TK_IN_CHARGE][0] == '1');
-            break;
-        case LSN_SCOPE_DEPARTMENT:
-            n = row[TK_DEPARTMENT]
-                ? ngx_atoi((u_char *) row[TK_DEPARTMENT], len[TK_DEPARTMENT])
-                : 0;
-            staff = (n > 0 && (uint64_t) n == ctx->department_id);
-            break;
-        default:
-            n = row[TK_ASSIGNEE]
-                ? ngx_atoi((u_char *) row[TK_ASSIGNEE], len[TK_ASSIGNEE])
-                : 0;
-            staff = (n > 0 && (uint64_t) n == ctx->subject_id);
-        }
-
+        staff = ngx_http_liaison_staff_sees(ctx,
+                    row[TK_DEPARTMENT]
+                    ? (uint64_t) ngx_atoi((u_char *) row[TK_DEPARTMENT],
+                                          len[TK_DEPARTMENT]) : 0,
+                    row[TK_ASSIGNEE]
+                    ? (uint64_t) ngx_atoi((u_char *) row[TK_ASSIGNEE],
+                                          len[TK_ASSIGNEE]) : 0,
+                    row[TK_IN_CHARGE] && row[TK_IN_CHARGE][0] == '1');
         allowed |= staff;
     }
 

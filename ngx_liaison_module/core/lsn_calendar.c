@@ -761,6 +761,21 @@ lsn_parse_datetime(const char *s, size_t len, time_t *t)
 
 
 int
+lsn_parse_day(const char *s, size_t len, time_t *t)
+{
+    int  y, m, d;
+
+    if (s == NULL || len != 10 || lsn_parse_date(s, 10, &y, &m, &d) != 0) {
+        return -1;
+    }
+
+    *t = lsn_time_from_civil(y, m, d, 0, 0, 0);
+
+    return 0;
+}
+
+
+int
 lsn_parse_rfc3339(const char *s, size_t len, time_t *t)
 {
     int          y, m, d, hh, mm, ss, oh, om, off;

@@ -129,6 +129,8 @@ int lsn_parse_datetime(const char *s, size_t len, time_t *t);
  * 60 is rejected); returns 0 or -1.
  */
 int lsn_parse_rfc3339(const char *s, size_t len, time_t *t);
+/* Parses "YYYY-MM-DD" as 00:00 Beijing time; returns 0 or -1. */
+int lsn_parse_day(const char *s, size_t len, time_t *t);
 
 
 #endif /* _LSN_CALENDAR_H_INCLUDED_ */

@@ -1,0 +1,1264 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * Oversight: the liaison directory (A9, A15), risk warnings' closed loop
+ * (A10), the A2 indicators, the monthly bulletin as the worker made it
+ * (A11, A12, A16), and the leaders' overview and follow-ups (A13, A14).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include "ngx_http_liaison_module.h"
+#include "lsn_kpi.h"
+#include "lsn_text.h"
+#include "lsn_workflow.h"
+
+
+#define NGX_HTTP_LIAISON_REPORT_DAYS   5     /* A15: report a change */
+#define NGX_HTTP_LIAISON_PUBLISH_DAYS  2     /* A15: publish it */
+#define NGX_HTTP_LIAISON_KPI_MAX_DAYS  400
+
+
+typedef struct {
+    uint64_t                    department;
+    ngx_str_t                   name;
+    ngx_str_t                   title;
+    ngx_str_t                   office_phone;
+    ngx_str_t                   mobile;
+    time_t                      changed_on;
+    time_t                      reported_on;
+    int                         report_days;
+    int                         publish_days;
+} ngx_http_liaison_liaison_t;
+
+
+static const char  *ngx_http_liaison_risk_stages[] = {
+    "received", "investigated", "assessed", "handled", "fed_back", NULL
+};
+
+
+static ngx_int_t ngx_http_liaison_oversight_role(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t roles, int *role);
+static ngx_int_t ngx_http_liaison_text_arg(ngx_http_liaison_ctx_t *ctx,
+    const char *key, ngx_uint_t required, long max, ngx_str_t *value);
+static ngx_int_t ngx_http_liaison_day_arg(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *s, const char *field, time_t *t);
+static void ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_liaison_counted(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_kpi_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_kpi_row(ngx_http_liaison_out_t *out,
+    MYSQL_ROW row, unsigned long *len, ngx_uint_t keyed);
+static void ngx_http_liaison_out_rate(ngx_http_liaison_out_t *out,
+    const char *key, unsigned long long num, unsigned long long den);
+static void ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_created(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op);
+
+
+#define NGX_HTTP_LIAISON_R(r)  (1 << (r))
+
+#define NGX_HTTP_LIAISON_LEADERS                                              \
+    (NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_LEADER)                                 \
+     | NGX_HTTP_LIAISON_R(LSN_ROLE_LIAISON)                                   \
+     | NGX_HTTP_LIAISON_R(LSN_ROLE_VICE_PRESIDENT)                            \
+     | NGX_HTTP_LIAISON_R(LSN_ROLE_PRESIDENT)                                 \
+     | NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN)                              \
+     | NGX_HTTP_LIAISON_R(LSN_ROLE_PLATFORM_STAFF))
+
+
+static ngx_int_t
+ngx_http_liaison_oversight_role(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t roles, int *role)
+{
+    int  r;
+
+    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+        ngx_http_liaison_error(ctx, ctx->who == NGX_HTTP_LIAISON_ANON
+                                    ? NGX_HTTP_UNAUTHORIZED
+                                    : NGX_HTTP_FORBIDDEN,
+                               ctx->who == NGX_HTTP_LIAISON_ANON
+                               ? "unauthenticated" : "forbidden",
+                               "需要工作人员登录", NULL);
+        return NGX_ERROR;
+    }
+
+    r = lsn_role_index((char *) ctx->role.data, ctx->role.len);
+
+    if (r < 0 || !(roles & NGX_HTTP_LIAISON_R(r))) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                               "无此权限", NULL);
+        return NGX_ERROR;
+    }
+
+    if (role) {
+        *role = r;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_text_arg(ngx_http_liaison_ctx_t *ctx, const char *key,
+    ngx_uint_t required, long max, ngx_str_t *value)
+{
+    ngx_http_liaison_json_t  *v;
+
+    ngx_str_null(value);
+
+    v = ngx_http_liaison_json_get(ctx->body, key);
+
+    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
+        if (!required) {
+            return NGX_OK;
+        }
+
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "缺少必填字段", key);
+        return NGX_ERROR;
+    }
+
+    if (v->type != NGX_HTTP_LIAISON_JSON_STRING
+        || lsn_text_valid(v->value.data, v->value.len, 1, max) != 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "字段须为长度合适的文本，且不含控制字符", key);
+        return NGX_ERROR;
+    }
+
+    *value = v->value;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_day_arg(ngx_http_liaison_ctx_t *ctx, ngx_str_t *s,
+    const char *field, time_t *t)
+{
+    if (s->data == NULL
+        || lsn_parse_day((char *) s->data, s->len, t) != 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "日期格式须为 YYYY-MM-DD", field);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* GET /liaisons: public, mobiles masked (A9). */
+
+void
+ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_set(&ctx->op.sql,
+                "SELECT d.name, l.name, l.title, l.office_phone, l.mobile, "
+                "DATE_FORMAT(l.published_on, '%Y-%m-%d') "
+                "FROM departments d JOIN liaison_records l ON l.id = "
+                "(SELECT MAX(id) FROM liaison_records "
+                "WHERE department_id = d.id) ORDER BY d.id");
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_directory_done);
+}
+
+
+static void
+ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    char                     masked[32];
+    size_t                   n;
+    MYSQL_ROW                row;
+    unsigned long           *len;
+    ngx_http_liaison_out_t   out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 2048) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"items\":[");
+
+    while ((row = mysql_fetch_row(op->res[0])) != NULL) {
+        len = mysql_fetch_lengths(op->res[0]);
+
+        if (out.pos[-1] != '[') {
+            ngx_http_liaison_out_lit(&out, ",");
+        }
+
+        n = len[4] < sizeof(masked)
+            ? lsn_phone_mask(row[4], len[4], masked) : 0;
+
+        ngx_http_liaison_out_lit(&out, "{");
+        ngx_http_liaison_out_kv(&out, "department", (u_char *) row[0],
+                                len[0]);
+        ngx_http_liaison_out_kv(&out, "name", (u_char *) row[1], len[1]);
+        ngx_http_liaison_out_kv(&out, "title", (u_char *) row[2], len[2]);
+        ngx_http_liaison_out_kv(&out, "office_phone", (u_char *) row[3],
+                                len[3]);
+        ngx_http_liaison_out_kv(&out, "mobile", (u_char *) masked, n);
+        ngx_http_liaison_out_kv(&out, "published_on", (u_char *) row[5],
+                                len[5]);
+        ngx_http_liaison_out_lit(&out, "}");
+    }
+
+    ngx_http_liaison_out_lit(&out, "]}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+/*
+ * PUT /staff/departments/{id}/liaison {name, title, office_phone, mobile,
+ * changed_on, reported_on}: the case-filing division records a change;
+ * it is published on the day it is recorded.
+ */
+
+void
+ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_int_t                    n;
+    ngx_str_t                    changed, reported;
+    ngx_http_liaison_json_t     *extra;
+    ngx_http_liaison_liaison_t  *lr;
+
+    if (ngx_http_liaison_oversight_role(ctx,
+            NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_SYS_ADMIN), NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    lr = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_liaison_t));
+    if (lr == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = lr;
+
+    n = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
+                           : NGX_ERROR;
+    if (n <= 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "部门不存在", NULL);
+        return;
+    }
+
+    lr->department = (uint64_t) n;
+
+    if (ngx_http_liaison_text_arg(ctx, "name", 1, 50, &lr->name) != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "title", 1, 50, &lr->title)
+           != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "office_phone", 1, 32,
+                                     &lr->office_phone)
+           != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "mobile", 1, 20, &lr->mobile)
+           != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "changed_on", 1, 10, &changed)
+           != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "reported_on", 1, 10, &reported)
+           != NGX_OK)
+    {
+        return;
+    }
+
+    extra = ngx_http_liaison_json_unused(ctx->body);
+    if (extra) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "未知字段", (char *) extra->key.data);
+        return;
+    }
+
+    if (!lsn_phone_valid((char *) lr->office_phone.data,
+                         lr->office_phone.len))
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "办公电话格式不正确", "office_phone");
+        return;
+    }
+
+    if (!lsn_phone_valid((char *) lr->mobile.data, lr->mobile.len)) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "手机号码格式不正确", "mobile");
+        return;
+    }
+
+    if (ngx_http_liaison_day_arg(ctx, &changed, "changed_on",
+                                 &lr->changed_on) != NGX_OK
+        || ngx_http_liaison_day_arg(ctx, &reported, "reported_on",
+                                    &lr->reported_on) != NGX_OK)
+    {
+        return;
+    }
+
+    if (lr->reported_on < lr->changed_on || lr->reported_on > ctx->now) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "报备日期须在变更日期之后、今天之前",
+                               "reported_on");
+        return;
+    }
+
+    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_liaison_counted);
+}
+
+
+static void
+ngx_http_liaison_liaison_counted(ngx_http_liaison_ctx_t *ctx)
+{
+    time_t                       today;
+    lsn_civil_t                  cv;
+    ngx_http_liaison_liaison_t  *lr;
+
+    lr = ctx->data;
+
+    lsn_civil_from_time(ctx->now, &cv);
+    today = lsn_time_from_civil(cv.year, cv.month, cv.day, 0, 0, 0);
+
+    lr->report_days = lsn_calendar_working_days_between(ctx->mcf->calendar,
+                                                        lr->changed_on,
+                                                        lr->reported_on);
+    lr->publish_days = lsn_calendar_working_days_between(ctx->mcf->calendar,
+                                                         lr->reported_on,
+                                                         today);
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "INSERT INTO liaison_records (department_id, name, title, "
+            "office_phone, mobile, changed_on, reported_on, published_on, "
+            "report_days, publish_days, recorded_by, created_at) "
+            "SELECT id, $s, $s, $s, $s, DATE($t), DATE($t), DATE($t), $u, "
+            "$u, $u, $t FROM departments WHERE id = $u",
+            lr->name.data, lr->name.len, lr->title.data, lr->title.len,
+            lr->office_phone.data, lr->office_phone.len, lr->mobile.data,
+            lr->mobile.len, lr->changed_on, lr->reported_on, today,
+            (unsigned long long) lr->report_days,
+            (unsigned long long) lr->publish_days,
+            (unsigned long long) ctx->subject_id, ctx->now,
+            (unsigned long long) lr->department)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_liaison_saved);
+}
+
+
+static void
+ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t       out;
+    ngx_http_liaison_liaison_t  *lr;
+
+    lr = ctx->data;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (op->affected[0] == 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "部门不存在", NULL);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 128) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"id\":");
+    ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[0]);
+    ngx_http_liaison_out_key(&out, "report_days");
+    ngx_http_liaison_out_int(&out, lr->report_days);
+    ngx_http_liaison_out_key(&out, "publish_days");
+    ngx_http_liaison_out_int(&out, lr->publish_days);
+
+    if (lr->report_days > NGX_HTTP_LIAISON_REPORT_DAYS) {
+        ngx_http_liaison_out_lit(&out, ",\"report_late\":true");
+
+    } else {
+        ngx_http_liaison_out_lit(&out, ",\"report_late\":false");
+    }
+
+    if (lr->publish_days > NGX_HTTP_LIAISON_PUBLISH_DAYS) {
+        ngx_http_liaison_out_lit(&out, ",\"publish_late\":true}");
+
+    } else {
+        ngx_http_liaison_out_lit(&out, ",\"publish_late\":false}");
+    }
+
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+/* GET /staff/liaisons: every record, with the A15 limits checked. */
+
+void
+ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx)
+{
+    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS
+                                        | NGX_HTTP_LIAISON_R(LSN_ROLE_SYS_ADMIN),
+                                        NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "SELECT JSON_OBJECT('id', l.id, 'department_id', "
+            "l.department_id, 'department', d.name, 'name', l.name, "
+            "'title', l.title, 'office_phone', l.office_phone, 'mobile', "
+            "l.mobile, 'changed_on', l.changed_on, 'reported_on', "
+            "l.reported_on, 'published_on', l.published_on, 'report_days', "
+            "l.report_days, 'publish_days', l.publish_days, 'report_late', "
+            "l.report_days > $u, 'publish_late', l.publish_days > $u) "
+            "FROM liaison_records l JOIN departments d "
+            "ON d.id = l.department_id ORDER BY l.department_id, l.id DESC",
+            (unsigned long long) NGX_HTTP_LIAISON_REPORT_DAYS,
+            (unsigned long long) NGX_HTTP_LIAISON_PUBLISH_DAYS)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+}
+
+
+/* GET /staff/risks[?open=1] */
+
+void
+ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_t  v;
+
+    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "SELECT JSON_OBJECT('id', r.id, 'ticket_no', t.ticket_no, "
+            "'level', r.level, 'source', r.source, 'rule_id', r.rule_id, "
+            "'note', r.note, 'stage', r.stage, 'stage_since', "
+            "DATE_FORMAT(r.stage_since, '%Y-%m-%dT%H:%i:%s+08:00'), "
+            "'created_at', "
+            "DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%s+08:00'), "
+            "'closed', r.closed_at IS NOT NULL) "
+            "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
+            "WHERE ($u = 0 OR r.closed_at IS NULL) ORDER BY r.id DESC "
+            "LIMIT 200",
+            (unsigned long long)
+            (ngx_http_liaison_arg(ctx->r, "open", &v) == NGX_OK
+             && v.len == 1 && v.data[0] == '1'))
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+}
+
+
+/*
+ * POST /staff/risks/{id}/advance {stage, note}: the next stage of
+ * received -> investigated -> assessed -> handled -> fed_back, in order.
+ */
+
+void
+ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_int_t    id;
+    ngx_str_t    stage, note;
+    ngx_uint_t   i;
+
+    if (ngx_http_liaison_oversight_role(ctx,
+            NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_PLATFORM_STAFF)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_PRESIDENT)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_VICE_PRESIDENT), NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    id = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
+                            : NGX_ERROR;
+    if (id <= 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "风险记录不存在", NULL);
+        return;
+    }
+
+    if (ngx_http_liaison_text_arg(ctx, "stage", 1, 16, &stage) != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "note", 1, 2000, &note) != NGX_OK)
+    {
+        return;
+    }
+
+    for (i = 1; ngx_http_liaison_risk_stages[i]; i++) {
+        if (stage.len == ngx_strlen(ngx_http_liaison_risk_stages[i])
+            && ngx_strncmp(stage.data, ngx_http_liaison_risk_stages[i],
+                           stage.len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (ngx_http_liaison_risk_stages[i] == NULL
+        || ngx_http_liaison_json_unused(ctx->body) != NULL)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "阶段须为 investigated、assessed、handled 或 "
+                               "fed_back", "stage");
+        return;
+    }
+
+    /*
+     * Stages move one at a time: the UPDATE matches only the stage before;
+     * each stage's event is unique, so a concurrent second call fails on
+     * it (1062) instead of writing the event twice.
+     */
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "START TRANSACTION;"
+            "UPDATE risks SET stage = $z, stage_since = $t, "
+            "stage_alerted = 0, closed_at = IF($z = 'fed_back', $t, NULL) "
+            "WHERE id = $u AND stage = $z;"
+            "INSERT INTO risk_events (risk_id, stage, staff_id, note, "
+            "created_at) SELECT id, stage, $u, $s, $t FROM risks "
+            "WHERE id = $u AND stage = $z;"
+            "COMMIT",
+            ngx_http_liaison_risk_stages[i], ctx->now,
+            ngx_http_liaison_risk_stages[i], ctx->now,
+            (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1],
+            (unsigned long long) ctx->subject_id, note.data, note.len,
+            ctx->now, (unsigned long long) id,
+            ngx_http_liaison_risk_stages[i])
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = (void *) ngx_http_liaison_risk_stages[i];
+    ngx_http_liaison_query(ctx, ngx_http_liaison_risk_advanced);
+}
+
+
+static void
+ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t  out;
+
+    if (op->rc == NGX_ERROR && op->err_no == 1062) {
+        op->nstmts = 0;
+    }
+
+    if (op->rc != NGX_OK && op->nstmts) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (op->nstmts < 3 || op->affected[1] == 0) {
+        /* nothing moved: the transaction holds no change, commit is moot */
+        ngx_http_liaison_error(ctx, NGX_HTTP_CONFLICT, "conflict",
+                               "须按 接单→排查→研判→处置→反馈 的顺序推进，"
+                               "或该风险不存在", "stage");
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 64) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{");
+    ngx_http_liaison_out_kv(&out, "stage", ctx->data,
+                            ngx_strlen((char *) ctx->data));
+    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+/*
+ * GET /staff/reports/kpi?from=YYYY-MM-DD&to=YYYY-MM-DD[&department=]:
+ * the A2 indicators of the requests registered in [from, to), in total,
+ * by department and by first handler (docs/kpi.md).
+ */
+
+void
+ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
+{
+    int                  role;
+    long                 n;
+    u_char              *p;
+    time_t               from, to;
+    ngx_str_t            v, *sql;
+    ngx_int_t            dept;
+    ngx_uint_t           g;
+    ngx_http_request_t  *r;
+
+    r = ctx->r;
+
+    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, &role)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_liaison_arg(r, "from", &v) != NGX_OK) {
+        ngx_str_null(&v);
+    }
+
+    if (ngx_http_liaison_day_arg(ctx, &v, "from", &from) != NGX_OK) {
+        return;
+    }
+
+    if (ngx_http_liaison_arg(r, "to", &v) != NGX_OK) {
+        ngx_str_null(&v);
+    }
+
+    if (ngx_http_liaison_day_arg(ctx, &v, "to", &to) != NGX_OK) {
+        return;
+    }
+
+    if (to <= from || to - from > NGX_HTTP_LIAISON_KPI_MAX_DAYS * 86400) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "统计区间须在 1 到 400 天之间", "to");
+        return;
+    }
+
+    dept = 0;
+
+    if (ngx_http_liaison_arg(r, "department", &v) == NGX_OK) {
+        dept = v.len <= 10 ? ngx_atoi(v.data, v.len) : NGX_ERROR;
+        if (dept <= 0) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument", "部门编号不正确",
+                                   "department");
+            return;
+        }
+    }
+
+    /* a department's own people see their department */
+    if (role == LSN_ROLE_DEPT_LEADER || role == LSN_ROLE_LIAISON) {
+        if (dept && (uint64_t) dept != ctx->department_id) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                                   "只能查看本部门", NULL);
+            return;
+        }
+
+        dept = (ngx_int_t) ctx->department_id;
+    }
+
+    sql = &ctx->op.sql;
+    sql->len = 0;
+
+    for (g = LSN_KPI_TOTAL; g <= LSN_KPI_BY_HANDLER; g++) {
+        n = lsn_kpi_sql(NULL, 0, (lsn_kpi_group_e) g, from, to,
+                        (unsigned long long) dept);
+
+        p = ngx_pnalloc(r->pool, sql->len + n + 2);
+        if (n < 0 || p == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        if (sql->len) {
+            ngx_memcpy(p, sql->data, sql->len);
+            p[sql->len++] = ';';
+        }
+
+        (void) lsn_kpi_sql((char *) p + sql->len, n, (lsn_kpi_group_e) g,
+                           from, to, (unsigned long long) dept);
+        sql->len += n;
+        p[sql->len] = '\0';
+        sql->data = p;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_kpi_done);
+}
+
+
+static void
+ngx_http_liaison_kpi_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW                row;
+    ngx_uint_t               g;
+    unsigned long           *len;
+    ngx_http_liaison_out_t   out;
+
+    static const char  *names[] = { "by_department", "by_handler" };
+
+    if (op->rc != NGX_OK || op->nstmts != 3) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 4096) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"total\":");
+
+    row = mysql_fetch_row(op->res[0]);
+    if (row == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_kpi_row(&out, row, mysql_fetch_lengths(op->res[0]), 0);
+
+    for (g = 1; g <= 2; g++) {
+        ngx_http_liaison_out_key(&out, names[g - 1]);
+        ngx_http_liaison_out_lit(&out, "[");
+
+        while ((row = mysql_fetch_row(op->res[g])) != NULL) {
+            len = mysql_fetch_lengths(op->res[g]);
+
+            if (out.pos[-1] != '[') {
+                ngx_http_liaison_out_lit(&out, ",");
+            }
+
+            ngx_http_liaison_kpi_row(&out, row, len, 1);
+        }
+
+        ngx_http_liaison_out_lit(&out, "]");
+    }
+
+    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+static void
+ngx_http_liaison_kpi_row(ngx_http_liaison_out_t *out, MYSQL_ROW row,
+    unsigned long *len, ngx_uint_t keyed)
+{
+    u_char     buf[32], *p;
+    lsn_kpi_t  k;
+
+    lsn_kpi_from_row(&k, row);
+
+    ngx_http_liaison_out_lit(out, "{");
+
+    if (keyed) {
+        ngx_http_liaison_out_key(out, "id");
+
+        if (row[0]) {
+            ngx_http_liaison_out_raw(out, row[0], len[0]);
+
+        } else {
+            ngx_http_liaison_out_lit(out, "null");
+        }
+
+        ngx_http_liaison_out_kv(out, "name", (u_char *) row[1], len[1]);
+    }
+
+    ngx_http_liaison_out_key(out, "requests");
+    ngx_http_liaison_out_int(out, (int64_t) k.requests);
+    ngx_http_liaison_out_rate(out, "timely_acceptance", k.accepted_in_time,
+                              k.dispatched);
+    ngx_http_liaison_out_rate(out, "judge_contact", k.contacted,
+                              k.work_orders);
+    ngx_http_liaison_out_rate(out, "on_time_completion", k.on_time, k.due);
+    ngx_http_liaison_out_rate(out, "satisfaction", k.satisfied, k.ratings);
+
+    ngx_http_liaison_out_key(out, "average_rating");
+
+    if (k.ratings) {
+        p = ngx_sprintf(buf, "%.2f",
+                        (double) k.rating_sum / (double) k.ratings);
+        ngx_http_liaison_out_raw(out, (char *) buf, p - buf);
+
+    } else {
+        ngx_http_liaison_out_lit(out, "null");
+    }
+
+    ngx_http_liaison_out_key(out, "score");
+    p = ngx_sprintf(buf, "%.2f", lsn_kpi_score(&k));
+    ngx_http_liaison_out_raw(out, (char *) buf, p - buf);
+
+    ngx_http_liaison_out_lit(out, "}");
+}
+
+
+/* {"count": num, "total": den, "rate": num/den or null} */
+
+static void
+ngx_http_liaison_out_rate(ngx_http_liaison_out_t *out, const char *key,
+    unsigned long long num, unsigned long long den)
+{
+    u_char  buf[32], *p;
+
+    ngx_http_liaison_out_key(out, key);
+    ngx_http_liaison_out_lit(out, "{\"count\":");
+    ngx_http_liaison_out_int(out, (int64_t) num);
+    ngx_http_liaison_out_lit(out, ",\"total\":");
+    ngx_http_liaison_out_int(out, (int64_t) den);
+    ngx_http_liaison_out_lit(out, ",\"rate\":");
+
+    if (den) {
+        p = ngx_sprintf(buf, "%.4f", lsn_kpi_rate(num, den));
+        ngx_http_liaison_out_raw(out, (char *) buf, p - buf);
+
+    } else {
+        ngx_http_liaison_out_lit(out, "null");
+    }
+
+    ngx_http_liaison_out_lit(out, "}");
+}
+
+
+/* GET /staff/reports/monthly?month=YYYY-MM[&format=csv|html] */
+
+void
+ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_t    month, format;
+    const char  *column;
+
+    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_liaison_arg(ctx->r, "month", &month) != NGX_OK
+        || month.len != 7 || month.data[4] != '-'
+        || !(month.data[5] == '0' || month.data[5] == '1'))
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "月份格式须为 YYYY-MM", "month");
+        return;
+    }
+
+    column = "body_json";
+
+    if (ngx_http_liaison_arg(ctx->r, "format", &format) == NGX_OK) {
+        if (format.len == 3 && ngx_strncmp(format.data, "csv", 3) == 0) {
+            column = "body_csv";
+
+        } else if (format.len == 4
+                   && ngx_strncmp(format.data, "html", 4) == 0)
+        {
+            column = "body_html";
+
+        } else if (!(format.len == 4
+                     && ngx_strncmp(format.data, "json", 4) == 0))
+        {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "format 须为 json、csv 或 html", "format");
+            return;
+        }
+    }
+
+    ctx->data = (void *) column;
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "SELECT body_json, body_csv, body_html FROM monthly_reports "
+            "WHERE month = $s", month.data, month.len)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_monthly_done);
+}
+
+
+static void
+ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_uint_t               i;
+    MYSQL_ROW                row;
+    unsigned long           *len;
+    ngx_http_liaison_out_t   out;
+    ngx_http_request_t      *r;
+    ngx_table_elt_t         *h;
+
+    r = ctx->r;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    row = mysql_fetch_row(op->res[0]);
+    if (row == NULL) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "该月通报尚未生成", NULL);
+        return;
+    }
+
+    len = mysql_fetch_lengths(op->res[0]);
+    i = ngx_strcmp(ctx->data, "body_csv") == 0 ? 1
+        : ngx_strcmp(ctx->data, "body_html") == 0 ? 2 : 0;
+
+    if (ngx_http_liaison_out_init(&out, r->pool, len[i] + 1) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_raw(&out, row[i], len[i]);
+
+    if (i == 0) {
+        ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+        return;
+    }
+
+    /* CSV and HTML: their own types */
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = len[i];
+
+    if (i == 1) {
+        ngx_str_set(&r->headers_out.content_type, "text/csv; charset=utf-8");
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h != NULL) {
+            h->hash = 1;
+            ngx_str_set(&h->key, "Content-Disposition");
+            ngx_str_set(&h->value, "attachment; filename=\"bulletin.csv\"");
+        }
+
+    } else {
+        ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    }
+
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    ngx_http_liaison_send_raw(ctx, &out);
+}
+
+
+/*
+ * GET /staff/overview: the leader's live view (A13): open requests by
+ * status, overdue by department, escalations that reached the caller and
+ * are still open, open risks, and the caller's follow-up items.
+ */
+
+void
+ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
+{
+    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "SELECT JSON_OBJECTAGG(status, n) FROM (SELECT status, "
+            "COUNT(*) n FROM tickets WHERE status IN ('registered', "
+            "'dispatched', 'accepted', 'reopened') GROUP BY status) s;"
+            "SELECT JSON_ARRAYAGG(JSON_OBJECT('department_id', id, "
+            "'department', name, 'overdue', n)) FROM (SELECT d.id, d.name, "
+            "COUNT(*) n FROM tickets t JOIN departments d "
+            "ON d.id = t.department_id WHERE t.due_at < $t AND t.status IN "
+            "('registered', 'dispatched', 'accepted', 'reopened') "
+            "GROUP BY d.id, d.name ORDER BY n DESC) o;"
+            "SELECT JSON_ARRAYAGG(JSON_OBJECT('ticket_no', t.ticket_no, "
+            "'level', e.level, 'fired_at', e.fired_at, 'status', t.status)) "
+            "FROM escalations e JOIN tickets t ON t.id = e.ticket_id "
+            "WHERE e.status = 'fired' AND e.level >= 2 "
+            "AND FIND_IN_SET($u, e.recipients) AND t.status IN "
+            "('registered', 'dispatched', 'accepted', 'reopened');"
+            "SELECT COUNT(*) FROM risks WHERE closed_at IS NULL;"
+            "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "
+            "'due_on', due_on, 'status', status, 'overdue', due_on < DATE($t)"
+            ")) FROM follow_ups WHERE owner_staff_id = $u "
+            "AND status = 'open'",
+            ctx->now, (unsigned long long) ctx->subject_id, ctx->now,
+            (unsigned long long) ctx->subject_id)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_overview_done);
+}
+
+
+static void
+ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_uint_t               i;
+    MYSQL_ROW                row;
+    unsigned long           *len;
+    ngx_http_liaison_out_t   out;
+
+    static const char  *keys[] = {
+        "open_by_status", "overdue_by_department", "escalations_to_me",
+        "open_risks", "my_follow_ups"
+    };
+
+    static const char  *empty[] = { "{}", "[]", "[]", "0", "[]" };
+
+    if (op->rc != NGX_OK || op->nstmts != 5) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 2048) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{");
+
+    for (i = 0; i < 5; i++) {
+        ngx_http_liaison_out_key(&out, keys[i]);
+
+        row = mysql_fetch_row(op->res[i]);
+        len = row ? mysql_fetch_lengths(op->res[i]) : NULL;
+
+        if (row && row[0]) {
+            ngx_http_liaison_out_raw(&out, row[0], len[0]);
+
+        } else {
+            ngx_http_liaison_out_raw(&out, empty[i], ngx_strlen(empty[i]));
+        }
+    }
+
+    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
+/*
+ * Follow-ups (A14 "回头看"):
+ *   POST /staff/follow-ups {title, detail?, owner_staff_id, due_on}
+ *   GET /staff/follow-ups[?mine=1]
+ *   POST /staff/follow-ups/{id}/done
+ */
+
+void
+ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
+{
+    time_t                    due;
+    ngx_int_t                 owner;
+    ngx_str_t                 title, detail, day;
+    ngx_http_liaison_json_t  *v;
+
+    if (ngx_http_liaison_oversight_role(ctx,
+            NGX_HTTP_LIAISON_R(LSN_ROLE_PRESIDENT)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_VICE_PRESIDENT)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_LEADER)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN), NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_http_liaison_text_arg(ctx, "title", 1, 100, &title) != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "detail", 0, 2000, &detail)
+           != NGX_OK
+        || ngx_http_liaison_text_arg(ctx, "due_on", 1, 10, &day) != NGX_OK
+        || ngx_http_liaison_day_arg(ctx, &day, "due_on", &due) != NGX_OK)
+    {
+        return;
+    }
+
+    v = ngx_http_liaison_json_get(ctx->body, "owner_staff_id");
+    owner = (v && v->type == NGX_HTTP_LIAISON_JSON_NUMBER
+             && v->value.len <= 10)
+            ? ngx_atoi(v->value.data, v->value.len) : NGX_ERROR;
+
+    if (owner <= 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "须指定负责人", "owner_staff_id");
+        return;
+    }
+
+    if (ngx_http_liaison_json_unused(ctx->body) != NULL) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "未知字段",
+                               (char *) ngx_http_liaison_json_unused(
+                                   ctx->body)->key.data);
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "INSERT INTO follow_ups (title, detail, owner_staff_id, "
+            "department_id, due_on, created_by, created_at) "
+            "SELECT $s, $s, id, department_id, DATE($t), $u, $t FROM staff "
+            "WHERE id = $u AND active = 1",
+            title.data, title.len, detail.data, detail.len, due,
+            (unsigned long long) ctx->subject_id, ctx->now,
+            (unsigned long long) owner)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_created);
+}
+
+
+static void
+ngx_http_liaison_created(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t  out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (op->affected[0] == 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "负责人不存在", "owner_staff_id");
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 32) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"id\":");
+    ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[0]);
+    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_CREATED, &out);
+}
+
+
+void
+ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx)
+{
+    int         role;
+    ngx_str_t   v;
+    ngx_uint_t  all;
+
+    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_JUDGE)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_STAFF), &role)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    /* the court's leaders and the filing division see every item */
+    all = (role == LSN_ROLE_PRESIDENT || role == LSN_ROLE_VICE_PRESIDENT
+           || role == LSN_ROLE_FILING_ADMIN)
+          && !(ngx_http_liaison_arg(ctx->r, "mine", &v) == NGX_OK
+               && v.len == 1 && v.data[0] == '1');
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "SELECT JSON_OBJECT('id', f.id, 'title', f.title, 'detail', "
+            "f.detail, 'owner_staff_id', f.owner_staff_id, 'owner', s.name, "
+            "'due_on', f.due_on, 'status', f.status, 'overdue', "
+            "f.status = 'open' AND f.due_on < DATE($t)) "
+            "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
+            "WHERE ($u = 1 OR f.owner_staff_id = $u OR f.created_by = $u) "
+            "ORDER BY f.status, f.due_on LIMIT 200",
+            ctx->now, (unsigned long long) all,
+            (unsigned long long) ctx->subject_id,
+            (unsigned long long) ctx->subject_id)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+}
+
+
+void
+ngx_http_liaison_follow_up_done(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_int_t  id;
+
+    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_JUDGE)
+            | NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_STAFF), NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    id = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
+                            : NGX_ERROR;
+
+    if (id <= 0
+        || ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+               "UPDATE follow_ups SET status = 'done', done_at = $t "
+               "WHERE id = $u AND status = 'open' "
+               "AND (owner_staff_id = $u OR created_by = $u)",
+               ctx->now, (unsigned long long) id,
+               (unsigned long long) ctx->subject_id,
+               (unsigned long long) ctx->subject_id)
+           != NGX_OK)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "事项不存在", NULL);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_changed);
+}
+
+
+static void
+ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_out_t  out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (op->affected[0] == 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "事项不存在或已完成", NULL);
+        return;
+    }
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 16) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"ok\":true}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
