@@ -158,6 +158,55 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       offsetof(ngx_http_liaison_loc_conf_t, max_body_size),
       NULL },
 
+    { ngx_string("liaison_wx_appid"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_wx_appid,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, lit.wx_appid),
+      NULL },
+
+    { ngx_string("liaison_wx_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_lit_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, lit.wx_secret),
+      NULL },
+
+    { ngx_string("liaison_wx_location"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, lit.wx_location),
+      NULL },
+
+    { ngx_string("liaison_wx_template"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_liaison_wx_template,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_ingest_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_lit_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, lit.ingest_key),
+      NULL },
+
+    { ngx_string("liaison_phone_hash_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_lit_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, lit.phone_key),
+      NULL },
+
+    { ngx_string("liaison_triage_rules"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_triage_rules,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -222,6 +271,30 @@ static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
       ngx_http_liaison_staff_transfer, 0, 1 },
     { ngx_string("staff/tickets/*/notes"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_staff_note, 0, 1 },
+    { ngx_string("staff/tickets/*/risk"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_risk, 0, 1 },
+    { ngx_string("liaisons"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_directory, 1, 0 },
+    { ngx_string("staff/departments/*/liaison"), NGX_HTTP_PUT,
+      ngx_http_liaison_liaison_record, 0, 1 },
+    { ngx_string("staff/liaisons"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_liaison_history, 0, 0 },
+    { ngx_string("staff/risks"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_risks_list, 0, 0 },
+    { ngx_string("staff/risks/*/advance"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_risk_advance, 0, 1 },
+    { ngx_string("staff/reports/kpi"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_kpi, 0, 0 },
+    { ngx_string("staff/reports/monthly"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_monthly, 0, 0 },
+    { ngx_string("staff/overview"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_overview, 0, 0 },
+    { ngx_string("staff/follow-ups"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_follow_up_list, 0, 0 },
+    { ngx_string("staff/follow-ups"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_follow_up_create, 0, 1 },
+    { ngx_string("staff/follow-ups/*/done"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_follow_up_done, 0, 0 },
     { ngx_string("staff/departments"), NGX_HTTP_LIAISON_GET,
       ngx_http_liaison_departments_list, 0, 0 },
     { ngx_string("staff/accounts"), NGX_HTTP_LIAISON_GET,
@@ -240,6 +313,24 @@ static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
       ngx_http_liaison_canned_save, 0, 1 },
     { ngx_string("staff/canned-answers/*"), NGX_HTTP_DELETE,
       ngx_http_liaison_canned_save, 0, 0 },
+    { ngx_string("tickets"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_tickets_mine, 0, 0 },
+    { ngx_string("tickets/*/messages"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_tickets_message, 0, 1 },
+    { ngx_string("tickets/*/feedback"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_tickets_feedback, 0, 1 },
+    { ngx_string("wx/login"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_wx_login, 1, 1 },
+    { ngx_string("wx/logout"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_wx_logout, 0, 0 },
+    { ngx_string("cases/*/subscriptions"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_case_subscribe, 0, 1 },
+    { ngx_string("cases/*/nodes"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_case_nodes, 0, 0 },
+    { ngx_string("ingest/cases"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_ingest_cases, 1, 1 },
+    { ngx_string("ingest/case-nodes"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_ingest_nodes, 1, 1 },
     { ngx_null_string, 0, NULL, 0, 0 }
 };
 
@@ -591,6 +682,24 @@ void
 ngx_http_liaison_finish(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
     ngx_http_liaison_out_t *out)
 {
+    ngx_http_request_t  *r;
+
+    r = ctx->r;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = ngx_http_liaison_json_type;
+    r->headers_out.content_type_len = ngx_http_liaison_json_type.len;
+
+    ngx_http_liaison_send_raw(ctx, out);
+}
+
+
+/* Sends out as the body with the status and type already set. */
+
+void
+ngx_http_liaison_send_raw(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_out_t *out)
+{
     ngx_int_t            rc;
     ngx_buf_t           *b;
     ngx_chain_t          cl;
@@ -606,9 +715,6 @@ ngx_http_liaison_finish(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
         return;
     }
 
-    r->headers_out.status = status;
-    r->headers_out.content_type = ngx_http_liaison_json_type;
-    r->headers_out.content_type_len = ngx_http_liaison_json_type.len;
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.content_length_n = out->pos - out->start;
 
@@ -719,6 +825,60 @@ ngx_http_liaison_random(u_char *buf, size_t len)
 }
 
 
+/*
+ * A list whose rows the database built as JSON objects (JSON_OBJECT()):
+ * {"items": [...], "total": N}.
+ */
+
+void
+ngx_http_liaison_rows_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW                row;
+    MYSQL_RES               *res;
+    ngx_uint_t               i;
+    unsigned long           *len;
+    ngx_http_liaison_out_t   out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    /* the first statement that returned rows */
+    res = NULL;
+    for (i = 0; res == NULL && i < op->nstmts; i++) {
+        res = op->res[i];
+    }
+
+    if (res == NULL
+        || ngx_http_liaison_out_init(&out, ctx->r->pool, 4096) != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"items\":[");
+
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        len = mysql_fetch_lengths(res);
+
+        if (out.pos[-1] != '[') {
+            ngx_http_liaison_out_lit(&out, ",");
+        }
+
+        ngx_http_liaison_out_raw(&out, row[0], len[0]);
+    }
+
+    ngx_http_liaison_out_lit(&out, "],\"total\":");
+    ngx_http_liaison_out_int(&out, mysql_num_rows(res));
+    ngx_http_liaison_out_lit(&out, "}");
+
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
 /* GET /health */
 
 static void
@@ -795,6 +955,10 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (mcf->thread_pool_name.len == 0) {
         ngx_str_set(&mcf->thread_pool_name, "default");
+    }
+
+    if (ngx_http_liaison_lit_init_main_conf(cf, mcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (!mcf->db_set) {

@@ -14,6 +14,7 @@
 #include <ngx_thread_pool.h>
 #include "ngx_http_liaison_db.h"
 #include "ngx_http_liaison_json.h"
+#include "ngx_http_liaison_lit.h"
 #include "lsn_calendar.h"
 #include "lsn_token.h"
 
@@ -29,6 +30,8 @@ typedef struct {
 
     ngx_str_t                     thread_pool_name;
     ngx_thread_pool_t            *thread_pool;
+
+    ngx_http_liaison_lit_conf_t   lit;         /* litigants, WeChat, ingest */
 
     /* per worker process, built in init_process */
     ngx_http_liaison_db_pool_t   *pool;
@@ -86,7 +89,9 @@ struct ngx_http_liaison_ctx_s {
     ngx_uint_t                      anonymous;
     time_t                          now;
     void                           *data;      /* the endpoint's own state */
+    void                           *sub;       /* a WeChat call under way */
     ngx_thread_task_t              *pw;        /* password hashing */
+    ngx_event_t                     pw_guard;
 };
 
 
@@ -96,9 +101,12 @@ extern ngx_module_t  ngx_http_liaison_module;
 /* ngx_http_liaison_module.c */
 void ngx_http_liaison_finish(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
     ngx_http_liaison_out_t *out);
+void ngx_http_liaison_send_raw(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_out_t *out);
 void ngx_http_liaison_error(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
     const char *code, const char *message, const char *field);
 void ngx_http_liaison_db_error(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_rows_done(ngx_http_liaison_db_op_t *op);
 void ngx_http_liaison_query(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler);
 ngx_int_t ngx_http_liaison_arg(ngx_http_request_t *r, const char *name,
@@ -129,6 +137,9 @@ void ngx_http_liaison_staff_return(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_close(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_transfer(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_note(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_risk(ngx_http_liaison_ctx_t *ctx);
+ngx_uint_t ngx_http_liaison_staff_sees(ngx_http_liaison_ctx_t *ctx,
+    uint64_t dept, uint64_t assignee, ngx_uint_t in_charge);
 
 /* ngx_http_liaison_accounts.c */
 void ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx);
@@ -138,6 +149,60 @@ void ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx);
+
+/* ngx_http_liaison_wx.c: WeChat through an internal subrequest */
+char *ngx_http_liaison_wx_appid(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_liaison_lit_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_liaison_wx_template(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_liaison_triage_rules(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_liaison_lit_init_main_conf(ngx_conf_t *cf,
+    ngx_http_liaison_main_conf_t *mcf);
+void ngx_http_liaison_wx_login(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_wx_logout(ngx_http_liaison_ctx_t *ctx);
+
+/* ngx_http_liaison_mine.c: a litigant's own requests, triage, pushes */
+void ngx_http_liaison_tickets_mine(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_tickets_message(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_tickets_feedback(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_triage_run(ngx_http_liaison_ctx_t *ctx,
+    int category, ngx_str_t *text, lsn_triage_result_t *res);
+ngx_int_t ngx_http_liaison_triage_columns(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *sql, lsn_triage_result_t *res);
+ngx_int_t ngx_http_liaison_triage_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *sql, const char *ticket_no, lsn_triage_result_t *res,
+    ngx_uint_t message);
+ngx_int_t ngx_http_liaison_content_check_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *sql, const char *ticket_no);
+ngx_int_t ngx_http_liaison_push_reply_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *sql, uint64_t ticket_id, ngx_str_t *reply);
+void ngx_http_liaison_unauthorized(ngx_http_liaison_ctx_t *ctx);
+ngx_int_t ngx_http_liaison_sql_sep(ngx_pool_t *pool, ngx_str_t *sql,
+    ngx_uint_t i, const char *sep);
+ngx_int_t ngx_http_liaison_page(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t *page, ngx_uint_t *per_page);
+
+/* ngx_http_liaison_cases.c: trial-system ingest, case subscriptions */
+void ngx_http_liaison_ingest_cases(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_ingest_nodes(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_case_subscribe(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_case_nodes(ngx_http_liaison_ctx_t *ctx);
+
+/* ngx_http_liaison_oversight.c */
+void ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_follow_up_done(ngx_http_liaison_ctx_t *ctx);
 
 /* ngx_http_liaison_tickets.c */
 void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);
