@@ -12,12 +12,18 @@ CORE_HDRS  := $(wildcard $(CORE_DIR)/*.h)
 MOD_SRCS   := $(wildcard ngx_liaison_module/*.c ngx_liaison_module/*.h) \
               $(CORE_SRCS) $(CORE_HDRS) config
 TOOL_LIBS  := -lcrypto -lcrypt -lpcre2-8
+WORKER_SRCS := $(wildcard worker/*.c)
+WORKER_HDRS := $(wildcard worker/*.h)
+# the part of the core the worker uses
+WORKER_CORE := $(addprefix $(CORE_DIR)/lsn_,calendar.c ladder.c sql.c \
+               text.c wxmsg.c kpi.c)
+WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt
 PROVE_JOBS ?= 2
 
-.PHONY: all deps module tools unit unit-asan itest test run stop bench \
-        clean
+.PHONY: all deps module tools worker unit unit-asan itest test run stop \
+        bench bench-worker clean browser-deps
 
-all: module tools
+all: module tools worker
 
 deps:
 	@scripts/deps.sh
@@ -43,21 +49,42 @@ $(BUILD)/bin/liaison-admin: tools/liaison-admin.c $(CORE_SRCS) $(CORE_HDRS)
 
 tools: $(BUILD)/bin/liaison-admin
 
+# the companion daemon (docs/worker.md)
+$(BUILD)/bin/liaison-worker: $(WORKER_SRCS) $(WORKER_HDRS) $(WORKER_CORE) \
+        $(CORE_HDRS)
+	@mkdir -p $(BUILD)/bin
+	$(CC) $(CFLAGS) -I$(CORE_DIR) -Iworker -I/usr/include/mariadb \
+	    -o $@ $(WORKER_SRCS) $(WORKER_CORE) $(WORKER_LIBS)
+
+worker: $(BUILD)/bin/liaison-worker
+
 unit:
 	$(MAKE) -C tests run
 
 unit-asan:
 	$(MAKE) -C tests asan
 
-itest: module tools
+itest: module tools worker
 	prove -j$(PROVE_JOBS) -I t/lib t/
 
 test: deps
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) browser-deps
 	$(MAKE) itest
 
-run: deps module tools
+# playwright-core for the browser tests (t/390-browser.t), from the lock
+# file: only when missing or when the lock file changed
+browser-deps: t/browser/node_modules/.package-lock.json
+
+t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends npm
+	cd t/browser && npm ci --no-audit --no-fund
+	@touch $@
+
+run: deps module tools worker
 	@scripts/run.sh start
 
 stop:
@@ -65,6 +92,9 @@ stop:
 
 bench: module tools
 	@bench/run.sh
+
+bench-worker: tools worker
+	@bench/worker.sh
 
 clean:
 	rm -rf $(BUILD)

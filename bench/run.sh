@@ -236,6 +236,7 @@ run_wrk() {
             || die "wrk failed (warm-up $name)"
     fi
     say "measuring $name (${seconds}s)"
+    cut -d' ' -f1 /proc/loadavg >"$work/load-$name.txt"
     wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "$@" "$url" \
         >"$work/wrk-$name.txt" 2>&1 || { cat "$work/wrk-$name.txt" >&2; die "wrk failed ($name)"; }
     { echo "== $name: wrk -t$threads -c$conns -d${seconds}s --latency $* $url"
@@ -263,6 +264,7 @@ parse_wrk() {
 }
 
 # ================================================================ 1. database
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "scratch directory $work"
 say "ports: module $app_port, baseline $base_port, mariadb $db_port"
 db_started=1
@@ -442,18 +444,22 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 
 {
 echo "Liaison benchmark, $(date '+%Y-%m-%d %H:%M:%S %z')"
 echo "host: nproc=$(nproc), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
-     "$(uname -sr), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+     "$(uname -sr)"
+echo "load average (1/5/15 min): at the start $load_start, at the end $(cut -d' ' -f1-3 /proc/loadavg)" \
+     "(other work on the machine skews the figures)"
 echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), worker_processes 2;" \
      "mariadb: $(mariadbd --version | awk '{ print $3 }'), $durability"
-echo "module: build/ngx_http_liaison_module.so built $module_id;" \
-     "git $(git -C "$root" describe --always --dirty 2>/dev/null || echo ?)"
+rev="not a git checkout"
+[ -e "$root/.git" ] && rev="git $(git -C "$root" describe --always --dirty 2>/dev/null)"
+echo "module: build/ngx_http_liaison_module.so built $module_id; $rev"
 echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
-     "loopback; seeded $tickets tickets ($tickets_end at the end)"
+     "loopback; seeded $tickets tickets ($tickets_end at the end);" \
+     "load1: 1-min load average as the run began"
 echo
-printf '%-22s %10s %8s %9s %9s %8s %8s %10s\n' endpoint req/s ratio p50_ms p99_ms \
-    non-2xx sockerr requests
-printf '%-22s %10s %8s %9s %9s %8s %8s %10s\n' "baseline (return 200)" "$b_rps" \
-    "100%" "$b_p50" "$b_p99" "$b_n2" "$b_se" "$b_n"
+fmt='%-22s %10s %7s %8s %8s %8s %8s %9s %6s\n'
+printf "$fmt" endpoint req/s ratio p50_ms p99_ms non-2xx sockerr requests load1
+printf "$fmt" "baseline (return 200)" "$b_rps" "100%" "$b_p50" "$b_p99" "$b_n2" \
+    "$b_se" "$b_n" "$(cat "$work/load-baseline.txt")"
 verdicts=""
 for name in status intake health; do
     read -r rps p50 p99 n2 se n < <(parse_wrk "$work/wrk-$name.txt")
@@ -464,8 +470,8 @@ for name in status intake health; do
         health) label="GET health" ;;
     esac
     ratio=$(pct "$rps" "$b_rps")
-    printf '%-22s %10s %8s %9s %9s %8s %8s %10s\n' "$label" "$rps" "$ratio%" \
-        "$p50" "$p99" "$n2" "$se" "$n"
+    printf "$fmt" "$label" "$rps" "$ratio%" "$p50" "$p99" "$n2" "$se" "$n" \
+        "$(cat "$work/load-$name.txt")"
     case $name in
         status) verdicts="$verdicts  status >= 15% of baseline:   $ratio%  $(yes_no "$ratio >= 15")\n" ;;
         intake) verdicts="$verdicts  intake >= 6% of baseline:    $ratio%  $(yes_no "$ratio >= 6")\n" ;;
@@ -473,12 +479,12 @@ for name in status intake health; do
     verdicts="$verdicts  $label p99 < 20 ms:$(printf '%*s' $((16 - ${#label})) '')$p99 ms  $(yes_no "$p99 < 20")\n"
     verdicts="$verdicts  $label zero non-2xx:$(printf '%*s' $((15 - ${#label})) '')$n2 (socket errors $se)  $(yes_no "$n2 == 0 && $se == 0")\n"
 done
-growth=$(awk -v a="$rss_after" -v b="$rss_before" 'BEGIN { printf "%.2f", (a - b) / 1024 }')
+mb() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
+growth=$(mb $((rss_after - rss_before)))
 echo
-echo "RSS of the 2 module workers (sum of VmRSS): at start $((rss_start / 1024)) MB;" \
-     "before $(awk -v k="$rss_before" 'BEGIN { printf "%.2f", k / 1024 }') MB," \
-     "after $(awk -v k="$rss_after" 'BEGIN { printf "%.2f", k / 1024 }') MB" \
-     "$r_n requests (asked $rss_requests) -> growth $growth MB"
+echo "RSS of the module's 2 workers (sum of VmRSS): $(mb "$rss_start") MB after start;" \
+     "$(mb "$rss_before") MB before and $(mb "$rss_after") MB after" \
+     "$r_n requests (asked $rss_requests): growth $growth MB"
 echo "  RSS run: status/health alternating, $runs wrk run(s), $r_n requests in" \
      "${r_time}s, ~$r_rps req/s, worst p99 $r_p99 ms, non-2xx $r_n2, socket errors $r_se"
 echo

@@ -19,6 +19,10 @@
 #include "lsn_token.h"
 
 
+/* ticket_seq steps by this much: each NEXTVAL reserves a block */
+#define NGX_HTTP_LIAISON_SEQ_BLOCK  100
+
+
 typedef struct {
     ngx_http_liaison_db_conf_t    db;
     ngx_uint_t                    db_set;
@@ -38,6 +42,8 @@ typedef struct {
     lsn_calendar_t               *calendar;
     ngx_msec_t                    calendar_loaded;  /* 0: never */
     ngx_uint_t                    calendar_warned;
+    uint64_t                      seq_next;    /* ticket numbers in hand */
+    uint64_t                      seq_end;
 } ngx_http_liaison_main_conf_t;
 
 

@@ -31,6 +31,7 @@ typedef struct {
     ngx_uint_t                  has_case;
 
     ngx_str_t                   idem_key;        /* len 0: none */
+    ngx_uint_t                  need_seq;
     char                        principal[48];
     char                        body_hash[65];
 
@@ -52,6 +53,7 @@ static ngx_int_t ngx_http_liaison_string_field(ngx_http_liaison_ctx_t *ctx,
     ngx_uint_t required, ngx_str_t *value);
 static void ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
     MYSQL_RES *res);
 static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
@@ -366,9 +368,19 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
     in = ctx->data;
     sql = &ctx->op.sql;
 
-    if (ngx_http_liaison_db_sql(r->pool, sql,
-                                "SELECT NEXTVAL(ticket_seq)")
-        != NGX_OK)
+    /*
+     * Ticket numbers come from the database sequence a block at a time
+     * (ticket_seq counts in steps of NGX_HTTP_LIAISON_SEQ_BLOCK), so most
+     * intakes need no round trip before their transaction.
+     */
+    in->need_seq = (ctx->mcf->seq_next >= ctx->mcf->seq_end);
+
+    sql->len = 0;
+
+    if (in->need_seq
+        && ngx_http_liaison_db_sql_append(r->pool, sql,
+                                          ";SELECT NEXTVAL(ticket_seq)")
+           != NGX_OK)
     {
         goto failed;
     }
@@ -392,6 +404,15 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
         goto failed;
     }
 
+    if (sql->len == 0) {
+        ngx_http_liaison_intake_write(ctx);
+        return;
+    }
+
+    /* without the leading ';' */
+    sql->data++;
+    sql->len--;
+
     ngx_http_liaison_query(ctx, ngx_http_liaison_intake_numbered);
     return;
 
@@ -406,16 +427,11 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    int                         unknown;
-    u_char                      rnd[LSN_QUERY_CODE_LEN];
     MYSQL_ROW                   row;
-    ngx_str_t                  *sql;
     ngx_int_t                   seq, n;
-    uint64_t                    owner, staff;
     ngx_uint_t                  next;
     unsigned long              *len;
     ngx_http_request_t         *r;
-    ngx_http_liaison_out_t      out;
     ngx_http_liaison_intake_t  *in;
 
     r = ctx->r;
@@ -426,17 +442,22 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    row = mysql_fetch_row(op->res[0]);
-    if (row == NULL) {
-        goto failed;
-    }
+    next = 0;
 
-    seq = ngx_atoi((u_char *) row[0], mysql_fetch_lengths(op->res[0])[0]);
-    if (seq <= 0) {
-        goto failed;
-    }
+    if (in->need_seq) {
+        row = mysql_fetch_row(op->res[0]);
+        seq = row ? ngx_atoi((u_char *) row[0],
+                             mysql_fetch_lengths(op->res[0])[0])
+                  : NGX_ERROR;
+        if (seq <= 0) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
 
-    next = 1;
+        ctx->mcf->seq_next = (uint64_t) seq;
+        ctx->mcf->seq_end = (uint64_t) seq + NGX_HTTP_LIAISON_SEQ_BLOCK;
+        next++;
+    }
 
     if (in->has_case) {
         row = mysql_fetch_row(op->res[next]);
@@ -457,6 +478,34 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
             return;
         }
     }
+
+    ngx_http_liaison_intake_write(ctx);
+}
+
+
+/* The transaction: the key's row, the ticket, its first event. */
+
+static void
+ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
+{
+    int                         unknown;
+    u_char                      rnd[LSN_QUERY_CODE_LEN];
+    ngx_str_t                  *sql;
+    uint64_t                    owner, staff, seq;
+    ngx_http_request_t         *r;
+    ngx_http_liaison_out_t      out;
+    ngx_http_liaison_intake_t  *in;
+
+    r = ctx->r;
+    in = ctx->data;
+
+    if (ctx->mcf->seq_next >= ctx->mcf->seq_end) {
+        /* another request used up the block meanwhile: fetch one more */
+        ngx_http_liaison_intake_prepare(ctx);
+        return;
+    }
+
+    seq = ctx->mcf->seq_next++;
 
     /* the number, the code and the due time are the client's answer */
 
@@ -504,7 +553,7 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
 
     /* one transaction; the key's row goes first and takes its lock */
 
-    sql = &op->sql;
+    sql = &ctx->op.sql;
 
     if (ngx_http_liaison_db_sql(r->pool, sql, "START TRANSACTION") != NGX_OK) {
         goto failed;
@@ -910,7 +959,9 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
         /* what staff wrote among themselves stays with staff */
         ngx_http_liaison_out_str_member(&out, "note",
             staff || ngx_strcmp(ev[EV_TYPE], "answered") == 0
-            || ngx_strcmp(ev[EV_TYPE], "replied") == 0 ? ev[EV_NOTE] : NULL);
+            || ngx_strcmp(ev[EV_TYPE], "replied") == 0
+            || ngx_strcmp(ev[EV_TYPE], "message") == 0  /* the owner's */
+            ? ev[EV_NOTE] : NULL);
         ngx_http_liaison_out_datetime(&out, "at", ev[EV_AT],
                                       ev[EV_AT] ? ngx_strlen(ev[EV_AT]) : 0);
         ngx_http_liaison_out_lit(&out, "}");

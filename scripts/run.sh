@@ -70,6 +70,27 @@ nginx_pid() {
     echo "$pid"
 }
 
+# pids of the master's workers that are not shutting down
+serving_workers() {
+    local master=$1 p
+    for p in $(pgrep -P "$master" 2>/dev/null); do
+        if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null \
+                | grep -q 'worker process *$'; then
+            echo "$p"
+        fi
+    done
+}
+
+# true while one of the pids in $2 is still a serving worker
+still_serving() {
+    local now p
+    now=" $(serving_workers "$1" | tr '\n' ' ') "
+    for p in $2; do
+        case $now in *" $p "*) return 0 ;; esac
+    done
+    return 1
+}
+
 nginx_cmd() {
     "$nginx_bin" -p "$prefix/" -c "$conf" -e "$errlog" "$@"
 }
@@ -87,6 +108,7 @@ render_conf() {
         -e "s|@DB_SOCKET@|$db_sock|g" \
         -e "s|@DB_PASSWORD_FILE@|$secrets/db_password|g" \
         -e "s|@TOKEN_SECRET_FILE@|$token_secret|g" \
+        -e "s|@HTML_ROOT@|$root/html|g" \
         "$root/conf/nginx-local.conf.in" >"$tmp"
     if grep -n '^[^#]*@[A-Z_]*@' "$tmp" >&2; then
         die "unfilled placeholders in conf/nginx-local.conf.in (above)"
@@ -148,9 +170,16 @@ start() {
         "$prefix/tmp/fastcgi" "$prefix/tmp/uwsgi" "$prefix/tmp/scgi"
     render_conf
     nginx_cmd -t -q || die "nginx -t failed for $conf (see above)"
-    local pid
+    local pid old i
     if pid=$(nginx_pid); then
+        old=$(serving_workers "$pid")
         nginx_cmd -s reload
+        # wait until the old workers stopped accepting (exited or "shutting
+        # down"), so what answers below runs the new configuration
+        for ((i = 0; i < 300; i++)); do
+            still_serving "$pid" "$old" || break
+            sleep 0.1
+        done
         say "nginx reloaded (master pid $pid)"
     else
         rm -f "$pidfile"
@@ -158,8 +187,24 @@ start() {
         say "nginx started (master pid $(cat "$pidfile" 2>/dev/null || echo ?))"
     fi
 
-    # 5. liaison-worker: started here by a later issue.
-    # --- BEGIN liaison-worker (placeholder) ---
+    # 5. liaison-worker (docs/worker.md): ladder and calendar alert; no
+    # WeChat/SMS/WeCom settings locally, so nothing leaves the machine
+    # --- BEGIN liaison-worker ---
+    local wconf=$var/liaison-worker.conf wpid=$var/liaison-worker.pid
+    printf '%s\n' "db_socket = $db_sock" "db_user = liaison" \
+        "db_password_file = $secrets/db_password" "db_name = liaison" \
+        "worker_id = local" >"$wconf"
+    "$root/build/bin/liaison-worker" --check -c "$wconf" >/dev/null \
+        || die "liaison-worker --check -c $wconf failed"
+    if [ -s "$wpid" ] && kill -0 "$(cat "$wpid")" 2>/dev/null; then
+        kill -HUP "$(cat "$wpid")"
+        say "liaison-worker reloaded (pid $(cat "$wpid"))"
+    else
+        nohup "$root/build/bin/liaison-worker" -c "$wconf" \
+            >>"$var/liaison-worker.log" 2>&1 </dev/null &
+        echo $! >"$wpid"
+        say "liaison-worker started (pid $!, log var/liaison-worker.log)"
+    fi
     # --- END liaison-worker ---
 
     # 6. wait until the API answers
@@ -201,6 +246,8 @@ Try:
        -H 'Authorization: Bearer TOKEN' \\
        -d '{"channel":"hall","category":"case_query","content":"查询案件进度","contact":{"name":"李四","phone":"13900139000"}}'
 
+Console (mobile first): $base/staff/   public pages: $base/  (kiosk: $base/?kiosk=1)
+
 Demo staff accounts (password for all: $demo_password):
 EOF
     for a in "${demo_accounts[@]}"; do
@@ -215,7 +262,18 @@ EOF
 
 stop() {
     local pid i
-    # --- BEGIN liaison-worker stop (placeholder, a later issue) ---
+    # --- BEGIN liaison-worker stop ---
+    if [ -s "$var/liaison-worker.pid" ] \
+        && kill -0 "$(cat "$var/liaison-worker.pid")" 2>/dev/null; then
+        pid=$(cat "$var/liaison-worker.pid")
+        kill -TERM "$pid"
+        for ((i = 0; i < 600; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        say "liaison-worker stopped"
+    fi
+    rm -f "$var/liaison-worker.pid"
     # --- END liaison-worker stop ---
     if pid=$(nginx_pid); then
         kill -QUIT "$pid"

@@ -73,7 +73,9 @@ CREATE TABLE cases (
     UNIQUE KEY uk_cases_case_no (case_no)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
-CREATE SEQUENCE ticket_seq START WITH 1 INCREMENT BY 1 CACHE 100;
+-- Each NEXTVAL reserves a block of 100 ticket numbers for one nginx
+-- worker process (NGX_HTTP_LIAISON_SEQ_BLOCK in the module).
+CREATE SEQUENCE ticket_seq START WITH 1 INCREMENT BY 100 CACHE 10;
 
 CREATE TABLE tickets (
     id                  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -101,7 +103,6 @@ CREATE TABLE tickets (
     UNIQUE KEY uk_tickets_no (ticket_no),
     KEY k_tickets_status_due (status, due_at),
     KEY k_tickets_owner (owner_litigant_id, id),
-    KEY k_tickets_department (department_id, status),
     KEY k_tickets_case (case_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

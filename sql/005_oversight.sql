@@ -9,8 +9,7 @@ ALTER TABLE tickets
     ADD COLUMN accept_due_at      DATETIME     NULL AFTER dispatched_at,
     ADD COLUMN supervised         TINYINT(1)   NOT NULL DEFAULT 0,
     ADD COLUMN referred_at        DATETIME     NULL,
-    ADD KEY k_tickets_created (created_at),
-    ADD KEY k_tickets_supervised (supervised, status);
+    ADD KEY k_tickets_created (created_at);
 
 -- A9/A15: each department's liaison, with history.  The current record is
 -- the newest by id.  changed_on: the day the person or number changed;

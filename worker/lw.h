@@ -42,7 +42,8 @@
 #define LW_CH_WX_TEMPLATE   1
 #define LW_CH_SMS           2
 #define LW_CH_WECOM         3
-#define LW_CH_COUNT         4
+#define LW_CH_WX_SEC_CHECK  4       /* msg_sec_check of litigants' text */
+#define LW_CH_COUNT         5
 
 /* token names in access_tokens */
 #define LW_TOKEN_WX     "wx_stable"
@@ -110,6 +111,8 @@ typedef struct {
     char               *sms_sign;
     char               *sms_ok;
 
+    int                 deliver;        /* outbox delivery on/off */
+
     /* the A8 ladder and the calendar alert */
     int                 ladder;
     int                 ladder_interval;
@@ -119,6 +122,8 @@ typedef struct {
     lsn_ladder_conf_t   ladder_conf;
     int                 calendar_alert;
     char               *alert_roles;    /* comma-separated staff roles */
+    int                 bulletin;       /* A12 monthly bulletin */
+    int                 risk_stage_hours;   /* A10, 0: no alerts */
 
     /* read from the secret files */
     char               *db_password;
@@ -170,12 +175,16 @@ int lw_buf_printf(lw_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* a JSON string with its quotes; s must be valid UTF-8 */
 int lw_buf_json_str(lw_buf_t *b, const char *s, size_t len);
+/* the same without the quotes */
+int lw_buf_json_raw(lw_buf_t *b, const char *s, size_t len);
 /* an SQL fragment through lsn_sql_vformat() */
 int lw_buf_sql(lw_buf_t *b, const char *fmt, ...);
 /* %XX-encodes everything but unreserved characters (RFC 3986) */
 int lw_buf_urlenc(lw_buf_t *b, const char *s, size_t len);
 /* at most max characters of UTF-8 s; "…" when cut.  Returns bytes. */
 size_t lw_utf8_prefix(const char *s, size_t len, size_t max, int *cut);
+/* at most max bytes of UTF-8 s, cut at a character boundary */
+size_t lw_utf8_cut_bytes(const char *s, size_t len, size_t max);
 
 
 /* lw_config.c */
@@ -261,6 +270,7 @@ typedef struct {
     char          code[32];
     char          detail[256];
     int           consent_used_up;  /* 43101 */
+    char          verdict[16];      /* wx_sec_check: pass, review, risky */
 } lw_outcome_t;
 
 typedef struct {
@@ -270,9 +280,13 @@ typedef struct {
     char                *template_id;
     char                *payload;
     unsigned long long   ticket_id;
+    unsigned long long   message_id;   /* wx_sec_check */
     char                *kind;
     unsigned             attempts;     /* including this one */
+    int                  recorded;     /* outcome written */
+    int                  token_pending;
     int                  token_retried;
+    int                  consent_taken;
     char                 token[1025];  /* the token the request used */
     lw_outcome_t         out;
     lw_req_t             req;
@@ -310,6 +324,12 @@ int lw_ladder_pass(lw_ctx_t *ctx);
 /* lw_calendar.c */
 int lw_calendar_load(lw_ctx_t *ctx);
 int lw_calendar_alert(lw_ctx_t *ctx);
+
+
+/* lw_bulletin.c */
+int lw_bulletin_pass(lw_ctx_t *ctx);
+int lw_bulletin_generate(lw_ctx_t *ctx, const char *month);
+int lw_risk_pass(lw_ctx_t *ctx, int hours);
 
 
 #endif /* _LW_H_INCLUDED_ */

@@ -153,6 +153,25 @@ lw_buf_json_str(lw_buf_t *b, const char *s, size_t len)
 
 
 int
+lw_buf_json_raw(lw_buf_t *b, const char *s, size_t len)
+{
+    size_t  n;
+
+    n = lsn_json_escaped_len((const unsigned char *) s, len);
+
+    if (lw_buf_reserve(b, n) != 0) {
+        return -1;
+    }
+
+    b->len += lsn_json_escape((unsigned char *) b->data + b->len,
+                              (const unsigned char *) s, len);
+    b->data[b->len] = '\0';
+
+    return 0;
+}
+
+
+int
 lw_buf_sql(lw_buf_t *b, const char *fmt, ...)
 {
     long     n;
@@ -237,4 +256,20 @@ lw_utf8_prefix(const char *s, size_t len, size_t max, int *cut)
     }
 
     return len;
+}
+
+
+size_t
+lw_utf8_cut_bytes(const char *s, size_t len, size_t max)
+{
+    if (len <= max) {
+        return len;
+    }
+
+    /* back to the first byte of a character */
+    while (max > 0 && ((unsigned char) s[max] & 0xc0) == 0x80) {
+        max--;
+    }
+
+    return max;
 }

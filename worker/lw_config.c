@@ -78,6 +78,8 @@ static const lw_conf_key_t  lw_conf_keys[] = {
       0, 100000 },
     { "rate_sms", LW_T_RATE, LW_OFF(rate[LW_CH_SMS]), 0, 100000 },
     { "rate_wecom", LW_T_RATE, LW_OFF(rate[LW_CH_WECOM]), 0, 100000 },
+    { "rate_wx_sec_check", LW_T_RATE, LW_OFF(rate[LW_CH_WX_SEC_CHECK]),
+      0, 100000 },
 
     { "wx_api_base", LW_T_STR, LW_OFF(wx_api_base), 0, 0 },
     { "wx_appid", LW_T_STR, LW_OFF(wx_appid), 0, 0 },
@@ -104,6 +106,7 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "sms_sign", LW_T_STR, LW_OFF(sms_sign), 0, 0 },
     { "sms_ok", LW_T_STR, LW_OFF(sms_ok), 0, 0 },
 
+    { "deliver", LW_T_BOOL, LW_OFF(deliver), 0, 0 },
     { "ladder", LW_T_BOOL, LW_OFF(ladder), 0, 0 },
     { "ladder_interval", LW_T_INT, LW_OFF(ladder_interval), 1, 86400 },
     { "ladder_channels", LW_T_LADDER_CHANNELS, 0, 0, 0 },
@@ -116,6 +119,8 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "office_hours", LW_T_HOURS, 0, 0, 0 },
     { "calendar_alert", LW_T_BOOL, LW_OFF(calendar_alert), 0, 0 },
     { "alert_roles", LW_T_STR, LW_OFF(alert_roles), 0, 0 },
+    { "bulletin", LW_T_BOOL, LW_OFF(bulletin), 0, 0 },
+    { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
 
     { NULL, 0, 0, 0, 0 }
 };
@@ -172,8 +177,10 @@ lw_conf_defaults(lw_conf_t *c)
     c->rate[LW_CH_WX_TEMPLATE] = 100;
     c->rate[LW_CH_SMS] = 20;
     c->rate[LW_CH_WECOM] = 20;
+    c->rate[LW_CH_WX_SEC_CHECK] = 50;
     c->wx_require_consent = 1;
     c->wecom_dup_interval = 1800;
+    c->deliver = 1;
     c->ladder = 1;
     c->ladder_interval = 60;
     c->ladder_sms = 1;
@@ -181,6 +188,8 @@ lw_conf_defaults(lw_conf_t *c)
     c->ladder_sms_chars = 200;
     lsn_ladder_conf_default(&c->ladder_conf);
     c->calendar_alert = 1;
+    c->bulletin = 1;
+    c->risk_stage_hours = 24;
 }
 
 
@@ -742,6 +751,7 @@ lw_conf_channel_ready(const lw_conf_t *c, int channel)
     switch (channel) {
     case LW_CH_WX_SUBSCRIBE:
     case LW_CH_WX_TEMPLATE:
+    case LW_CH_WX_SEC_CHECK:
         return c->wx_appid != NULL && c->wx_secret != NULL;
     case LW_CH_SMS:
         return c->sms_url != NULL;

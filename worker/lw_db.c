@@ -45,7 +45,7 @@ lw_db_connect(lw_ctx_t *ctx)
     if (mysql_real_connect(db, c->db_socket ? NULL : c->db_host, c->db_user,
                            c->db_password, c->db_name,
                            c->db_socket ? 0 : (unsigned int) c->db_port,
-                           c->db_socket, 0)
+                           c->db_socket, CLIENT_FOUND_ROWS)
         == NULL)
     {
         lw_log(LW_LOG_ERROR, "database connect (%s): %s",
@@ -55,8 +55,9 @@ lw_db_connect(lw_ctx_t *ctx)
     }
 
     /*
-     * as the module: utf8mb4 and backslash escapes (lsn_sql relies on
-     * both), Beijing time; READ COMMITTED: no gap locks in the claims
+     * As the module: affected rows count the rows matched
+     * (CLIENT_FOUND_ROWS), utf8mb4 and backslash escapes (lsn_sql relies
+     * on both), Beijing time.  READ COMMITTED: no gap locks in claims.
      */
     snprintf(init, sizeof(init),
              "SET NAMES utf8mb4 COLLATE utf8mb4_bin, time_zone = '+08:00', "
@@ -156,6 +157,11 @@ lw_db_raw(lw_ctx_t *ctx, const char *sql, size_t len)
         }
 
         return -1;
+    }
+
+    /* a result set waits: affected rows mean nothing yet */
+    if (mysql_field_count(ctx->db) > 0) {
+        return 0;
     }
 
     return (long long) mysql_affected_rows(ctx->db);

@@ -1,0 +1,855 @@
+/*
+ * liaison-worker: outbox delivery.
+ *
+ * 1. Claim: in one short transaction, SELECT due 'pending' rows ... FOR
+ *    UPDATE SKIP LOCKED (rows another worker is claiming are skipped, not
+ *    waited for), then mark them 'sending' with this worker's id and a
+ *    lease (claimed_until), attempts + 1.  Committed before any send.
+ * 2. Send the batch concurrently (libcurl multi, rate limits per channel).
+ * 3. Record each outcome as soon as its answer arrives, in its own
+ *    transaction with its delivery_attempts row: sent, retry (pending with
+ *    backoff and jitter), next day (45009), failed, dead (too many
+ *    attempts).  A token error refreshes the token and sends once more.
+ * 4. A 'sending' row whose lease expired (its worker died) goes back to
+ *    'pending' at the start of every pass.
+ *
+ * The one window: a message that WeChat (or the gateway) accepted while
+ * the worker died before step 3 committed is sent again after its lease
+ * expires.  It is as short as one answer's processing (milliseconds);
+ * template messages carry client_msg_id and WeCom messages
+ * enable_duplicate_check, so those two channels drop such a repeat.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lw.h"
+#include "lsn_text.h"
+
+
+typedef struct {
+    lw_ctx_t   *ctx;
+} lw_deliver_t;
+
+
+static void lw_outbox_recover(lw_ctx_t *ctx);
+static int lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **msgs, size_t *n);
+static void lw_outbox_deliver(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n);
+static void lw_outbox_done(lw_req_t *r, void *data);
+static void lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m);
+static void lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m);
+static void lw_outbox_attempt(lw_buf_t *sql, lw_ctx_t *ctx, lw_msg_t *m,
+    const char *result);
+static time_t lw_backoff(lw_ctx_t *ctx, unsigned attempts, time_t now);
+static time_t lw_next_day(time_t now);
+static int lw_consent_take(lw_ctx_t *ctx, lw_msg_t *m);
+static const char *lw_recipient_log(lw_msg_t *m, char *buf, size_t cap);
+static void lw_msgs_free(lw_msg_t *msgs, size_t n);
+static int lw_sec_check_apply(lw_ctx_t *ctx, lw_msg_t *m);
+static int lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n,
+    int round);
+
+
+time_t
+lw_now(lw_ctx_t *ctx)
+{
+    return ctx->fixed_now ? ctx->fixed_now : time(NULL);
+}
+
+
+int
+lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len)
+{
+    lw_buf_adds(b, "{\"text\":");
+    lw_buf_json_str(b, text, len);
+    lw_buf_adds(b, "}");
+
+    return b->failed ? -1 : 0;
+}
+
+
+int
+lw_outbox_tuple(lw_buf_t *sql, int channel, const char *recipient,
+    const char *template_id, const char *payload_json,
+    unsigned long long ticket_id, const char *kind, time_t now)
+{
+    return lw_buf_sql(sql, "($z, $z, $z, $z, NULLIF($u, 0), $z, 'pending', "
+                      "0, $t, $t)", lw_channel_name(channel), recipient,
+                      template_id, payload_json, ticket_id, kind, now, now);
+}
+
+
+static const char *
+lw_recipient_log(lw_msg_t *m, char *buf, size_t cap)
+{
+    size_t  n;
+
+    if (m->channel == LW_CH_SMS) {
+        return lw_mask_phone(m->recipient, buf, cap);
+    }
+
+    /* openids and member ids: enough to find the row, no more */
+    n = strlen(m->recipient);
+    snprintf(buf, cap, "%.6s%s", m->recipient, n > 6 ? "..." : "");
+
+    return buf;
+}
+
+
+static time_t
+lw_backoff(lw_ctx_t *ctx, unsigned attempts, time_t now)
+{
+    long      delay;
+    unsigned  i;
+
+    delay = ctx->conf->backoff_base;
+
+    for (i = 1; i < attempts && delay < ctx->conf->backoff_max; i++) {
+        delay *= 2;
+    }
+
+    if (delay > ctx->conf->backoff_max) {
+        delay = ctx->conf->backoff_max;
+    }
+
+    /* "equal jitter": between half the delay and the whole of it */
+    delay = delay / 2 + random() % (delay - delay / 2 + 1);
+
+    if (delay < 1) {
+        delay = 1;
+    }
+
+    return now + delay;
+}
+
+
+/* 00:00 of the next Beijing day, plus up to 10 minutes of jitter */
+
+static time_t
+lw_next_day(time_t now)
+{
+    lsn_civil_t  cv;
+
+    lsn_civil_from_time(now, &cv);
+
+    return lsn_time_from_civil(cv.year, cv.month, cv.day + 1, 0, 0, 0)
+           + random() % 600;
+}
+
+
+static void
+lw_outbox_attempt(lw_buf_t *sql, lw_ctx_t *ctx, lw_msg_t *m,
+    const char *result)
+{
+    lw_buf_sql(sql, "INSERT INTO delivery_attempts (outbox_id, at, channel, "
+               "result, code, detail, worker, elapsed_ms) VALUES ($u, $t, "
+               "$z, $z, $z, $z, $z, $u)", m->id, lw_now(ctx),
+               lw_channel_name(m->channel), result,
+               m->out.code[0] ? m->out.code : NULL,
+               m->out.detail[0] ? m->out.detail : NULL,
+               ctx->conf->worker_id,
+               (unsigned long long) (m->req.elapsed_ms > 0
+                                     ? m->req.elapsed_ms : 0));
+}
+
+
+static void
+lw_outbox_recover(lw_ctx_t *ctx)
+{
+    size_t              n;
+    lw_buf_t            ids, sql;
+    MYSQL_ROW           row;
+    MYSQL_RES          *res;
+    unsigned long long  id;
+
+    if (lw_db_begin(ctx) != 0) {
+        return;
+    }
+
+    res = lw_db_query(ctx, "SELECT id, channel FROM outbox "
+                      "WHERE status = 'sending' AND claimed_until < $t "
+                      "LIMIT 1000 FOR UPDATE SKIP LOCKED", lw_now(ctx));
+    if (res == NULL) {
+        lw_db_rollback(ctx);
+        return;
+    }
+
+    lw_buf_init(&ids);
+    lw_buf_init(&sql);
+    n = 0;
+
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        id = strtoull(row[0], NULL, 10);
+
+        lw_buf_sql(&ids, n ? ",$u" : "$u", id);
+        lw_buf_sql(&sql, n ? ",($u, $t, $z, 'lease_expired', NULL, NULL, "
+                   "$z, NULL)" : "($u, $t, $z, 'lease_expired', NULL, NULL, "
+                   "$z, NULL)", id, lw_now(ctx), row[1],
+                   ctx->conf->worker_id);
+        n++;
+    }
+
+    mysql_free_result(res);
+
+    if (n == 0) {
+        lw_db_commit(ctx);
+        goto done;
+    }
+
+    {
+        lw_buf_t  q;
+
+        lw_buf_init(&q);
+        lw_buf_adds(&q, "UPDATE outbox SET status = 'pending', "
+                    "claimed_by = NULL, claimed_until = NULL WHERE id IN (");
+        lw_buf_add(&q, ids.data, ids.len);
+        lw_buf_adds(&q, ")");
+
+        if (q.failed || lw_db_raw(ctx, q.data, q.len) < 0) {
+            lw_buf_free(&q);
+            lw_db_rollback(ctx);
+            goto done;
+        }
+
+        lw_buf_reset(&q);
+        lw_buf_adds(&q, "INSERT INTO delivery_attempts (outbox_id, at, "
+                    "channel, result, code, detail, worker, elapsed_ms) "
+                    "VALUES ");
+        lw_buf_add(&q, sql.data, sql.len);
+
+        if (q.failed || lw_db_raw(ctx, q.data, q.len) < 0
+            || lw_db_commit(ctx) != 0)
+        {
+            lw_buf_free(&q);
+            lw_db_rollback(ctx);
+            goto done;
+        }
+
+        lw_buf_free(&q);
+    }
+
+    lw_log(LW_LOG_WARN, "%zu message(s) of a worker that stopped "
+           "answering went back to pending (lease expired)", n);
+
+done:
+
+    lw_buf_free(&ids);
+    lw_buf_free(&sql);
+}
+
+
+static int
+lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **out, size_t *count)
+{
+    size_t          n, i;
+    time_t          now;
+    lw_buf_t        q;
+    lw_msg_t       *msgs, *m;
+    MYSQL_ROW       row;
+    MYSQL_RES      *res;
+    unsigned long  *len;
+
+    *out = NULL;
+    *count = 0;
+    now = lw_now(ctx);
+
+    if (lw_db_begin(ctx) != 0) {
+        return -1;
+    }
+
+    res = lw_db_query(ctx,
+        "SELECT id, channel, recipient, template_id, payload, "
+        "COALESCE(ticket_id, 0), kind, attempts FROM outbox "
+        "WHERE status = 'pending' AND next_attempt_at <= $t "
+        "ORDER BY next_attempt_at, id LIMIT $i FOR UPDATE SKIP LOCKED",
+        now, (long long) ctx->conf->batch_size);
+
+    if (res == NULL) {
+        lw_db_rollback(ctx);
+        return -1;
+    }
+
+    n = (size_t) mysql_num_rows(res);
+
+    if (n == 0) {
+        mysql_free_result(res);
+        lw_db_commit(ctx);
+        return 0;
+    }
+
+    msgs = calloc(n, sizeof(lw_msg_t));
+    if (msgs == NULL) {
+        mysql_free_result(res);
+        lw_db_rollback(ctx);
+        return -1;
+    }
+
+    lw_buf_init(&q);
+    lw_buf_sql(&q, "UPDATE outbox SET status = 'sending', claimed_by = $z, "
+               "claimed_until = $t, attempts = attempts + 1 WHERE id IN (",
+               ctx->conf->worker_id, (time_t) (now + ctx->conf->lease));
+
+    i = 0;
+
+    while ((row = mysql_fetch_row(res)) != NULL && i < n) {
+        len = mysql_fetch_lengths(res);
+        m = &msgs[i];
+
+        lw_req_init(&m->req);
+        m->id = strtoull(row[0], NULL, 10);
+        m->channel = lw_channel_index(row[1], len[1]);
+        m->recipient = strdup(row[2]);
+        m->template_id = row[3] ? strdup(row[3]) : NULL;
+        m->payload = strdup(row[4] ? row[4] : "{}");
+        m->ticket_id = strtoull(row[5], NULL, 10);
+        m->kind = strdup(row[6]);
+        m->attempts = (unsigned) strtoul(row[7], NULL, 10) + 1;
+        m->req.data = m;
+
+        lw_buf_sql(&q, i ? ",$u" : "$u", m->id);
+        i++;
+
+        if (m->recipient == NULL || m->payload == NULL || m->kind == NULL
+            || (row[3] != NULL && m->template_id == NULL))
+        {
+            q.failed = 1;
+        }
+    }
+
+    mysql_free_result(res);
+    lw_buf_adds(&q, ")");
+
+    if (q.failed || lw_db_raw(ctx, q.data, q.len) < 0
+        || lw_db_commit(ctx) != 0)
+    {
+        lw_buf_free(&q);
+        lw_db_rollback(ctx);
+        lw_msgs_free(msgs, n);
+        return -1;
+    }
+
+    lw_buf_free(&q);
+
+    *out = msgs;
+    *count = n;
+
+    return 0;
+}
+
+
+static void
+lw_msgs_free(lw_msg_t *msgs, size_t n)
+{
+    size_t  i;
+
+    if (msgs == NULL) {
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        lw_req_free(&msgs[i].req);
+        free(msgs[i].recipient);
+        free(msgs[i].template_id);
+        free(msgs[i].payload);
+        free(msgs[i].kind);
+        explicit_bzero(msgs[i].token, sizeof(msgs[i].token));
+    }
+
+    free(msgs);
+}
+
+
+/*
+ * Takes one send off the recipient's consent before sending (several
+ * workers and messages compete for the last one); returns 1 when taken,
+ * 0 when none is left, -1 on a database error.  The send gives it back if
+ * it does not happen (lw_outbox_record).
+ */
+
+static int
+lw_consent_take(lw_ctx_t *ctx, lw_msg_t *m)
+{
+    long long  n;
+
+    n = lw_db_exec(ctx, "UPDATE subscribe_consents SET "
+                   "status = IF(remaining IS NOT NULL AND remaining <= 1, "
+                   "'used_up', status), "
+                   "remaining = IF(remaining IS NULL, NULL, remaining - 1), "
+                   "updated_at = $t WHERE openid = $z AND template_id = $z "
+                   "AND status = 'active' "
+                   "AND (remaining IS NULL OR remaining > 0)",
+                   lw_now(ctx), m->recipient,
+                   m->template_id ? m->template_id : "");
+    if (n < 0) {
+        return -1;
+    }
+
+    m->consent_taken = n > 0;
+
+    return n > 0;
+}
+
+
+/*
+ * The content-check verdict: on the follow-up message when the check was
+ * about one, else on the ticket; "risky" also marks the ticket, which puts
+ * it before staff.
+ */
+
+static int
+lw_sec_check_apply(lw_ctx_t *ctx, lw_msg_t *m)
+{
+    if (m->message_id != 0
+        && lw_db_exec(ctx, "UPDATE ticket_messages SET content_review = $z "
+                      "WHERE id = $u", m->out.verdict, m->message_id) < 0)
+    {
+        return -1;
+    }
+
+    if (m->ticket_id != 0
+        && (m->message_id == 0 || strcmp(m->out.verdict, "risky") == 0)
+        && lw_db_exec(ctx, "UPDATE tickets SET content_review = $z "
+                      "WHERE id = $u", m->out.verdict, m->ticket_id) < 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* Writes the outcome of m and its attempt row, in one transaction. */
+
+static void
+lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
+{
+    int          dead;
+    char         rbuf[64];
+    time_t       now, next;
+    lw_buf_t     sql;
+    const char  *result;
+
+    now = lw_now(ctx);
+    m->recorded = 1;
+
+    if (m->out.result == LW_TOKEN) {
+        /* refused twice with a token error: an ordinary retry */
+        m->out.result = LW_RETRY;
+    }
+
+    lw_buf_init(&sql);
+
+    switch (m->out.result) {
+
+    case LW_SENT:
+        result = "sent";
+        lw_buf_sql(&sql, "UPDATE outbox SET status = 'sent', sent_at = $t, "
+                   "last_code = $z, last_error = NULL, claimed_by = NULL, "
+                   "claimed_until = NULL WHERE id = $u AND status = "
+                   "'sending' AND claimed_by = $z", now, m->out.code, m->id,
+                   ctx->conf->worker_id);
+        ctx->sent++;
+        break;
+
+    case LW_RETRY:
+    case LW_NEXT_DAY:
+        /* a daily quota is nobody's fault: it never makes a row dead */
+        dead = m->out.result == LW_RETRY
+               && m->attempts >= (unsigned) ctx->conf->max_attempts;
+        next = m->out.result == LW_NEXT_DAY ? lw_next_day(now)
+               : lw_backoff(ctx, m->attempts, now);
+        result = dead ? "dead" : m->out.result == LW_NEXT_DAY ? "next_day"
+                 : "retry";
+
+        lw_buf_sql(&sql, "UPDATE outbox SET status = $z, "
+                   "next_attempt_at = $t, last_code = $z, last_error = $z, "
+                   "claimed_by = NULL, claimed_until = NULL WHERE id = $u "
+                   "AND status = 'sending' AND claimed_by = $z",
+                   dead ? "dead" : "pending", next, m->out.code,
+                   m->out.detail[0] ? m->out.detail : NULL, m->id,
+                   ctx->conf->worker_id);
+
+        if (dead) {
+            ctx->failed++;
+            lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): gave up after %u "
+                   "attempts, last %s", m->id, lw_channel_name(m->channel),
+                   lw_recipient_log(m, rbuf, sizeof(rbuf)), m->attempts,
+                   m->out.code);
+
+        } else {
+            ctx->retried++;
+            lw_log(LW_LOG_INFO, "outbox %llu (%s to %s): %s, retry in %ld s",
+                   m->id, lw_channel_name(m->channel),
+                   lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
+                   (long) (next - now));
+        }
+
+        break;
+
+    default:
+        result = "failed";
+        lw_buf_sql(&sql, "UPDATE outbox SET status = 'failed', "
+                   "last_code = $z, last_error = $z, claimed_by = NULL, "
+                   "claimed_until = NULL WHERE id = $u AND status = "
+                   "'sending' AND claimed_by = $z", m->out.code,
+                   m->out.detail[0] ? m->out.detail : NULL, m->id,
+                   ctx->conf->worker_id);
+        ctx->failed++;
+        lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): failed, %s %s", m->id,
+               lw_channel_name(m->channel),
+               lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
+               m->out.detail);
+        break;
+    }
+
+    if (sql.failed || lw_db_begin(ctx) != 0) {
+        goto failed;
+    }
+
+    if (lw_db_raw(ctx, sql.data, sql.len) < 0) {
+        goto failed;
+    }
+
+    if (mysql_affected_rows(ctx->db) == 0) {
+        /* our lease ran out and another worker took the row over */
+        lw_log(LW_LOG_WARN, "outbox %llu: no longer claimed by this worker "
+               "(lease expired?): outcome %s kept in the log only", m->id,
+               result);
+    }
+
+    lw_buf_reset(&sql);
+    lw_outbox_attempt(&sql, ctx, m, result);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
+        goto failed;
+    }
+
+    if (m->channel == LW_CH_WX_SUBSCRIBE && m->template_id != NULL) {
+        if (m->out.consent_used_up) {
+            /* 43101: WeChat says there is none, whatever we counted */
+            if (lw_db_exec(ctx, "UPDATE subscribe_consents SET "
+                    "status = 'used_up', remaining = IF(remaining IS NULL, "
+                    "NULL, 0), updated_at = $t WHERE openid = $z AND "
+                    "template_id = $z", now, m->recipient, m->template_id)
+                < 0)
+            {
+                goto failed;
+            }
+
+        } else if (m->consent_taken && m->out.result != LW_SENT) {
+            /* not sent: the send it took is given back */
+            if (lw_db_exec(ctx, "UPDATE subscribe_consents SET "
+                    "status = 'active', remaining = IF(remaining IS NULL, "
+                    "NULL, remaining + 1), updated_at = $t WHERE openid = $z "
+                    "AND template_id = $z AND status IN ('active', "
+                    "'used_up')", now, m->recipient, m->template_id) < 0)
+            {
+                goto failed;
+            }
+        }
+
+        m->consent_taken = 0;
+    }
+
+    if (m->channel == LW_CH_WX_SEC_CHECK && m->out.result == LW_SENT
+        && m->out.verdict[0] != '\0' && lw_sec_check_apply(ctx, m) != 0)
+    {
+        goto failed;
+    }
+
+    if (lw_db_commit(ctx) != 0) {
+        goto failed;
+    }
+
+    lw_buf_free(&sql);
+    return;
+
+failed:
+
+    /* the lease brings the row back; the send may then repeat */
+    lw_db_rollback(ctx);
+    lw_buf_free(&sql);
+    lw_log(LW_LOG_ERROR, "outbox %llu: recording the outcome %s failed: %s",
+           m->id, m->out.code, lw_db_error(ctx));
+}
+
+
+/* Claimed but never sent (shutdown): back to pending, attempt undone. */
+
+static void
+lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m)
+{
+    lw_buf_t  sql;
+
+    m->recorded = 1;
+    m->out.code[0] = '\0';
+    m->out.detail[0] = '\0';
+
+    lw_buf_init(&sql);
+    lw_outbox_attempt(&sql, ctx, m, "released");
+
+    if (lw_db_begin(ctx) != 0
+        || lw_db_exec(ctx, "UPDATE outbox SET status = 'pending', "
+               "attempts = GREATEST(attempts, 1) - 1, claimed_by = NULL, "
+               "claimed_until = NULL WHERE id = $u AND status = 'sending' "
+               "AND claimed_by = $z", m->id, ctx->conf->worker_id) < 0
+        || sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0
+        || lw_db_commit(ctx) != 0)
+    {
+        lw_db_rollback(ctx);
+    }
+
+    lw_buf_free(&sql);
+}
+
+
+static void
+lw_outbox_done(lw_req_t *r, void *data)
+{
+    lw_msg_t  *m;
+    lw_ctx_t  *ctx;
+    lw_buf_t   sql;
+
+    ctx = ((lw_deliver_t *) data)->ctx;
+    m = r->data;
+
+    lw_channel_classify(ctx, m);
+
+    if (m->out.result == LW_TOKEN && !m->token_retried) {
+        /* logged now; refreshed and sent again after this round */
+        m->token_pending = 1;
+
+        lw_buf_init(&sql);
+        lw_outbox_attempt(&sql, ctx, m, "token");
+
+        if (!sql.failed) {
+            (void) lw_db_raw(ctx, sql.data, sql.len);
+        }
+
+        lw_buf_free(&sql);
+        return;
+    }
+
+    lw_outbox_record(ctx, m);
+}
+
+
+/*
+ * One round over the messages still to send: tokens, requests, the
+ * concurrent run.  Round 2 re-sends the token-refused ones with a fresh
+ * token.  Returns the number of requests run.
+ */
+
+static int
+lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
+{
+    int            have[2], ok[2], t, rc;
+    char           tok[2][1025];
+    size_t         i, k;
+    lw_msg_t      *m;
+    lw_req_t     **reqs;
+    lw_deliver_t   d;
+    const char    *name, *failed;
+
+    reqs = calloc(n ? n : 1, sizeof(lw_req_t *));
+    if (reqs == NULL) {
+        return 0;
+    }
+
+    have[0] = have[1] = 0;
+    ok[0] = ok[1] = 0;
+    k = 0;
+
+    for (i = 0; i < n; i++) {
+        m = &msgs[i];
+
+        if (m->recorded) {
+            continue;
+        }
+
+        if (round == 2) {
+            if (!m->token_pending) {
+                continue;
+            }
+
+            m->token_pending = 0;
+            m->token_retried = 1;
+
+        } else if (m->channel < 0) {
+            strcpy(m->out.code, "bad_channel");
+            m->out.result = LW_FAILED;
+            lw_outbox_record(ctx, m);
+            continue;
+        }
+
+        if (m->channel == LW_CH_WX_SUBSCRIBE && round == 1
+            && ctx->conf->wx_require_consent
+            && lw_conf_channel_ready(ctx->conf, m->channel))
+        {
+            rc = lw_consent_take(ctx, m);
+
+            if (rc <= 0) {
+                /* none left: the producer's fallback (in-app list, SMS) */
+                m->out.result = rc == 0 ? LW_FAILED : LW_RETRY;
+                strcpy(m->out.code, rc == 0 ? "no_consent" : "database");
+                strcpy(m->out.detail, rc == 0 ? "no subscribe consent left"
+                                              : "");
+                lw_outbox_record(ctx, m);
+                continue;
+            }
+        }
+
+        /* the token of the channel, once per round */
+        if (m->channel != LW_CH_SMS
+            && lw_conf_channel_ready(ctx->conf, m->channel))
+        {
+            t = m->channel == LW_CH_WECOM;
+            name = t ? LW_TOKEN_WECOM : LW_TOKEN_WX;
+            failed = round == 2 ? m->token : NULL;
+
+            if (!have[t]) {
+                have[t] = 1;
+                ok[t] = lw_token_get(ctx, name, failed, tok[t],
+                                     sizeof(tok[t])) == 0;
+            }
+
+            if (!ok[t]) {
+                m->out.result = LW_RETRY;
+                strcpy(m->out.code, "token_unavailable");
+                m->out.detail[0] = '\0';
+                lw_outbox_record(ctx, m);
+                continue;
+            }
+
+            snprintf(m->token, sizeof(m->token), "%s", tok[t]);
+        }
+
+        m->out.code[0] = '\0';
+        m->out.detail[0] = '\0';
+
+        if (lw_channel_build(ctx, m, m->token) != 0) {
+            lw_outbox_record(ctx, m);
+            continue;
+        }
+
+    }
+
+    /* collect what is ready to go */
+    k = 0;
+
+    for (i = 0; i < n; i++) {
+        m = &msgs[i];
+
+        if (!m->recorded && m->req.easy != NULL && !m->req.done
+            && !m->token_pending && (round == 1 || m->token_retried))
+        {
+            m->req.started = 0;
+            reqs[k++] = &m->req;
+        }
+    }
+
+    d.ctx = ctx;
+
+    if (k > 0) {
+        lw_http_run(ctx->http, reqs, k, lw_outbox_done, &d, ctx->stop);
+    }
+
+    explicit_bzero(tok, sizeof(tok));
+    free(reqs);
+
+    return (int) k;
+}
+
+
+static void
+lw_outbox_deliver(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n)
+{
+    size_t     i;
+    int        again;
+    lw_msg_t  *m;
+
+    lw_send_round(ctx, msgs, n, 1);
+
+    again = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!msgs[i].recorded && msgs[i].token_pending) {
+            again = 1;
+        }
+    }
+
+    if (again && !*ctx->stop) {
+        for (i = 0; i < n; i++) {
+            m = &msgs[i];
+
+            if (m->token_pending) {
+                m->req.done = 0;
+                m->req.started = 0;
+            }
+        }
+
+        lw_send_round(ctx, msgs, n, 2);
+    }
+
+    /* whatever is left was never sent (stop), or lost its retry */
+    for (i = 0; i < n; i++) {
+        m = &msgs[i];
+
+        if (m->recorded) {
+            continue;
+        }
+
+        if (m->token_pending || (m->req.done && !m->recorded)) {
+            m->out.result = LW_RETRY;
+            lw_outbox_record(ctx, m);
+            continue;
+        }
+
+        lw_outbox_release(ctx, m);
+    }
+}
+
+
+int
+lw_outbox_pass(lw_ctx_t *ctx)
+{
+    size_t     n, total;
+    lw_msg_t  *msgs;
+    unsigned long  sent0, retried0, failed0;
+
+    lw_outbox_recover(ctx);
+
+    total = 0;
+    sent0 = ctx->sent;
+    retried0 = ctx->retried;
+    failed0 = ctx->failed;
+
+    while (!*ctx->stop && lw_db_ok(ctx)) {
+        if (lw_outbox_claim(ctx, &msgs, &n) != 0) {
+            return -1;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        lw_outbox_deliver(ctx, msgs, n);
+        lw_msgs_free(msgs, n);
+        total += n;
+
+        if (n < (size_t) ctx->conf->batch_size) {
+            break;
+        }
+    }
+
+    if (total > 0) {
+        lw_log(LW_LOG_INFO, "outbox: %zu claimed, %lu sent, %lu to retry, "
+               "%lu failed", total, ctx->sent - sent0,
+               ctx->retried - retried0, ctx->failed - failed0);
+    }
+
+    return 0;
+}
