@@ -399,16 +399,18 @@ ngx_http_liaison_pw_done(ngx_event_t *ev)
 {
     ngx_http_liaison_ctx_t  *ctx = ev->data;
 
+    ngx_connection_t    *c;
     ngx_http_request_t  *r;
 
     r = ctx->r;
+    c = r->connection;      /* the handlers below may free the request */
     r->main->blocked--;
 
     if (ctx->pw_guard.timer_set) {
         ngx_del_timer(&ctx->pw_guard);
     }
 
-    if (r->connection->error) {
+    if (c->error) {
         /* the client went away while the hash ran */
         r->write_event_handler(r);
 
@@ -416,7 +418,7 @@ ngx_http_liaison_pw_done(ngx_event_t *ev)
         ctx->next(ctx);
     }
 
-    ngx_http_run_posted_requests(r->connection);
+    ngx_http_run_posted_requests(c);
 }
 
 

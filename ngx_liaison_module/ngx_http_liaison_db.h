@@ -14,7 +14,7 @@
 #include <mysql.h>
 
 
-#define NGX_HTTP_LIAISON_DB_MAX_STMTS  8
+#define NGX_HTTP_LIAISON_DB_MAX_STMTS  16
 
 /* op->rc beyond NGX_OK and NGX_ERROR: no usable database connection */
 #define NGX_HTTP_LIAISON_DB_UNAVAILABLE  -100

@@ -54,6 +54,8 @@ static ngx_int_t ngx_http_liaison_string_field(ngx_http_liaison_ctx_t *ctx,
 static void ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx);
+static ngx_int_t ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in, uint64_t owner);
 static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
     MYSQL_RES *res);
 static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
@@ -615,6 +617,12 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         goto failed;
     }
 
+    if (lsn_category_index("complaint", 9) == in->category
+        && ngx_http_liaison_supervision_sql(ctx, in, owner) != NGX_OK)
+    {
+        goto failed;
+    }
+
     /* what the rules found; the text to WeChat's content check */
     if (ngx_http_liaison_triage_sql(ctx, sql, in->ticket_no, &in->triage, 0)
         != NGX_OK
@@ -632,6 +640,103 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 failed:
 
     ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+}
+
+
+/*
+ * A17: a complaint is filed under what it is about (the phone, the case,
+ * the litigant); when the window holds liaison_supervision's count of
+ * complaints about one of them, they all go under special supervision,
+ * each newly supervised ticket with an internal event.
+ */
+
+#define NGX_HTTP_LIAISON_SUPERVISED                                           \
+    " FROM tickets t JOIN (SELECT k.ticket_id FROM complaint_keys k "         \
+    "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN "          \
+    "($s, $s, $s) AND created_at >= $t GROUP BY match_key "                   \
+    "HAVING COUNT(*) >= $u) m ON m.match_key = k.match_key "                  \
+    "WHERE k.created_at >= $t) s ON s.ticket_id = t.id"
+
+static ngx_int_t
+ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in, uint64_t owner)
+{
+    u_char       *k;
+    time_t        since;
+    ngx_str_t    *sql, key[3];
+    ngx_uint_t    i, n, j;
+    ngx_pool_t   *pool;
+
+    pool = ctx->r->pool;
+    sql = &ctx->op.sql;
+    since = ctx->now - ctx->mcf->supervise_window;
+    n = 0;
+
+    k = ngx_pnalloc(pool, 3 * (LSN_CASENO_MAX + 24));
+    if (k == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (in->contact_phone.data) {
+        key[n].data = k;
+        k = ngx_sprintf(k, "p:%V", &in->contact_phone);
+        key[n].len = k - key[n].data;
+        n++;
+    }
+
+    if (in->has_case) {
+        key[n].data = k;
+        k = ngx_sprintf(k, "c:%s", in->caseno.normalized);
+        key[n].len = k - key[n].data;
+        n++;
+    }
+
+    if (owner) {
+        key[n].data = k;
+        k = ngx_sprintf(k, "l:%uL", owner);
+        key[n].len = k - key[n].data;
+        n++;
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_liaison_db_sql_append(pool, sql,
+                i ? " UNION ALL SELECT $s, id, $t FROM tickets "
+                    "WHERE ticket_no = $z"
+                  : ";INSERT INTO complaint_keys (match_key, ticket_id, "
+                    "created_at) SELECT $s, id, $t FROM tickets "
+                    "WHERE ticket_no = $z",
+                key[i].data, key[i].len, ctx->now, in->ticket_no)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    /* the IN list repeats the last key when there are fewer than three */
+    j = n > 1 ? 1 : 0;
+
+    return ngx_http_liaison_db_sql_append(pool, sql,
+        ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+        "status_to, note, public, created_at) SELECT t.id, 'supervised', "
+        "'system', t.status, $z, 0, $t" NGX_HTTP_LIAISON_SUPERVISED
+        " WHERE t.supervised = 0"
+        ";UPDATE tickets t JOIN (SELECT k.ticket_id FROM complaint_keys k "
+        "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN "
+        "($s, $s, $s) AND created_at >= $t GROUP BY match_key "
+        "HAVING COUNT(*) >= $u) m ON m.match_key = k.match_key "
+        "WHERE k.created_at >= $t) s ON s.ticket_id = t.id "
+        "SET t.supervised = 1",
+        "同一事项重复投诉，列入专项督办", ctx->now,
+        key[0].data, key[0].len, key[j].data, key[j].len,
+        key[n - 1].data, key[n - 1].len, since,
+        (unsigned long long) ctx->mcf->supervise_count, since,
+        key[0].data, key[0].len, key[j].data, key[j].len,
+        key[n - 1].data, key[n - 1].len, since,
+        (unsigned long long) ctx->mcf->supervise_count, since);
 }
 
 

@@ -92,3 +92,16 @@ CREATE TABLE follow_ups (
     KEY k_follow_ups_owner (owner_staff_id, status),
     KEY k_follow_ups_due (status, due_on)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- A17: what a complaint is about (the caller's phone, the case, the
+-- litigant), so that repeated complaints about the same matter within the
+-- window put the tickets under special supervision.
+CREATE TABLE complaint_keys (
+    match_key           VARCHAR(160) NOT NULL,
+    ticket_id           BIGINT UNSIGNED NOT NULL,
+    created_at          DATETIME     NOT NULL,
+    PRIMARY KEY (match_key, ticket_id),
+    KEY k_complaint_keys_ticket (ticket_id),
+    CONSTRAINT fk_complaint_keys_ticket FOREIGN KEY (ticket_id)
+        REFERENCES tickets (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

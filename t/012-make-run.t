@@ -13,6 +13,8 @@ use HTTP::Tiny;
 
 plan skip_all => 'module not built' unless -f $Liaison::Test::MODULE;
 plan skip_all => 'liaison-admin not built' unless -x $Liaison::Test::ADMIN;
+plan skip_all => 'liaison-worker not built (make worker)'
+    unless -x "$Liaison::Test::ROOT/build/bin/liaison-worker";
 
 my $root = $Liaison::Test::ROOT;
 my $var = tempdir('liaison-run-XXXXXX', TMPDIR => 1,
@@ -22,9 +24,11 @@ my $var = tempdir('liaison-run-XXXXXX', TMPDIR => 1,
 chmod 0755, $var;
 my $port = Liaison::Test::free_port();
 my $db_port = Liaison::Test::free_port();
-local $ENV{LIAISON_VAR} = $var;
-local $ENV{LIAISON_PORT} = $port;
-local $ENV{LIAISON_DB_PORT} = $db_port;
+# not `local`: the END block below must still see them (or it would stop
+# the instance of var/)
+$ENV{LIAISON_VAR} = $var;
+$ENV{LIAISON_PORT} = $port;
+$ENV{LIAISON_DB_PORT} = $db_port;
 my $started = 0;
 
 sub run_sh {
@@ -33,7 +37,10 @@ sub run_sh {
     return $r;
 }
 
-END { run_sh('stop') if $started }
+END {
+    local $?;
+    run_sh('stop') if $started && ($ENV{LIAISON_VAR} // '') eq $var;
+}
 
 # no keep-alive: a second start reloads nginx, and a kept connection to an
 # old worker would race with its shutdown

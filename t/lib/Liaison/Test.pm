@@ -20,6 +20,8 @@ package Liaison::Test;
 #   LIAISON_NGINX         nginx binary (default /usr/sbin/nginx)
 #   LIAISON_MODULE        module .so (default build/ngx_http_liaison_module.so)
 #   LIAISON_ADMIN         liaison-admin (default build/bin/liaison-admin)
+#   LIAISON_NGINX_PRELOAD LD_PRELOAD for nginx only (a sanitizer runtime
+#                         when LIAISON_MODULE is a sanitizer build)
 #   LIAISON_TEST_VERBOSE  diag() the requests made
 
 use strict;
@@ -114,6 +116,8 @@ sub json_decode { $JSON->decode($_[0]) }
 #   allow_log     [ qr/.../, ... ] error-log lines that are expected
 #   no_nginx      1: only the database (harness tests)
 #   token_secret  bytes of the token secret (default: 48 random, base64)
+#   html_root     a directory served at / like conf/nginx-local.conf.in
+#                 serves html/ (the console); without it / answers 404
 sub start {
     my ($class, %opt) = @_;
     my $self = bless {
@@ -181,8 +185,11 @@ sub _finish {
                 map { "#   $_\n" } @bad;
         }
     }
-    if (@problems) {
-        $assert ? Test::More::diag(@problems) : print STDERR "# @problems";
+    if ($assert) {
+        Test::More::ok(!@problems, 'nginx (SIGQUIT) and MariaDB stopped '
+            . 'cleanly') or Test::More::diag(@problems);
+    } elsif (@problems) {
+        print STDERR "# @problems";
     }
     if ($ENV{LIAISON_KEEP}) {
         print STDERR "# LIAISON_KEEP: kept $self->{dir}\n";
@@ -651,6 +658,12 @@ sub config_text {
     my $http_extra = $o{http_extra} // '';
     my $server_extra = $o{server_extra} // '';
     my $location_extra = $o{location_extra} // '';
+    my $root_loc = defined $o{html_root}
+        ? "root $o{html_root};\n            types { text/html html; "
+          . "text/css css; application/javascript js; image/png png; "
+          . "image/svg+xml svg; }\n            charset utf-8;\n"
+          . "            charset_types text/css application/javascript;"
+        : 'return 404;';
     my $port = $o{port} // $self->{port} // 1;
 
     return <<CONF;
@@ -693,7 +706,7 @@ $loc$location_extra
         }
 
         location / {
-            return 404;
+            $root_loc
         }
     }
 }
@@ -707,10 +720,23 @@ sub _nginx_start {
     for my $attempt (1 .. 5) {
         $self->{port} = free_port();
         _spew("$p/conf/nginx.conf", $self->config_text);
+        # a sanitizer build of the module needs its runtime preloaded into
+        # nginx (and only nginx)
+        local $ENV{LD_PRELOAD} = $ENV{LIAISON_NGINX_PRELOAD}
+            if $ENV{LIAISON_NGINX_PRELOAD};
         my $r = _run_capture($NGINX, '-p', "$p/", '-c', "$p/conf/nginx.conf",
             '-e', "$p/logs/error.log");
+        # what nginx printed while starting counts like its error log (a
+        # failed attempt on a port taken meanwhile is retried, not counted)
+        if (!$r->{rc} && open my $fh, '>>', "$p/logs/stderr.log") {
+            print $fh $r->{output};
+            close $fh;
+        }
         if ($r->{rc}) {
-            next if $r->{output} =~ /Address already in use/ && $attempt < 5;
+            if ($r->{output} =~ /Address already in use/ && $attempt < 5) {
+                _spew("$p/logs/error.log", '');    # only that bind failure
+                next;
+            }
             croak "nginx failed to start:\n$r->{output}\n"
                 . $self->_tail("$p/logs/error.log");
         }
@@ -822,6 +848,8 @@ sub nginx_t {
     my $log = "$p/logs/nginx-t-$n.log";
     my $text = delete $o{config} // $self->config_text(%o, error_log => $log);
     _spew("$p/conf/t-$n.conf", $text);
+    local $ENV{LD_PRELOAD} = $ENV{LIAISON_NGINX_PRELOAD}
+        if $ENV{LIAISON_NGINX_PRELOAD};
     my $r = _run_capture($NGINX, '-t', '-p', "$p/", '-c', "$p/conf/t-$n.conf",
         '-e', $log);
     return ($r->{rc}, $r->{output});
