@@ -21,7 +21,7 @@ WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt
 PROVE_JOBS ?= 2
 
 .PHONY: all deps module tools worker unit unit-asan itest test run stop \
-        bench bench-worker clean browser-deps
+        bench bench-worker bench-litigant clean browser-deps
 
 all: module tools worker
 
@@ -95,6 +95,9 @@ bench: module tools
 
 bench-worker: tools worker
 	@bench/worker.sh
+
+bench-litigant: module tools
+	@perl bench/litigant.pl
 
 clean:
 	rm -rf $(BUILD)

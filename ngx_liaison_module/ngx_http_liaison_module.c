@@ -965,7 +965,7 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(mcf->token_ttl, 12 * 3600);
     ngx_conf_init_value(mcf->sla[0], 1);
     ngx_conf_init_value(mcf->sla[1], 2);
-    ngx_conf_init_uint_value(mcf->supervise_count, 2);
+    ngx_conf_init_uint_value(mcf->supervise_count, 3);
     ngx_conf_init_value(mcf->supervise_window, 30 * 86400);
 
     if (mcf->thread_pool_name.len == 0) {

@@ -1241,6 +1241,14 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
         return NGX_ERROR;
     }
 
+    /* the reply reaches a WeChat owner: outbox, same transaction (A7) */
+    if (act->action == LSN_ACT_REPLY
+        && ngx_http_liaison_push_reply_sql(ctx, sql, id, &act->text)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     return ngx_http_liaison_db_sql_append(pool, sql, ";COMMIT");
 }
 

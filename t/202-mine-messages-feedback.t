@@ -211,4 +211,25 @@ $r = $env->req(POST => "/api/v1/tickets/$mine[1]{ticket_no}/feedback",
     token => $owner, body => { rating => 4 });
 is $r->status, 409, 'an open ticket: 409';
 
+# a staff reply to a WeChat user's ticket: a subscribe message in the outbox
+my $rno = new_ticket($owner, content => '请问诉讼费怎么交？')->{ticket_no};
+$r = $env->req(POST => "/api/v1/staff/tickets/$rno/reply", token => $staff,
+    body => { content => '可以在广州微法院小程序“交费”栏目在线缴纳诉讼费。' });
+is $r->status, 200, 'staff reply: 200' or diag $r->summary;
+my $push = $env->sql("SELECT * FROM outbox WHERE kind = 'ticket_reply'");
+is scalar @$push, 1, 'one ticket_reply outbox row';
+is $push->[0]{channel}, 'wx_subscribe', 'wx_subscribe';
+is $push->[0]{recipient}, Liaison::MockWeChat->openid(31), 'to the owner';
+is $push->[0]{template_id}, $Liaison::Litigant::REPLY_TEMPLATE,
+    'the ticket_reply template';
+my $pl = $t->json_col($push->[0]{payload});
+is $pl->{data}{character_string1}, $rno, 'ticket number';
+like $pl->{data}{thing3}, qr/^可以在广州微法院/, 'the reply';
+my $anon = $env->req(POST => '/api/v1/tickets', body => ticket_body())->json;
+$r = $env->req(POST => "/api/v1/staff/tickets/$anon->{ticket_no}/reply",
+    token => $staff, body => { content => '已答复。' });
+is $r->status, 200, 'reply to an anonymous ticket: 200';
+is $env->sql_one("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket_reply'"),
+    1, '... no push without a WeChat owner';
+
 done_testing;
