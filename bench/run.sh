@@ -23,6 +23,8 @@
 #                               not tmpfs: commits must really hit the disk)
 #   BENCH_KEEP (0)              1: keep the scratch directory
 #   BENCH_PORT, BENCH_BASE_PORT, BENCH_DB_PORT   ports (default: free ones)
+#   BENCH_NICE (unset)          e.g. -10: run everything at that priority
+#                               (a shared, busy machine; root for < 0)
 #   NGINX (/usr/sbin/nginx), LIAISON_ADMIN (build/bin/liaison-admin)
 
 set -euo pipefail
@@ -64,6 +66,11 @@ for f in scripts/db.sh scripts/migrate.sh conf/nginx-local.conf.in \
          data/cn-working-days.txt; do
     [ -e "$root/$f" ] || die "$f missing"
 done
+
+# a shared machine: MariaDB, both nginx and wrk inherit this priority
+if [ -n "${BENCH_NICE:-}" ]; then
+    renice -n "$BENCH_NICE" -p $$ >/dev/null || die "renice $BENCH_NICE failed"
+fi
 
 # ---------------------------------------------------------------- scratch
 mkdir -p "$tmpbase" "$results"
@@ -452,6 +459,7 @@ echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), worker_processes 2;" \
 rev="not a git checkout"
 [ -e "$root/.git" ] && rev="git $(git -C "$root" describe --always --dirty 2>/dev/null)"
 echo "module: build/ngx_http_liaison_module.so built $module_id; $rev"
+[ -z "${BENCH_NICE:-}" ] || echo "priority: everything ran at nice $BENCH_NICE (BENCH_NICE)"
 echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
      "loopback; seeded $tickets tickets ($tickets_end at the end);" \
      "load1: 1-min load average as the run began"

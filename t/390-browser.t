@@ -46,7 +46,8 @@ plan skip_all => 't/browser/node_modules missing (make browser-deps)'
 unlink glob("$ARTIFACTS/*.png");
 
 my $env = Liaison::Test->start(staff => staff_cast(),
-    html_root => "$ROOT/html");
+    html_root => "$ROOT/html",
+    http_extra => "liaison_supervision complaints=100 window=1d;\n");
 my $S = staff_setup($env);
 
 # static files: served with the right types and charset

@@ -94,7 +94,7 @@ test_phone_hash(void **state)
 {
     char                  hex[LSN_PHONE_HASH_LEN + 1];
     const unsigned char  *key = (const unsigned char *)
-                                "phone-hash-key-for-tests-0123456789abcdefghijkl";
+        "phone-hash-key-for-tests-0123456789abcdefghijkl";
     /* hmac.new(key, b"13800138000", hashlib.sha256).hexdigest() */
     const char           *want =
         "7eeb9933f11b4ddc617d97576dbd431823f12f23a85d05245708d9c1c12b23de";
