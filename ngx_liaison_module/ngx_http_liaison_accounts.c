@@ -29,13 +29,6 @@ typedef struct {
 } ngx_http_liaison_account_t;
 
 
-static ngx_int_t ngx_http_liaison_require_role(ngx_http_liaison_ctx_t *ctx,
-    ngx_uint_t roles);
-static ngx_int_t ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx,
-    uint64_t *id);
-static ngx_int_t ngx_http_liaison_member_text(ngx_http_liaison_ctx_t *ctx,
-    const char *key, ngx_uint_t required, long max, ngx_str_t *value);
-static ngx_int_t ngx_http_liaison_no_extra(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_account_t *ac, ngx_uint_t creating);
 static void ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx);
@@ -45,104 +38,8 @@ static void ngx_http_liaison_written(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op);
 
 
-#define NGX_HTTP_LIAISON_ROLE(r)  (1 << (r))
 
 
-static ngx_int_t
-ngx_http_liaison_require_role(ngx_http_liaison_ctx_t *ctx, ngx_uint_t roles)
-{
-    int  role;
-
-    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        ngx_http_liaison_error(ctx, ctx->who == NGX_HTTP_LIAISON_ANON
-                                    ? NGX_HTTP_UNAUTHORIZED
-                                    : NGX_HTTP_FORBIDDEN,
-                               ctx->who == NGX_HTTP_LIAISON_ANON
-                               ? "unauthenticated" : "forbidden",
-                               "需要工作人员登录", NULL);
-        return NGX_ERROR;
-    }
-
-    role = lsn_role_index((char *) ctx->role.data, ctx->role.len);
-
-    if (role < 0 || !(roles & NGX_HTTP_LIAISON_ROLE(role))) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "无此权限", NULL);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx, uint64_t *id)
-{
-    ngx_int_t  n;
-
-    n = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
-                           : NGX_ERROR;
-
-    if (n <= 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                               "请求的资源不存在", NULL);
-        return NGX_ERROR;
-    }
-
-    *id = (uint64_t) n;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_liaison_member_text(ngx_http_liaison_ctx_t *ctx, const char *key,
-    ngx_uint_t required, long max, ngx_str_t *value)
-{
-    ngx_http_liaison_json_t  *v;
-
-    ngx_str_null(value);
-
-    v = ngx_http_liaison_json_get(ctx->body, key);
-
-    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
-        if (!required) {
-            return NGX_OK;
-        }
-
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "缺少必填字段", key);
-        return NGX_ERROR;
-    }
-
-    if (v->type != NGX_HTTP_LIAISON_JSON_STRING
-        || lsn_text_valid(v->value.data, v->value.len, 1, max) != 0)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "字段须为长度合适的文本，且不含控制字符", key);
-        return NGX_ERROR;
-    }
-
-    *value = v->value;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_liaison_no_extra(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_json_t  *extra;
-
-    extra = ngx_http_liaison_json_unused(ctx->body);
-    if (extra == NULL) {
-        return NGX_OK;
-    }
-
-    ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                           "未知字段", (char *) extra->key.data);
-    return NGX_ERROR;
-}
 
 
 /* GET /staff/departments: for dispatch and the directory. */
@@ -150,8 +47,7 @@ ngx_http_liaison_no_extra(ngx_http_liaison_ctx_t *ctx)
 void
 ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        (void) ngx_http_liaison_require_role(ctx, 0);
+    if (ngx_http_liaison_staff_role(ctx, 0, NULL) != NGX_OK) {
         return;
     }
 
@@ -174,8 +70,8 @@ ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
 void
 ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ngx_http_liaison_require_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+    if (ngx_http_liaison_staff_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
         != NGX_OK)
     {
         return;
@@ -209,8 +105,8 @@ ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx)
     ngx_str_t                    pw;
     ngx_http_liaison_account_t  *ac;
 
-    if (ngx_http_liaison_require_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+    if (ngx_http_liaison_staff_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
         != NGX_OK)
     {
         return;
@@ -225,7 +121,7 @@ ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx)
     ctx->data = ac;
     ac->created = 1;
 
-    if (ngx_http_liaison_member_text(ctx, "password", 1, 256, &pw) != NGX_OK
+    if (ngx_http_liaison_body_text(ctx, "password", 1, 256, &pw) != NGX_OK
         || ngx_http_liaison_account_body(ctx, ac, 1) != NGX_OK)
     {
         return;
@@ -253,8 +149,8 @@ ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx)
     ngx_pool_t                  *pool;
     ngx_http_liaison_account_t  *ac;
 
-    if (ngx_http_liaison_require_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+    if (ngx_http_liaison_staff_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
         != NGX_OK)
     {
         return;
@@ -341,7 +237,7 @@ ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
     ac->active = -1;
 
     if (creating) {
-        if (ngx_http_liaison_member_text(ctx, "username", 1, 64,
+        if (ngx_http_liaison_body_text(ctx, "username", 1, 64,
                                          &ac->username)
             != NGX_OK)
         {
@@ -364,11 +260,11 @@ ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
         }
     }
 
-    if (ngx_http_liaison_member_text(ctx, "name", creating, 64, &ac->name)
+    if (ngx_http_liaison_body_text(ctx, "name", creating, 64, &ac->name)
         != NGX_OK
-        || ngx_http_liaison_member_text(ctx, "role", creating, 32, &s)
+        || ngx_http_liaison_body_text(ctx, "role", creating, 32, &s)
            != NGX_OK
-        || ngx_http_liaison_member_text(ctx, "mobile", 0, 20, &ac->mobile)
+        || ngx_http_liaison_body_text(ctx, "mobile", 0, 20, &ac->mobile)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -431,7 +327,7 @@ ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
         }
     }
 
-    return ngx_http_liaison_no_extra(ctx);
+    return ngx_http_liaison_body_unknown(ctx);
 }
 
 
@@ -534,8 +430,8 @@ ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx)
     ngx_str_t                    pw;
     ngx_http_liaison_account_t  *ac;
 
-    if (ngx_http_liaison_require_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN))
+    if (ngx_http_liaison_staff_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
         != NGX_OK)
     {
         return;
@@ -550,9 +446,9 @@ ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx)
     ctx->data = ac;
 
     if (ngx_http_liaison_path_id(ctx, &ac->id) != NGX_OK
-        || ngx_http_liaison_member_text(ctx, "password", 1, 256, &pw)
+        || ngx_http_liaison_body_text(ctx, "password", 1, 256, &pw)
            != NGX_OK
-        || ngx_http_liaison_no_extra(ctx) != NGX_OK)
+        || ngx_http_liaison_body_unknown(ctx) != NGX_OK)
     {
         return;
     }
@@ -643,8 +539,7 @@ ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
     int        cat;
     ngx_str_t  v;
 
-    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        (void) ngx_http_liaison_require_role(ctx, 0);
+    if (ngx_http_liaison_staff_role(ctx, 0, NULL) != NGX_OK) {
         return;
     }
 
@@ -689,9 +584,9 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
     ngx_str_t    s, title, body;
     ngx_pool_t  *pool;
 
-    if (ngx_http_liaison_require_role(ctx,
+    if (ngx_http_liaison_staff_role(ctx,
             NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN))
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN), NULL)
         != NGX_OK)
     {
         return;
@@ -721,12 +616,12 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_member_text(ctx, "category", 1, 32, &s) != NGX_OK
-        || ngx_http_liaison_member_text(ctx, "title", 1, 50, &title)
+    if (ngx_http_liaison_body_text(ctx, "category", 1, 32, &s) != NGX_OK
+        || ngx_http_liaison_body_text(ctx, "title", 1, 50, &title)
            != NGX_OK
-        || ngx_http_liaison_member_text(ctx, "body", 1, 2000, &body)
+        || ngx_http_liaison_body_text(ctx, "body", 1, 2000, &body)
            != NGX_OK
-        || ngx_http_liaison_no_extra(ctx) != NGX_OK)
+        || ngx_http_liaison_body_unknown(ctx) != NGX_OK)
     {
         return;
     }

@@ -352,8 +352,16 @@ ngx_http_liaison_own_ticket(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res,
     fu->ticket_id = n;
     ngx_memcpy(fu->ticket_no, row[6], len[6]);
     fu->ticket_no[len[6]] = '\0';
-    fu->status.data = (u_char *) row[1];
+
+    /* a copy: the result is freed by the next query */
     fu->status.len = len[1];
+    fu->status.data = ngx_pnalloc(ctx->r->pool, len[1] + 1);
+    if (fu->status.data == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(fu->status.data, row[1], len[1]);
     *rowp = row;
 
     return NGX_OK;

@@ -14,6 +14,7 @@
 #include "ngx_http_liaison_module.h"
 #include "lsn_sql.h"
 #include "lsn_text.h"
+#include "lsn_workflow.h"
 
 
 #define NGX_HTTP_LIAISON_GET   (NGX_HTTP_GET|NGX_HTTP_HEAD)
@@ -814,6 +815,151 @@ ngx_http_liaison_query(ngx_http_liaison_ctx_t *ctx,
     ctx->op.data = ctx;
 
     ngx_http_liaison_db_query(&ctx->op, ctx->r->pool);
+}
+
+
+/*
+ * Staff only, and of one of the roles (a mask of NGX_HTTP_LIAISON_ROLE(),
+ * 0: any): 401 without a staff token, 403 otherwise.  *role may be NULL.
+ */
+
+ngx_int_t
+ngx_http_liaison_staff_role(ngx_http_liaison_ctx_t *ctx, ngx_uint_t roles,
+    int *role)
+{
+    int  r;
+
+    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+        ngx_http_liaison_error(ctx, ctx->who == NGX_HTTP_LIAISON_ANON
+                                    ? NGX_HTTP_UNAUTHORIZED
+                                    : NGX_HTTP_FORBIDDEN,
+                               ctx->who == NGX_HTTP_LIAISON_ANON
+                               ? "unauthenticated" : "forbidden",
+                               "需要工作人员登录", NULL);
+        return NGX_ERROR;
+    }
+
+    r = lsn_role_index((char *) ctx->role.data, ctx->role.len);
+
+    if (r < 0 || (roles && !(roles & NGX_HTTP_LIAISON_ROLE(r)))) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                               "无此权限", NULL);
+        return NGX_ERROR;
+    }
+
+    if (role) {
+        *role = r;
+    }
+
+    return NGX_OK;
+}
+
+
+/* A text member of the body: 1..max characters, no control characters. */
+
+ngx_int_t
+ngx_http_liaison_body_text(ngx_http_liaison_ctx_t *ctx, const char *key,
+    ngx_uint_t required, long max, ngx_str_t *value)
+{
+    ngx_http_liaison_json_t  *v;
+
+    ngx_str_null(value);
+
+    v = ngx_http_liaison_json_get(ctx->body, key);
+
+    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
+        if (!required) {
+            return NGX_OK;
+        }
+
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "缺少必填字段", key);
+        return NGX_ERROR;
+    }
+
+    if (v->type != NGX_HTTP_LIAISON_JSON_STRING
+        || lsn_text_valid(v->value.data, v->value.len, 1, max) != 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "字段须为长度合适的文本，且不含控制字符", key);
+        return NGX_ERROR;
+    }
+
+    *value = v->value;
+
+    return NGX_OK;
+}
+
+
+/* A positive id member (0 when absent or null). */
+
+ngx_int_t
+ngx_http_liaison_body_id(ngx_http_liaison_ctx_t *ctx, const char *key,
+    uint64_t *value)
+{
+    ngx_int_t                 n;
+    ngx_http_liaison_json_t  *v;
+
+    *value = 0;
+
+    v = ngx_http_liaison_json_get(ctx->body, key);
+
+    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
+        return NGX_OK;
+    }
+
+    n = (v->type == NGX_HTTP_LIAISON_JSON_NUMBER && v->value.len <= 10)
+        ? ngx_atoi(v->value.data, v->value.len) : NGX_ERROR;
+
+    if (n <= 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "编号须为正整数", key);
+        return NGX_ERROR;
+    }
+
+    *value = (uint64_t) n;
+
+    return NGX_OK;
+}
+
+
+/* Refuses a member no reader asked for; NGX_OK when there is none. */
+
+ngx_int_t
+ngx_http_liaison_body_unknown(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_json_t  *extra;
+
+    extra = ctx->body ? ngx_http_liaison_json_unused(ctx->body) : NULL;
+    if (extra == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                           "未知字段", (char *) extra->key.data);
+    return NGX_ERROR;
+}
+
+
+/* The {id} of the path; 404 when it is not a positive number. */
+
+ngx_int_t
+ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx, uint64_t *id)
+{
+    ngx_int_t  n;
+
+    n = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
+                           : NGX_ERROR;
+
+    if (n <= 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "请求的资源不存在", NULL);
+        return NGX_ERROR;
+    }
+
+    *id = (uint64_t) n;
+
+    return NGX_OK;
 }
 
 

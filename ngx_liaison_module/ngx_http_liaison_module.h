@@ -107,6 +107,10 @@ struct ngx_http_liaison_ctx_s {
 extern ngx_module_t  ngx_http_liaison_module;
 
 
+/* a role's bit in the masks of ngx_http_liaison_staff_role() */
+#define NGX_HTTP_LIAISON_ROLE(r)  ((ngx_uint_t) 1 << (r))
+
+
 /* ngx_http_liaison_module.c */
 void ngx_http_liaison_finish(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
     ngx_http_liaison_out_t *out);
@@ -118,6 +122,15 @@ void ngx_http_liaison_db_error(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_rows_done(ngx_http_liaison_db_op_t *op);
 void ngx_http_liaison_query(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler);
+ngx_int_t ngx_http_liaison_staff_role(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t roles, int *role);
+ngx_int_t ngx_http_liaison_body_text(ngx_http_liaison_ctx_t *ctx,
+    const char *key, ngx_uint_t required, long max, ngx_str_t *value);
+ngx_int_t ngx_http_liaison_body_id(ngx_http_liaison_ctx_t *ctx,
+    const char *key, uint64_t *value);
+ngx_int_t ngx_http_liaison_body_unknown(ngx_http_liaison_ctx_t *ctx);
+ngx_int_t ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx,
+    uint64_t *id);
 ngx_int_t ngx_http_liaison_arg(ngx_http_request_t *r, const char *name,
     ngx_str_t *value);
 ngx_int_t ngx_http_liaison_random(u_char *buf, size_t len);

@@ -40,10 +40,6 @@ static const char  *ngx_http_liaison_risk_stages[] = {
 };
 
 
-static ngx_int_t ngx_http_liaison_oversight_role(ngx_http_liaison_ctx_t *ctx,
-    ngx_uint_t roles, int *role);
-static ngx_int_t ngx_http_liaison_text_arg(ngx_http_liaison_ctx_t *ctx,
-    const char *key, ngx_uint_t required, long max, ngx_str_t *value);
 static ngx_int_t ngx_http_liaison_day_arg(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *s, const char *field, time_t *t);
 static void ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op);
@@ -61,81 +57,15 @@ static void ngx_http_liaison_created(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op);
 
 
-#define NGX_HTTP_LIAISON_R(r)  (1 << (r))
-
 #define NGX_HTTP_LIAISON_LEADERS                                              \
-    (NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_LEADER)                                 \
-     | NGX_HTTP_LIAISON_R(LSN_ROLE_LIAISON)                                   \
-     | NGX_HTTP_LIAISON_R(LSN_ROLE_VICE_PRESIDENT)                            \
-     | NGX_HTTP_LIAISON_R(LSN_ROLE_PRESIDENT)                                 \
-     | NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN)                              \
-     | NGX_HTTP_LIAISON_R(LSN_ROLE_PLATFORM_STAFF))
+    (NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_LEADER)                                 \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_LIAISON)                                   \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT)                            \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)                                 \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)                              \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PLATFORM_STAFF))
 
 
-static ngx_int_t
-ngx_http_liaison_oversight_role(ngx_http_liaison_ctx_t *ctx,
-    ngx_uint_t roles, int *role)
-{
-    int  r;
-
-    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        ngx_http_liaison_error(ctx, ctx->who == NGX_HTTP_LIAISON_ANON
-                                    ? NGX_HTTP_UNAUTHORIZED
-                                    : NGX_HTTP_FORBIDDEN,
-                               ctx->who == NGX_HTTP_LIAISON_ANON
-                               ? "unauthenticated" : "forbidden",
-                               "需要工作人员登录", NULL);
-        return NGX_ERROR;
-    }
-
-    r = lsn_role_index((char *) ctx->role.data, ctx->role.len);
-
-    if (r < 0 || !(roles & NGX_HTTP_LIAISON_R(r))) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "无此权限", NULL);
-        return NGX_ERROR;
-    }
-
-    if (role) {
-        *role = r;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_liaison_text_arg(ngx_http_liaison_ctx_t *ctx, const char *key,
-    ngx_uint_t required, long max, ngx_str_t *value)
-{
-    ngx_http_liaison_json_t  *v;
-
-    ngx_str_null(value);
-
-    v = ngx_http_liaison_json_get(ctx->body, key);
-
-    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
-        if (!required) {
-            return NGX_OK;
-        }
-
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "缺少必填字段", key);
-        return NGX_ERROR;
-    }
-
-    if (v->type != NGX_HTTP_LIAISON_JSON_STRING
-        || lsn_text_valid(v->value.data, v->value.len, 1, max) != 0)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "字段须为长度合适的文本，且不含控制字符", key);
-        return NGX_ERROR;
-    }
-
-    *value = v->value;
-
-    return NGX_OK;
-}
 
 
 static ngx_int_t
@@ -230,14 +160,12 @@ ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op)
 void
 ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_int_t                    n;
     ngx_str_t                    changed, reported;
-    ngx_http_liaison_json_t     *extra;
     ngx_http_liaison_liaison_t  *lr;
 
-    if (ngx_http_liaison_oversight_role(ctx,
-            NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_SYS_ADMIN), NULL)
+    if (ngx_http_liaison_staff_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
         != NGX_OK)
     {
         return;
@@ -251,36 +179,27 @@ ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
 
     ctx->data = lr;
 
-    n = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
-                           : NGX_ERROR;
-    if (n <= 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                               "部门不存在", NULL);
+    if (ngx_http_liaison_path_id(ctx, &lr->department) != NGX_OK) {
         return;
     }
 
-    lr->department = (uint64_t) n;
-
-    if (ngx_http_liaison_text_arg(ctx, "name", 1, 50, &lr->name) != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "title", 1, 50, &lr->title)
+    if (ngx_http_liaison_body_text(ctx, "name", 1, 50, &lr->name) != NGX_OK
+        || ngx_http_liaison_body_text(ctx, "title", 1, 50, &lr->title)
            != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "office_phone", 1, 32,
+        || ngx_http_liaison_body_text(ctx, "office_phone", 1, 32,
                                      &lr->office_phone)
            != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "mobile", 1, 20, &lr->mobile)
+        || ngx_http_liaison_body_text(ctx, "mobile", 1, 20, &lr->mobile)
            != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "changed_on", 1, 10, &changed)
+        || ngx_http_liaison_body_text(ctx, "changed_on", 1, 10, &changed)
            != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "reported_on", 1, 10, &reported)
+        || ngx_http_liaison_body_text(ctx, "reported_on", 1, 10, &reported)
            != NGX_OK)
     {
         return;
     }
 
-    extra = ngx_http_liaison_json_unused(ctx->body);
-    if (extra) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知字段", (char *) extra->key.data);
+    if (ngx_http_liaison_body_unknown(ctx) != NGX_OK) {
         return;
     }
 
@@ -415,8 +334,8 @@ ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op)
 void
 ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS
-                                        | NGX_HTTP_LIAISON_R(LSN_ROLE_SYS_ADMIN),
+    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS
+                                        | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN),
                                         NULL)
         != NGX_OK)
     {
@@ -452,7 +371,7 @@ ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_str_t  v;
 
-    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
+    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
         != NGX_OK)
     {
         return;
@@ -494,11 +413,11 @@ ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
     ngx_str_t    stage, note;
     ngx_uint_t   i;
 
-    if (ngx_http_liaison_oversight_role(ctx,
-            NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_PLATFORM_STAFF)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_PRESIDENT)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_VICE_PRESIDENT), NULL)
+    if (ngx_http_liaison_staff_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PLATFORM_STAFF)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT), NULL)
         != NGX_OK)
     {
         return;
@@ -512,8 +431,8 @@ ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_text_arg(ctx, "stage", 1, 16, &stage) != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "note", 1, 2000, &note) != NGX_OK)
+    if (ngx_http_liaison_body_text(ctx, "stage", 1, 16, &stage) != NGX_OK
+        || ngx_http_liaison_body_text(ctx, "note", 1, 2000, &note) != NGX_OK)
     {
         return;
     }
@@ -624,7 +543,7 @@ ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
 
     r = ctx->r;
 
-    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, &role)
+    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, &role)
         != NGX_OK)
     {
         return;
@@ -845,7 +764,7 @@ ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
     ngx_str_t    month, format;
     const char  *column;
 
-    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
+    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
         != NGX_OK)
     {
         return;
@@ -971,7 +890,7 @@ ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
 void
 ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
+    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
         != NGX_OK)
     {
         return;
@@ -1073,20 +992,20 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
     ngx_str_t                 title, detail, day;
     ngx_http_liaison_json_t  *v;
 
-    if (ngx_http_liaison_oversight_role(ctx,
-            NGX_HTTP_LIAISON_R(LSN_ROLE_PRESIDENT)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_VICE_PRESIDENT)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_LEADER)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_FILING_ADMIN), NULL)
+    if (ngx_http_liaison_staff_role(ctx,
+            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_LEADER)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN), NULL)
         != NGX_OK)
     {
         return;
     }
 
-    if (ngx_http_liaison_text_arg(ctx, "title", 1, 100, &title) != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "detail", 0, 2000, &detail)
+    if (ngx_http_liaison_body_text(ctx, "title", 1, 100, &title) != NGX_OK
+        || ngx_http_liaison_body_text(ctx, "detail", 0, 2000, &detail)
            != NGX_OK
-        || ngx_http_liaison_text_arg(ctx, "due_on", 1, 10, &day) != NGX_OK
+        || ngx_http_liaison_body_text(ctx, "due_on", 1, 10, &day) != NGX_OK
         || ngx_http_liaison_day_arg(ctx, &day, "due_on", &due) != NGX_OK)
     {
         return;
@@ -1103,11 +1022,7 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_json_unused(ctx->body) != NULL) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知字段",
-                               (char *) ngx_http_liaison_json_unused(
-                                   ctx->body)->key.data);
+    if (ngx_http_liaison_body_unknown(ctx) != NGX_OK) {
         return;
     }
 
@@ -1166,9 +1081,9 @@ ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx)
     ngx_str_t   v;
     ngx_uint_t  all;
 
-    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_JUDGE)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_STAFF), &role)
+    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_JUDGE)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_STAFF), &role)
         != NGX_OK)
     {
         return;
@@ -1206,9 +1121,9 @@ ngx_http_liaison_follow_up_done(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_int_t  id;
 
-    if (ngx_http_liaison_oversight_role(ctx, NGX_HTTP_LIAISON_LEADERS
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_JUDGE)
-            | NGX_HTTP_LIAISON_R(LSN_ROLE_DEPT_STAFF), NULL)
+    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_JUDGE)
+            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_STAFF), NULL)
         != NGX_OK)
     {
         return;

@@ -67,16 +67,10 @@ typedef struct {
 
 static ngx_int_t ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_worklist_t *wl);
-static ngx_int_t ngx_http_liaison_staff_only(ngx_http_liaison_ctx_t *ctx,
-    lsn_role_e *role);
 static void ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx,
     lsn_action_e action);
 static ngx_int_t ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
-static ngx_int_t ngx_http_liaison_text_member(ngx_http_liaison_ctx_t *ctx,
-    const char *key, ngx_uint_t required, long max, ngx_str_t *value);
-static ngx_int_t ngx_http_liaison_id_member(ngx_http_liaison_ctx_t *ctx,
-    const char *key, uint64_t *value);
 static void ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op);
 static ngx_int_t ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act, MYSQL_RES *target);
@@ -107,44 +101,15 @@ ngx_http_liaison_flag_arg(ngx_http_request_t *r, const char *name)
 }
 
 
-/* 401 for no staff token, 403 for a role the core does not know. */
-
-static ngx_int_t
-ngx_http_liaison_staff_only(ngx_http_liaison_ctx_t *ctx, lsn_role_e *role)
-{
-    int  i;
-
-    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        ngx_http_liaison_error(ctx, ctx->who == NGX_HTTP_LIAISON_ANON
-                                    ? NGX_HTTP_UNAUTHORIZED
-                                    : NGX_HTTP_FORBIDDEN,
-                               ctx->who == NGX_HTTP_LIAISON_ANON
-                               ? "unauthenticated" : "forbidden",
-                               "需要工作人员登录", NULL);
-        return NGX_ERROR;
-    }
-
-    i = lsn_role_index((char *) ctx->role.data, ctx->role.len);
-    if (i < 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "无此权限", NULL);
-        return NGX_ERROR;
-    }
-
-    *role = (lsn_role_e) i;
-
-    return NGX_OK;
-}
-
 
 /* GET /staff/tickets?status=&track=&overdue=1&escalated=1&mine=1&page= */
 
 void
 ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
 {
+    int                           role;
     ngx_str_t                     v, *sql;
     ngx_int_t                     page, per_page;
-    lsn_role_e                    role;
     ngx_pool_t                   *pool;
     ngx_http_request_t           *r;
     ngx_http_liaison_worklist_t  *wl;
@@ -153,7 +118,7 @@ ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
     pool = r->pool;
     sql = &ctx->op.sql;
 
-    if (ngx_http_liaison_staff_only(ctx, &role) != NGX_OK) {
+    if (ngx_http_liaison_staff_role(ctx, 0, &role) != NGX_OK) {
         return;
     }
 
@@ -168,7 +133,7 @@ ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
         goto failed;
     }
 
-    wl->role = role;
+    wl->role = (lsn_role_e) role;
     wl->status = -1;
     page = 1;
     per_page = 20;
@@ -490,6 +455,7 @@ ngx_http_liaison_staff_risk(ngx_http_liaison_ctx_t *ctx)
 static void
 ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
 {
+    int                         role;
     ngx_str_t                  *sql;
     ngx_pool_t                 *pool;
     ngx_http_liaison_action_t  *act;
@@ -512,9 +478,11 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
     act->new_category = -1;
     ctx->data = act;
 
-    if (ngx_http_liaison_staff_only(ctx, &act->role) != NGX_OK) {
+    if (ngx_http_liaison_staff_role(ctx, 0, &role) != NGX_OK) {
         return;
     }
+
+    act->role = (lsn_role_e) role;
 
     if (!lsn_role_may(act->role, action)) {
         ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
@@ -589,12 +557,12 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act)
 {
     ngx_str_t                 s;
-    ngx_http_liaison_json_t  *v, *extra;
+    ngx_http_liaison_json_t  *v;
 
     switch (act->action) {
 
     case LSN_ACT_TRIAGE:
-        if (ngx_http_liaison_text_member(ctx, "track", 1, 16, &s) != NGX_OK) {
+        if (ngx_http_liaison_body_text(ctx, "track", 1, 16, &s) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -611,7 +579,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
             return NGX_ERROR;
         }
 
-        if (ngx_http_liaison_text_member(ctx, "category", 0, 32, &s)
+        if (ngx_http_liaison_body_text(ctx, "category", 0, 32, &s)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -627,7 +595,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
             }
         }
 
-        if (ngx_http_liaison_text_member(ctx, "note", 0,
+        if (ngx_http_liaison_body_text(ctx, "note", 0,
                                          NGX_HTTP_LIAISON_REASON_MAX,
                                          &act->text)
             != NGX_OK)
@@ -638,7 +606,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         break;
 
     case LSN_ACT_REPLY:
-        if (ngx_http_liaison_text_member(ctx, "content", 1,
+        if (ngx_http_liaison_body_text(ctx, "content", 1,
                                          NGX_HTTP_LIAISON_REPLY_MAX,
                                          &act->text)
             != NGX_OK)
@@ -663,9 +631,9 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
 
     case LSN_ACT_DISPATCH:
     case LSN_ACT_TRANSFER:
-        if (ngx_http_liaison_id_member(ctx, "assignee", &act->target_staff)
+        if (ngx_http_liaison_body_id(ctx, "assignee", &act->target_staff)
                != NGX_OK
-            || ngx_http_liaison_id_member(ctx, "department",
+            || ngx_http_liaison_body_id(ctx, "department",
                                           &act->target_dept)
                != NGX_OK)
         {
@@ -682,7 +650,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
             return NGX_ERROR;
         }
 
-        if (ngx_http_liaison_text_member(ctx,
+        if (ngx_http_liaison_body_text(ctx,
                 act->action == LSN_ACT_TRANSFER ? "reason" : "note",
                 act->action == LSN_ACT_TRANSFER,
                 NGX_HTTP_LIAISON_REASON_MAX, &act->text)
@@ -694,7 +662,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         break;
 
     case LSN_ACT_RETURN:
-        if (ngx_http_liaison_text_member(ctx, "reason", 1,
+        if (ngx_http_liaison_body_text(ctx, "reason", 1,
                                          NGX_HTTP_LIAISON_REASON_MAX,
                                          &act->text)
             != NGX_OK)
@@ -706,7 +674,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
 
     case LSN_ACT_NOTE:
         if (act->risk_level) {
-            if (ngx_http_liaison_text_member(ctx, "level", 1, 16, &s)
+            if (ngx_http_liaison_body_text(ctx, "level", 1, 16, &s)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -722,7 +690,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
             }
         }
 
-        if (ngx_http_liaison_text_member(ctx,
+        if (ngx_http_liaison_body_text(ctx,
                 act->risk_level ? "note" : "content", 1,
                 NGX_HTTP_LIAISON_REPLY_MAX, &act->text)
             != NGX_OK)
@@ -734,7 +702,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
 
     default: /* accept, close */
         if (ctx->body
-            && ngx_http_liaison_text_member(ctx, "note", 0,
+            && ngx_http_liaison_body_text(ctx, "note", 0,
                                             NGX_HTTP_LIAISON_REASON_MAX,
                                             &act->text)
                != NGX_OK)
@@ -743,82 +711,10 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         }
     }
 
-    if (ctx->body) {
-        extra = ngx_http_liaison_json_unused(ctx->body);
-        if (extra) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument", "未知字段",
-                                   (char *) extra->key.data);
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
+    return ngx_http_liaison_body_unknown(ctx);
 }
 
 
-static ngx_int_t
-ngx_http_liaison_text_member(ngx_http_liaison_ctx_t *ctx, const char *key,
-    ngx_uint_t required, long max, ngx_str_t *value)
-{
-    ngx_http_liaison_json_t  *v;
-
-    ngx_str_null(value);
-
-    v = ngx_http_liaison_json_get(ctx->body, key);
-
-    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
-        if (!required) {
-            return NGX_OK;
-        }
-
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "缺少必填字段", key);
-        return NGX_ERROR;
-    }
-
-    if (v->type != NGX_HTTP_LIAISON_JSON_STRING
-        || lsn_text_valid(v->value.data, v->value.len, 1, max) != 0)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "字段须为长度合适的文本，且不含控制字符", key);
-        return NGX_ERROR;
-    }
-
-    *value = v->value;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_liaison_id_member(ngx_http_liaison_ctx_t *ctx, const char *key,
-    uint64_t *value)
-{
-    ngx_int_t                 n;
-    ngx_http_liaison_json_t  *v;
-
-    *value = 0;
-
-    v = ngx_http_liaison_json_get(ctx->body, key);
-
-    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
-        return NGX_OK;
-    }
-
-    n = (v->type == NGX_HTTP_LIAISON_JSON_NUMBER && v->value.len <= 10)
-        ? ngx_atoi(v->value.data, v->value.len) : NGX_ERROR;
-
-    if (n <= 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "编号须为正整数", key);
-        return NGX_ERROR;
-    }
-
-    *value = (uint64_t) n;
-
-    return NGX_OK;
-}
 
 
 static uint64_t
