@@ -19,6 +19,10 @@ WORKER_CORE := $(addprefix $(CORE_DIR)/lsn_,calendar.c ladder.c sql.c \
                text.c wxmsg.c kpi.c)
 WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt
 PROVE_JOBS ?= 2
+# the schema version this build expects: the highest sql/NNN_name.sql
+SQL_MIGRATIONS := $(wildcard sql/[0-9]*_*.sql)
+SCHEMA_VERSION := $(shell ls sql | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$$/\1/p' \
+                    | sort -n | tail -1)
 
 .PHONY: all deps module tools worker unit unit-asan itest test run stop \
         bench bench-worker bench-litigant clean browser-deps
@@ -28,7 +32,7 @@ all: module tools worker
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/Makefile: config
+$(BUILD)/Makefile: config $(SQL_MIGRATIONS)
 	@mkdir -p $(BUILD)
 	cd $(NGX_SRC) && . ./conf_flags && ./configure \
 	    --with-cc-opt="-g -O2 -fPIC -Wall -Werror" \
@@ -51,9 +55,10 @@ tools: $(BUILD)/bin/liaison-admin
 
 # the companion daemon (docs/worker.md)
 $(BUILD)/bin/liaison-worker: $(WORKER_SRCS) $(WORKER_HDRS) $(WORKER_CORE) \
-        $(CORE_HDRS)
+        $(CORE_HDRS) $(SQL_MIGRATIONS)
 	@mkdir -p $(BUILD)/bin
 	$(CC) $(CFLAGS) -I$(CORE_DIR) -Iworker -I/usr/include/mariadb \
+	    -DLW_SCHEMA_VERSION=$(SCHEMA_VERSION) \
 	    -o $@ $(WORKER_SRCS) $(WORKER_CORE) $(WORKER_LIBS)
 
 worker: $(BUILD)/bin/liaison-worker

@@ -206,6 +206,35 @@ make_prefix() {
         "$1/tmp/uwsgi" "$1/tmp/scgi"
 }
 
+# ---------------------------------------------------------------- CPU
+# Other work on the machine skews the figures; this measures it.  In clock
+# ticks: "busy total" of all CPUs (/proc/stat), and the CPU time of what this
+# run started (MariaDB, both nginx, and wrk through this shell's children).
+cpu_machine() {
+    # busy: user nice system steal (irq/softirq time is not charged to any
+    # process, so it is left out of both sides); total: all but guest
+    awk '/^cpu / { print $2+$3+$4+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat
+}
+cpu_ours() {
+    local p t=0 v
+    for p in $(master_pid "$app") $(worker_pids "$app") $(master_pid "$base") \
+             $(worker_pids "$base") $(cat "$dbdir/mysql/mysqld.pid" 2>/dev/null); do
+        v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
+        t=$((t + ${v:-0}))
+    done
+    v=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$$/stat)
+    echo $((t + v))
+}
+cpu_mark() { echo "$(cpu_machine) $(cpu_ours)"; }
+# "BUSY TOTAL OURS" before and after: % of the machine used by others
+cpu_others() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        split(a, x, " "); split(b, y, " ")
+        tot = y[2] - x[2]; oth = (y[1] - x[1]) - (y[3] - x[3])
+        if (oth < 0) oth = 0
+        printf "%.0f%%", (tot > 0) ? 100 * oth / tot : 0 }'
+}
+
 # ---------------------------------------------------------------- logs
 log_counts() {  # FILE: "emerg=N alert=N crit=N error=N warn=N"
     local lv s=""
@@ -243,9 +272,11 @@ run_wrk() {
             || die "wrk failed (warm-up $name)"
     fi
     say "measuring $name (${seconds}s)"
-    cut -d' ' -f1 /proc/loadavg >"$work/load-$name.txt"
+    local mark
+    mark=$(cpu_mark)
     wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "$@" "$url" \
         >"$work/wrk-$name.txt" 2>&1 || { cat "$work/wrk-$name.txt" >&2; die "wrk failed ($name)"; }
+    cpu_others "$mark" "$(cpu_mark)" >"$work/others-$name.txt"
     { echo "== $name: wrk -t$threads -c$conns -d${seconds}s --latency $* $url"
       cat "$work/wrk-$name.txt"; echo; } >>"$raw"
 }
@@ -271,7 +302,6 @@ parse_wrk() {
 }
 
 # ================================================================ 1. database
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "scratch directory $work"
 say "ports: module $app_port, baseline $base_port, mariadb $db_port"
 db_started=1
@@ -418,6 +448,7 @@ say "RSS run: $rss_requests requests, status/health alternating (~$est req/s, at
 rss_before=$(workers_rss_kb "$app")
 pids_before=$(worker_pids "$app" | sort | tr '\n' ' ')
 r_n=0 r_time=0 r_n2=0 r_se=0 r_p99=0 runs=0
+mark=$(cpu_mark)
 : >"$work/wrk-rss.txt"
 while [ "$r_n" -lt "$rss_requests" ] && [ "$r_time" -lt "$rss_max" ]; do
     d=$(awk -v n=$((rss_requests - r_n)) -v r="$est" \
@@ -433,6 +464,7 @@ while [ "$r_n" -lt "$rss_requests" ] && [ "$r_time" -lt "$rss_max" ]; do
     r_p99=$(awk -v a="$r_p99" -v b="$p99" 'BEGIN { print (b > a) ? b : a }')
     est=$(awk -v r="$rps" 'BEGIN { printf "%d", (r > 100) ? r : 100 }')
 done
+r_others=$(cpu_others "$mark" "$(cpu_mark)")
 r_rps=$(awk -v n="$r_n" -v t="$r_time" 'BEGIN { printf "%.1f", n / t }')
 sleep 1
 rss_after=$(workers_rss_kb "$app")
@@ -452,8 +484,6 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 
 echo "Liaison benchmark, $(date '+%Y-%m-%d %H:%M:%S %z')"
 echo "host: nproc=$(nproc), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
      "$(uname -sr)"
-echo "load average (1/5/15 min): at the start $load_start, at the end $(cut -d' ' -f1-3 /proc/loadavg)" \
-     "(other work on the machine skews the figures)"
 echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), worker_processes 2;" \
      "mariadb: $(mariadbd --version | awk '{ print $3 }'), $durability"
 rev="not a git checkout"
@@ -461,13 +491,14 @@ rev="not a git checkout"
 echo "module: build/ngx_http_liaison_module.so built $module_id; $rev"
 [ -z "${BENCH_NICE:-}" ] || echo "priority: everything ran at nice $BENCH_NICE (BENCH_NICE)"
 echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
-     "loopback; seeded $tickets tickets ($tickets_end at the end);" \
-     "load1: 1-min load average as the run began"
+     "loopback; seeded $tickets tickets ($tickets_end at the end)"
+echo "others: CPU used by processes this run did not start, % of the machine's 2 CPUs," \
+     "during the measured run (0% = undisturbed)"
 echo
-fmt='%-22s %10s %7s %8s %8s %8s %8s %9s %6s\n'
-printf "$fmt" endpoint req/s ratio p50_ms p99_ms non-2xx sockerr requests load1
+fmt='%-22s %10s %7s %8s %8s %8s %8s %9s %7s\n'
+printf "$fmt" endpoint req/s ratio p50_ms p99_ms non-2xx sockerr requests others
 printf "$fmt" "baseline (return 200)" "$b_rps" "100%" "$b_p50" "$b_p99" "$b_n2" \
-    "$b_se" "$b_n" "$(cat "$work/load-baseline.txt")"
+    "$b_se" "$b_n" "$(cat "$work/others-baseline.txt")"
 verdicts=""
 for name in status intake health; do
     read -r rps p50 p99 n2 se n < <(parse_wrk "$work/wrk-$name.txt")
@@ -479,7 +510,7 @@ for name in status intake health; do
     esac
     ratio=$(pct "$rps" "$b_rps")
     printf "$fmt" "$label" "$rps" "$ratio%" "$p50" "$p99" "$n2" "$se" "$n" \
-        "$(cat "$work/load-$name.txt")"
+        "$(cat "$work/others-$name.txt")"
     case $name in
         status) verdicts="$verdicts  status >= 15% of baseline:   $ratio%  $(yes_no "$ratio >= 15")\n" ;;
         intake) verdicts="$verdicts  intake >= 6% of baseline:    $ratio%  $(yes_no "$ratio >= 6")\n" ;;
@@ -494,7 +525,8 @@ echo "RSS of the module's 2 workers (sum of VmRSS): $(mb "$rss_start") MB after 
      "$(mb "$rss_before") MB before and $(mb "$rss_after") MB after" \
      "$r_n requests (asked $rss_requests): growth $growth MB"
 echo "  RSS run: status/health alternating, $runs wrk run(s), $r_n requests in" \
-     "${r_time}s, ~$r_rps req/s, worst p99 $r_p99 ms, non-2xx $r_n2, socket errors $r_se"
+     "${r_time}s, ~$r_rps req/s, worst p99 $r_p99 ms, non-2xx $r_n2, socket errors $r_se," \
+     "others $r_others"
 echo
 echo "Targets (informative):"
 printf '%b' "$verdicts"

@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 #include <openssl/rand.h>
 #include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_ops.h"
 #include "lsn_sql.h"
 #include "lsn_text.h"
 #include "lsn_workflow.h"
@@ -33,8 +34,6 @@ typedef struct {
 } ngx_http_liaison_route_t;
 
 
-static void ngx_http_liaison_health(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_health_done(ngx_http_liaison_db_op_t *op);
 static ngx_int_t ngx_http_liaison_handler(ngx_http_request_t *r);
 static void ngx_http_liaison_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_liaison_read_body(ngx_http_request_t *r,
@@ -254,7 +253,7 @@ ngx_module_t  ngx_http_liaison_module = {
 
 static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
     { ngx_string("health"), NGX_HTTP_LIAISON_GET,
-      ngx_http_liaison_health, 1, 0 },
+      ngx_http_liaison_schema_health, 1, 0 },
     { ngx_string("tickets"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_tickets_create, 0, 1 },
     { ngx_string("tickets/*"), NGX_HTTP_LIAISON_GET,
@@ -283,6 +282,8 @@ static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
       ngx_http_liaison_staff_note, 0, 1 },
     { ngx_string("staff/tickets/*/risk"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_staff_risk, 0, 1 },
+    { ngx_string("staff/tickets/*/refer"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_staff_refer, 0, 1 },
     { ngx_string("liaisons"), NGX_HTTP_LIAISON_GET,
       ngx_http_liaison_directory, 1, 0 },
     { ngx_string("staff/departments/*/liaison"), NGX_HTTP_PUT,
@@ -679,6 +680,11 @@ ngx_http_liaison_dispatch(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
+    /* the database schema is the one this module was built for */
+    if (ngx_http_liaison_schema_gate(ctx) != NGX_OK) {
+        return;
+    }
+
     if (ctx->anonymous) {
         ctx->next(ctx);
         return;
@@ -1033,39 +1039,6 @@ ngx_http_liaison_rows_done(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_out_lit(&out, "}");
 
     ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
-}
-
-
-/* GET /health */
-
-static void
-ngx_http_liaison_health(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_str_set(&ctx->op.sql, "SELECT 1");
-    ngx_http_liaison_query(ctx, ngx_http_liaison_health_done);
-}
-
-
-static void
-ngx_http_liaison_health_done(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-    ngx_http_liaison_out_t   out;
-
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 64) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    if (op->rc == NGX_OK) {
-        ngx_http_liaison_out_lit(&out, "{\"status\":\"ok\",\"db\":\"ok\"}");
-        ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
-        return;
-    }
-
-    ngx_http_liaison_out_lit(&out,
-                             "{\"status\":\"unavailable\",\"db\":\"down\"}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
 }
 
 

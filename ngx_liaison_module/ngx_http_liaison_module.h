@@ -160,6 +160,7 @@ void ngx_http_liaison_staff_close(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_transfer(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_note(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_staff_risk(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_staff_refer(ngx_http_liaison_ctx_t *ctx);
 ngx_uint_t ngx_http_liaison_staff_sees(ngx_http_liaison_ctx_t *ctx,
     uint64_t dept, uint64_t assignee, ngx_uint_t in_charge);
 

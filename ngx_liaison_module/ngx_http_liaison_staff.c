@@ -31,6 +31,7 @@ typedef struct {
     /* from the body */
     ngx_str_t                   text;        /* reply, note, reason */
     const char                 *risk_level;  /* a note that raises a risk */
+    ngx_uint_t                  refer;       /* a note that refers (A17) */
     ngx_uint_t                  close;
     int                         new_track;
     int                         new_category;
@@ -45,7 +46,12 @@ typedef struct {
     uint64_t                    assignee;
     uint64_t                    case_judge;
     ngx_uint_t                  in_charge;   /* vice president's dept */
+    ngx_uint_t                  supervised;  /* A17 special supervision */
+    ngx_uint_t                  referred;    /* ... already referred */
     int                         next;
+
+    /* the locking batch, kept while the calendar loads (dispatch) */
+    ngx_str_t                   lock_sql;
 
     /* an error to answer once the transaction is rolled back */
     ngx_uint_t                  err_status;
@@ -71,6 +77,7 @@ static void ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx,
     lsn_action_e action);
 static ngx_int_t ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
+static void ngx_http_liaison_action_start(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op);
 static ngx_int_t ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act, MYSQL_RES *target);
@@ -452,6 +459,19 @@ ngx_http_liaison_staff_risk(ngx_http_liaison_ctx_t *ctx)
 }
 
 
+/*
+ * POST /staff/tickets/{no}/refer {note}: A17 referral of a ticket under
+ * special supervision, not closed, to discipline inspection (president,
+ * case-filing division): referred_at and an internal `referred` event.
+ */
+
+void
+ngx_http_liaison_staff_refer(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_action(ctx, (lsn_action_e) (LSN_ACT_COUNT + 1));
+}
+
+
 static void
 ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
 {
@@ -471,6 +491,10 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
     if (action == (lsn_action_e) LSN_ACT_COUNT) {
         action = LSN_ACT_NOTE;
         act->risk_level = "";
+
+    } else if (action == (lsn_action_e) (LSN_ACT_COUNT + 1)) {
+        action = LSN_ACT_NOTE;
+        act->refer = 1;
     }
 
     act->action = action;
@@ -484,7 +508,10 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
 
     act->role = (lsn_role_e) role;
 
-    if (!lsn_role_may(act->role, action)) {
+    if (act->refer ? !(act->role == LSN_ROLE_PRESIDENT
+                       || act->role == LSN_ROLE_FILING_ADMIN)
+                   : !lsn_role_may(act->role, action))
+    {
         ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
                                "您的角色不能进行此操作", NULL);
         return;
@@ -507,7 +534,8 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
             "SELECT t.id, t.status, t.track, t.department_id, "
             "t.assignee_staff_id, c.judge_staff_id, "
             "t.department_id IN (SELECT id FROM departments "
-            "WHERE vice_president_staff_id = $u) "
+            "WHERE vice_president_staff_id = $u), t.supervised, "
+            "t.referred_at IS NOT NULL "
             "FROM tickets t LEFT JOIN cases c ON c.id = t.case_id "
             "WHERE t.ticket_no = $s FOR UPDATE",
             (unsigned long long) ctx->subject_id,
@@ -543,12 +571,31 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
         }
     }
 
+    /* a dispatch sets the acceptance deadline on the calendar */
+    if (action == LSN_ACT_DISPATCH || action == LSN_ACT_TRANSFER) {
+        act->lock_sql = *sql;
+        ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_action_start);
+        return;
+    }
+
     ngx_http_liaison_query(ctx, ngx_http_liaison_action_locked);
     return;
 
 failed:
 
     ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+}
+
+
+static void
+ngx_http_liaison_action_start(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_action_t  *act;
+
+    act = ctx->data;
+    ctx->op.sql = act->lock_sql;
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_action_locked);
 }
 
 
@@ -691,7 +738,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         }
 
         if (ngx_http_liaison_body_text(ctx,
-                act->risk_level ? "note" : "content", 1,
+                act->risk_level || act->refer ? "note" : "content", 1,
                 NGX_HTTP_LIAISON_REPLY_MAX, &act->text)
             != NGX_OK)
         {
@@ -765,6 +812,8 @@ ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op)
     act->assignee = ngx_http_liaison_row_id(row, len, 4);
     act->case_judge = ngx_http_liaison_row_id(row, len, 5);
     act->in_charge = (row[6] && row[6][0] == '1');
+    act->supervised = (row[7] && row[7][0] == '1');
+    act->referred = (row[8] && row[8][0] == '1');
 
     if (act->status < 0) {
         ngx_http_liaison_action_refuse(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -861,6 +910,17 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     {
         ngx_http_liaison_action_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
                                        "未找到该诉求", NULL);
+        return NGX_ERROR;
+    }
+
+    /* A17: only a supervised ticket still open is referred, once */
+    if (act->refer && (act->status == LSN_ST_CLOSED || !act->supervised
+                       || act->referred))
+    {
+        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
+            act->status == LSN_ST_CLOSED ? "诉求已办结，不能移送纪检"
+            : act->referred ? "该诉求已移送纪检"
+            : "只有专项督办中的诉求可以移送纪检", NULL);
         return NGX_ERROR;
     }
 
@@ -1062,9 +1122,13 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
 
         if (ngx_http_liaison_db_sql_append(pool, sql,
                 ", department_id = $u, assignee_staff_id = NULLIF($u, 0), "
-                "dispatched_at = COALESCE(dispatched_at, $t)",
+                "dispatched_at = COALESCE(dispatched_at, $t), "
+                "accept_due_at = COALESCE(accept_due_at, $t)",
                 (unsigned long long) act->target_dept,
-                (unsigned long long) act->target_staff, ctx->now)
+                (unsigned long long) act->target_staff, ctx->now,
+                /* A2: to be accepted within one working day */
+                lsn_calendar_add_working_days(ctx->mcf->calendar, ctx->now,
+                                              1, NULL))
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -1114,8 +1178,17 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
         break;
 
     default:
-        type = act->risk_level ? "risk_raised" : "note";
+        type = act->risk_level ? "risk_raised"
+               : act->refer ? "referred" : "note";
         pub = 0;
+
+        if (act->refer
+            && ngx_http_liaison_db_sql_append(pool, sql, ", referred_at = $t",
+                                              ctx->now)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     if (ngx_http_liaison_db_sql_append(pool, sql,

@@ -54,6 +54,7 @@ static void lw_bulletin_rate(lw_bulletin_t *b, const char *key,
     const char *label, unsigned long long num, unsigned long long den,
     int first);
 static void lw_csv_field(lw_buf_t *csv, const char *s, size_t len);
+static void lw_rate_cells(lw_bulletin_t *b, const lsn_kpi_t *k);
 static void lw_html_text(lw_buf_t *html, const char *s, size_t len);
 static void lw_svg_bars(lw_buf_t *html, char **labels, const double *values,
     size_t n, const char *unit);
@@ -74,6 +75,8 @@ static const char  *lw_labels[][2] = {
     { "dispatched", "已派单" }, { "accepted", "已受理" },
     { "replied", "已回复" }, { "closed", "已办结" },
     { "reopened", "已重启" },
+    { "low", "低" }, { "medium", "中" }, { "high", "高" },
+    { "urgent", "紧急" },
     { NULL, NULL }
 };
 
@@ -167,6 +170,8 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
     static const char  *near_cols[] = { "案号", "审限届满", "最近节点" };
     static const char  *discipline_cols[] = { "诉求编号", "部门",
                                               "首办责任人", "事项" };
+    static const char  *risk_cols[] = { "风险等级", "预警数",
+                                        "闭环办结数" };
 
     if (strlen(month) != 7 || sscanf(month, "%4d-%2d", &y, &m) != 2
         || m < 1 || m > 12)
@@ -219,7 +224,8 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
                 "LEFT JOIN departments d ON d.id = c.department_id "
                 "WHERE t.created_at >= $t AND t.created_at < $t "
                 "AND t.case_no IS NOT NULL GROUP BY t.case_no, d.name "
-                "HAVING COUNT(*) >= $u ORDER BY COUNT(*) DESC LIMIT 50",
+                "HAVING COUNT(*) >= $u ORDER BY COUNT(*) DESC, t.case_no "
+                "LIMIT 50",
                 b.from, b.to, (unsigned long long) LW_HOT_CASE_REQUESTS);
         rc = lw_bulletin_table(&b, "case_flow_issues",
                                "涉案件流程管理的集中问题（提交审判管理办公室）",
@@ -232,8 +238,9 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
                 "RIGHT(contact_phone, 4)), COUNT(*) FROM tickets "
                 "WHERE created_at >= $t AND created_at < $t "
                 "AND contact_phone IS NOT NULL GROUP BY contact_phone "
-                "HAVING COUNT(*) >= $u ORDER BY COUNT(*) DESC LIMIT 50",
-                b.from, b.to, (unsigned long long) LW_REPEAT_REQUESTS);
+                "HAVING COUNT(*) >= $u ORDER BY COUNT(*) DESC, contact_phone "
+                "LIMIT 50", b.from, b.to,
+                (unsigned long long) LW_REPEAT_REQUESTS);
         rc = lw_bulletin_table(&b, "repeat_askers", "重复来访（同一联系电话）",
                                repeat_cols, 2, res, 0);
     }
@@ -248,7 +255,7 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
                 "AND c.deadline < DATE($t) + INTERVAL $u DAY "
                 "AND NOT EXISTS (SELECT 1 FROM case_nodes n "
                 "WHERE n.case_id = c.id AND n.occurred_at >= $t "
-                "- INTERVAL $u DAY) ORDER BY c.deadline LIMIT 100",
+                "- INTERVAL $u DAY) ORDER BY c.deadline, c.case_no LIMIT 100",
                 b.to, b.to, (unsigned long long) LW_NEAR_DEADLINE_DAYS,
                 b.to, (unsigned long long) LW_QUIET_DAYS);
         rc = lw_bulletin_table(&b, "near_deadline_cases",
@@ -262,8 +269,8 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
         res = lw_db_query(ctx,
                 "SELECT t.ticket_no, COALESCE(d.name, ''), "
                 "COALESCE(s.name, '未受理'), CONCAT_WS('；', "
-                "IF(t.escalation_level >= 2, CONCAT('督办至第', "
-                "t.escalation_level, '级'), NULL), "
+                "IF(t.escalation_level >= 2, ELT(t.escalation_level - 1, "
+                "'督办至分管院领导', '督办至院主要领导'), NULL), "
                 "IF(t.category = 'complaint', '被投诉', NULL), "
                 "IF(t.supervised = 1, '专项督办', NULL), "
                 "IF(t.referred_at IS NOT NULL, '已移送纪检', NULL)) "
@@ -278,6 +285,18 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
         rc = lw_bulletin_table(&b, "discipline_issues",
                                "涉作风纪律问题（提交政治部）",
                                discipline_cols, 4, res, 0);
+    }
+
+    /* A10: the month's risk warnings and how many went round the loop */
+    if (rc == 0) {
+        res = lw_db_query(ctx,
+                "SELECT level, COUNT(*), COALESCE(SUM(closed_at IS NOT NULL "
+                "AND closed_at < $t), 0) FROM risks WHERE created_at >= $t "
+                "AND created_at < $t GROUP BY level "
+                "ORDER BY FIELD(level, 'urgent', 'high', 'medium', 'low')",
+                b.to, b.from, b.to);
+        rc = lw_bulletin_table(&b, "risks", "风险预警（接单→排查→研判→处置→反馈）",
+                               risk_cols, 3, res, 0);
     }
 
     lw_buf_adds(&b.json, "}");
@@ -382,7 +401,8 @@ lw_bulletin_volumes(lw_ctx_t *ctx, lw_bulletin_t *b)
 
     res = lw_db_query(ctx,
             "SELECT category, COUNT(*) FROM tickets WHERE created_at >= $t "
-            "AND created_at < $t GROUP BY category ORDER BY COUNT(*) DESC",
+            "AND created_at < $t GROUP BY category "
+            "ORDER BY COUNT(*) DESC, category",
             b->from, b->to);
     if (lw_bulletin_table(b, "by_category", "集中反映的问题类型", cols, 2,
                           res, 1)
@@ -393,7 +413,8 @@ lw_bulletin_volumes(lw_ctx_t *ctx, lw_bulletin_t *b)
 
     res = lw_db_query(ctx,
             "SELECT channel, COUNT(*) FROM tickets WHERE created_at >= $t "
-            "AND created_at < $t GROUP BY channel ORDER BY COUNT(*) DESC",
+            "AND created_at < $t GROUP BY channel "
+            "ORDER BY COUNT(*) DESC, channel",
             b->from, b->to);
     if (lw_bulletin_table(b, "by_channel", "受理渠道", channel_cols, 2, res,
                           0)
@@ -514,23 +535,18 @@ lw_bulletin_kpi(lw_ctx_t *ctx, lw_bulletin_t *b)
 
         lw_buf_printf(&b->csv, "%d,", i + 1);
         lw_csv_field(&b->csv, depts[i].name, strlen(depts[i].name));
-        lw_buf_printf(&b->csv, ",%.2f,%.4f,%.4f,%.4f,%s\r\n", depts[i].score,
-            lsn_kpi_rate(depts[i].kpi.accepted_in_time,
-                         depts[i].kpi.dispatched),
-            lsn_kpi_rate(depts[i].kpi.on_time, depts[i].kpi.due),
-            lsn_kpi_rate(depts[i].kpi.contacted, depts[i].kpi.work_orders),
-            lagging ? "落后" : "");
+        lw_buf_printf(&b->csv, ",%.2f", depts[i].score);
 
         lw_buf_printf(&b->html, "<tr%s><td>%d</td><td>",
                       lagging ? " class=\"lag\"" : "", i + 1);
         lw_html_text(&b->html, depts[i].name, strlen(depts[i].name));
-        lw_buf_printf(&b->html, "</td><td>%.2f</td><td>%.1f%%</td>"
-            "<td>%.1f%%</td><td>%.1f%%</td></tr>", depts[i].score,
-            100 * lsn_kpi_rate(depts[i].kpi.accepted_in_time,
-                               depts[i].kpi.dispatched),
-            100 * lsn_kpi_rate(depts[i].kpi.on_time, depts[i].kpi.due),
-            100 * lsn_kpi_rate(depts[i].kpi.contacted,
-                               depts[i].kpi.work_orders));
+        lw_buf_printf(&b->html, "</td><td>%.2f</td>", depts[i].score);
+
+        /* a rate with nothing to measure: an empty cell, not -1 */
+        lw_rate_cells(b, &depts[i].kpi);
+
+        lw_buf_printf(&b->csv, ",%s\r\n", lagging ? "落后" : "");
+        lw_buf_adds(&b->html, "</tr>");
 
         labels[i] = depts[i].name;
         values[i] = depts[i].score;
@@ -560,6 +576,29 @@ lw_bulletin_kpi(lw_ctx_t *ctx, lw_bulletin_t *b)
 
     return lw_bulletin_table(b, "escalations", "节点督办", esc_cols, 2, res,
                              0);
+}
+
+
+static void
+lw_rate_cells(lw_bulletin_t *b, const lsn_kpi_t *k)
+{
+    int     i;
+    double  r[3];
+
+    r[0] = lsn_kpi_rate(k->accepted_in_time, k->dispatched);
+    r[1] = lsn_kpi_rate(k->on_time, k->due);
+    r[2] = lsn_kpi_rate(k->contacted, k->work_orders);
+
+    for (i = 0; i < 3; i++) {
+        if (r[i] < 0) {
+            lw_buf_adds(&b->csv, ",");
+            lw_buf_adds(&b->html, "<td>—</td>");
+
+        } else {
+            lw_buf_printf(&b->csv, ",%.4f", r[i]);
+            lw_buf_printf(&b->html, "<td>%.1f%%</td>", 100 * r[i]);
+        }
+    }
 }
 
 
@@ -603,12 +642,15 @@ lw_bulletin_table(lw_bulletin_t *b, const char *key, const char *title,
     char           *labels[LW_MAX_DEPTS];
     double          values[LW_MAX_DEPTS];
     MYSQL_ROW       row;
+    MYSQL_FIELD    *fields;
     const char     *text;
     unsigned long  *len;
 
     if (res == NULL) {
         return -1;
     }
+
+    fields = mysql_fetch_fields(res);
 
     lw_buf_printf(&b->json, ",\"%s\":[", key);
     lw_buf_printf(&b->csv, "\r\n%s\r\n", title);
@@ -642,7 +684,13 @@ lw_bulletin_table(lw_bulletin_t *b, const char *key, const char *title,
                 continue;
             }
 
-            lw_buf_json_str(&b->json, row[i], len[i]);
+            /* counts are JSON numbers */
+            if (IS_NUM(fields[i].type)) {
+                lw_buf_add(&b->json, row[i], len[i]);
+
+            } else {
+                lw_buf_json_str(&b->json, row[i], len[i]);
+            }
 
             /* people read labels; the JSON keeps the codes */
             text = i == 0 ? lw_label(row[0]) : row[i];

@@ -81,10 +81,11 @@ static size_t lw_ladder_recipients(lw_ladder_t *l, int level,
     lw_staff_t **out, size_t cap);
 static int lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l);
 static void lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level,
-    const char *ticket_no, time_t due, const char *dept,
+    int supervised, const char *ticket_no, time_t due, const char *dept,
     const char *handler, const char *content, size_t max_chars);
-static void lw_ladder_note(lw_buf_t *b, int level, lw_staff_t **who,
-    size_t n);
+static void lw_ladder_note(lw_buf_t *b, int level, int supervised,
+    lw_staff_t **who, size_t n);
+static int lw_ladder_target(int level, int supervised);
 static void lw_fmt_when(time_t t, char *buf, size_t cap);
 
 
@@ -290,12 +291,31 @@ lw_fmt_when(time_t t, char *buf, size_t cap)
 }
 
 
-static void
-lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, const char *ticket_no,
-    time_t due, const char *dept, const char *handler, const char *content,
-    size_t max_chars)
+/*
+ * A17: a ticket under special supervision (repeated complaints) has its
+ * own escalation: the leader step goes straight to the vice president in
+ * charge, the vp step to the president; the president step is then
+ * recorded as skipped.  Returns the level whose recipients a step goes
+ * to, or -1 for a step to skip.
+ */
+
+static int
+lw_ladder_target(int level, int supervised)
 {
-    int                 cut;
+    if (!supervised || level < LSN_LADDER_LEADER) {
+        return level;
+    }
+
+    return level == LSN_LADDER_PRESIDENT ? -1 : level + 1;
+}
+
+
+static void
+lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, int supervised,
+    const char *ticket_no, time_t due, const char *dept, const char *handler,
+    const char *content, size_t max_chars)
+{
+    int                 cut, days;
     char                when[64];
     size_t              n;
     lsn_ladder_conf_t  *lc;
@@ -303,7 +323,20 @@ lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, const char *ticket_no,
     lc = &ctx->conf->ladder_conf;
     lw_fmt_when(due, when, sizeof(when));
 
+    if (supervised && level >= LSN_LADDER_LEADER) {
+        days = lc->leader_days
+               + (level >= LSN_LADDER_VP ? lc->vp_days : 0);
+        lw_buf_printf(b, "【专项督办】%s工单%s为同一事项重复投诉，已列入"
+                      "专项督办，超期%d个工作日仍未答复，请%s督办。", dept,
+                      ticket_no, days, level == LSN_LADDER_LEADER
+                      ? "分管院领导" : "院主要领导");
+        level = -1;
+    }
+
     switch (level) {
+
+    case -1:
+        break;
 
     case LSN_LADDER_REMINDER:
         lw_buf_printf(b, "【诉讼服务提醒】工单%s将于%s到期，请在到期前答复"
@@ -347,9 +380,15 @@ lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, const char *ticket_no,
 
 
 static void
-lw_ladder_note(lw_buf_t *b, int level, lw_staff_t **who, size_t n)
+lw_ladder_note(lw_buf_t *b, int level, int supervised, lw_staff_t **who,
+    size_t n)
 {
     size_t  i;
+
+    if (supervised && level >= LSN_LADDER_LEADER) {
+        lw_buf_adds(b, "专项督办：");
+        level = lw_ladder_target(level, supervised);
+    }
 
     switch (level) {
     case LSN_LADDER_REMINDER:
@@ -394,7 +433,8 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     time_t               now, due, at[LSN_LADDER_LEVELS];
     size_t               i, j, nwho, k;
     unsigned             fire, skip, done;
-    lw_buf_t             ids, esc, out, ev, text, payload, note, rcp;
+    lw_buf_t             ids, esc, out, ev, text, payload, note, rcp, lvl;
+    int                  supervised, target, reached, n_lvl;
     MYSQL_ROW            row;
     MYSQL_RES           *res;
     lw_dept_t           *d;
@@ -418,6 +458,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     lw_buf_init(&payload);
     lw_buf_init(&note);
     lw_buf_init(&rcp);
+    lw_buf_init(&lvl);
     dm = NULL;
     res = NULL;
 
@@ -476,7 +517,8 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     lw_buf_reset(&text);
     lw_buf_adds(&text, "SELECT id, ticket_no, content, "
                 "COALESCE(department_id, 0), COALESCE(assignee_staff_id, 0), "
-                "DATE_FORMAT(due_at, '%Y-%m-%d %H:%i:%s') FROM tickets "
+                "DATE_FORMAT(due_at, '%Y-%m-%d %H:%i:%s'), supervised "
+                "FROM tickets "
                 "WHERE track = 'ordinary' AND status IN ('dispatched', "
                 "'accepted') AND id IN (");
     lw_buf_add(&text, ids.data, ids.len);
@@ -494,6 +536,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     n_esc = 0;
     n_out = 0;
     n_ev = 0;
+    n_lvl = 0;
 
     lw_buf_adds(&esc, "INSERT INTO escalations (ticket_id, level, status, "
                 "due_instant, fired_at, recipients) VALUES ");
@@ -506,6 +549,8 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
         tid = strtoull(row[0], NULL, 10);
         dept = strtoull(row[3], NULL, 10);
         assignee = strtoull(row[4], NULL, 10);
+        supervised = row[6] != NULL && row[6][0] == '1';
+        reached = 0;
 
         if (lsn_parse_datetime(row[5], len[5], &due) != 0) {
             continue;
@@ -536,7 +581,9 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                 continue;
             }
 
-            if (skip & (1u << level)) {
+            target = lw_ladder_target(level, supervised);
+
+            if ((skip & (1u << level)) || target < 0) {
                 lw_buf_sql(&esc, n_esc++ ? ",($u, $i, 'skipped', $t, $t, "
                            "NULL)" : "($u, $i, 'skipped', $t, $t, NULL)",
                            tid, (long long) level, at[level], now);
@@ -544,8 +591,15 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                 continue;
             }
 
-            nwho = lw_ladder_recipients(l, level, dept, assignee, who,
+            nwho = lw_ladder_recipients(l, target, dept, assignee, who,
                                         sizeof(who) / sizeof(who[0]));
+
+            /* tickets.escalation_level: 1 leader, 2 vp, 3 president */
+            if (target >= LSN_LADDER_LEADER
+                && target - LSN_LADDER_LEADER + 1 > reached)
+            {
+                reached = target - LSN_LADDER_LEADER + 1;
+            }
 
             lw_buf_reset(&rcp);
             for (k = 0; k < nwho; k++) {
@@ -566,7 +620,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                     && lw_conf_channel_ready(ctx->conf, LW_CH_SMS))
                 {
                     lw_buf_reset(&text);
-                    lw_ladder_text(ctx, &text, level, row[1], due,
+                    lw_ladder_text(ctx, &text, level, supervised, row[1], due,
                                    d ? d->name : "",
                                    handler ? handler->name : "", row[2],
                                    (size_t) ctx->conf->ladder_sms_chars);
@@ -586,7 +640,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                     && lw_conf_channel_ready(ctx->conf, LW_CH_WECOM))
                 {
                     lw_buf_reset(&text);
-                    lw_ladder_text(ctx, &text, level, row[1], due,
+                    lw_ladder_text(ctx, &text, level, supervised, row[1], due,
                                    d ? d->name : "",
                                    handler ? handler->name : "", row[2],
                                    LW_WECOM_CHARS);
@@ -605,7 +659,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
 
             /* the staff timeline */
             lw_buf_reset(&note);
-            lw_ladder_note(&note, level, who, nwho);
+            lw_ladder_note(&note, level, supervised, who, nwho);
             snprintf(ids_csv, sizeof(ids_csv), "escalation_%s",
                      lsn_ladder_level_name(level));
             lw_buf_sql(&ev, n_ev++ ? ",($u, $z, 'system', $z, 0, $t)"
@@ -631,6 +685,11 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                        "尽快答复。", now);
         }
 
+        if (reached > 0) {
+            lw_buf_sql(&lvl, n_lvl++ ? " WHEN $u THEN $i" : "$u THEN $i",
+                       tid, (long long) reached);
+        }
+
         if (unknown != 0 && l->unknown_year == 0) {
             l->unknown_year = unknown;
         }
@@ -639,8 +698,18 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     mysql_free_result(res);
     res = NULL;
 
+    if (n_lvl > 0) {
+        lw_buf_reset(&text);
+        lw_buf_adds(&text, "UPDATE tickets SET escalation_level = "
+                    "GREATEST(escalation_level, CASE id WHEN ");
+        lw_buf_add(&text, lvl.data, lvl.len);
+        lw_buf_adds(&text, " ELSE 0 END) WHERE id IN (");
+        lw_buf_add(&text, ids.data, ids.len);
+        lw_buf_adds(&text, ")");
+    }
+
     if (esc.failed || out.failed || ev.failed || text.failed
-        || payload.failed || note.failed)
+        || payload.failed || note.failed || lvl.failed)
     {
         goto failed;
     }
@@ -648,6 +717,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     if ((n_esc > 0 && lw_db_raw(ctx, esc.data, esc.len) < 0)
         || (n_out > 0 && lw_db_raw(ctx, out.data, out.len) < 0)
         || (n_ev > 0 && lw_db_raw(ctx, ev.data, ev.len) < 0)
+        || (n_lvl > 0 && lw_db_raw(ctx, text.data, text.len) < 0)
         || lw_db_commit(ctx) != 0)
     {
         goto failed;
@@ -665,6 +735,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     lw_buf_free(&payload);
     lw_buf_free(&note);
     lw_buf_free(&rcp);
+    lw_buf_free(&lvl);
 
     return 0;
 
@@ -689,6 +760,7 @@ failed:
     lw_buf_free(&payload);
     lw_buf_free(&note);
     lw_buf_free(&rcp);
+    lw_buf_free(&lvl);
 
     return -1;
 }
