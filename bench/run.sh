@@ -352,7 +352,7 @@ daemon on;
 master_process on;
 worker_processes 2;
 pid $base/nginx.pid;
-error_log $base/logs/error.log info;
+error_log $base/logs/error.log notice;
 
 events {
     worker_connections 4096;
