@@ -1135,3 +1135,37 @@ ngx_http_liaison_out_dt(ngx_http_liaison_out_t *out, const char *key,
 
     ngx_http_liaison_out_kv_time(out, key, t);
 }
+
+
+/*
+ * GET /notifications: the litigant's in-app list — every subscribe message
+ * made for them, delivered or not (a message without consent left waits
+ * here), newest first.
+ */
+
+void
+ngx_http_liaison_notifications(ngx_http_liaison_ctx_t *ctx)
+{
+    if (ngx_http_liaison_litigant_only(ctx) != NGX_OK) {
+        return;
+    }
+
+    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+            "SELECT JSON_OBJECT('id', o.id, 'kind', o.kind, 'ticket_no', "
+            "t.ticket_no, 'delivered', o.status = 'sent', 'data', "
+            "JSON_EXTRACT(o.payload, '$$.data'), 'page', "
+            "JSON_VALUE(o.payload, '$$.page'), 'created_at', "
+            "DATE_FORMAT(o.created_at, '%Y-%m-%dT%H:%i:%s+08:00')) "
+            "FROM outbox o JOIN litigants l ON l.openid = o.recipient "
+            "LEFT JOIN tickets t ON t.id = o.ticket_id "
+            "WHERE l.id = $u AND o.channel = 'wx_subscribe' "
+            "ORDER BY o.id DESC LIMIT 50",
+            (unsigned long long) ctx->subject_id)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+}

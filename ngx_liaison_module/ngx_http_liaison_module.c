@@ -284,6 +284,8 @@ static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
       ngx_http_liaison_staff_risk, 0, 1 },
     { ngx_string("staff/tickets/*/refer"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_staff_refer, 0, 1 },
+    { ngx_string("notifications"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_notifications, 0, 0 },
     { ngx_string("liaisons"), NGX_HTTP_LIAISON_GET,
       ngx_http_liaison_directory, 1, 0 },
     { ngx_string("staff/departments/*/liaison"), NGX_HTTP_PUT,

@@ -214,6 +214,8 @@ void ngx_http_liaison_ingest_nodes(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_case_subscribe(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_case_nodes(ngx_http_liaison_ctx_t *ctx);
 
+void ngx_http_liaison_notifications(ngx_http_liaison_ctx_t *ctx);
+
 /* ngx_http_liaison_oversight.c */
 void ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx);

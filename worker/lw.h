@@ -92,6 +92,7 @@ typedef struct {
     char               *wx_miniprogram_state;
     char               *wx_lang;
     int                 wx_require_consent;
+    int                 sms_fallback;   /* no consent: SMS the mobile */
 
     /* WeCom */
     char               *wecom_api_base;
@@ -124,6 +125,7 @@ typedef struct {
     char               *alert_roles;    /* comma-separated staff roles */
     int                 bulletin;       /* A12 monthly bulletin */
     int                 risk_stage_hours;   /* A10, 0: no alerts */
+    int                 retention_days;     /* personal data, 0: kept */
 
     /* read from the secret files */
     char               *db_password;
@@ -144,6 +146,8 @@ typedef struct {
 
     time_t                  fixed_now;      /* once --now=, or 0 */
     int                     once;
+
+    int                     schema_ok;      /* lw_schema_check() passed */
 
     time_t                  last_ladder;
     time_t                  last_alert;
@@ -324,6 +328,13 @@ int lw_ladder_pass(lw_ctx_t *ctx);
 /* lw_calendar.c */
 int lw_calendar_load(lw_ctx_t *ctx);
 int lw_calendar_alert(lw_ctx_t *ctx);
+
+
+/* lw_ops.c: migrations, schema check, metrics, retention */
+int lw_migrate(lw_ctx_t *ctx, const char *defaults_file, const char *dir);
+int lw_schema_check(lw_ctx_t *ctx);
+int lw_metrics(lw_ctx_t *ctx);
+long lw_retention_pass(lw_ctx_t *ctx);
 
 
 /* lw_bulletin.c */

@@ -88,6 +88,7 @@ static const lw_conf_key_t  lw_conf_keys[] = {
       0, 0 },
     { "wx_lang", LW_T_STR, LW_OFF(wx_lang), 0, 0 },
     { "wx_require_consent", LW_T_BOOL, LW_OFF(wx_require_consent), 0, 0 },
+    { "sms_fallback", LW_T_BOOL, LW_OFF(sms_fallback), 0, 0 },
 
     { "wecom_api_base", LW_T_STR, LW_OFF(wecom_api_base), 0, 0 },
     { "wecom_corpid", LW_T_STR, LW_OFF(wecom_corpid), 0, 0 },
@@ -121,6 +122,7 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "alert_roles", LW_T_STR, LW_OFF(alert_roles), 0, 0 },
     { "bulletin", LW_T_BOOL, LW_OFF(bulletin), 0, 0 },
     { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
+    { "retention_days", LW_T_INT, LW_OFF(retention_days), 0, 36500 },
 
     { NULL, 0, 0, 0, 0 }
 };
@@ -179,6 +181,7 @@ lw_conf_defaults(lw_conf_t *c)
     c->rate[LW_CH_WECOM] = 20;
     c->rate[LW_CH_WX_SEC_CHECK] = 50;
     c->wx_require_consent = 1;
+    c->sms_fallback = 1;
     c->wecom_dup_interval = 1800;
     c->deliver = 1;
     c->ladder = 1;
@@ -190,6 +193,7 @@ lw_conf_defaults(lw_conf_t *c)
     c->calendar_alert = 1;
     c->bulletin = 1;
     c->risk_stage_hours = 24;
+    c->retention_days = 1095;
 }
 
 

@@ -554,6 +554,26 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
         m->consent_taken = 0;
     }
 
+    /*
+     * No subscribe consent left: the litigant still sees it in the in-app
+     * list (GET /notifications); an SMS goes to the mobile the request was
+     * filed with, when SMS is configured.
+     */
+    if (m->channel == LW_CH_WX_SUBSCRIBE && m->ticket_id
+        && (m->out.consent_used_up || strcmp(m->out.code, "no_consent") == 0)
+        && ctx->conf->sms_fallback
+        && lw_conf_channel_ready(ctx->conf, LW_CH_SMS)
+        && lw_db_exec(ctx, "INSERT INTO outbox " LW_OUTBOX_COLUMNS " "
+               "SELECT 'sms', t.contact_phone, NULL, JSON_OBJECT('text', "
+               "CONCAT('【诉讼服务】您的诉求（编号 ', t.ticket_no, "
+               "'）有新进展，请登录广州微法院或法院网站查询。')), t.id, "
+               "'sms_fallback', 'pending', 0, $t, $t FROM tickets t "
+               "WHERE t.id = $u AND t.contact_phone REGEXP "
+               "'^1[3-9][0-9]{9}$'", now, now, m->ticket_id) < 0)
+    {
+        goto failed;
+    }
+
     if (m->channel == LW_CH_WX_SEC_CHECK && m->out.result == LW_SENT
         && m->out.verdict[0] != '\0' && lw_sec_check_apply(ctx, m) != 0)
     {
