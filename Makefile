@@ -25,7 +25,8 @@ SCHEMA_VERSION := $(shell ls sql | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$$/\1/p' 
                     | sort -n | tail -1)
 
 .PHONY: all deps module tools worker unit unit-asan itest test run stop \
-        bench bench-worker bench-litigant clean browser-deps
+        bench bench-worker bench-litigant bench-worklist clean browser-deps \
+        deb deb-test
 
 all: module tools worker
 
@@ -103,6 +104,19 @@ bench-worker: tools worker
 
 bench-litigant: module tools
 	@perl bench/litigant.pl
+
+bench-worklist: module tools
+	@perl bench/worklist.pl
+
+# Debian packages into build/deb/ (scripts/deb.sh), and a test that
+# installs them on this machine and serves /api/v1/health through Debian's
+# nginx with the module enabled in /etc/nginx/modules-enabled/
+# (scripts/deb-test.sh; it purges them again unless LIAISON_DEB_KEEP=1)
+deb:
+	@scripts/deb.sh
+
+deb-test: deb
+	@scripts/deb-test.sh
 
 clean:
 	rm -rf $(BUILD)

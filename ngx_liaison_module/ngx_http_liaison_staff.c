@@ -68,6 +68,7 @@ typedef struct {
     ngx_uint_t                  overdue;
     ngx_uint_t                  escalated;
     ngx_uint_t                  mine;
+    ngx_uint_t                  all;         /* finished ones too */
 } ngx_http_liaison_worklist_t;
 
 
@@ -109,7 +110,11 @@ ngx_http_liaison_flag_arg(ngx_http_request_t *r, const char *name)
 
 
 
-/* GET /staff/tickets?status=&track=&overdue=1&escalated=1&mine=1&page= */
+/*
+ * GET /staff/tickets?status=&track=&overdue=1&escalated=1&mine=1&all=1&page=
+ * Without status= the list holds what still waits on the court; all=1 adds
+ * the answered, replied and closed ones.
+ */
 
 void
 ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
@@ -191,6 +196,7 @@ ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
     wl->overdue = ngx_http_liaison_flag_arg(r, "overdue");
     wl->escalated = ngx_http_liaison_flag_arg(r, "escalated");
     wl->mine = ngx_http_liaison_flag_arg(r, "mine");
+    wl->all = ngx_http_liaison_flag_arg(r, "all");
 
     if (ngx_http_liaison_db_sql(pool, sql, "SELECT COUNT(*) FROM tickets t")
             != NGX_OK
@@ -260,9 +266,15 @@ ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
         rc = ngx_http_liaison_db_sql_append(pool, sql, " WHERE 1 = 1");
     }
 
+    /* a worklist is what waits on the court, unless asked otherwise */
     if (rc == NGX_OK && wl->status >= 0) {
         rc = ngx_http_liaison_db_sql_append(pool, sql, " AND t.status = $z",
                                             lsn_status_names[wl->status]);
+
+    } else if (rc == NGX_OK && !wl->all) {
+        rc = ngx_http_liaison_db_sql_append(pool, sql,
+                 " AND t.status IN ('registered', 'dispatched', 'accepted', "
+                 "'reopened')");
     }
 
     if (rc == NGX_OK && wl->track) {

@@ -10,9 +10,8 @@ ALTER TABLE tickets
     ADD COLUMN accepted_at        DATETIME     NULL AFTER dispatched_at,
     ADD COLUMN replied_at         DATETIME     NULL AFTER accepted_at,
     ADD COLUMN escalation_level   TINYINT UNSIGNED NOT NULL DEFAULT 0,
-    ADD KEY k_tickets_department_due (department_id, due_at),
-    ADD KEY k_tickets_assignee_due (assignee_staff_id, due_at),
-    ADD KEY k_tickets_due (due_at);
+    ADD KEY k_tickets_department_status (department_id, status, due_at),
+    ADD KEY k_tickets_assignee_status (assignee_staff_id, status, due_at);
 
 CREATE TABLE canned_answers (
     id                  INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,

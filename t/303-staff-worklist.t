@@ -75,15 +75,20 @@ sub check {
     };
 }
 
-# scope
-check($_, '', 'C A D G F B E', 'sees everything')
+# scope (all=1: the finished ones too)
+check($_, '?all=1', 'C A D G F B E', 'sees everything')
     for qw(platform filing president);
-check($_, '', 'C A F B', 'the civil division') for qw(vp cstaff liaison leader);
-check($_, '', 'D G', 'the criminal division')
+check($_, '?all=1', 'C A F B', 'the civil division')
+    for qw(vp cstaff liaison leader);
+check($_, '?all=1', 'D G', 'the criminal division')
     for qw(vp2 estaff liaison2 leader2);
-check(judge1 => '', 'C B', 'own work orders');
-check(judge1b => '', 'F', 'own work orders');
-check(judge2 => '', 'D', 'own work orders');
+check(judge1 => '?all=1', 'C B', 'own work orders');
+check(judge1b => '?all=1', 'F', 'own work orders');
+check(judge2 => '?all=1', 'D', 'own work orders');
+
+# by default, only what still waits on the court (C is replied)
+check(platform => '', 'A D G F B E', 'default: open ones only');
+check(judge1 => '', 'B', 'default: own open work orders');
 {
     my $r = wl('admin');
     is $r->status, 403, 'sys_admin has no worklist';
@@ -97,14 +102,14 @@ check(platform => '?status=dispatched', 'D B', 'status=dispatched');
 check(platform => '?status=replied', 'C', 'status=replied');
 check(platform => '?status=closed', '', 'status=closed: none');
 check(platform => '?track=simple', 'G E', 'track=simple');
-check(platform => '?track=ordinary', 'C A D F B', 'track=ordinary');
+check(platform => '?track=ordinary&all=1', 'C A D F B', 'track=ordinary');
 check(platform => '?overdue=1', 'A D',
     'overdue=1: past due and waiting on the court (not C, replied)');
 check(leader => '?overdue=1', 'A', 'overdue in the civil division');
 check(platform => '?escalated=1', 'D B', 'escalated=1');
 check(vp => '?escalated=1', 'B', 'escalated in the civil division');
 check(vp2 => '?escalated=1', 'D', 'escalated in the criminal division');
-check(judge1 => '?mine=1', 'C B', 'mine=1');
+check(judge1 => '?mine=1&all=1', 'C B', 'mine=1');
 check(judge1b => '?mine=1', 'F', 'mine=1');
 check(platform => '?mine=1', '', 'mine=1: nothing assigned to the platform');
 check(leader => '?mine=1', '', 'mine=1: nothing assigned to the leader');
@@ -112,7 +117,7 @@ check(platform => '?status=dispatched&overdue=1&escalated=1', 'D',
     'filters combine');
 check(platform => '?track=ordinary&status=registered', 'A', 'track+status');
 check(judge1 => '?status=replied', 'C', 'filter within the scope');
-check(platform => '?overdue=0&escalated=0&mine=0', 'C A D G F B E',
+check(platform => '?overdue=0&escalated=0&mine=0&all=1', 'C A D G F B E',
     'flags other than 1 do not filter');
 
 subtest 'item fields' => sub {
