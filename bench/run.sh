@@ -337,6 +337,7 @@ sed -e "s|@MODULE@|$app/liaison.so|g" \
     -e "s|@DB_SOCKET@|$db_sock|g" \
     -e "s|@DB_PASSWORD_FILE@|$dbdir/secrets/db_password|g" \
     -e "s|@TOKEN_SECRET_FILE@|$dbdir/secrets/token_secret|g" \
+    -e "s|@HTML_ROOT@|$root/html|g" \
     -e "s|^worker_processes .*|worker_processes 2;|" \
     "$root/conf/nginx-local.conf.in" >"$app/nginx.conf"
 # (comments may mention @NAME@ placeholders: only other lines count)

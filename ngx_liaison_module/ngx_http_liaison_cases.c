@@ -1631,10 +1631,10 @@ ngx_http_liaison_subscribe_save(ngx_http_liaison_ctx_t *ctx)
                 && ngx_http_liaison_db_sql_append(pool, sql,
                        ";INSERT INTO subscribe_consents (litigant_id, "
                        "openid, template_id, remaining, status, "
-                       "created_at, updated_at) VALUES ")
+                       "client_credits, created_at, updated_at) VALUES ")
                    != NGX_OK)
             || ngx_http_liaison_db_sql_append(pool, sql,
-                "($u, $s, $s, 1, 'active', $t, $t)",
+                "($u, $s, $s, 1, 'active', 1, $t, $t)",
                 (unsigned long long) ctx->subject_id,
                 sb->openid.data, sb->openid.len,
                 sb->templates[i].data, sb->templates[i].len,
@@ -1647,8 +1647,17 @@ ngx_http_liaison_subscribe_save(ngx_http_liaison_ctx_t *ctx)
 
     if (sb->ntemplates
         && ngx_http_liaison_db_sql_append(pool, sql,
+               /*
+                * WeChat's push of the same popup answer may have come
+                * first (push_credits): then it is not counted twice;
+                * assignments run left to right, the credits last
+                */
                " ON DUPLICATE KEY UPDATE remaining = IF(remaining IS NULL, "
-               "NULL, remaining + 1), status = 'active', "
+               "NULL, IF(push_credits > 0, remaining, remaining + 1)), "
+               "client_credits = IF(push_credits > 0, client_credits, "
+               "client_credits + 1), "
+               "push_credits = IF(push_credits > 0, push_credits - 1, 0), "
+               "status = 'active', "
                "litigant_id = VALUES(litigant_id), "
                "updated_at = VALUES(updated_at)")
            != NGX_OK)

@@ -181,7 +181,7 @@ ngx_http_liaison_metrics_log(ngx_http_request_t *r)
     ngx_http_liaison_main_conf_t          *lmcf;
     ngx_http_liaison_metrics_series_t     *sp;
     ngx_http_liaison_metrics_endpoint_t   *ep;
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_ops_conf_t           *mmcf;
 
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_liaison_metrics_module);
     if (mmcf->sh == NULL) {
@@ -411,7 +411,7 @@ static void
 ngx_http_liaison_metrics_flush_handler(ngx_event_t *ev)
 {
     ngx_http_liaison_main_conf_t          *lmcf;
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_ops_conf_t           *mmcf;
 
     mmcf = ev->data;
 
@@ -440,7 +440,7 @@ ngx_http_liaison_metrics_handler(ngx_http_request_t *r)
     ngx_chain_t                            out;
     ngx_http_liaison_main_conf_t          *lmcf;
     ngx_http_liaison_metrics_shctx_t      *copy;
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_ops_conf_t           *mmcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -771,7 +771,7 @@ ngx_http_liaison_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                             *value;
     ngx_http_core_loc_conf_t              *clcf;
     ngx_http_liaison_loc_conf_t           *llcf;
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_ops_conf_t           *mmcf;
 
     if (mlcf->metrics != NGX_CONF_UNSET) {
         return "is duplicate";
@@ -819,7 +819,7 @@ ngx_http_liaison_metrics_postconf(ngx_conf_t *cf)
     ngx_http_handler_pt                   *h;
     ngx_http_core_main_conf_t             *cmcf;
     ngx_http_liaison_main_conf_t          *lmcf;
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_ops_conf_t           *mmcf;
 
     mmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_liaison_metrics_module);
@@ -870,7 +870,7 @@ ngx_http_liaison_metrics_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                             i;
     ngx_http_liaison_metrics_worker_t     *w;
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_ops_conf_t           *mmcf;
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -927,7 +927,7 @@ static void
 ngx_http_liaison_metrics_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_liaison_main_conf_t          *lmcf;
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_ops_conf_t           *mmcf;
 
     mmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_liaison_metrics_module);

@@ -294,6 +294,32 @@ ngx_http_liaison_tickets_message(ngx_http_liaison_ctx_t *ctx)
 }
 
 
+/*
+ * A follow-up on behalf of another endpoint (the WeChat push): the owner
+ * is the litigant in ctx->who/subject_id, content passed lsn_text_valid()
+ * already; ctx->hook adds to the transaction and answers the client.
+ */
+
+void
+ngx_http_liaison_followup_submit(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *ticket_no, ngx_str_t *content)
+{
+    ngx_http_liaison_followup_t  *fu;
+
+    fu = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_followup_t));
+    if (fu == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = fu;
+    fu->content = *content;
+    ctx->arg = *ticket_no;
+
+    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_message_lock);
+}
+
+
 static void
 ngx_http_liaison_message_lock(ngx_http_liaison_ctx_t *ctx)
 {
@@ -513,6 +539,17 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
         goto failed;
     }
 
+    if (ctx->hook) {
+        /* the endpoint that sent this message adds its statements */
+        ngx_cpystrn((u_char *) ctx->hook->ticket_no, (u_char *) fu->ticket_no,
+                    sizeof(ctx->hook->ticket_no));
+        ctx->hook->reopened = fu->reopen;
+
+        if (ctx->hook->sql(ctx, sql) != NGX_OK) {
+            goto failed;
+        }
+    }
+
     if (ngx_http_liaison_db_sql_append(r->pool, sql, ";COMMIT") != NGX_OK) {
         goto failed;
     }
@@ -535,6 +572,11 @@ ngx_http_liaison_message_done(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_followup_t  *fu;
 
     fu = ctx->data;
+
+    if (ctx->hook) {
+        ctx->hook->done(ctx, op);
+        return;
+    }
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);

@@ -36,6 +36,9 @@ typedef struct {
 
 static ngx_int_t ngx_http_liaison_handler(ngx_http_request_t *r);
 static void ngx_http_liaison_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_liaison_read_raw(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t kind);
+static void ngx_http_liaison_raw_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_liaison_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_http_liaison_route_t *ngx_http_liaison_route(
@@ -71,6 +74,10 @@ static ngx_conf_num_bounds_t  ngx_http_liaison_pool_size_bounds = {
 
 static ngx_conf_num_bounds_t  ngx_http_liaison_queue_size_bounds = {
     NULL, 0, 65536
+};
+
+static ngx_conf_num_bounds_t  ngx_http_liaison_attach_count_bounds = {
+    NULL, 1, 100
 };
 
 
@@ -216,6 +223,55 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       0,
       NULL },
 
+    { ngx_string("liaison_wx_push_token_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_push_token_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_wx_push_aes_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_liaison_push_aes_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_wx_push_time_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, push.window),
+      NULL },
+
+    { ngx_string("liaison_attachment_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_attach_dir,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_attachment_location"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, push.attach_location),
+      NULL },
+
+    { ngx_string("liaison_attachment_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, push.attach_max_size),
+      NULL },
+
+    { ngx_string("liaison_attachment_max_count"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_set_bounded,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, push.attach_max_count),
+      &ngx_http_liaison_attach_count_bounds },
+
       ngx_null_command
 };
 
@@ -344,6 +400,14 @@ static ngx_http_liaison_route_t  ngx_http_liaison_routes[] = {
       ngx_http_liaison_ingest_cases, 1, 1 },
     { ngx_string("ingest/case-nodes"), NGX_HTTP_LIAISON_POST,
       ngx_http_liaison_ingest_nodes, 1, 1 },
+    { ngx_string("wx/push"), NGX_HTTP_LIAISON_GET|NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_wx_push, 1, NGX_HTTP_LIAISON_BODY_RAW },
+    { ngx_string("tickets/*/attachments"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_attach_upload, 0, NGX_HTTP_LIAISON_BODY_FILE },
+    { ngx_string("staff/tickets/*/attachments"), NGX_HTTP_LIAISON_POST,
+      ngx_http_liaison_attach_upload, 0, NGX_HTTP_LIAISON_BODY_FILE },
+    { ngx_string("tickets/*/attachments/*"), NGX_HTTP_LIAISON_GET,
+      ngx_http_liaison_attach_download, 0, 0 },
     { ngx_null_string, 0, NULL, 0, 0 }
 };
 
@@ -438,7 +502,7 @@ ngx_http_liaison_handler(ngx_http_request_t *r)
     ctx->anonymous = route->anonymous;
 
     if (route->body == 0
-        || (route->body == 2 && r->headers_in.content_length_n <= 0
+        || (route->body >= 2 && r->headers_in.content_length_n <= 0
             && !r->headers_in.chunked))
     {
         rc = ngx_http_discard_request_body(r);
@@ -449,6 +513,11 @@ ngx_http_liaison_handler(ngx_http_request_t *r)
         r->main->count++;
         ngx_http_liaison_dispatch(ctx);
         return NGX_DONE;
+    }
+
+    if (route->body >= NGX_HTTP_LIAISON_BODY_RAW) {
+        /* the push callback's XML or JSON, uploads: checked by them */
+        return ngx_http_liaison_read_raw(ctx, route->body);
     }
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_liaison_module);
@@ -598,6 +667,86 @@ ngx_http_liaison_body_handler(ngx_http_request_t *r)
         ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_json",
                                "请求体必须是 JSON 对象", NULL);
         return;
+    }
+
+    ngx_http_liaison_dispatch(ctx);
+}
+
+
+/*
+ * A body the endpoint checks itself: in memory (up to
+ * liaison_max_body_size), or written whole to nginx's temp file (uploads,
+ * up to liaison_attachment_max_size), which the endpoint never reads on
+ * the event loop.
+ */
+
+static ngx_int_t
+ngx_http_liaison_read_raw(ngx_http_liaison_ctx_t *ctx, ngx_uint_t kind)
+{
+    off_t                         limit;
+    ngx_int_t                     rc;
+    ngx_http_request_t           *r;
+    ngx_http_liaison_loc_conf_t  *llcf;
+
+    r = ctx->r;
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_liaison_module);
+
+    limit = (kind == NGX_HTTP_LIAISON_BODY_FILE)
+            ? ctx->mcf->push.attach_max_size : (off_t) llcf->max_body_size;
+
+    if (r->headers_in.content_length_n > limit) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        r->main->count++;
+        ngx_http_liaison_error(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                               "payload_too_large", "请求体过大", NULL);
+        return NGX_DONE;
+    }
+
+    if (kind == NGX_HTTP_LIAISON_BODY_FILE) {
+        /* a named temp file (it is linked into the store), removed after */
+        r->request_body_in_file_only = 1;
+        r->request_body_in_persistent_file = 1;
+        r->request_body_in_clean_file = 1;
+        r->request_body_file_log_level = NGX_LOG_INFO;
+
+    } else {
+        r->request_body_in_single_buf = 1;
+    }
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_liaison_raw_handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_liaison_raw_handler(ngx_http_request_t *r)
+{
+    ngx_http_liaison_ctx_t        *ctx;
+    ngx_http_liaison_loc_conf_t   *llcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_liaison_module);
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_liaison_module);
+
+    if (!r->request_body_in_file_only) {
+        if (ngx_http_liaison_read_body(r, &ctx->raw_body) != NGX_OK) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                   "internal_error", "读取请求体失败", NULL);
+            return;
+        }
+
+        if (ctx->raw_body.len > llcf->max_body_size) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                   "payload_too_large", "请求体过大", NULL);
+            return;
+        }
     }
 
     ngx_http_liaison_dispatch(ctx);
@@ -1066,6 +1215,9 @@ ngx_http_liaison_create_main_conf(ngx_conf_t *cf)
     mcf->sla[1] = NGX_CONF_UNSET;
     mcf->supervise_count = NGX_CONF_UNSET_UINT;
     mcf->supervise_window = NGX_CONF_UNSET;
+    mcf->push.window = NGX_CONF_UNSET;
+    mcf->push.attach_max_size = NGX_CONF_UNSET;
+    mcf->push.attach_max_count = NGX_CONF_UNSET_UINT;
 
     return mcf;
 }
@@ -1093,7 +1245,9 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&mcf->thread_pool_name, "default");
     }
 
-    if (ngx_http_liaison_lit_init_main_conf(cf, mcf) != NGX_CONF_OK) {
+    if (ngx_http_liaison_lit_init_main_conf(cf, mcf) != NGX_CONF_OK
+        || ngx_http_liaison_push_init_main_conf(cf, mcf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -15,6 +15,7 @@
 #include "ngx_http_liaison_db.h"
 #include "ngx_http_liaison_json.h"
 #include "ngx_http_liaison_lit.h"
+#include "ngx_http_liaison_push.h"
 #include "lsn_calendar.h"
 #include "lsn_token.h"
 
@@ -39,6 +40,7 @@ typedef struct {
     ngx_thread_pool_t            *thread_pool;
 
     ngx_http_liaison_lit_conf_t   lit;         /* litigants, WeChat, ingest */
+    ngx_http_liaison_push_conf_t  push;        /* push callback, attachments */
 
     /* per worker process, built in init_process */
     ngx_http_liaison_db_pool_t   *pool;
@@ -101,6 +103,8 @@ struct ngx_http_liaison_ctx_s {
     void                           *sub;       /* a WeChat call under way */
     ngx_thread_task_t              *pw;        /* password hashing */
     ngx_event_t                     pw_guard;
+    ngx_http_liaison_hook_t        *hook;      /* intake/follow-up driven by
+                                                  another endpoint */
 };
 
 
@@ -232,6 +236,31 @@ void ngx_http_liaison_follow_up_done(ngx_http_liaison_ctx_t *ctx);
 /* ngx_http_liaison_tickets.c */
 void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_intake_submit(ngx_http_liaison_ctx_t *ctx,
+    int channel, int category, ngx_str_t *content);
+
+/* ngx_http_liaison_mine.c, for another endpoint (ctx->hook) */
+void ngx_http_liaison_followup_submit(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *ticket_no, ngx_str_t *content);
+
+/* ngx_http_liaison_push.c: the WeChat message-push callback */
+char *ngx_http_liaison_push_token_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_liaison_push_aes_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_liaison_push_init_main_conf(ngx_conf_t *cf,
+    ngx_http_liaison_main_conf_t *mcf);
+void ngx_http_liaison_wx_push(ngx_http_liaison_ctx_t *ctx);
+
+/* ngx_http_liaison_attach.c: attachments */
+char *ngx_http_liaison_attach_dir(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx);
+void ngx_http_liaison_attach_download(ngx_http_liaison_ctx_t *ctx);
+ngx_int_t ngx_http_liaison_attach_list_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *sql, ngx_str_t *ticket_no);
+void ngx_http_liaison_attach_list_out(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_out_t *out, MYSQL_RES *res);
 
 
 #endif /* _NGX_HTTP_LIAISON_MODULE_H_INCLUDED_ */

@@ -468,13 +468,14 @@ ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
             "INSERT INTO risk_events (risk_id, stage, staff_id, note, "
             "created_at) SELECT id, stage, $u, $s, $t FROM risks "
             "WHERE id = $u AND stage = $z;"
+            "SELECT stage FROM risks WHERE id = $u;"
             "COMMIT",
             ngx_http_liaison_risk_stages[i], ctx->now,
             ngx_http_liaison_risk_stages[i], ctx->now,
             (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1],
             (unsigned long long) ctx->subject_id, note.data, note.len,
             ctx->now, (unsigned long long) id,
-            ngx_http_liaison_risk_stages[i])
+            ngx_http_liaison_risk_stages[i], (unsigned long long) id)
         != NGX_OK)
     {
         ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -499,6 +500,14 @@ ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op)
 
     if (op->rc != NGX_OK && op->nstmts) {
         ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (op->nstmts >= 4 && op->affected[1] == 0
+        && (op->res[3] == NULL || mysql_fetch_row(op->res[3]) == NULL))
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "风险记录不存在", NULL);
         return;
     }
 
@@ -772,7 +781,9 @@ ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
 
     if (ngx_http_liaison_arg(ctx->r, "month", &month) != NGX_OK
         || month.len != 7 || month.data[4] != '-'
-        || !(month.data[5] == '0' || month.data[5] == '1'))
+        || ngx_atoi(month.data, 4) < 2000
+        || ngx_atoi(month.data + 5, 2) < 1
+        || ngx_atoi(month.data + 5, 2) > 12)
     {
         ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
                                "月份格式须为 YYYY-MM", "month");
@@ -1102,7 +1113,7 @@ ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx)
             "f.status = 'open' AND f.due_on < DATE($t)) "
             "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
             "WHERE ($u = 1 OR f.owner_staff_id = $u OR f.created_by = $u) "
-            "ORDER BY f.status, f.due_on LIMIT 200",
+            "ORDER BY f.status <> 'open', f.due_on, f.id LIMIT 200",
             ctx->now, (unsigned long long) all,
             (unsigned long long) ctx->subject_id,
             (unsigned long long) ctx->subject_id)

@@ -140,8 +140,8 @@ ngx_http_liaison_schema_health_done(ngx_http_liaison_db_op_t *op)
     }
 
     if (ngx_http_liaison_schema_result(ctx, ocf) != NGX_OK) {
-        ngx_http_liaison_out_lit(&out,
-                                 "{\"status\":\"unavailable\",\"db\":\"down\"}");
+        ngx_http_liaison_out_lit(&out, "{\"status\":\"unavailable\","
+                                       "\"db\":\"down\"}");
         ngx_http_liaison_finish(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
         return;
     }

@@ -91,6 +91,43 @@ ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx)
 }
 
 
+/*
+ * A request registered on behalf of another endpoint (the WeChat push: a
+ * customer-service text message): the owner is the litigant in
+ * ctx->who/subject_id, the text passed lsn_text_valid() already; the same
+ * triage, due time, number and transaction as POST /tickets, with
+ * ctx->hook adding to the transaction and answering the client.
+ */
+
+void
+ngx_http_liaison_intake_submit(ngx_http_liaison_ctx_t *ctx, int channel,
+    int category, ngx_str_t *content)
+{
+    ngx_http_liaison_intake_t  *in;
+
+    in = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_intake_t));
+    if (in == NULL) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->data = in;
+
+    in->channel = channel;
+    in->category = category;
+    in->content = *content;
+
+    ngx_http_liaison_triage_run(ctx, in->category, &in->content,
+                                &in->triage);
+    in->track = in->triage.track;
+
+    ngx_snprintf((u_char *) in->principal, sizeof(in->principal) - 1,
+                 "l:%uL%Z", ctx->subject_id);
+
+    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_intake_prepare);
+}
+
+
 /* Checks every field; answers the client itself and returns NGX_ERROR. */
 
 static ngx_int_t
@@ -628,9 +665,25 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         != NGX_OK
         || (owner
             && ngx_http_liaison_content_check_sql(ctx, sql, in->ticket_no)
-               != NGX_OK)
-        || ngx_http_liaison_db_sql_append(r->pool, sql, ";COMMIT") != NGX_OK)
+               != NGX_OK))
     {
+        goto failed;
+    }
+
+    if (ctx->hook) {
+        /* the endpoint that asked for this ticket adds its statements */
+        ngx_cpystrn((u_char *) ctx->hook->ticket_no, (u_char *) in->ticket_no,
+                    sizeof(ctx->hook->ticket_no));
+        ngx_cpystrn((u_char *) ctx->hook->query_code,
+                    (u_char *) in->query_code, sizeof(ctx->hook->query_code));
+        ctx->hook->reopened = 0;
+
+        if (ctx->hook->sql(ctx, sql) != NGX_OK) {
+            goto failed;
+        }
+    }
+
+    if (ngx_http_liaison_db_sql_append(r->pool, sql, ";COMMIT") != NGX_OK) {
         goto failed;
     }
 
@@ -651,7 +704,8 @@ failed:
  */
 
 #define NGX_HTTP_LIAISON_SUPERVISED                                           \
-    " FROM tickets t JOIN (SELECT k.ticket_id FROM complaint_keys k "         \
+    " FROM tickets t JOIN (SELECT DISTINCT k.ticket_id "                     \
+    "FROM complaint_keys k "                                                  \
     "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN "          \
     "($s, $s, $s) AND created_at >= $t GROUP BY match_key "                   \
     "HAVING COUNT(*) >= $u) m ON m.match_key = k.match_key "                  \
@@ -797,6 +851,11 @@ ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op)
 
     in = ctx->data;
 
+    if (ctx->hook) {
+        ctx->hook->done(ctx, op);
+        return;
+    }
+
     if (op->rc == NGX_ERROR && op->err_no == 1062 && in->idem_key.len
         && op->err_stmt == 1)
     {
@@ -880,7 +939,9 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
             (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
                                   ? ctx->subject_id : 0),
             ctx->arg.data, ctx->arg.len)
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_liaison_attach_list_sql(ctx, &ctx->op.sql, &ctx->arg)
+           != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
@@ -1072,7 +1133,10 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
         ngx_http_liaison_out_lit(&out, "}");
     }
 
-    ngx_http_liaison_out_lit(&out, "]}");
+    ngx_http_liaison_out_lit(&out, "]");
+    ngx_http_liaison_attach_list_out(ctx, &out,
+                                     op->nstmts > 1 ? op->res[1] : NULL);
+    ngx_http_liaison_out_lit(&out, "}");
 
     ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
 }

@@ -50,9 +50,13 @@ my @ALL = qw(C A D G F B E);
               cmp ticket_row($env, $T{$b})->{due_at} } @ALL;
 is "@ALL", 'C A D G F B E', 'fixture: the order by due time';
 
+# all=1 unless the query says otherwise: C is replied, and without it the
+# worklist holds only what still waits on the court (checked with all=0)
 sub wl {
     my ($who, $query) = @_;
-    return $env->req(GET => '/api/v1/staff/tickets' . ($query // ''),
+    $query //= '';
+    $query .= ($query =~ /\?/ ? '&' : '?') . 'all=1' unless $query =~ /all=/;
+    return $env->req(GET => '/api/v1/staff/tickets' . $query,
         token => tok($env, $who));
 }
 
@@ -87,8 +91,8 @@ check(judge1b => '?all=1', 'F', 'own work orders');
 check(judge2 => '?all=1', 'D', 'own work orders');
 
 # by default, only what still waits on the court (C is replied)
-check(platform => '', 'A D G F B E', 'default: open ones only');
-check(judge1 => '', 'B', 'default: own open work orders');
+check(platform => '?all=0', 'A D G F B E', 'default: open ones only');
+check(judge1 => '?all=0', 'B', 'default: own open work orders');
 {
     my $r = wl('admin');
     is $r->status, 403, 'sys_admin has no worklist';

@@ -7,12 +7,19 @@
  *   liaison-worker [-c FILE]                   the daemon (foreground)
  *   liaison-worker --check [-c FILE]           check the configuration
  *   liaison-worker once [--now=TIME] [-c FILE] one full pass, then exit
+ *   liaison-worker migrate [-c FILE | --defaults-file=FILE] [--sql-dir=DIR]
+ *                                              apply pending migrations
+ *   liaison-worker metrics [-c FILE]           Prometheus text to stdout
  *
  * Signals: TERM/INT finish the sends in flight, record them, release what
  * was claimed but not sent, and exit 0; HUP reloads the configuration
  * (a bad file is refused and the old one kept).
  *
- * Exit codes: 0 ok, 1 configuration or database failure, 2 usage.
+ * The daemon, `once` and `bulletin` refuse to run against a database whose
+ * schema version is not the one this build expects (LW_SCHEMA_VERSION).
+ *
+ * Exit codes: 0 ok, 1 configuration or database failure (a schema
+ * mismatch included), 2 usage.
  */
 
 
@@ -28,6 +35,10 @@
 
 
 #define LW_DEFAULT_CONF  "/etc/liaison/liaison-worker.conf"
+
+#ifndef LW_SQL_DIR
+#define LW_SQL_DIR       "/usr/share/liaison/sql"
+#endif
 
 
 static volatile sig_atomic_t  lw_stop;
@@ -57,6 +68,14 @@ lw_usage(void)
             "(re)generate\n"
             "                                                   a month's "
             "bulletin\n"
+            "       liaison-worker migrate [-c FILE | --defaults-file=FILE] "
+            "[--sql-dir=DIR]\n"
+            "                                                   apply "
+            "pending migrations\n"
+            "                                                   (default "
+            "DIR: " LW_SQL_DIR ")\n"
+            "       liaison-worker metrics [-c FILE]            Prometheus "
+            "text on stdout\n"
             "       liaison-worker --version\n"
             "default FILE: " LW_DEFAULT_CONF "\n");
 
@@ -130,6 +149,11 @@ lw_pass(lw_ctx_t *ctx, int full)
         return -1;
     }
 
+    /* never work on a schema this build does not know */
+    if (!ctx->schema_ok && lw_schema_check(ctx) != 0) {
+        return -2;
+    }
+
     if (lw_calendar_load(ctx) != 0) {
         return -1;
     }
@@ -162,6 +186,10 @@ lw_pass(lw_ctx_t *ctx, int full)
         {
             rc = -1;
         }
+
+        if (lw_retention_pass(ctx) < 0) {
+            rc = -1;
+        }
     }
 
     if (ctx->conf->deliver && lw_outbox_pass(ctx) != 0) {
@@ -192,6 +220,7 @@ lw_do_reload(lw_ctx_t *ctx, const char *path)
 
     /* the database settings may have changed */
     lw_db_close(ctx);
+    ctx->schema_ok = 0;
     ctx->last_ladder = 0;
 
     lw_log(LW_LOG_INFO, "configuration reloaded from %s", path);
@@ -205,7 +234,7 @@ main(int argc, char **argv)
 {
     int           i, check, once, rc;
     char          err[1024];
-    const char   *path, *now_arg, *month;
+    const char   *path, *now_arg, *month, *defaults_file, *sql_dir;
     lw_ctx_t      ctx;
     lw_conf_t    *conf;
 
@@ -214,6 +243,8 @@ main(int argc, char **argv)
     once = 0;
     now_arg = NULL;
     month = NULL;
+    defaults_file = NULL;
+    sql_dir = LW_SQL_DIR;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
@@ -233,10 +264,24 @@ main(int argc, char **argv)
         } else if (strcmp(argv[i], "bulletin") == 0 && i == 1) {
             once = 2;
 
+        } else if (strcmp(argv[i], "migrate") == 0 && i == 1) {
+            once = 3;
+
+        } else if (strcmp(argv[i], "metrics") == 0 && i == 1) {
+            once = 4;
+
+        } else if (strncmp(argv[i], "--defaults-file=", 16) == 0
+                   && once == 3)
+        {
+            defaults_file = argv[i] + 16;
+
+        } else if (strncmp(argv[i], "--sql-dir=", 10) == 0 && once == 3) {
+            sql_dir = argv[i] + 10;
+
         } else if (strncmp(argv[i], "--month=", 8) == 0 && once == 2) {
             month = argv[i] + 8;
 
-        } else if (strncmp(argv[i], "--now=", 6) == 0 && once) {
+        } else if (strncmp(argv[i], "--now=", 6) == 0 && once == 1) {
             now_arg = argv[i] + 6;
 
         } else if (strcmp(argv[i], "--version") == 0
@@ -260,6 +305,13 @@ main(int argc, char **argv)
         fprintf(stderr, "liaison-worker: --now: not an RFC 3339 time: %s\n",
                 now_arg);
         return 2;
+    }
+
+    if (once == 3 && defaults_file != NULL) {
+        /* migrate with a MariaDB option file: no worker configuration */
+        rc = lw_migrate(&ctx, defaults_file, sql_dir);
+        mysql_library_end();
+        return rc;
     }
 
     conf = lw_conf_load(path, err, sizeof(err));
@@ -294,11 +346,18 @@ main(int argc, char **argv)
 
     lsn_calendar_init(ctx.cal);
 
-    if (once == 2) {
+    if (once == 3) {
+        rc = lw_migrate(&ctx, NULL, sql_dir);
+
+    } else if (once == 4) {
+        rc = lw_metrics(&ctx);
+
+    } else if (once == 2) {
         /* bulletin --month=YYYY-MM: (re)generate one month's bulletin */
         rc = 1;
 
         if (month != NULL && lw_db_connect(&ctx) == 0
+            && lw_schema_check(&ctx) == 0
             && lw_calendar_load(&ctx) == 0
             && lw_db_exec(&ctx, "DELETE FROM monthly_reports "
                           "WHERE month = $z", month) >= 0
@@ -314,13 +373,21 @@ main(int argc, char **argv)
         lw_log(LW_LOG_INFO, "liaison-worker " LW_VERSION " started as %s",
                conf->worker_id);
 
+        rc = 0;
+
         while (!lw_stop) {
             if (lw_reload) {
                 lw_reload = 0;
                 (void) lw_do_reload(&ctx, path);
             }
 
-            if (lw_pass(&ctx, 0) != 0 && !lw_db_ok(&ctx)) {
+            rc = lw_pass(&ctx, 0);
+
+            if (rc == -2) {
+                break;
+            }
+
+            if (rc != 0 && !lw_db_ok(&ctx)) {
                 lw_log(LW_LOG_WARN, "database unavailable, retrying in "
                        "%d s", ctx.conf->poll_interval);
             }
@@ -330,7 +397,7 @@ main(int argc, char **argv)
             }
         }
 
-        rc = 0;
+        rc = (rc == -2) ? 1 : 0;
     }
 
     lw_log(once ? LW_LOG_DEBUG : LW_LOG_INFO, "liaison-worker %s: %lu sent, "

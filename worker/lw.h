@@ -43,7 +43,8 @@
 #define LW_CH_SMS           2
 #define LW_CH_WECOM         3
 #define LW_CH_WX_SEC_CHECK  4       /* msg_sec_check of litigants' text */
-#define LW_CH_COUNT         5
+#define LW_CH_WX_CUSTOM     5       /* customer-service message (issue 8) */
+#define LW_CH_COUNT         6
 
 /* token names in access_tokens */
 #define LW_TOKEN_WX     "wx_stable"

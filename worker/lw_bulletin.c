@@ -206,6 +206,8 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
         "table{border-collapse:collapse;width:100%%;margin:.5em 0}"
         "td,th{border:1px solid #999;padding:.3em .5em;text-align:left}"
         "th{background:#f3f3f3}.lag{color:#a00;font-weight:bold}"
+        "@media (max-width:600px){table{display:block;overflow-x:auto}"
+        "td,th{white-space:nowrap}}"
         "@media print{body{max-width:none}}</style></head><body>"
         "<h1>广州市南沙区人民法院诉讼服务平台月度通报（%s）</h1>",
         b.month, b.month);

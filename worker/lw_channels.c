@@ -42,7 +42,8 @@ lw_ystr(yajl_val v)
 
 
 static const char  *lw_channel_names[LW_CH_COUNT] = {
-    "wx_subscribe", "wx_template", "sms", "wecom", "wx_sec_check"
+    "wx_subscribe", "wx_template", "sms", "wecom", "wx_sec_check",
+    "wx_custom"
 };
 
 
@@ -56,6 +57,8 @@ static int lw_build_sms(lw_ctx_t *ctx, lw_msg_t *m, yajl_val root);
 static int lw_build_wecom(lw_ctx_t *ctx, lw_msg_t *m, yajl_val root,
     const char *token);
 static int lw_build_sec_check(lw_ctx_t *ctx, lw_msg_t *m, yajl_val root,
+    const char *token);
+static int lw_build_wx_custom(lw_ctx_t *ctx, lw_msg_t *m, yajl_val root,
     const char *token);
 static void lw_classify_sec_check(lw_msg_t *m, long code,
     const char *errmsg);
@@ -610,6 +613,53 @@ lw_classify_sec_check(lw_msg_t *m, long code, const char *errmsg)
 }
 
 
+/*
+ * A customer-service text message (the automatic answer to a litigant's
+ * message, issue 8): payload {"touser", "msgtype": "text",
+ * "text": {"content"}}; the recipient column is the one addressed.
+ * WeChat's errors as for subscribe messages (45015: more than 48 hours
+ * since the user's message, permanent).
+ */
+
+static int
+lw_build_wx_custom(lw_ctx_t *ctx, lw_msg_t *m, yajl_val root,
+    const char *token)
+{
+    int          cut;
+    size_t       n;
+    lw_buf_t    *b;
+    yajl_val     content;
+    const char  *text;
+    const char  *p_content[] = { "text", "content", NULL };
+
+    content = yajl_tree_get(root, p_content, yajl_t_string);
+    if (content == NULL) {
+        lw_out(&m->out, LW_FAILED, "bad_payload",
+               "custom message payload needs text.content");
+        return -1;
+    }
+
+    text = lw_ystr(content);
+    n = lw_utf8_prefix(text, strlen(text), 600, &cut);
+
+    b = &m->req.url;
+    lw_buf_reset(b);
+    lw_buf_adds(b, ctx->conf->wx_api_base);
+    lw_buf_adds(b, "/cgi-bin/message/custom/send?access_token=");
+    lw_buf_urlenc(b, token, strlen(token));
+
+    b = &m->req.body;
+    lw_buf_reset(b);
+    lw_buf_adds(b, "{\"touser\":");
+    lw_buf_json_str(b, m->recipient, strlen(m->recipient));
+    lw_buf_adds(b, ",\"msgtype\":\"text\",\"text\":{\"content\":");
+    lw_buf_json_str(b, text, n);
+    lw_buf_adds(b, "}}");
+
+    return 0;
+}
+
+
 int
 lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token)
 {
@@ -648,6 +698,9 @@ lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token)
         break;
     case LW_CH_WX_SEC_CHECK:
         rc = lw_build_sec_check(ctx, m, root, token);
+        break;
+    case LW_CH_WX_CUSTOM:
+        rc = lw_build_wx_custom(ctx, m, root, token);
         break;
     default:
         rc = lw_build_wecom(ctx, m, root, token);

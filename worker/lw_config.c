@@ -80,6 +80,8 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "rate_wecom", LW_T_RATE, LW_OFF(rate[LW_CH_WECOM]), 0, 100000 },
     { "rate_wx_sec_check", LW_T_RATE, LW_OFF(rate[LW_CH_WX_SEC_CHECK]),
       0, 100000 },
+    { "rate_wx_custom", LW_T_RATE, LW_OFF(rate[LW_CH_WX_CUSTOM]),
+      0, 100000 },
 
     { "wx_api_base", LW_T_STR, LW_OFF(wx_api_base), 0, 0 },
     { "wx_appid", LW_T_STR, LW_OFF(wx_appid), 0, 0 },
@@ -180,6 +182,7 @@ lw_conf_defaults(lw_conf_t *c)
     c->rate[LW_CH_SMS] = 20;
     c->rate[LW_CH_WECOM] = 20;
     c->rate[LW_CH_WX_SEC_CHECK] = 50;
+    c->rate[LW_CH_WX_CUSTOM] = 50;
     c->wx_require_consent = 1;
     c->sms_fallback = 1;
     c->wecom_dup_interval = 1800;
@@ -756,6 +759,7 @@ lw_conf_channel_ready(const lw_conf_t *c, int channel)
     case LW_CH_WX_SUBSCRIBE:
     case LW_CH_WX_TEMPLATE:
     case LW_CH_WX_SEC_CHECK:
+    case LW_CH_WX_CUSTOM:
         return c->wx_appid != NULL && c->wx_secret != NULL;
     case LW_CH_SMS:
         return c->sms_url != NULL;

@@ -175,7 +175,7 @@ use Time::HiRes qw(time);
 my $J = JSON::PP->new->utf8->canonical->allow_nonref;
 
 my %SEND_PATH = map { $_ => 1 }
-    qw(subscribe template sec_check wecom_send sms);
+    qw(subscribe template sec_check wecom_send sms custom);
 
 sub new {
     my ($class, $listen, %opt) = @_;
@@ -297,6 +297,7 @@ sub _answer {
 my %ROUTE = (
     'POST /cgi-bin/stable_token' => 'stable_token',
     'POST /cgi-bin/message/subscribe/send' => 'subscribe',
+    'POST /cgi-bin/message/custom/send' => 'custom',
     'POST /cgi-bin/message/template/send' => 'template',
     'POST /wxa/msg_sec_check' => 'sec_check',
     'GET /cgi-bin/gettoken' => 'gettoken',
@@ -532,6 +533,34 @@ sub subscribe {
     }
     return _err($e, 43101, 'user refuse to accept the msg')
         if grep { $_ eq $j->{touser} } @{ $self->{cfg}{refused_openids} };
+    return $self->_ok($e);
+}
+
+# customer-service message: {touser, msgtype: text, text: {content}};
+# 45015 for the openids in cfg silent_openids (no message from them within
+# 48 hours), 45047 for content over 2048 bytes
+sub custom {
+    my ($self, $req, $e) = @_;
+    if (my $c = $self->_check_token('wx', $req->{query}{access_token})) {
+        return _err($e, $c, $c == 42001 ? 'access_token expired'
+            : 'invalid credential, access_token is invalid or not latest');
+    }
+    return $self->_ok($e) unless $self->{cfg}{validate};
+    my $j = _json($req) or return _err($e, 47001, 'data format error');
+    $e->{json} = $j;
+    return _err($e, 40003, 'invalid openid')
+        unless ($j->{touser} // '') =~ /^o[A-Za-z0-9_-]{27}$/;
+    return _err($e, 40008, 'invalid message type')
+        unless ($j->{msgtype} // '') eq 'text';
+    my $content = ref $j->{text} eq 'HASH' ? $j->{text}{content} : undef;
+    return _err($e, 44003, 'empty news data')
+        unless defined $content && !ref $content && length $content;
+    my $bytes = $content;
+    utf8::encode($bytes) if utf8::is_utf8($bytes);
+    return _err($e, 45047, 'out of response count limit')
+        if length $bytes > 2048;
+    return _err($e, 45015, 'response out of time limit')
+        if grep { $_ eq $j->{touser} } @{ $self->{cfg}{silent_openids} || [] };
     return $self->_ok($e);
 }
 
