@@ -12,7 +12,8 @@ use Liaison::Tickets;
 use Liaison::Litigant;
 use Liaison::Worker;
 
-my $NOW = '2026-03-02T10:00:00+08:00';
+# later than anything the requests below record (they use the real clock)
+my $NOW = '2030-01-02T10:00:00+08:00';
 
 my $t = Liaison::Litigant->start(staff => [
     { username => 'platform', role => 'platform_staff',
@@ -60,11 +61,11 @@ for my $round (1, 2) {
 # no consent recorded: the worker records no_consent and falls back to SMS
 my $w = Liaison::Worker->new($env, $t->mock);
 my $out = $w->once($NOW);
-is $out->{rc}, 0, 'worker pass' or diag $out->{output};
+is $out->{rc}, 0, "worker pass" or diag $out->{output};
 my $sub = $env->sql("SELECT * FROM outbox WHERE channel = 'wx_subscribe'");
 is $sub->[0]{status}, 'failed', 'subscribe message: failed';
 is $sub->[0]{last_code}, 'no_consent', '... for want of consent';
-my $sms = $env->sql("SELECT * FROM outbox WHERE channel = 'sms'");
+my $sms = $env->sql("SELECT * FROM outbox WHERE kind = 'sms_fallback'");
 is scalar @$sms, 1, 'one SMS instead';
 is $sms->[0]{recipient}, '13800138001', 'to the mobile of the request';
 is $sms->[0]{kind}, 'sms_fallback', 'kind sms_fallback';
@@ -72,10 +73,10 @@ like $t->json_col($sms->[0]{payload})->{text}, qr/\Q$no\E/,
     'the text names the ticket';
 
 $out = $w->once($NOW);
-is $env->sql_one("SELECT status FROM outbox WHERE channel = 'sms'"), 'sent',
-    'the SMS is delivered by the next pass';
-is $env->sql_one("SELECT COUNT(*) FROM outbox WHERE channel = 'sms'"), 1,
-    'and only one';
+is $env->sql_one("SELECT status FROM outbox WHERE kind = 'sms_fallback'"),
+    'sent', 'the SMS is delivered by the next pass';
+is $env->sql_one("SELECT COUNT(*) FROM outbox WHERE kind = 'sms_fallback'"),
+    1, 'and only one';
 
 $r = $env->req(GET => '/api/v1/notifications', token => $owner);
 is $r->json->{total}, 1, 'the list still shows the reply';

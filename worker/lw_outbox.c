@@ -569,7 +569,7 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
                "'）有新进展，请登录广州微法院或法院网站查询。')), t.id, "
                "'sms_fallback', 'pending', 0, $t, $t FROM tickets t "
                "WHERE t.id = $u AND t.contact_phone REGEXP "
-               "'^1[3-9][0-9]{9}$'", now, now, m->ticket_id) < 0)
+               "'^1[3-9][0-9]{9}$$'", now, now, m->ticket_id) < 0)
     {
         goto failed;
     }
