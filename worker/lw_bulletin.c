@@ -879,7 +879,9 @@ lw_risk_pass(lw_ctx_t *ctx, int hours)
     n = lw_db_exec(ctx,
             "INSERT INTO outbox " LW_OUTBOX_COLUMNS " "
             "SELECT 'sms', s.mobile, NULL, JSON_OBJECT('text', CONCAT("
-            "'【风险处置督办】风险预警 #', r.id, ' 已在“', r.stage, "
+            "'【风险处置督办】风险预警 #', r.id, ' 已在“', "
+            "ELT(FIELD(r.stage, 'received', 'investigated', 'assessed', "
+            "'handled'), '接单', '排查', '研判', '处置'), "
             "'”阶段停留超过 ', $u, ' 小时，请督促处置。')), r.ticket_id, "
             "'risk_overdue', 'pending', 0, $t, $t "
             "FROM risks r JOIN departments d ON d.kind = 'filing' "
