@@ -208,14 +208,17 @@ ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
                "t.assignee_staff_id, s.name, "
                "t.due_at < $t AND t.status IN ('registered', 'dispatched', "
                "'accepted', 'reopened') "
-               "FROM tickets t "
-               "LEFT JOIN departments d ON d.id = t.department_id "
-               "LEFT JOIN staff s ON s.id = t.assignee_staff_id",
+               /* the page's ids from the index alone, then their rows */
+               "FROM (SELECT t.id FROM tickets t",
                ctx->now)
            != NGX_OK
         || ngx_http_liaison_worklist_where(ctx, wl) != NGX_OK
         || ngx_http_liaison_db_sql_append(pool, sql,
-               " ORDER BY t.due_at, t.id LIMIT $u OFFSET $u",
+               " ORDER BY t.due_at, t.id LIMIT $u OFFSET $u) p "
+               "JOIN tickets t ON t.id = p.id "
+               "LEFT JOIN departments d ON d.id = t.department_id "
+               "LEFT JOIN staff s ON s.id = t.assignee_staff_id "
+               "ORDER BY t.due_at, t.id",
                (unsigned long long) per_page,
                (unsigned long long) ((page - 1) * per_page))
            != NGX_OK)
