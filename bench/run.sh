@@ -86,10 +86,15 @@ out=$work/out.txt          # the report, copied to results/latest.txt
 raw=$work/raw.txt          # raw wrk outputs, appended to the report
 
 db_started=0
+child=""                   # the wrk (or curl) running now
 cleanup() {
     local rc=$?
     set +e
     trap - EXIT INT TERM
+    if [ -n "$child" ]; then
+        kill "$child" 2>/dev/null
+        wait "$child" 2>/dev/null
+    fi
     stop_nginx "$base"
     stop_nginx "$app"
     if [ "$db_started" = 1 ]; then
@@ -107,6 +112,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# run "$@" in the background and wait for it: a signal then reaches the
+# trap at once instead of after the command (wrk runs for up to minutes)
+run_child() {
+    local rc=0
+    "$@" &
+    child=$!
+    wait "$child" || rc=$?
+    child=""
+    return $rc
+}
 
 # a TCP port nobody listens on (and not one we already chose)
 taken=" "
@@ -268,13 +284,13 @@ run_wrk() {
     shift 2
     say "warm-up $name (${warmup}s)"
     if [ "$warmup" -gt 0 ]; then
-        wrk -t"$threads" -c"$conns" -d"${warmup}s" "$@" "$url" >/dev/null \
+        run_child wrk -t"$threads" -c"$conns" -d"${warmup}s" "$@" "$url" >/dev/null \
             || die "wrk failed (warm-up $name)"
     fi
     say "measuring $name (${seconds}s)"
     local mark
     mark=$(cpu_mark)
-    wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "$@" "$url" \
+    run_child wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "$@" "$url" \
         >"$work/wrk-$name.txt" 2>&1 || { cat "$work/wrk-$name.txt" >&2; die "wrk failed ($name)"; }
     cpu_others "$mark" "$(cpu_mark)" >"$work/others-$name.txt"
     { echo "== $name: wrk -t$threads -c$conns -d${seconds}s --latency $* $url"
@@ -416,10 +432,11 @@ if [ "$seed" -gt 1 ]; then
         printf 'data-binary = "{\\"channel\\":\\"web\\",\\"category\\":\\"consultation\\",'
         printf '\\"content\\":\\"诉讼费怎么交？（种子 %d）\\",' "$i"
         printf '\\"contact\\":{\\"name\\":\\"张三\\",\\"phone\\":\\"13800138000\\"}}"\n'
-        printf 'output = "/dev/null"\nwrite-out = "%%{http_code} %%{errormsg}\\n"\nsilent\n'
+        printf 'output = "/dev/null"\nwrite-out = "%%{http_code} %%{errormsg}\\n"\n'
+        printf 'silent\nmax-time = 10\n'
         [ "$i" -eq "$seed" ] || echo next
     done >"$work/seed.curl"
-    curl -K "$work/seed.curl" >"$work/seed.codes" \
+    run_child curl -K "$work/seed.curl" >"$work/seed.codes" \
         2>/dev/null || true
     n201=$(grep -c '^201 ' "$work/seed.codes" || true)
     [ "$n201" -eq $((seed - 1)) ] || die "seeding: $n201 of $((seed - 1)) POSTs" \
@@ -455,7 +472,7 @@ while [ "$r_n" -lt "$rss_requests" ] && [ "$r_time" -lt "$rss_max" ]; do
     d=$(awk -v n=$((rss_requests - r_n)) -v r="$est" \
             'BEGIN { d = int(n * 1.05 / r) + 1; printf "%d", d }')
     [ $((r_time + d)) -le "$rss_max" ] || d=$((rss_max - r_time))
-    wrk -t"$threads" -c"$conns" -d"${d}s" --latency -s "$bench/mixed.lua" "$app_url" \
+    run_child wrk -t"$threads" -c"$conns" -d"${d}s" --latency -s "$bench/mixed.lua" "$app_url" \
         -- "$status_path" >"$work/wrk-rss-part.txt" 2>&1 \
         || { cat "$work/wrk-rss-part.txt" >&2; die "wrk failed (RSS run)"; }
     cat "$work/wrk-rss-part.txt" >>"$work/wrk-rss.txt"

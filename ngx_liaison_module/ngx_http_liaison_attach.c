@@ -633,7 +633,7 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
             "actor_id, note, public, created_at) VALUES "
             "($u, 'attachment', $z, $u, $s, 1, $t);"
             "UPDATE tickets SET updated_at = $t WHERE id = $u;"
-            "SELECT LAST_INSERT_ID();COMMIT",
+            "SELECT id FROM attachments WHERE storage_name = $z;COMMIT",
             (unsigned long long) at->ticket_id, at->purpose,
             at->staff ? "staff" : "litigant",
             (unsigned long long) ctx->subject_id, at->storage,
@@ -644,7 +644,7 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
             at->staff ? "staff" : "litigant",
             (unsigned long long) ctx->subject_id,
             at->filename.data, at->filename.len, ctx->now,
-            ctx->now, (unsigned long long) at->ticket_id)
+            ctx->now, (unsigned long long) at->ticket_id, at->storage)
         != NGX_OK)
     {
         goto failed;

@@ -8,9 +8,9 @@
 #      configuration passes with it loaded;
 #   3. a private MariaDB (scripts/db.sh, a free port) is migrated by the
 #      packaged `liaison-worker migrate` from /usr/share/liaison/sql;
-#   4. Debian's /usr/sbin/nginx, from a private prefix on a free port of
-#      127.0.0.1 (never 8080, never the system instance) and including
-#      /etc/nginx/modules-enabled/*.conf, serves /api/v1/health and
+#   4. Debian's /usr/sbin/nginx, with its own configuration, pid and logs
+#      on a free port of 127.0.0.1 (never 8080, never the system instance),
+#      including /etc/nginx/modules-enabled/*.conf, serves /api/v1/health and
 #      /metrics; the packaged worker prints its metrics;
 #   5. everything it started is stopped and the packages are purged
 #      (LIAISON_DEB_KEEP=1 keeps them installed).
@@ -78,7 +78,7 @@ grep -q 'load_module modules/ngx_http_liaison_module.so;' "$link" \
 say "$link -> $(readlink "$link"): $(cat "$link")"
 [ -f /usr/lib/nginx/modules/ngx_http_liaison_module.so ] \
     || die "the module .so is not in /usr/lib/nginx/modules"
-/usr/sbin/nginx -t -q -g 'pid /dev/null;' 2>"$tmp/nginx-t.log" \
+/usr/sbin/nginx -t -q 2>"$tmp/nginx-t.log" \
     || { cat "$tmp/nginx-t.log"; die "nginx -t of the system configuration"; }
 say "nginx -t of /etc/nginx/nginx.conf with the module enabled: ok"
 [ -x /usr/bin/liaison-worker ] && [ -x /usr/bin/liaison-admin ] \
@@ -135,9 +135,9 @@ http {
     }
 }
 CONF
-/usr/sbin/nginx -t -q -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" \
+/usr/sbin/nginx -t -q -c "$tmp/nginx/nginx.conf" \
     -e "$tmp/nginx/logs/error.log" || die "nginx -t of the test configuration"
-/usr/sbin/nginx -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" \
+/usr/sbin/nginx -c "$tmp/nginx/nginx.conf" \
     -e "$tmp/nginx/logs/error.log" || die "starting nginx"
 nginx_started=1
 

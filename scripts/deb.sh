@@ -33,7 +33,7 @@ mkdir -p "$src"
     | grep -zv -e '^build/' -e '^var/' -e '^t/artifacts/' -e '^bench/results/' \
         -e '^t/browser/node_modules/' \
     | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
-    | cpio -0pdm --quiet "$src")
+    | tar --null -T - -cf - | tar -xf - -C "$src")
 
 echo "deb: building liaison $version in $src"
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1 || {

@@ -268,6 +268,13 @@ test_message_checks(void **state)
     assert_int_equal(lsn_wxpush_from_xml(&x, &m, &err), 0);
     assert_int_equal(lsn_wxpush_check(&m, &err), -1);
 
+    assert_int_equal(parse(MSG("<FromUserName>oX</FromUserName>"
+                               "<CreateTime>17140365040</CreateTime>"
+                               "<MsgType>text</MsgType>"),
+                           &x, buf, sizeof(buf), &err), 0);
+    assert_int_equal(lsn_wxpush_from_xml(&x, &m, &err), 0);
+    assert_int_equal(lsn_wxpush_check(&m, &err), -1);
+
     assert_int_equal(parse(MSG(OK_FIELDS "<MsgType>event</MsgType>"),
                            &x, buf, sizeof(buf), &err), 0);
     assert_int_equal(lsn_wxpush_from_xml(&x, &m, &err), 0);

@@ -127,6 +127,7 @@ typedef struct {
     int                 bulletin;       /* A12 monthly bulletin */
     int                 risk_stage_hours;   /* A10, 0: no alerts */
     int                 retention_days;     /* personal data, 0: kept */
+    char               *attachment_dir;     /* liaison_attachment_dir */
 
     /* read from the secret files */
     char               *db_password;
@@ -330,6 +331,13 @@ int lw_ladder_pass(lw_ctx_t *ctx);
 int lw_calendar_load(lw_ctx_t *ctx);
 int lw_calendar_alert(lw_ctx_t *ctx);
 
+
+/*
+ * lw_attach.c: the files of attachments (issue 8).  For the retention
+ * job: removes the attachments of the tickets in ids ("1,2,3"), rows and
+ * files, inside the caller's transaction.  0, or -1.
+ */
+int lw_attachments_purge(lw_ctx_t *ctx, const char *ids);
 
 /* lw_ops.c: migrations, schema check, metrics, retention */
 int lw_migrate(lw_ctx_t *ctx, const char *defaults_file, const char *dir);

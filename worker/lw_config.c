@@ -125,6 +125,7 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "bulletin", LW_T_BOOL, LW_OFF(bulletin), 0, 0 },
     { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
     { "retention_days", LW_T_INT, LW_OFF(retention_days), 0, 36500 },
+    { "attachment_dir", LW_T_STR, LW_OFF(attachment_dir), 0, 0 },
 
     { NULL, 0, 0, 0, 0 }
 };

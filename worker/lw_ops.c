@@ -899,18 +899,14 @@ lw_retention_exec(lw_ctx_t *ctx, const char *sql, const char *ids)
 
 
 /*
- * Attachments (issue 8) do not exist yet.  When they do, this removes the
- * stored files and rows of the tickets in ids ("1,2,3"), inside the same
- * transaction as the rest.
+ * Attachments (issue 8): the stored files and rows of the tickets in ids
+ * ("1,2,3"), inside the same transaction as the rest (worker/lw_attach.c).
  */
 
 static int
 lw_retention_attachments(lw_ctx_t *ctx, const char *ids)
 {
-    (void) ctx;
-    (void) ids;
-
-    return 0;
+    return lw_attachments_purge(ctx, ids);
 }
 
 

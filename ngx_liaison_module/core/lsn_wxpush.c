@@ -730,7 +730,7 @@ lsn_wxpush_check(lsn_wxpush_msg_t *m, const char **err)
         return -1;
     }
 
-    if (!lsn_wxpush_digits(&m->create_time, 12)) {
+    if (!lsn_wxpush_digits(&m->create_time, 10)) {
         *err = "CreateTime is missing or not a number";
         return -1;
     }

@@ -102,7 +102,7 @@ int lsn_wxpush_from_xml(const lsn_xml_t *x, lsn_wxpush_msg_t *m,
 
 /*
  * What every message needs, whatever its format: FromUserName an id
- * (1..64 of A-Z a-z 0-9 _ -), CreateTime 1..12 digits (into m->created),
+ * (1..64 of A-Z a-z 0-9 _ -), CreateTime 1..10 digits (into m->created),
  * MsgType 1..32 of a-z _, Event (required for MsgType "event") likewise
  * 1..64, MsgId (when present) 1..32 digits, each item's TemplateId an id
  * and SubscribeStatusString at most 32 bytes.  Encrypt-only envelopes are

@@ -17,7 +17,9 @@ package Liaison::MockWeChat;
 #   my @sent = $m->delivered('subscribe');     # the successful ones
 #   $m->stop;                                  # also at exit
 #
-# Paths: stable_token, subscribe, template, sec_check (WeChat), gettoken,
+# Paths: stable_token, subscribe, template, sec_check, custom (WeChat
+# customer-service messages, POST /cgi-bin/message/custom/send: 45015 for
+# the openids of configure(silent_openids => [...])), gettoken,
 # wecom_send (WeCom), sms (POST /sms/send, JSON
 # {account, password, mobile, content} -> {"code":0,...}); for the module
 # (through its internal location): jscode2session (GET /sns/jscode2session)
