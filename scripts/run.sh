@@ -167,7 +167,8 @@ start() {
 
     # 4. nginx
     mkdir -p "$prefix/logs" "$prefix/tmp/body" "$prefix/tmp/proxy" \
-        "$prefix/tmp/fastcgi" "$prefix/tmp/uwsgi" "$prefix/tmp/scgi"
+        "$prefix/tmp/fastcgi" "$prefix/tmp/uwsgi" "$prefix/tmp/scgi" \
+        "$prefix/attachments"
     render_conf
     nginx_cmd -t -q || die "nginx -t failed for $conf (see above)"
     local pid old i
