@@ -372,7 +372,6 @@ ngx_http_liaison_account_saved(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t       out;
     ngx_http_liaison_account_t  *ac;
 
     ac = ctx->data;
@@ -404,21 +403,12 @@ ngx_http_liaison_account_saved(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 64) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
     ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,
                   "liaison: staff #%uL %s account #%uL", ctx->subject_id,
                   ac->created ? "created" : "updated", ac->id);
 
-    ngx_http_liaison_out_lit(&out, "{\"id\":");
-    ngx_http_liaison_out_int(&out, (int64_t) ac->id);
-    ngx_http_liaison_out_lit(&out, "}");
-
-    ngx_http_liaison_finish(ctx, ac->created ? NGX_HTTP_CREATED : NGX_HTTP_OK,
-                            &out);
+    ngx_http_liaison_answer_id(ctx, ac->created ? NGX_HTTP_CREATED
+                                                : NGX_HTTP_OK, ac->id);
 }
 
 
@@ -508,8 +498,6 @@ ngx_http_liaison_written(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t  out;
-
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
@@ -521,13 +509,7 @@ ngx_http_liaison_written(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 16) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_out_lit(&out, "{\"ok\":true}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_answer_ok(ctx);
 }
 
 
@@ -671,20 +653,10 @@ ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t  out;
-
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 32) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_out_lit(&out, "{\"id\":");
-    ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[0]);
-    ngx_http_liaison_out_lit(&out, "}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_CREATED, &out);
+    ngx_http_liaison_answer_id(ctx, NGX_HTTP_CREATED, op->insert_id[0]);
 }

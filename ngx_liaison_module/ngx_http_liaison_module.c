@@ -920,6 +920,44 @@ ngx_http_liaison_send_raw(ngx_http_liaison_ctx_t *ctx,
 }
 
 
+/* {"id": id} with the status, e.g. 201 for what was just created. */
+
+void
+ngx_http_liaison_answer_id(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
+    uint64_t id)
+{
+    ngx_http_liaison_out_t  out;
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 32) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"id\":");
+    ngx_http_liaison_out_int(&out, (int64_t) id);
+    ngx_http_liaison_out_lit(&out, "}");
+
+    ngx_http_liaison_finish(ctx, status, &out);
+}
+
+
+/* 200 {"ok":true} */
+
+void
+ngx_http_liaison_answer_ok(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_out_t  out;
+
+    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 16) != NGX_OK) {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_liaison_out_lit(&out, "{\"ok\":true}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+}
+
+
 void
 ngx_http_liaison_error(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
     const char *code, const char *message, const char *field)

@@ -1060,8 +1060,6 @@ ngx_http_liaison_created(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t  out;
-
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
@@ -1073,15 +1071,7 @@ ngx_http_liaison_created(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 32) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_out_lit(&out, "{\"id\":");
-    ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[0]);
-    ngx_http_liaison_out_lit(&out, "}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_CREATED, &out);
+    ngx_http_liaison_answer_id(ctx, NGX_HTTP_CREATED, op->insert_id[0]);
 }
 
 
@@ -1167,8 +1157,6 @@ ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t  out;
-
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
@@ -1180,11 +1168,5 @@ ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 16) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_out_lit(&out, "{\"ok\":true}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_answer_ok(ctx);
 }
