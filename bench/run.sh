@@ -218,8 +218,8 @@ wait_for_200() {  # URL: up to 30 s
 }
 
 make_prefix() {
-    mkdir -p "$1/logs" "$1/tmp/body" "$1/tmp/proxy" "$1/tmp/fastcgi" \
-        "$1/tmp/uwsgi" "$1/tmp/scgi"
+    mkdir -p "$1/logs" "$1/attachments" "$1/tmp/body" "$1/tmp/proxy" \
+        "$1/tmp/fastcgi" "$1/tmp/uwsgi" "$1/tmp/scgi"
 }
 
 # ---------------------------------------------------------------- CPU

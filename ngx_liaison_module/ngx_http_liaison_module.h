@@ -111,6 +111,8 @@ struct ngx_http_liaison_ctx_s {
 extern ngx_module_t  ngx_http_liaison_module;
 
 
+
+
 /* a role's bit in the masks of ngx_http_liaison_staff_role() */
 #define NGX_HTTP_LIAISON_ROLE(r)  ((ngx_uint_t) 1 << (r))
 
@@ -260,10 +262,6 @@ char *ngx_http_liaison_attach_dir(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 void ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx);
 void ngx_http_liaison_attach_download(ngx_http_liaison_ctx_t *ctx);
-ngx_int_t ngx_http_liaison_attach_list_sql(ngx_http_liaison_ctx_t *ctx,
-    ngx_str_t *sql, ngx_str_t *ticket_no);
-void ngx_http_liaison_attach_list_out(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_out_t *out, MYSQL_RES *res);
 
 
 #endif /* _NGX_HTTP_LIAISON_MODULE_H_INCLUDED_ */

@@ -61,6 +61,7 @@ static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
 static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_status_attachments(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_not_found(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_out_datetime(ngx_http_liaison_out_t *out,
     const char *key, char *value, unsigned long len);
@@ -913,9 +914,22 @@ ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op)
 
 /* GET /tickets/{ticket_no}[?query_code=] */
 
+#define NGX_HTTP_LIAISON_STATUS_SQL(in_charge)                               \
+    "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "        \
+    "t.track, t.status, t.case_no, t.content, t.contact_name, "              \
+    "t.contact_phone, t.owner_litigant_id, t.department_id, "                \
+    "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "            \
+    "t.closed_at, e.type, e.status_to, e.note, e.created_at, "               \
+    "e.public, e.id, " in_charge ", "                                        \
+    "EXISTS (SELECT 1 FROM attachments a WHERE a.ticket_id = t.id) "         \
+    "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "        \
+    "WHERE t.ticket_no = $s"
+
+
 void
 ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
 {
+    ngx_uint_t           vp;
     ngx_http_request_t  *r;
 
     r = ctx->r;
@@ -925,23 +939,22 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    /* one statement: the ticket's columns repeat on each event row */
+    /*
+     * One statement: the ticket's columns repeat on each event row.  The
+     * in-charge test costs a subquery: only a vice president needs it.
+     */
+    vp = ctx->who == NGX_HTTP_LIAISON_STAFF
+         && lsn_role_index((char *) ctx->role.data, ctx->role.len)
+            == LSN_ROLE_VICE_PRESIDENT;
+
     if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-            "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "
-            "t.track, t.status, t.case_no, t.content, t.contact_name, "
-            "t.contact_phone, t.owner_litigant_id, t.department_id, "
-            "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "
-            "t.closed_at, e.type, e.status_to, e.note, e.created_at, "
-            "e.public, e.id, t.department_id IN (SELECT id FROM departments "
-            "WHERE vice_president_staff_id = $u) "
-            "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "
-            "WHERE t.ticket_no = $s",
-            (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
-                                  ? ctx->subject_id : 0),
+            vp ? NGX_HTTP_LIAISON_STATUS_SQL("t.department_id IN (SELECT id "
+                                             "FROM departments WHERE "
+                                             "vice_president_staff_id = $u)")
+               : NGX_HTTP_LIAISON_STATUS_SQL("$u"),
+            (unsigned long long) (vp ? ctx->subject_id : 0),
             ctx->arg.data, ctx->arg.len)
-        != NGX_OK
-        || ngx_http_liaison_attach_list_sql(ctx, &ctx->op.sql, &ctx->arg)
-           != NGX_OK)
+        != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
@@ -955,7 +968,8 @@ enum {
     TK_ID = 0, TK_NO, TK_CODE, TK_CHANNEL, TK_CATEGORY, TK_TRACK, TK_STATUS,
     TK_CASE_NO, TK_CONTENT, TK_NAME, TK_PHONE, TK_OWNER, TK_DEPARTMENT,
     TK_ASSIGNEE, TK_CREATED, TK_DUE, TK_UPDATED, TK_CLOSED,
-    EV_TYPE, EV_STATUS, EV_NOTE, EV_AT, EV_PUBLIC, EV_ID, TK_IN_CHARGE
+    EV_TYPE, EV_STATUS, EV_NOTE, EV_AT, EV_PUBLIC, EV_ID, TK_IN_CHARGE,
+    TK_ATTACHMENTS
 };
 
 
@@ -993,7 +1007,7 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     ngx_int_t                n;
     ngx_uint_t               allowed, staff;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_out_t   out, *saved;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
@@ -1133,12 +1147,63 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
         ngx_http_liaison_out_lit(&out, "}");
     }
 
-    ngx_http_liaison_out_lit(&out, "]");
-    ngx_http_liaison_attach_list_out(ctx, &out,
-                                     op->nstmts > 1 ? op->res[1] : NULL);
-    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_out_lit(&out, "],\"attachments\":");
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    /* most tickets have none: their list costs a statement only if any */
+    if (row[TK_ATTACHMENTS] == NULL || row[TK_ATTACHMENTS][0] != '1') {
+        ngx_http_liaison_out_lit(&out, "[]}");
+        ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+        return;
+    }
+
+    saved = ngx_palloc(ctx->r->pool, sizeof(ngx_http_liaison_out_t));
+    if (saved == NULL
+        || ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
+               "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', a.id, 'purpose', "
+               "a.purpose, 'uploader', a.uploader_kind, 'filename', "
+               "a.filename, 'content_type', a.content_type, 'size', a.size, "
+               "'sha256', a.sha256, 'created_at', DATE_FORMAT(a.created_at, "
+               "'%Y-%m-%dT%H:%i:%s+08:00')) ORDER BY a.id) "
+               "FROM attachments a WHERE a.ticket_id = $s",
+               row[TK_ID], ngx_strlen(row[TK_ID]))
+           != NGX_OK)
+    {
+        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    *saved = out;
+    ctx->data = saved;
+    ngx_http_liaison_query(ctx, ngx_http_liaison_status_attachments);
+}
+
+
+static void
+ngx_http_liaison_status_attachments(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW                row;
+    ngx_http_liaison_out_t  *out;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    out = ctx->data;
+    row = mysql_fetch_row(op->res[0]);
+
+    if (row && row[0]) {
+        ngx_http_liaison_out_raw(out, row[0],
+                                 mysql_fetch_lengths(op->res[0])[0]);
+
+    } else {
+        ngx_http_liaison_out_lit(out, "[]");
+    }
+
+    ngx_http_liaison_out_lit(out, "}");
+    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, out);
 }
 
 
