@@ -178,7 +178,6 @@ ngx_http_liaison_metrics_log(ngx_http_request_t *r)
     ngx_msec_int_t                         ms;
     ngx_time_t                            *tp;
     ngx_http_liaison_loc_conf_t           *llcf;
-    ngx_http_liaison_main_conf_t          *lmcf;
     ngx_http_liaison_metrics_series_t     *sp;
     ngx_http_liaison_metrics_endpoint_t   *ep;
     ngx_http_liaison_ops_conf_t           *mmcf;
@@ -211,8 +210,6 @@ ngx_http_liaison_metrics_log(ngx_http_request_t *r)
         }
     }
 
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_liaison_module);
-
     ngx_shmtx_lock(&mmcf->shpool->mutex);
 
     if (ngx_http_liaison_metrics_find(mmcf->sh, name, len, status, &ep, &sp)
@@ -230,8 +227,7 @@ ngx_http_liaison_metrics_log(ngx_http_request_t *r)
         mmcf->sh->dropped++;
     }
 
-    ngx_http_liaison_metrics_sync(mmcf, lmcf);
-
+    /* the pool's figures go to the zone from the timer, once a second */
     ngx_shmtx_unlock(&mmcf->shpool->mutex);
 
     return NGX_OK;
