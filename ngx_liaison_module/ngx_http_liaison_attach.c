@@ -632,7 +632,8 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
             "INSERT INTO ticket_events (ticket_id, type, actor_kind, "
             "actor_id, note, public, created_at) VALUES "
             "($u, 'attachment', $z, $u, $s, 1, $t);"
-            "UPDATE tickets SET updated_at = $t WHERE id = $u;"
+            "UPDATE tickets SET updated_at = $t, "
+            "attachment_count = attachment_count + 1 WHERE id = $u;"
             "SELECT id FROM attachments WHERE storage_name = $z;COMMIT",
             (unsigned long long) at->ticket_id, at->purpose,
             at->staff ? "staff" : "litigant",

@@ -921,7 +921,7 @@ ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op)
     "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "            \
     "t.closed_at, e.type, e.status_to, e.note, e.created_at, "               \
     "e.public, e.id, " in_charge ", "                                        \
-    "EXISTS (SELECT 1 FROM attachments a WHERE a.ticket_id = t.id) "         \
+    "t.attachment_count "                                                    \
     "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "        \
     "WHERE t.ticket_no = $s"
 
@@ -1150,7 +1150,7 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_out_lit(&out, "],\"attachments\":");
 
     /* most tickets have none: their list costs a statement only if any */
-    if (row[TK_ATTACHMENTS] == NULL || row[TK_ATTACHMENTS][0] != '1') {
+    if (row[TK_ATTACHMENTS] == NULL || row[TK_ATTACHMENTS][0] == '0') {
         ngx_http_liaison_out_lit(&out, "[]}");
         ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
         return;

@@ -96,6 +96,14 @@ lw_attachments_purge(lw_ctx_t *ctx, const char *ids)
         goto done;
     }
 
+    lw_buf_reset(&sql);
+    lw_buf_printf(&sql, "UPDATE tickets SET attachment_count = 0 "
+                  "WHERE id IN (%s)", ids);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
+        goto done;
+    }
+
     while ((row = mysql_fetch_row(res)) != NULL) {
         if (row[0] == NULL || strspn(row[0], "0123456789abcdef") != 32
             || row[0][32] != '\0')
