@@ -96,6 +96,7 @@ server_opts() {
         --innodb-log-file-size="$logsize" \
         --innodb-buffer-pool-size="$bufpool" \
         --skip-name-resolve \
+        --thread-handling=pool-of-threads \
         --max-connections=500
 }
 
