@@ -131,8 +131,7 @@ ALTER TABLE tickets
     ADD COLUMN triage_rule      VARCHAR(32)  NULL,
     ADD COLUMN risk_flag        TINYINT(1)   NOT NULL DEFAULT 0,
     ADD COLUMN risk_rules       VARCHAR(255) NULL,
-    ADD COLUMN content_review   VARCHAR(16)  NULL,
-    ADD KEY k_tickets_risk (risk_flag, created_at);
+    ADD COLUMN content_review   VARCHAR(16)  NULL;
 
 -- Signed ingest requests already applied, by signature: a replay within
 -- the timestamp window gets the first answer and changes nothing.  Rows
