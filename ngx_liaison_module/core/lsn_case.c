@@ -41,36 +41,17 @@ const char  *lsn_procedures[] = {
 };
 
 
-static int
-lsn_list_index(const char **list, const char *s, size_t len)
-{
-    int  i;
-
-    if (s == NULL) {
-        return -1;
-    }
-
-    for (i = 0; list[i] != NULL; i++) {
-        if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0) {
-            return i;
-        }
-    }
-
-    return -1;
-}
-
-
 int
 lsn_node_type_index(const char *s, size_t len)
 {
-    return lsn_list_index(lsn_node_types, s, len);
+    return lsn_name_index(lsn_node_types, s, len);
 }
 
 
 int
 lsn_party_role_index(const char *s, size_t len)
 {
-    return lsn_list_index(lsn_party_roles, s, len);
+    return lsn_name_index(lsn_party_roles, s, len);
 }
 
 
@@ -85,7 +66,7 @@ lsn_party_role_is_lawyer(int role)
 int
 lsn_procedure_index(const char *s, size_t len)
 {
-    return lsn_list_index(lsn_procedures, s, len);
+    return lsn_name_index(lsn_procedures, s, len);
 }
 
 

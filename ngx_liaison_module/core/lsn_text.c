@@ -525,6 +525,25 @@ lsn_json_escape(unsigned char *dst, const unsigned char *s, size_t len)
 
 
 int
+lsn_name_index(const char **names, const char *s, size_t len)
+{
+    int  i;
+
+    if (s == NULL) {
+        return -1;
+    }
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
 lsn_ct_compare(const void *a, size_t alen, const void *b, size_t blen)
 {
     size_t                i;

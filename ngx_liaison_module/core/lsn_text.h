@@ -65,6 +65,9 @@ size_t lsn_json_escape(unsigned char *dst, const unsigned char *s,
  */
 int lsn_ct_compare(const void *a, size_t alen, const void *b, size_t blen);
 
+/* Index of s in a NULL-ended list of names, or -1. */
+int lsn_name_index(const char **names, const char *s, size_t len);
+
 /* Lowercase hex of len bytes into dst (2 * len bytes, no NUL). */
 void lsn_hex(char *dst, const unsigned char *src, size_t len);
 

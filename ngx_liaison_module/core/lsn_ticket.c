@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lsn_calendar.h"
+#include "lsn_text.h"
 #include "lsn_ticket.h"
 
 
@@ -16,7 +17,6 @@
 
 
 static int lsn_luhn_digit(const char *s, size_t len);
-static int lsn_index_of(const char **list, const char *s, size_t len);
 static int lsn_query_value(char c);
 
 
@@ -37,36 +37,17 @@ const char  *lsn_categories[] = {
 static const char  lsn_query_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 
-static int
-lsn_index_of(const char **list, const char *s, size_t len)
-{
-    int  i;
-
-    if (s == NULL) {
-        return -1;
-    }
-
-    for (i = 0; list[i] != NULL; i++) {
-        if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0) {
-            return i;
-        }
-    }
-
-    return -1;
-}
-
-
 int
 lsn_channel_index(const char *s, size_t len)
 {
-    return lsn_index_of(lsn_channels, s, len);
+    return lsn_name_index(lsn_channels, s, len);
 }
 
 
 int
 lsn_category_index(const char *s, size_t len)
 {
-    return lsn_index_of(lsn_categories, s, len);
+    return lsn_name_index(lsn_categories, s, len);
 }
 
 

@@ -3,6 +3,7 @@
  */
 
 #include <string.h>
+#include "lsn_text.h"
 #include "lsn_workflow.h"
 
 
@@ -43,21 +44,6 @@ static const unsigned char  lsn_role_actions[LSN_ROLE_COUNT][LSN_ACT_COUNT]
     /* filing */     {  1,  1,  1,  0,  0,  1,  1,  1 },
     /* sys_admin */  {  0,  0,  0,  0,  0,  0,  0,  0 },
 };
-
-
-static int
-lsn_name_index(const char **names, const char *s, size_t len)
-{
-    int  i;
-
-    for (i = 0; names[i] != NULL; i++) {
-        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
-            return i;
-        }
-    }
-
-    return -1;
-}
 
 
 int
