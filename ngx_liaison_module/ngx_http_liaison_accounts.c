@@ -81,8 +81,10 @@ ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
     if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
             "SELECT JSON_OBJECT('id', id, 'username', username, 'name', "
             "name, 'role', role, 'department_id', department_id, "
-            "'active', active = 1, 'locked', locked_until IS NOT NULL "
-            "AND locked_until > $t) FROM staff ORDER BY id", ctx->now)
+            "'active', " NGX_HTTP_LIAISON_SQL_BOOL("active = 1") ", "
+            "'locked', " NGX_HTTP_LIAISON_SQL_BOOL("locked_until IS NOT NULL "
+                                                  "AND locked_until > $t")
+            ") FROM staff ORDER BY id", ctx->now)
         != NGX_OK)
     {
         ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);

@@ -1194,7 +1194,8 @@ ngx_http_liaison_notifications(ngx_http_liaison_ctx_t *ctx)
 
     if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
             "SELECT JSON_OBJECT('id', o.id, 'kind', o.kind, 'ticket_no', "
-            "t.ticket_no, 'delivered', o.status = 'sent', 'data', "
+            "t.ticket_no, 'delivered', "
+            NGX_HTTP_LIAISON_SQL_BOOL("o.status = 'sent'") ", 'data', "
             "JSON_EXTRACT(o.payload, '$$.data'), 'page', "
             "JSON_VALUE(o.payload, '$$.page'), 'created_at', "
             "DATE_FORMAT(o.created_at, '%Y-%m-%dT%H:%i:%s+08:00')) "

@@ -113,6 +113,11 @@ extern ngx_module_t  ngx_http_liaison_module;
 
 
 
+/* A condition as a JSON true/false inside JSON_OBJECT() (not 1/0). */
+#define NGX_HTTP_LIAISON_SQL_BOOL(cond)                                       \
+    "JSON_EXTRACT(IF(" cond ", 'true', 'false'), '$$')"
+
+
 /* a role's bit in the masks of ngx_http_liaison_staff_role() */
 #define NGX_HTTP_LIAISON_ROLE(r)  ((ngx_uint_t) 1 << (r))
 

@@ -58,11 +58,11 @@ static void ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op);
 
 
 #define NGX_HTTP_LIAISON_LEADERS                                              \
-    (NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_LEADER)                                 \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_LIAISON)                                   \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT)                            \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)                                 \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)                              \
+    (NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_LEADER)                              \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_LIAISON)                                \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT)                         \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)                              \
+     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)                           \
      | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PLATFORM_STAFF))
 
 
@@ -335,8 +335,8 @@ void
 ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx)
 {
     if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS
-                                        | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN),
-                                        NULL)
+                                   | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN),
+                                   NULL)
         != NGX_OK)
     {
         return;
@@ -349,7 +349,9 @@ ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx)
             "l.mobile, 'changed_on', l.changed_on, 'reported_on', "
             "l.reported_on, 'published_on', l.published_on, 'report_days', "
             "l.report_days, 'publish_days', l.publish_days, 'report_late', "
-            "l.report_days > $u, 'publish_late', l.publish_days > $u) "
+            NGX_HTTP_LIAISON_SQL_BOOL("l.report_days > $u") ", "
+            "'publish_late', " NGX_HTTP_LIAISON_SQL_BOOL("l.publish_days > $u")
+            ") "
             "FROM liaison_records l JOIN departments d "
             "ON d.id = l.department_id ORDER BY l.department_id, l.id DESC",
             (unsigned long long) NGX_HTTP_LIAISON_REPORT_DAYS,
@@ -384,7 +386,8 @@ ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
             "DATE_FORMAT(r.stage_since, '%Y-%m-%dT%H:%i:%s+08:00'), "
             "'created_at', "
             "DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%s+08:00'), "
-            "'closed', r.closed_at IS NOT NULL) "
+            "'closed', " NGX_HTTP_LIAISON_SQL_BOOL("r.closed_at IS NOT NULL")
+            ") "
             "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
             "WHERE ($u = 0 OR r.closed_at IS NULL) ORDER BY r.id DESC "
             "LIMIT 200",
@@ -925,7 +928,8 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
             "('registered', 'dispatched', 'accepted', 'reopened');"
             "SELECT COUNT(*) FROM risks WHERE closed_at IS NULL;"
             "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "
-            "'due_on', due_on, 'status', status, 'overdue', due_on < DATE($t)"
+            "'due_on', due_on, 'status', status, 'overdue', "
+            NGX_HTTP_LIAISON_SQL_BOOL("due_on < DATE($t)")
             ")) FROM follow_ups WHERE owner_staff_id = $u "
             "AND status = 'open'",
             ctx->now, (unsigned long long) ctx->subject_id, ctx->now,
@@ -1100,7 +1104,8 @@ ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx)
             "SELECT JSON_OBJECT('id', f.id, 'title', f.title, 'detail', "
             "f.detail, 'owner_staff_id', f.owner_staff_id, 'owner', s.name, "
             "'due_on', f.due_on, 'status', f.status, 'overdue', "
-            "f.status = 'open' AND f.due_on < DATE($t)) "
+            NGX_HTTP_LIAISON_SQL_BOOL("f.status = 'open' AND f.due_on < "
+                                      "DATE($t)") ") "
             "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
             "WHERE ($u = 1 OR f.owner_staff_id = $u OR f.created_by = $u) "
             "ORDER BY f.status <> 'open', f.due_on, f.id LIMIT 200",
