@@ -507,15 +507,20 @@ subtest 'A16 ranking and lagging departments' => sub {
                    || $DEPT{$a} <=> $DEPT{$b} } keys %by;
     my $n = @d;
     for my $i (0 .. $#d) {
-        my $score = kpi_of($TO, @{ $by{ $d[$i] } })->{score};
+        my $k = kpi_of($TO, @{ $by{ $d[$i] } });
+        my $score = $k->{score};
         my $lag = $score < 90 || ($n >= 3 && $i >= $n - int($n / 3)) ? 1 : 0;
         push @rank, { rank => $i + 1, department_id => $DEPT{ $d[$i] },
             department => $DNAME{ $d[$i] }, score => f2($score),
-            lagging => $lag };
+            lagging => $lag, timely_acceptance => f4($k->{rates}{acc}),
+            on_time_completion => f4($k->{rates}{ont}),
+            judge_contact => f4($k->{rates}{con}) };
         push @lagging, $DNAME{ $d[$i] } if $lag;
     }
-    is_deeply [ map { { %$_, score => f2($_->{score}),
-        lagging => $_->{lagging} ? 1 : 0 } } @{ $B->{ranking} } ], \@rank,
+    my @rates = qw(timely_acceptance on_time_completion judge_contact);
+    is_deeply [ map { my $e = $_; +{ %$e, score => f2($e->{score}),
+        lagging => $e->{lagging} ? 1 : 0,
+        map { $_ => f4($e->{$_}) } @rates } } @{ $B->{ranking} } ], \@rank,
         'ranking: ' . join(' > ', map { "$_->{department} $_->{score}" } @rank);
     is_deeply $B->{lagging}, \@lagging, 'lagging: ' . join('、', @lagging);
     is $B->{ranking}[0]{department}, '民事审判庭', 'the civil division leads';

@@ -59,6 +59,8 @@ static void lw_html_text(lw_buf_t *html, const char *s, size_t len);
 static void lw_svg_bars(lw_buf_t *html, char **labels, const double *values,
     size_t n, const char *unit);
 static int lw_dept_cmp(const void *a, const void *b);
+static void lw_bulletin_json_rate(lw_buf_t *json, const char *key,
+    unsigned long long num, unsigned long long den);
 static const char *lw_label(const char *code);
 
 
@@ -532,8 +534,17 @@ lw_bulletin_kpi(lw_ctx_t *ctx, lw_bulletin_t *b)
         lw_buf_printf(&b->json, "%s{\"rank\":%d,\"department_id\":%llu,"
                       "\"department\":", i ? "," : "", i + 1, depts[i].id);
         lw_buf_json_str(&b->json, depts[i].name, strlen(depts[i].name));
-        lw_buf_printf(&b->json, ",\"score\":%.2f,\"lagging\":%s}",
+        lw_buf_printf(&b->json, ",\"score\":%.2f,\"lagging\":%s",
                       depts[i].score, lagging ? "true" : "false");
+        lw_bulletin_json_rate(&b->json, "timely_acceptance",
+                              depts[i].kpi.accepted_in_time,
+                              depts[i].kpi.dispatched);
+        lw_bulletin_json_rate(&b->json, "on_time_completion",
+                              depts[i].kpi.on_time, depts[i].kpi.due);
+        lw_bulletin_json_rate(&b->json, "judge_contact",
+                              depts[i].kpi.contacted,
+                              depts[i].kpi.work_orders);
+        lw_buf_adds(&b->json, "}");
 
         lw_buf_printf(&b->csv, "%d,", i + 1);
         lw_csv_field(&b->csv, depts[i].name, strlen(depts[i].name));
@@ -843,6 +854,21 @@ lw_label(const char *code)
     }
 
     return code;
+}
+
+
+/* ,"key":rate (null with nothing to measure) */
+
+static void
+lw_bulletin_json_rate(lw_buf_t *json, const char *key,
+    unsigned long long num, unsigned long long den)
+{
+    if (den == 0) {
+        lw_buf_printf(json, ",\"%s\":null", key);
+        return;
+    }
+
+    lw_buf_printf(json, ",\"%s\":%.4f", key, lsn_kpi_rate(num, den));
 }
 
 
