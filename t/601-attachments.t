@@ -28,6 +28,11 @@ my $t = Liaison::Litigant->start(
         location /_liaison_files/ {
             internal;
             alias $files/;
+            error_page 404 = \@liaison_file_missing;
+        }
+        location \@liaison_file_missing {
+            default_type "application/json; charset=utf-8";
+            return 404 '{"error":{"code":"not_found","message":"gone"}}';
         }
 CONF
     staff => [
@@ -212,6 +217,18 @@ my $sname = $env->sql_one('SELECT storage_name FROM attachments WHERE id = ?',
     $att{jpeg}{id});
 $r = $env->req(GET => "/_liaison_files/$sname");
 is $r->status, 404, 'the internal location is not reachable from outside';
+
+# a file gone from the store: the JSON 404 of the configuration
+my $pname = $env->sql_one('SELECT storage_name FROM attachments WHERE id = ?',
+    $att{png}{id});
+my ($ppath) = glob("$files/*$pname*");
+ok defined $ppath && rename($ppath, "$ppath.away"), 'the PNG taken away';
+$r = download($att{png}{id}, token => $owner);
+is $r->status, 404, 'a missing file: 404';
+is $r->error_code, 'not_found', '... as JSON';
+rename "$ppath.away", $ppath if defined $ppath;
+$r = download($att{png}{id}, token => $owner);
+is $r->status, 200, 'back again: 200';
 
 # --- the ticket view lists them -------------------------------------------
 
