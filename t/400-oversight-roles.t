@@ -200,16 +200,29 @@ subtest 'overview: live counts, overdue, escalations waiting on me' => sub {
         . "'2026-01-05 09:00:00', ?)", $aid, sid($env, 'leader'), $aid,
         sid($env, 'judge1'));
 
-    my $want_status = { map { $_->{status} => $_->{n} } @{ $env->sql(
-        "SELECT status, COUNT(*) n FROM tickets WHERE status IN ('registered', "
-        . "'dispatched', 'accepted', 'reopened') GROUP BY status") } };
+    # the civil leader oversees the civil division; the president the court
+    my $open = "SELECT status, COUNT(*) n FROM tickets WHERE status IN "
+        . "('registered', 'dispatched', 'accepted', 'reopened')";
+    my $want_civil = { map { $_->{status} => $_->{n} } @{ $env->sql(
+        "$open AND department_id = ? GROUP BY status",
+        $env->sql_one("SELECT id FROM departments WHERE code = 'civil'")) } };
+    my $want_all = { map { $_->{status} => $_->{n} }
+        @{ $env->sql("$open GROUP BY status") } };
     my $o = $env->req(GET => '/api/v1/staff/overview', token => tok($env, 'leader'));
     is $o->status, 200, 'GET /staff/overview as the civil leader';
     my $j = $o->json;
-    is_deeply $j->{open_by_status}, $want_status, 'open requests by status';
+    is_deeply $j->{open_by_status}, $want_civil,
+        'open requests by status, in the civil division';
     my %od = map { $_->{department} => $_->{overdue} } @{ $j->{overdue_by_department} };
     is $od{'民事审判庭'}, 1, 'overdue: civil 1';
-    is $od{'刑事审判庭'}, 1, 'overdue: criminal 1';
+    ok !exists $od{'刑事审判庭'}, '... not the criminal division';
+    my $p = $env->req(GET => '/api/v1/staff/overview',
+        token => tok($env, 'president'))->json;
+    is_deeply $p->{open_by_status}, $want_all,
+        'the president: the whole court';
+    %od = map { $_->{department} => $_->{overdue} }
+        @{ $p->{overdue_by_department} };
+    is $od{'刑事审判庭'}, 1, '... overdue: criminal 1';
     is_deeply [ map { [ $_->{ticket_no}, $_->{level} ] } @{ $j->{escalations_to_me} } ],
         [ [ $a->{ticket_no}, 2 ] ], 'the escalation that reached the leader';
     is $j->{open_risks}, 1, 'one open risk';
@@ -218,7 +231,8 @@ subtest 'overview: live counts, overdue, escalations waiting on me' => sub {
     is_deeply $j->{my_follow_ups}, [], 'no follow-ups yet';
     # replied: no longer waiting
     act($env, 'judge2', $b->{ticket_no}, reply => { content => '已答复。' });
-    $j = $env->req(GET => '/api/v1/staff/overview', token => tok($env, 'leader'))->json;
+    $j = $env->req(GET => '/api/v1/staff/overview',
+        token => tok($env, 'president'))->json;
     %od = map { $_->{department} => $_->{overdue} } @{ $j->{overdue_by_department} };
     ok !$od{'刑事审判庭'}, 'a replied work order is no longer overdue';
 };
