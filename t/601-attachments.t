@@ -283,9 +283,22 @@ is $r->status, 201, 'then it works again';
     ok scalar @$old, 'the old ticket has attachments';
     $env->sql("UPDATE tickets SET status = 'closed', closed_at = "
         . "'2020-01-02 10:00:00' WHERE ticket_no = ?", $tk3->{ticket_no});
+    # a file no row names (a crash between storing and COMMIT): swept once
+    # it is an hour old; a fresh one (an upload in progress) is left alone
+    my $orphan = "$files/" . ('ab' x 16);
+    my $fresh = "$files/" . ('cd' x 16);
+    for my $f ($orphan, $fresh) {
+        open my $fh, '>', $f or die $!;
+        print $fh 'x';
+        close $fh;
+    }
+    utime time - 7200, time - 7200, $orphan;
     require Liaison::Worker;
     my $w = Liaison::Worker->new($env, $t->mock, attachment_dir => $files);
     my $wr = $w->once('2026-11-27T10:00:00+08:00');
+    ok !-e $orphan, 'an hour-old file no row names is swept';
+    ok -e $fresh, 'a fresh one is left alone';
+    unlink $fresh;
     is $wr->{rc}, 0, 'a worker pass with the retention job'
         or diag $wr->{output};
     is $env->sql_one('SELECT COUNT(*) FROM attachments a JOIN tickets t ON '

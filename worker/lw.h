@@ -152,6 +152,7 @@ typedef struct {
     int                     schema_ok;      /* lw_schema_check() passed */
 
     time_t                  last_ladder;
+    time_t                  last_sweep;     /* attachment store */
     time_t                  last_alert;
 
     volatile sig_atomic_t  *stop;
@@ -338,6 +339,7 @@ int lw_calendar_alert(lw_ctx_t *ctx);
  * files, inside the caller's transaction.  0, or -1.
  */
 int lw_attachments_purge(lw_ctx_t *ctx, const char *ids);
+long lw_attachments_sweep(lw_ctx_t *ctx);
 
 /* lw_ops.c: migrations, schema check, metrics, retention */
 int lw_migrate(lw_ctx_t *ctx, const char *defaults_file, const char *dir);

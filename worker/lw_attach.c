@@ -11,10 +11,12 @@
  */
 
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "lw.h"
 
@@ -134,4 +136,162 @@ done:
     lw_buf_free(&sql);
 
     return rc;
+}
+
+
+/*
+ * Files of the store that no row names: a worker process that died
+ * between storing an upload and its COMMIT, or rows deleted by hand.
+ * Only files older than an hour are looked at, so an upload in progress
+ * is never touched.  Returns the number of files removed, or -1.
+ */
+
+#define LW_SWEEP_AGE    3600
+#define LW_SWEEP_BATCH  200
+
+static long lw_attachments_sweep_batch(lw_ctx_t *ctx, char (*names)[33],
+    int n);
+
+
+long
+lw_attachments_sweep(lw_ctx_t *ctx)
+{
+    int             n;
+    DIR            *dir;
+    long            removed, r;
+    char            names[LW_SWEEP_BATCH][33], path[4096];
+    time_t          now;
+    struct stat     st;
+    struct dirent  *de;
+
+    now = time(NULL);
+
+    /* a directory walk: once an hour is plenty (every `once` pass) */
+    if (ctx->conf->attachment_dir == NULL
+        || (!ctx->once && now - ctx->last_sweep < LW_SWEEP_AGE))
+    {
+        return 0;
+    }
+
+    ctx->last_sweep = now;
+
+    dir = opendir(ctx->conf->attachment_dir);
+    if (dir == NULL) {
+        lw_log(LW_LOG_ERROR, "attachments: opendir(\"%s\"): %s",
+               ctx->conf->attachment_dir, strerror(errno));
+        return -1;
+    }
+
+    removed = 0;
+    n = 0;
+
+    while ((de = readdir(dir)) != NULL) {
+        if (strlen(de->d_name) != 32
+            || strspn(de->d_name, "0123456789abcdef") != 32)
+        {
+            continue;
+        }
+
+        snprintf(path, sizeof(path), "%s/%s", ctx->conf->attachment_dir,
+                 de->d_name);
+
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)
+            || now - st.st_mtime < LW_SWEEP_AGE)
+        {
+            continue;
+        }
+
+        memcpy(names[n++], de->d_name, 33);
+
+        if (n == LW_SWEEP_BATCH) {
+            r = lw_attachments_sweep_batch(ctx, names, n);
+            if (r < 0) {
+                closedir(dir);
+                return -1;
+            }
+
+            removed += r;
+            n = 0;
+        }
+    }
+
+    closedir(dir);
+
+    if (n) {
+        r = lw_attachments_sweep_batch(ctx, names, n);
+        if (r < 0) {
+            return -1;
+        }
+
+        removed += r;
+    }
+
+    if (removed) {
+        lw_log(LW_LOG_WARN, "attachments: %ld file(s) no row names removed",
+               removed);
+    }
+
+    return removed;
+}
+
+
+static long
+lw_attachments_sweep_batch(lw_ctx_t *ctx, char (*names)[33], int n)
+{
+    int             i;
+    long            removed;
+    char            path[4096];
+    lw_buf_t        sql;
+    MYSQL_ROW       row;
+    MYSQL_RES      *res;
+
+    lw_buf_init(&sql);
+    lw_buf_adds(&sql, "SELECT storage_name FROM attachments "
+                "WHERE storage_name IN (");
+
+    for (i = 0; i < n; i++) {
+        lw_buf_sql(&sql, i ? ", $z" : "$z", names[i]);
+    }
+
+    lw_buf_adds(&sql, ")");
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0
+        || (res = mysql_store_result(ctx->db)) == NULL)
+    {
+        lw_buf_free(&sql);
+        return -1;
+    }
+
+    lw_buf_free(&sql);
+
+    /* what a row names stays: mark it by clearing its name */
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        for (i = 0; i < n; i++) {
+            if (row[0] && strcmp(names[i], row[0]) == 0) {
+                names[i][0] = '\0';
+            }
+        }
+    }
+
+    mysql_free_result(res);
+    removed = 0;
+
+    for (i = 0; i < n; i++) {
+        if (names[i][0] == '\0') {
+            continue;
+        }
+
+        snprintf(path, sizeof(path), "%s/%s", ctx->conf->attachment_dir,
+                 names[i]);
+
+        if (unlink(path) == 0) {
+            removed++;
+
+        } else if (errno != ENOENT) {
+            lw_log(LW_LOG_ERROR, "attachments: unlink(\"%s\"): %s", path,
+                   strerror(errno));
+        }
+    }
+
+    return removed;
 }

@@ -1004,6 +1004,9 @@ lw_retention_pass(lw_ctx_t *ctx)
 
     lw_buf_free(&ids);
 
+    /* files no row names any more go too */
+    (void) lw_attachments_sweep(ctx);
+
     return total;
 
 failed:
