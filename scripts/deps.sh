@@ -14,13 +14,13 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 echo "deps: installing$missing"
+# no package's maintainer script may start a system service (MariaDB, nginx):
+# the project runs its own; the guard goes away however apt-get ends
 rc=/usr/sbin/policy-rc.d
-created=0
 if [ ! -e "$rc" ]; then
-    printf '#!/bin/sh\nexit 101\n' > "$rc" && chmod +x "$rc" && created=1
+    printf '#!/bin/sh\nexit 101\n' > "$rc" && chmod +x "$rc"
+    trap 'rm -f "$rc"' EXIT
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends $missing
-[ "$created" = 1 ] && rm -f "$rc"
-exit 0
