@@ -83,6 +83,9 @@ static ngx_int_t ngx_http_liaison_ingest_verify(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_ingest_t *in);
 static ngx_table_elt_t *ngx_http_liaison_header(ngx_http_request_t *r,
     const char *name);
+static ngx_http_liaison_json_t *ngx_http_liaison_batch(
+    ngx_http_liaison_ctx_t *ctx, const char *key, ngx_uint_t max,
+    const char *empty, const char *too_many, ngx_uint_t *n);
 static void ngx_http_liaison_bad_field(ngx_http_liaison_ctx_t *ctx,
     const char *message, const char *fmt, ...);
 static ngx_int_t ngx_http_liaison_get_str(ngx_http_liaison_ctx_t *ctx,
@@ -220,6 +223,45 @@ ngx_http_liaison_ingest_verify(ngx_http_liaison_ctx_t *ctx,
 }
 
 
+/*
+ * The one member of an ingest body: a non-empty array of at most max
+ * items, counted into *n.  NULL when refused (answered already).
+ */
+
+static ngx_http_liaison_json_t *
+ngx_http_liaison_batch(ngx_http_liaison_ctx_t *ctx, const char *key,
+    ngx_uint_t max, const char *empty, const char *too_many, ngx_uint_t *n)
+{
+    ngx_http_liaison_json_t  *list, *e;
+
+    list = ngx_http_liaison_json_get(ctx->body, key);
+
+    if (ngx_http_liaison_body_unknown(ctx) != NGX_OK) {
+        return NULL;
+    }
+
+    if (list == NULL || list->type != NGX_HTTP_LIAISON_JSON_ARRAY
+        || list->child == NULL)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               empty, key);
+        return NULL;
+    }
+
+    for (e = list->child; e; e = e->next) {
+        (*n)++;
+    }
+
+    if (*n > max) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               too_many, key);
+        return NULL;
+    }
+
+    return list;
+}
+
+
 static void
 ngx_http_liaison_bad_field(ngx_http_liaison_ctx_t *ctx, const char *message,
     const char *fmt, ...)
@@ -323,30 +365,11 @@ ngx_http_liaison_cases_validate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_json_t     *list, *c, *p, *v, *extra;
     ngx_http_liaison_case_in_t  *ci;
 
-    list = ngx_http_liaison_json_get(ctx->body, "cases");
-
-    extra = ngx_http_liaison_json_unused(ctx->body);
-    if (extra) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知字段", (char *) extra->key.data);
-        return NGX_ERROR;
-    }
-
-    if (list == NULL || list->type != NGX_HTTP_LIAISON_JSON_ARRAY
-        || list->child == NULL)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "cases 须为非空数组", "cases");
-        return NGX_ERROR;
-    }
-
-    for (c = list->child; c; c = c->next) {
-        in->n++;
-    }
-
-    if (in->n > NGX_HTTP_LIAISON_INGEST_CASES_MAX) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "每批最多 500 个案件", "cases");
+    list = ngx_http_liaison_batch(ctx, "cases",
+                                  NGX_HTTP_LIAISON_INGEST_CASES_MAX,
+                                  "cases 须为非空数组", "每批最多 500 个案件",
+                                  &in->n);
+    if (list == NULL) {
         return NGX_ERROR;
     }
 
@@ -838,30 +861,11 @@ ngx_http_liaison_nodes_validate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_json_t     *list, *e, *v, *extra;
     ngx_http_liaison_node_in_t  *ni;
 
-    list = ngx_http_liaison_json_get(ctx->body, "events");
-
-    extra = ngx_http_liaison_json_unused(ctx->body);
-    if (extra) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知字段", (char *) extra->key.data);
-        return NGX_ERROR;
-    }
-
-    if (list == NULL || list->type != NGX_HTTP_LIAISON_JSON_ARRAY
-        || list->child == NULL)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "events 须为非空数组", "events");
-        return NGX_ERROR;
-    }
-
-    for (e = list->child; e; e = e->next) {
-        in->n++;
-    }
-
-    if (in->n > NGX_HTTP_LIAISON_INGEST_EVENTS_MAX) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "每批最多 1000 个节点", "events");
+    list = ngx_http_liaison_batch(ctx, "events",
+                                  NGX_HTTP_LIAISON_INGEST_EVENTS_MAX,
+                                  "events 须为非空数组", "每批最多 1000 个节点",
+                                  &in->n);
+    if (list == NULL) {
         return NGX_ERROR;
     }
 
