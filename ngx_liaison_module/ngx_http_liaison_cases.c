@@ -706,7 +706,6 @@ ngx_http_liaison_ingest_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t      out;
     ngx_http_liaison_ingest_t  *in;
 
     in = ctx->data;
@@ -755,13 +754,7 @@ ngx_http_liaison_ingest_done(ngx_http_liaison_db_op_t *op)
                   "liaison: ingest of %ui %s: %V", in->n,
                   in->nodes ? "case nodes" : "cases", &in->response);
 
-    out.pool = ctx->r->pool;
-    out.start = in->response.data;
-    out.pos = in->response.data + in->response.len;
-    out.end = out.pos;
-    out.failed = 0;
-
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_finish_body(ctx, NGX_HTTP_OK, &in->response);
 }
 
 

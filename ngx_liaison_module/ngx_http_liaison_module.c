@@ -920,6 +920,24 @@ ngx_http_liaison_send_raw(ngx_http_liaison_ctx_t *ctx,
 }
 
 
+/* A JSON body built earlier (e.g. kept for idempotent replays). */
+
+void
+ngx_http_liaison_finish_body(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
+    ngx_str_t *body)
+{
+    ngx_http_liaison_out_t  out;
+
+    out.pool = ctx->r->pool;
+    out.start = body->data;
+    out.pos = body->data + body->len;
+    out.end = out.pos;
+    out.failed = 0;
+
+    ngx_http_liaison_finish(ctx, status, &out);
+}
+
+
 /* {"id": id} with the status, e.g. 201 for what was just created. */
 
 void

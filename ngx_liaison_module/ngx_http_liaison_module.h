@@ -125,6 +125,8 @@ extern ngx_module_t  ngx_http_liaison_module;
 /* ngx_http_liaison_module.c */
 void ngx_http_liaison_finish(ngx_http_liaison_ctx_t *ctx, ngx_uint_t status,
     ngx_http_liaison_out_t *out);
+void ngx_http_liaison_finish_body(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t status, ngx_str_t *body);
 void ngx_http_liaison_answer_id(ngx_http_liaison_ctx_t *ctx,
     ngx_uint_t status, uint64_t id);
 void ngx_http_liaison_answer_ok(ngx_http_liaison_ctx_t *ctx);

@@ -847,7 +847,6 @@ ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t      out;
     ngx_http_liaison_intake_t  *in;
 
     in = ctx->data;
@@ -885,13 +884,7 @@ ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op)
                   "liaison: ticket %s registered (%s, %s)", in->ticket_no,
                   lsn_channels[in->channel], lsn_track_name(in->track));
 
-    out.pool = ctx->r->pool;
-    out.start = in->response.data;
-    out.pos = in->response.data + in->response.len;
-    out.end = out.pos;
-    out.failed = 0;
-
-    ngx_http_liaison_finish(ctx, NGX_HTTP_CREATED, &out);
+    ngx_http_liaison_finish_body(ctx, NGX_HTTP_CREATED, &in->response);
 }
 
 
