@@ -10,7 +10,9 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_accounts.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_auth.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
 #include "lsn_workflow.h"
@@ -29,6 +31,13 @@ typedef struct {
 } ngx_http_liaison_account_t;
 
 
+static void ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_account_t *ac, ngx_uint_t creating);
 static void ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx);
@@ -44,54 +53,37 @@ static void ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op);
 
 /* GET /staff/departments: for dispatch and the directory. */
 
-void
+static void
 ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ngx_http_liaison_staff_role(ctx, 0, NULL) != NGX_OK) {
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECT('id', d.id, 'code', d.code, 'name', d.name, "
+        "'kind', d.kind, 'leader_staff_id', d.leader_staff_id, "
+        "'vice_president_staff_id', d.vice_president_staff_id, 'staff', "
+        "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', s.id, 'name', s.name, "
+        "'role', s.role)) FROM staff s "
+        "WHERE s.department_id = d.id AND s.active = 1)) "
+        "FROM departments d ORDER BY d.id");
 
-    ngx_str_set(&ctx->op.sql,
-                "SELECT JSON_OBJECT('id', d.id, 'code', d.code, 'name', "
-                "d.name, 'kind', d.kind, 'leader_staff_id', "
-                "d.leader_staff_id, 'vice_president_staff_id', "
-                "d.vice_president_staff_id, 'staff', "
-                "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', s.id, 'name', "
-                "s.name, 'role', s.role)) FROM staff s "
-                "WHERE s.department_id = d.id AND s.active = 1)) "
-                "FROM departments d ORDER BY d.id");
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
 
 
 /* GET /staff/accounts (sys_admin) */
 
-void
+static void
 ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
     /* locked: a lockout still running (an expired one is no lock) */
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT JSON_OBJECT('id', id, 'username', username, 'name', "
-            "name, 'role', role, 'department_id', department_id, "
-            "'active', " NGX_HTTP_LIAISON_SQL_BOOL("active = 1") ", "
-            "'locked', " NGX_HTTP_LIAISON_SQL_BOOL("locked_until IS NOT NULL "
-                                                  "AND locked_until > $t")
-            ") FROM staff ORDER BY id", ctx->now)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECT('id', id, 'username', username, 'name', "
+        "name, 'role', role, 'department_id', department_id, "
+        "'active', " NGX_HTTP_LIAISON_SQL_BOOL("active = 1") ", "
+        "'locked', " NGX_HTTP_LIAISON_SQL_BOOL("locked_until IS NOT NULL "
+                                              "AND locked_until > $t")
+        ") FROM staff ORDER BY id", ctx->now);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
 
 
@@ -101,22 +93,15 @@ ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
  * active}.
  */
 
-void
+static void
 ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_str_t                    pw;
     ngx_http_liaison_account_t  *ac;
 
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
     ac = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_account_t));
     if (ac == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -135,8 +120,8 @@ ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_password_task(ctx, &pw) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (ngx_http_liaison_password_task(ctx, &pw) == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -144,84 +129,68 @@ ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx)
 }
 
 
-void
+static void
 ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_str_t                   *sql;
-    ngx_pool_t                  *pool;
     ngx_http_liaison_account_t  *ac;
 
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    pool = ctx->r->pool;
-    sql = &ctx->op.sql;
-
-    ac = ngx_pcalloc(pool, sizeof(ngx_http_liaison_account_t));
+    ac = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_account_t));
     if (ac == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = ac;
 
-    if (ngx_http_liaison_path_id(ctx, &ac->id) != NGX_OK
+    if (ngx_http_liaison_path_id(ctx, "id", &ac->id) != NGX_OK
         || ngx_http_liaison_account_body(ctx, ac, 0) != NGX_OK)
     {
         return;
     }
 
-    if (ngx_http_liaison_db_sql(pool, sql,
-            "START TRANSACTION;UPDATE staff SET id = id") != NGX_OK
-        || (ac->name.data
-            && ngx_http_liaison_db_sql_append(pool, sql, ", name = $s",
-                                              ac->name.data, ac->name.len)
-               != NGX_OK)
-        || (ac->role >= 0
-            && ngx_http_liaison_db_sql_append(pool, sql, ", role = $z",
-                                              lsn_role_names[ac->role])
-               != NGX_OK)
-        || (ac->department
-            && ngx_http_liaison_db_sql_append(pool, sql,
-                                              ", department_id = $u",
-                                              (unsigned long long)
-                                              ac->department)
-               != NGX_OK)
-        || (ac->mobile.data
-            && ngx_http_liaison_db_sql_append(pool, sql, ", mobile = $s",
-                                              ac->mobile.data, ac->mobile.len)
-               != NGX_OK)
-        || (ac->active >= 0
-            && ngx_http_liaison_db_sql_append(pool, sql,
-                   ", active = $u, locked_until = NULL, failed_logins = 0",
-                   (unsigned long long) ac->active)
-               != NGX_OK)
-        || ngx_http_liaison_db_sql_append(pool, sql,
-               " WHERE id = $u;"
-               "INSERT INTO account_events (staff_id, actor_staff_id, type, "
-               "created_at) SELECT id, $u, 'updated', $t FROM staff "
-               "WHERE id = $u",
-               (unsigned long long) ac->id,
-               (unsigned long long) ctx->subject_id, ctx->now,
-               (unsigned long long) ac->id)
-           != NGX_OK
-        || (ac->active == 0
-            && ngx_http_liaison_db_sql_append(pool, sql,
-                   ";UPDATE sessions SET revoked_at = $t "
-                   "WHERE staff_id = $u AND revoked_at IS NULL",
-                   ctx->now, (unsigned long long) ac->id)
-               != NGX_OK)
-        || ngx_http_liaison_db_sql_append(pool, sql, ";COMMIT") != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
+    ngx_http_liaison_sql(ctx, "START TRANSACTION;UPDATE staff SET id = id");
+
+    if (ac->name.data) {
+        ngx_http_liaison_sql(ctx, ", name = $s", ac->name.data, ac->name.len);
     }
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_account_saved);
+    if (ac->role >= 0) {
+        ngx_http_liaison_sql(ctx, ", role = $z", lsn_role_names[ac->role]);
+    }
+
+    if (ac->department) {
+        ngx_http_liaison_sql(ctx, ", department_id = $u",
+                             (unsigned long long) ac->department);
+    }
+
+    if (ac->mobile.data) {
+        ngx_http_liaison_sql(ctx, ", mobile = $s", ac->mobile.data,
+                             ac->mobile.len);
+    }
+
+    if (ac->active >= 0) {
+        ngx_http_liaison_sql(ctx, ", active = $u, locked_until = NULL, "
+                             "failed_logins = 0",
+                             (unsigned long long) ac->active);
+    }
+
+    ngx_http_liaison_sql(ctx,
+        " WHERE id = $u;"
+        "INSERT INTO account_events (staff_id, actor_staff_id, type, "
+        "created_at) SELECT id, $u, 'updated', $t FROM staff WHERE id = $u",
+        (unsigned long long) ac->id, (unsigned long long) ctx->subject_id,
+        ctx->now, (unsigned long long) ac->id);
+
+    if (ac->active == 0) {
+        ngx_http_liaison_sql(ctx,
+            ";UPDATE sessions SET revoked_at = $t "
+            "WHERE staff_id = $u AND revoked_at IS NULL",
+            ctx->now, (unsigned long long) ac->id);
+    }
+
+    ngx_http_liaison_sql(ctx, ";COMMIT");
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_account_saved);
 }
 
 
@@ -329,7 +298,7 @@ ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
         }
     }
 
-    return ngx_http_liaison_body_unknown(ctx);
+    return ngx_http_liaison_body_unknown(ctx, NULL);
 }
 
 
@@ -340,32 +309,27 @@ ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_pw_task_t  *pt;
 
     ac = ctx->data;
-    pt = ctx->pw->ctx;
+    pt = ctx->task->ctx;
 
     if (!pt->ok) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "could not hash a password");
         return;
     }
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "START TRANSACTION;"
-            "INSERT INTO staff (username, name, role, department_id, mobile, "
-            "password_hash, created_at) VALUES ($s, $s, $z, NULLIF($u, 0), "
-            "$s, $z, $t);"
-            "INSERT INTO account_events (staff_id, actor_staff_id, type, "
-            "created_at) VALUES (LAST_INSERT_ID(), $u, 'created', $t);"
-            "SELECT LAST_INSERT_ID();COMMIT",
-            ac->username.data, ac->username.len, ac->name.data, ac->name.len,
-            lsn_role_names[ac->role], (unsigned long long) ac->department,
-            ac->mobile.data, ac->mobile.len, pt->hash, ctx->now,
-            (unsigned long long) ctx->subject_id, ctx->now)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;"
+        "INSERT INTO staff (username, name, role, department_id, mobile, "
+        "password_hash, created_at) VALUES ($s, $s, $z, NULLIF($u, 0), "
+        "$s, $z, $t);"
+        "INSERT INTO account_events (staff_id, actor_staff_id, type, "
+        "created_at) VALUES (LAST_INSERT_ID(), $u, 'created', $t);"
+        "SELECT LAST_INSERT_ID();COMMIT",
+        ac->username.data, ac->username.len, ac->name.data, ac->name.len,
+        lsn_role_names[ac->role], (unsigned long long) ac->department,
+        ac->mobile.data, ac->mobile.len, pt->hash, ctx->now,
+        (unsigned long long) ctx->subject_id, ctx->now);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_account_saved);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_account_saved);
 }
 
 
@@ -416,31 +380,24 @@ ngx_http_liaison_account_saved(ngx_http_liaison_db_op_t *op)
 
 /* POST /staff/accounts/{id}/password {password}: revokes the sessions. */
 
-void
+static void
 ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_str_t                    pw;
     ngx_http_liaison_account_t  *ac;
 
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
     ac = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_account_t));
     if (ac == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = ac;
 
-    if (ngx_http_liaison_path_id(ctx, &ac->id) != NGX_OK
+    if (ngx_http_liaison_path_id(ctx, "id", &ac->id) != NGX_OK
         || ngx_http_liaison_body_text(ctx, "password", 1, 256, &pw)
            != NGX_OK
-        || ngx_http_liaison_body_unknown(ctx) != NGX_OK)
+        || ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK)
     {
         return;
     }
@@ -451,8 +408,8 @@ ngx_http_liaison_accounts_password(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_password_task(ctx, &pw) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (ngx_http_liaison_password_task(ctx, &pw) == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -467,29 +424,27 @@ ngx_http_liaison_password_hashed(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_pw_task_t  *pt;
 
     ac = ctx->data;
-    pt = ctx->pw->ctx;
+    pt = ctx->task->ctx;
 
-    if (!pt->ok
-        || ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-               "START TRANSACTION;"
-               "UPDATE staff SET password_hash = $z, failed_logins = 0, "
-               "locked_until = NULL WHERE id = $u;"
-               "UPDATE sessions SET revoked_at = $t "
-               "WHERE staff_id = $u AND revoked_at IS NULL;"
-               "INSERT INTO account_events (staff_id, actor_staff_id, type, "
-               "created_at) SELECT id, $u, 'password_reset', $t FROM staff "
-               "WHERE id = $u;COMMIT",
-               pt->hash, (unsigned long long) ac->id, ctx->now,
-               (unsigned long long) ac->id,
-               (unsigned long long) ctx->subject_id, ctx->now,
-               (unsigned long long) ac->id)
-           != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (!pt->ok) {
+        ngx_http_liaison_fail(ctx, "could not hash a password");
         return;
     }
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_written);
+    ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;"
+        "UPDATE staff SET password_hash = $z, failed_logins = 0, "
+        "locked_until = NULL WHERE id = $u;"
+        "UPDATE sessions SET revoked_at = $t "
+        "WHERE staff_id = $u AND revoked_at IS NULL;"
+        "INSERT INTO account_events (staff_id, actor_staff_id, type, "
+        "created_at) SELECT id, $u, 'password_reset', $t FROM staff "
+        "WHERE id = $u;COMMIT",
+        pt->hash, (unsigned long long) ac->id, ctx->now,
+        (unsigned long long) ac->id, (unsigned long long) ctx->subject_id,
+        ctx->now, (unsigned long long) ac->id);
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_written);
 }
 
 
@@ -517,15 +472,11 @@ ngx_http_liaison_written(ngx_http_liaison_db_op_t *op)
 
 /* GET /staff/canned-answers[?category=] (any staff) */
 
-void
+static void
 ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
 {
     int        cat;
     ngx_str_t  v;
-
-    if (ngx_http_liaison_staff_role(ctx, 0, NULL) != NGX_OK) {
-        return;
-    }
 
     cat = -1;
 
@@ -539,18 +490,13 @@ ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
         }
     }
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT JSON_OBJECT('id', id, 'category', category, 'title', "
-            "title, 'body', body) FROM canned_answers WHERE active = 1 "
-            "AND ($i < 0 OR category = $z) ORDER BY category, id",
-            (long long) cat, cat >= 0 ? lsn_categories[cat] : "")
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECT('id', id, 'category', category, 'title', "
+        "title, 'body', body) FROM canned_answers WHERE active = 1 "
+        "AND ($i < 0 OR category = $z) ORDER BY category, id",
+        (long long) cat, cat >= 0 ? lsn_categories[cat] : "");
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
 
 
@@ -560,43 +506,29 @@ ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
  * DELETE /staff/canned-answers/{id}
  */
 
-void
+static void
 ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
 {
     int          cat;
     uint64_t     id;
     ngx_str_t    s, title, body;
-    ngx_pool_t  *pool;
 
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN), NULL)
-        != NGX_OK)
+    id = 0;
+
+    if (ctx->ncaptures && ngx_http_liaison_path_id(ctx, "id", &id) != NGX_OK)
     {
         return;
     }
 
-    pool = ctx->r->pool;
-    id = 0;
-
-    if (ctx->arg.len && ngx_http_liaison_path_id(ctx, &id) != NGX_OK) {
-        return;
-    }
-
     if (ctx->r->method == NGX_HTTP_DELETE) {
-        if (ngx_http_liaison_db_sql(pool, &ctx->op.sql,
-                "START TRANSACTION;UPDATE canned_answers SET active = 0, "
-                "updated_by = $u, updated_at = $t WHERE id = $u AND "
-                "active = 1;COMMIT",
-                (unsigned long long) ctx->subject_id, ctx->now,
-                (unsigned long long) id)
-            != NGX_OK)
-        {
-            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
+        ngx_http_liaison_sql(ctx,
+            "START TRANSACTION;UPDATE canned_answers SET active = 0, "
+            "updated_by = $u, updated_at = $t WHERE id = $u AND "
+            "active = 1;COMMIT",
+            (unsigned long long) ctx->subject_id, ctx->now,
+            (unsigned long long) id);
 
-        ngx_http_liaison_query(ctx, ngx_http_liaison_written);
+        ngx_http_liaison_run(ctx, ngx_http_liaison_written);
         return;
     }
 
@@ -605,7 +537,7 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
            != NGX_OK
         || ngx_http_liaison_body_text(ctx, "body", 1, 2000, &body)
            != NGX_OK
-        || ngx_http_liaison_body_unknown(ctx) != NGX_OK)
+        || ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK)
     {
         return;
     }
@@ -618,35 +550,25 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
     }
 
     if (id == 0) {
-        if (ngx_http_liaison_db_sql(pool, &ctx->op.sql,
-                "INSERT INTO canned_answers (category, title, body, "
-                "updated_by, updated_at) VALUES ($z, $s, $s, $u, $t)",
-                lsn_categories[cat], title.data, title.len, body.data,
-                body.len, (unsigned long long) ctx->subject_id, ctx->now)
-            != NGX_OK)
-        {
-            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
+        ngx_http_liaison_sql(ctx,
+            "INSERT INTO canned_answers (category, title, body, "
+            "updated_by, updated_at) VALUES ($z, $s, $s, $u, $t)",
+            lsn_categories[cat], title.data, title.len, body.data,
+            body.len, (unsigned long long) ctx->subject_id, ctx->now);
 
-        ngx_http_liaison_query(ctx, ngx_http_liaison_canned_created);
+        ngx_http_liaison_run(ctx, ngx_http_liaison_canned_created);
         return;
     }
 
-    if (ngx_http_liaison_db_sql(pool, &ctx->op.sql,
-            "START TRANSACTION;UPDATE canned_answers SET category = $z, "
-            "title = $s, body = $s, updated_by = $u, updated_at = $t "
-            "WHERE id = $u AND active = 1;COMMIT",
-            lsn_categories[cat], title.data, title.len, body.data, body.len,
-            (unsigned long long) ctx->subject_id, ctx->now,
-            (unsigned long long) id)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;UPDATE canned_answers SET category = $z, "
+        "title = $s, body = $s, updated_by = $u, updated_at = $t "
+        "WHERE id = $u AND active = 1;COMMIT",
+        lsn_categories[cat], title.data, title.len, body.data, body.len,
+        (unsigned long long) ctx->subject_id, ctx->now,
+        (unsigned long long) id);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_written);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_written);
 }
 
 
@@ -662,3 +584,49 @@ ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op)
 
     ngx_http_liaison_answer_id(ctx, NGX_HTTP_CREATED, op->insert_id[0]);
 }
+
+
+#define NGX_HTTP_LIAISON_ADMIN   LSN_ROLE_BIT(LSN_ROLE_SYS_ADMIN)
+#define NGX_HTTP_LIAISON_EDITORS (LSN_ROLE_BIT(LSN_ROLE_SYS_ADMIN)           \
+                                  | LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN))
+
+ngx_http_liaison_endpoint_t  ngx_http_liaison_accounts_endpoints[] = {
+
+    { ngx_string("staff/departments"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_departments_list, 0 },
+
+    { ngx_string("staff/accounts"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_ADMIN,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_accounts_list, 0 },
+
+    { ngx_string("staff/accounts"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_ADMIN,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_accounts_create, 0 },
+
+    { ngx_string("staff/accounts/{id}"), NGX_HTTP_PUT,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_ADMIN,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_accounts_update, 0 },
+
+    { ngx_string("staff/accounts/{id}/password"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_ADMIN,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_accounts_password, 0 },
+
+    { ngx_string("staff/canned-answers"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_canned_list, 0 },
+
+    { ngx_string("staff/canned-answers"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_EDITORS,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_canned_save, 0 },
+
+    { ngx_string("staff/canned-answers/{id}"), NGX_HTTP_PUT,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_EDITORS,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_canned_save, 0 },
+
+    { ngx_string("staff/canned-answers/{id}"), NGX_HTTP_DELETE,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_EDITORS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_canned_save, 0 },
+
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

@@ -32,7 +32,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <openssl/evp.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_attach.h"
+#include "ngx_http_liaison_scope.h"
 #include "lsn_filetype.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
@@ -62,9 +64,6 @@ typedef struct {
     off_t                         size;
     ngx_str_t                     temp;          /* nginx's temp file */
 
-    ngx_thread_task_t            *task;
-    ngx_event_t                   guard;
-
     uint64_t                      ticket_id;
     char                          storage[NGX_HTTP_LIAISON_STORAGE_LEN + 1];
     u_char                       *path;          /* in the store */
@@ -74,20 +73,18 @@ typedef struct {
 } ngx_http_liaison_attach_t;
 
 
-static ngx_int_t ngx_http_liaison_attach_who(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_attach_t *at);
+static void ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_attach_download(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_attach_args(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_attach_t *at);
 static void ngx_http_liaison_hash_thread(void *data, ngx_log_t *log);
-static void ngx_http_liaison_hash_done(ngx_event_t *ev);
-static void ngx_http_liaison_hash_guard(ngx_event_t *ev);
 static void ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_attach_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_attach_cleanup(void *data);
 static void ngx_http_liaison_attach_found(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_attach_not_found(ngx_http_liaison_ctx_t *ctx);
-static ngx_int_t ngx_http_liaison_header(ngx_http_request_t *r,
+static ngx_int_t ngx_http_liaison_attach_header(ngx_http_request_t *r,
     const char *key, u_char *value, size_t len);
 
 
@@ -143,7 +140,7 @@ ngx_http_liaison_attach_dir(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 /* POST /tickets/{no}/attachments, POST /staff/tickets/{no}/attachments */
 
-void
+static void
 ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_http_request_t             *r;
@@ -164,22 +161,19 @@ ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx)
     at = ngx_pcalloc(r->pool, sizeof(ngx_http_liaison_attach_t));
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (at == NULL || cln == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = at;
     at->log = r->connection->log;
-    at->staff = (ctx->path.len > 6
-                 && ngx_strncmp(ctx->path.data, "staff/", 6) == 0);
+    at->staff = ctx->endpoint->action;
 
     /* a file linked into the store goes again unless its row committed */
     cln->handler = ngx_http_liaison_attach_cleanup;
     cln->data = at;
 
-    if (ngx_http_liaison_attach_who(ctx, at) != NGX_OK
-        || ngx_http_liaison_attach_args(ctx, at) != NGX_OK)
-    {
+    if (ngx_http_liaison_attach_args(ctx, at) != NGX_OK) {
         return;
     }
 
@@ -208,7 +202,7 @@ ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx)
     task = ngx_thread_task_alloc(r->pool,
                                  sizeof(ngx_http_liaison_hash_task_t));
     if (task == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -217,48 +211,9 @@ ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx)
     ht->size = at->size;
 
     task->handler = ngx_http_liaison_hash_thread;
-    task->event.handler = ngx_http_liaison_hash_done;
-    task->event.data = ctx;
-    at->task = task;
 
-    if (ngx_thread_task_post(ctx->mcf->thread_pool, task) != NGX_OK) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
-                               "unavailable", "服务繁忙，请稍后重试", NULL);
-        return;
-    }
-
-    r->main->blocked++;
-
-    at->guard.handler = ngx_http_liaison_hash_guard;
-    at->guard.data = ctx;
-    at->guard.log = r->connection->log;
-    ngx_add_timer(&at->guard, 10000);
-}
-
-
-/* litigants on their side, staff on theirs; answers itself */
-
-static ngx_int_t
-ngx_http_liaison_attach_who(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_attach_t *at)
-{
-    if (at->staff) {
-        return ngx_http_liaison_staff_role(ctx, 0, NULL);
-    }
-
-    if (ctx->who == NGX_HTTP_LIAISON_ANON) {
-        ngx_http_liaison_unauthorized(ctx);
-        return NGX_ERROR;
-    }
-
-    if (ctx->who != NGX_HTTP_LIAISON_LITIGANT) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "工作人员请使用 /staff/tickets/{编号}/"
-                               "attachments", NULL);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    ngx_http_liaison_thread_run(ctx, task, "an attachment checksum",
+                                ngx_http_liaison_attach_hashed);
 }
 
 
@@ -272,7 +227,7 @@ ngx_http_liaison_attach_args(ngx_http_liaison_ctx_t *ctx,
 
     r = ctx->r;
 
-    at->ticket_no = ctx->arg;
+    at->ticket_no = *ngx_http_liaison_path(ctx, "no");
 
     if (!lsn_ticket_no_valid((char *) at->ticket_no.data, at->ticket_no.len))
     {
@@ -323,7 +278,7 @@ ngx_http_liaison_attach_args(ngx_http_liaison_ctx_t *ctx,
 
     dst = ngx_pnalloc(r->pool, v.len + 1);
     if (dst == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return NGX_ERROR;
     }
 
@@ -426,46 +381,6 @@ done:
 
 
 static void
-ngx_http_liaison_hash_guard(ngx_event_t *ev)
-{
-    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                  "liaison: an attachment checksum is taking more than 10s");
-
-    ngx_add_timer(ev, 10000);
-}
-
-
-static void
-ngx_http_liaison_hash_done(ngx_event_t *ev)
-{
-    ngx_http_liaison_ctx_t  *ctx = ev->data;
-
-    ngx_connection_t           *c;
-    ngx_http_request_t         *r;
-    ngx_http_liaison_attach_t  *at;
-
-    r = ctx->r;
-    at = ctx->data;
-    c = r->connection;      /* the handlers below may free the request */
-    r->main->blocked--;
-
-    if (at->guard.timer_set) {
-        ngx_del_timer(&at->guard);
-    }
-
-    if (c->error) {
-        /* the client went away meanwhile */
-        r->write_event_handler(r);
-
-    } else {
-        ngx_http_liaison_attach_hashed(ctx);
-    }
-
-    ngx_http_run_posted_requests(c);
-}
-
-
-static void
 ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx)
 {
     lsn_filetype_e                 sniffed;
@@ -475,7 +390,7 @@ ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx)
 
     r = ctx->r;
     at = ctx->data;
-    ht = at->task->ctx;
+    ht = ctx->task->ctx;
 
     if (!ht->ok) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, ht->err,
@@ -501,24 +416,19 @@ ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx)
 
     /* the ticket locked: who may add, and how many there are */
 
-    if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-            "START TRANSACTION;"
-            "SELECT t.id, t.status, t.owner_litigant_id, t.department_id, "
-            "t.assignee_staff_id, t.department_id IN (SELECT id FROM "
-            "departments WHERE vice_president_staff_id = $u) "
-            "FROM tickets t WHERE t.ticket_no = $s FOR UPDATE;"
-            "SELECT COUNT(*) FROM attachments a JOIN tickets t "
-            "ON t.id = a.ticket_id WHERE t.ticket_no = $s",
-            (unsigned long long) (at->staff ? ctx->subject_id : 0),
-            at->ticket_no.data, at->ticket_no.len,
-            at->ticket_no.data, at->ticket_no.len)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;"
+        "SELECT t.id, t.status, t.owner_litigant_id, t.department_id, "
+        "t.assignee_staff_id, t.department_id IN (SELECT id FROM "
+        "departments WHERE vice_president_staff_id = $u) "
+        "FROM tickets t WHERE t.ticket_no = $s FOR UPDATE;"
+        "SELECT COUNT(*) FROM attachments a JOIN tickets t "
+        "ON t.id = a.ticket_id WHERE t.ticket_no = $s",
+        (unsigned long long) (at->staff ? ctx->subject_id : 0),
+        at->ticket_no.data, at->ticket_no.len,
+        at->ticket_no.data, at->ticket_no.len);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_attach_locked);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_attach_locked);
 }
 
 
@@ -541,7 +451,7 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
 
     r = ctx->r;
     at = ctx->data;
-    ht = at->task->ctx;
+    ht = ctx->task->ctx;
     pcf = &ctx->mcf->push;
 
     if (op->rc != NGX_OK || op->nstmts != 3) {
@@ -558,7 +468,7 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
     len = mysql_fetch_lengths(op->res[1]);
 
     if (at->staff) {
-        allowed = ngx_http_liaison_staff_sees(ctx,
+        allowed = ngx_http_liaison_scope_sees(ctx,
                       row[3] ? (uint64_t) ngx_atoi((u_char *) row[3], len[3])
                              : 0,
                       row[4] ? (uint64_t) ngx_atoi((u_char *) row[4], len[4])
@@ -624,34 +534,30 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
 
     at->linked = 1;
 
-    if (ngx_http_liaison_db_sql(r->pool, &op->sql,
-            "INSERT INTO attachments (ticket_id, purpose, uploader_kind, "
-            "uploader_id, storage_name, filename, content_type, size, "
-            "sha256, created_at) VALUES ($u, $z, $z, $u, $z, $s, $z, $u, "
-            "$z, $t);"
-            "INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-            "actor_id, note, public, created_at) VALUES "
-            "($u, 'attachment', $z, $u, $s, 1, $t);"
-            "UPDATE tickets SET updated_at = $t, "
-            "attachment_count = attachment_count + 1 WHERE id = $u;"
-            "SELECT id FROM attachments WHERE storage_name = $z;COMMIT",
-            (unsigned long long) at->ticket_id, at->purpose,
-            at->staff ? "staff" : "litigant",
-            (unsigned long long) ctx->subject_id, at->storage,
-            at->filename.data, at->filename.len,
-            lsn_filetype_mime(at->type), (unsigned long long) at->size,
-            ht->sha256, ctx->now,
-            (unsigned long long) at->ticket_id,
-            at->staff ? "staff" : "litigant",
-            (unsigned long long) ctx->subject_id,
-            at->filename.data, at->filename.len, ctx->now,
-            ctx->now, (unsigned long long) at->ticket_id, at->storage)
-        != NGX_OK)
-    {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx,
+        "INSERT INTO attachments (ticket_id, purpose, uploader_kind, "
+        "uploader_id, storage_name, filename, content_type, size, "
+        "sha256, created_at) VALUES ($u, $z, $z, $u, $z, $s, $z, $u, "
+        "$z, $t);"
+        "INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+        "actor_id, note, public, created_at) VALUES "
+        "($u, 'attachment', $z, $u, $s, 1, $t);"
+        "UPDATE tickets SET updated_at = $t, "
+        "attachment_count = attachment_count + 1 WHERE id = $u;"
+        "SELECT id FROM attachments WHERE storage_name = $z;COMMIT",
+        (unsigned long long) at->ticket_id, at->purpose,
+        at->staff ? "staff" : "litigant",
+        (unsigned long long) ctx->subject_id, at->storage,
+        at->filename.data, at->filename.len,
+        lsn_filetype_mime(at->type), (unsigned long long) at->size,
+        ht->sha256, ctx->now,
+        (unsigned long long) at->ticket_id,
+        at->staff ? "staff" : "litigant",
+        (unsigned long long) ctx->subject_id,
+        at->filename.data, at->filename.len, ctx->now,
+        ctx->now, (unsigned long long) at->ticket_id, at->storage);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_attach_saved);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_attach_saved);
     return;
 
 failed:
@@ -667,12 +573,12 @@ ngx_http_liaison_attach_saved(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
     MYSQL_ROW                      row;
-    ngx_http_liaison_out_t         out;
+    ngx_http_liaison_buf_t         out;
     ngx_http_liaison_attach_t     *at;
     ngx_http_liaison_hash_task_t  *ht;
 
     at = ctx->data;
-    ht = at->task->ctx;
+    ht = ctx->task->ctx;
 
     if (op->rc != NGX_OK || op->nstmts != 5) {
         ngx_http_liaison_db_error(ctx);
@@ -681,37 +587,37 @@ ngx_http_liaison_attach_saved(ngx_http_liaison_db_op_t *op)
 
     at->committed = 1;
 
-    row = op->res[3] ? mysql_fetch_row(op->res[3]) : NULL;
+    row = ngx_http_liaison_row(op, 3, NULL);
 
-    if (row == NULL
-        || ngx_http_liaison_out_init(&out, ctx->r->pool, 512) != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (row == NULL) {
+        ngx_http_liaison_fail(ctx, "a stored attachment without its id");
         return;
     }
+
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 512);
 
     ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
                   "liaison: attachment %s stored for ticket %V (%O bytes)",
                   row[0], &at->ticket_no, at->size);
 
-    ngx_http_liaison_out_lit(&out, "{\"id\":");
-    ngx_http_liaison_out_raw(&out, row[0], ngx_strlen(row[0]));
-    ngx_http_liaison_out_kv(&out, "ticket_no", at->ticket_no.data,
-                            at->ticket_no.len);
-    ngx_http_liaison_out_kv(&out, "purpose", (u_char *) at->purpose,
-                            ngx_strlen(at->purpose));
-    ngx_http_liaison_out_kv(&out, "filename", at->filename.data,
-                            at->filename.len);
-    ngx_http_liaison_out_kv(&out, "content_type",
-                            (u_char *) lsn_filetype_mime(at->type),
-                            ngx_strlen(lsn_filetype_mime(at->type)));
-    ngx_http_liaison_out_key(&out, "size");
-    ngx_http_liaison_out_int(&out, (int64_t) at->size);
-    ngx_http_liaison_out_kv(&out, "sha256", (u_char *) ht->sha256, 64);
-    ngx_http_liaison_out_kv_time(&out, "created_at", ctx->now);
-    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_buf_lit(&out, "{\"id\":");
+    ngx_http_liaison_buf_raw(&out, row[0], ngx_strlen(row[0]));
+    ngx_http_liaison_json_kv(&out, "ticket_no", at->ticket_no.data,
+                             at->ticket_no.len);
+    ngx_http_liaison_json_kv(&out, "purpose", (u_char *) at->purpose,
+                             ngx_strlen(at->purpose));
+    ngx_http_liaison_json_kv(&out, "filename", at->filename.data,
+                             at->filename.len);
+    ngx_http_liaison_json_kv(&out, "content_type",
+                             (u_char *) lsn_filetype_mime(at->type),
+                             ngx_strlen(lsn_filetype_mime(at->type)));
+    ngx_http_liaison_json_key(&out, "size");
+    ngx_http_liaison_json_int(&out, (int64_t) at->size);
+    ngx_http_liaison_json_kv(&out, "sha256", (u_char *) ht->sha256, 64);
+    ngx_http_liaison_json_kv_time(&out, "created_at", ctx->now);
+    ngx_http_liaison_buf_lit(&out, "}");
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_CREATED, &out);
+    ngx_http_liaison_answer(ctx, NGX_HTTP_CREATED, &out);
 }
 
 
@@ -733,48 +639,33 @@ ngx_http_liaison_attach_cleanup(void *data)
 
 /* GET /tickets/{no}/attachments/{id} */
 
-void
+static void
 ngx_http_liaison_attach_download(ngx_http_liaison_ctx_t *ctx)
 {
-    u_char     *p, *end;
     ngx_int_t   id;
-    ngx_str_t   no;
+    ngx_str_t  *no, *v;
 
-    /* "tickets/{no}/attachments/{id}": the number is the second part */
-    p = ctx->path.data + sizeof("tickets/") - 1;
-    end = ctx->path.data + ctx->path.len;
-    no.data = p;
+    no = ngx_http_liaison_path(ctx, "no");
+    v = ngx_http_liaison_path(ctx, "id");
+    id = v->len <= 18 ? ngx_atoi(v->data, v->len) : NGX_ERROR;
 
-    while (p < end && *p != '/') {
-        p++;
-    }
-
-    no.len = p - no.data;
-    id = ctx->arg.len <= 18 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
-                            : NGX_ERROR;
-
-    if (id <= 0 || !lsn_ticket_no_valid((char *) no.data, no.len)) {
+    if (id <= 0 || !lsn_ticket_no_valid((char *) no->data, no->len)) {
         ngx_http_liaison_attach_not_found(ctx);
         return;
     }
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT a.storage_name, a.content_type, a.filename, "
-            "t.query_code, t.owner_litigant_id, t.department_id, "
-            "t.assignee_staff_id, t.department_id IN (SELECT id FROM "
-            "departments WHERE vice_president_staff_id = $u) "
-            "FROM attachments a JOIN tickets t ON t.id = a.ticket_id "
-            "WHERE t.ticket_no = $s AND a.id = $u",
-            (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
-                                  ? ctx->subject_id : 0),
-            no.data, no.len, (unsigned long long) id)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT a.storage_name, a.content_type, a.filename, "
+        "t.query_code, t.owner_litigant_id, t.department_id, "
+        "t.assignee_staff_id, t.department_id IN (SELECT id FROM "
+        "departments WHERE vice_president_staff_id = $u) "
+        "FROM attachments a JOIN tickets t ON t.id = a.ticket_id "
+        "WHERE t.ticket_no = $s AND a.id = $u",
+        (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
+                              ? ctx->subject_id : 0),
+        no->data, no->len, (unsigned long long) id);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_attach_found);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_attach_found);
 }
 
 
@@ -824,7 +715,7 @@ ngx_http_liaison_attach_found(ngx_http_liaison_db_op_t *op)
     }
 
     if (ctx->who == NGX_HTTP_LIAISON_STAFF) {
-        allowed |= ngx_http_liaison_staff_sees(ctx,
+        allowed |= ngx_http_liaison_scope_sees(ctx,
                        row[5] ? (uint64_t) ngx_atoi((u_char *) row[5], len[5])
                               : 0,
                        row[6] ? (uint64_t) ngx_atoi((u_char *) row[6], len[6])
@@ -852,7 +743,7 @@ ngx_http_liaison_attach_found(ngx_http_liaison_db_op_t *op)
     if (uri.data == NULL || disp == NULL
         || r->headers_out.content_type.data == NULL)
     {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -871,15 +762,15 @@ ngx_http_liaison_attach_found(ngx_http_liaison_db_op_t *op)
     p = (u_char *) ngx_escape_uri(p, (u_char *) row[2], len[2],
                                   NGX_ESCAPE_URI_COMPONENT);
 
-    if (ngx_http_liaison_header(r, "Content-Disposition", disp, p - disp)
+    if (ngx_http_liaison_attach_header(r, "Content-Disposition", disp, p - disp)
            != NGX_OK
-        || ngx_http_liaison_header(r, "X-Content-Type-Options",
+        || ngx_http_liaison_attach_header(r, "X-Content-Type-Options",
                                    (u_char *) "nosniff", 7) != NGX_OK
-        || ngx_http_liaison_header(r, "Cache-Control",
+        || ngx_http_liaison_attach_header(r, "Cache-Control",
                                    (u_char *) "private, no-store", 17)
            != NGX_OK)
     {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -892,7 +783,7 @@ ngx_http_liaison_attach_found(ngx_http_liaison_db_op_t *op)
 
 
 static ngx_int_t
-ngx_http_liaison_header(ngx_http_request_t *r, const char *key,
+ngx_http_liaison_attach_header(ngx_http_request_t *r, const char *key,
     u_char *value, size_t len)
 {
     ngx_table_elt_t  *h;
@@ -920,3 +811,21 @@ ngx_http_liaison_attach_not_found(ngx_http_liaison_ctx_t *ctx)
 }
 
 
+
+
+ngx_http_liaison_endpoint_t  ngx_http_liaison_attach_endpoints[] = {
+
+    { ngx_string("tickets/{no}/attachments"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_LITIGANTS, 0, NGX_HTTP_LIAISON_BODY_FILE, 0,
+      ngx_http_liaison_attach_upload, 0 },
+
+    { ngx_string("staff/tickets/{no}/attachments"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY, 0, NGX_HTTP_LIAISON_BODY_FILE, 0,
+      ngx_http_liaison_attach_upload, 1 },
+
+    { ngx_string("tickets/{no}/attachments/{id}"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_ANYONE, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_attach_download, 0 },
+
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

@@ -3,15 +3,17 @@
  * Copyright (C) Liaison authors
  *
  * Who is calling: bearer tokens (signed, expiring, revocable through their
- * session row), staff login with the password hash checked in a thread
- * pool, logout.
+ * session row), the trial system's signatures, staff login with the
+ * password hash checked in a thread pool, logout.
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_auth.h"
+#include "lsn_case.h"
 #include "lsn_text.h"
 
 
@@ -19,10 +21,7 @@
 #define NGX_HTTP_LIAISON_LOCKOUT            (15 * 60)
 
 
-
-
 typedef struct {
-    ngx_str_t                   username;
     uint64_t                    staff_id;
     ngx_str_t                   role;
     ngx_str_t                   department_id;
@@ -39,19 +38,19 @@ static char  ngx_http_liaison_dummy_hash[] =
 
 
 static void ngx_http_liaison_session_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_pw_thread(void *data, ngx_log_t *log);
-static void ngx_http_liaison_pw_done(ngx_event_t *ev);
-static void ngx_http_liaison_pw_guard(ngx_event_t *ev);
 static void ngx_http_liaison_login_checked(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_logout(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_logout_done(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_unauthenticated(ngx_http_liaison_ctx_t *ctx,
-    const char *message);
 
+
+/* Bearer tokens */
 
 void
-ngx_http_liaison_authenticate(ngx_http_liaison_ctx_t *ctx,
+ngx_http_liaison_auth_bearer(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_next_pt next)
 {
     ngx_str_t            tok;
@@ -72,7 +71,7 @@ ngx_http_liaison_authenticate(ngx_http_liaison_ctx_t *ctx,
     if (tok.len < 8 || ngx_strncasecmp(tok.data, (u_char *) "Bearer ", 7)
                        != 0)
     {
-        ngx_http_liaison_unauthenticated(ctx, "需要 Bearer 令牌");
+        ngx_http_liaison_unauthorized(ctx, "需要 Bearer 令牌");
         return;
     }
 
@@ -84,23 +83,18 @@ ngx_http_liaison_authenticate(ngx_http_liaison_ctx_t *ctx,
                          tok.len, ctx->now, &ctx->token)
         != 0)
     {
-        ngx_http_liaison_unauthenticated(ctx, "登录已失效，请重新登录");
+        ngx_http_liaison_unauthorized(ctx, "登录已失效，请重新登录");
         return;
     }
 
-    if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-            "SELECT s.staff_id, s.litigant_id, st.role, st.department_id "
-            "FROM sessions s LEFT JOIN staff st ON st.id = s.staff_id "
-            "WHERE s.id = $z AND s.kind = $s AND s.revoked_at IS NULL "
-            "AND s.expires_at > $t AND (s.kind <> 's' OR st.active = 1)",
-            ctx->token.sid, &ctx->token.kind, (size_t) 1, ctx->now)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT s.staff_id, s.litigant_id, st.role, st.department_id "
+        "FROM sessions s LEFT JOIN staff st ON st.id = s.staff_id "
+        "WHERE s.id = $z AND s.kind = $s AND s.revoked_at IS NULL "
+        "AND s.expires_at > $t AND (s.kind <> 's' OR st.active = 1)",
+        ctx->token.sid, &ctx->token.kind, (size_t) 1, ctx->now);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_session_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_session_done);
 }
 
 
@@ -110,7 +104,6 @@ ngx_http_liaison_session_done(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
     MYSQL_ROW       row;
-    ngx_int_t       n;
     unsigned long  *len;
 
     if (op->rc != NGX_OK) {
@@ -118,198 +111,107 @@ ngx_http_liaison_session_done(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    row = mysql_fetch_row(op->res[0]);
+    row = ngx_http_liaison_row(op, 0, &len);
     if (row == NULL) {
-        ngx_http_liaison_unauthenticated(ctx, "登录已失效，请重新登录");
+        ngx_http_liaison_unauthorized(ctx, "登录已失效，请重新登录");
         return;
     }
 
-    len = mysql_fetch_lengths(op->res[0]);
-
     if (ctx->token.kind == 's') {
         ctx->who = NGX_HTTP_LIAISON_STAFF;
-        n = ngx_atoi((u_char *) row[0], len[0]);
-        ctx->subject_id = n > 0 ? (uint64_t) n : 0;
+        ctx->subject_id = ngx_http_liaison_row_id(row, len, 0);
+        ctx->department_id = ngx_http_liaison_row_id(row, len, 3);
 
-        ctx->role.data = ngx_pnalloc(ctx->r->pool, len[2]);
-        if (ctx->role.data == NULL) {
-            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        if (ngx_http_liaison_row_copy(ctx->r->pool, row, len, 2, &ctx->role)
+            != NGX_OK)
+        {
+            ngx_http_liaison_fail(ctx, "out of memory");
             return;
         }
 
-        ngx_memcpy(ctx->role.data, row[2], len[2]);
-        ctx->role.len = len[2];
-
-        n = row[3] ? ngx_atoi((u_char *) row[3], len[3]) : 0;
-        ctx->department_id = n > 0 ? (uint64_t) n : 0;
+        ctx->role_index = lsn_role_index((char *) ctx->role.data,
+                                         ctx->role.len);
 
     } else {
         ctx->who = NGX_HTTP_LIAISON_LITIGANT;
-        n = row[1] ? ngx_atoi((u_char *) row[1], len[1]) : 0;
-        ctx->subject_id = n > 0 ? (uint64_t) n : 0;
+        ctx->subject_id = ngx_http_liaison_row_id(row, len, 1);
     }
 
     ctx->next(ctx);
 }
 
 
-static void
-ngx_http_liaison_unauthenticated(ngx_http_liaison_ctx_t *ctx,
-    const char *message)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&ctx->r->headers_out.headers);
-    if (h != NULL) {
-        h->hash = 1;
-        ngx_str_set(&h->key, "WWW-Authenticate");
-        ngx_str_set(&h->value, "Bearer");
-    }
-
-    ngx_http_liaison_error(ctx, NGX_HTTP_UNAUTHORIZED, "unauthenticated",
-                           message, NULL);
-}
-
-
-/* POST /staff/login {username, password} */
-
-void
-ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_json_t   *user, *pass, *extra;
-    ngx_http_liaison_login_t  *lg;
-
-    user = ngx_http_liaison_json_get(ctx->body, "username");
-    pass = ngx_http_liaison_json_get(ctx->body, "password");
-
-    extra = ngx_http_liaison_json_unused(ctx->body);
-    if (extra) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知字段", (char *) extra->key.data);
-        return;
-    }
-
-    if (user == NULL || user->type != NGX_HTTP_LIAISON_JSON_STRING
-        || user->value.len == 0 || user->value.len > 64)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "用户名必须是 1 到 64 个字符", "username");
-        return;
-    }
-
-    if (pass == NULL || pass->type != NGX_HTTP_LIAISON_JSON_STRING
-        || pass->value.len == 0 || pass->value.len > 256
-        || ngx_strlen(pass->value.data) != pass->value.len)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "密码必须是 1 到 256 个字符", "password");
-        return;
-    }
-
-    lg = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_login_t));
-    if (lg == NULL
-        || ngx_http_liaison_password_task(ctx, &pass->value) != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    lg->username = user->value;
-    ctx->data = lg;
-
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT s.id, s.password_hash, s.role, s.department_id, d.name, "
-            "s.locked_until > $t "
-            "FROM staff s LEFT JOIN departments d ON d.id = s.department_id "
-            "WHERE s.username = $s AND s.active = 1",
-            ctx->now, user->value.data, user->value.len)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_login_found);
-}
-
-
-static void
-ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-
-    MYSQL_ROW                    row;
-    ngx_int_t                    n;
-    unsigned long               *len;
-    ngx_http_liaison_login_t    *lg;
-    ngx_http_liaison_pw_task_t  *pt;
-
-    if (op->rc != NGX_OK) {
-        ngx_http_liaison_db_error(ctx);
-        return;
-    }
-
-    pt = ctx->pw->ctx;
-    lg = ctx->data;
-
-    row = mysql_fetch_row(op->res[0]);
-
-    if (row && row[5] && row[5][0] == '1') {
-        ngx_http_liaison_error(ctx, NGX_HTTP_TOO_MANY_REQUESTS,
-                               "rate_limited",
-                               "登录失败次数过多，请 15 分钟后再试", NULL);
-        return;
-    }
-
-    len = row ? mysql_fetch_lengths(op->res[0]) : NULL;
-
-    if (row && row[1] && len[1] < sizeof(pt->hash)) {
-        lg->found = 1;
-        n = ngx_atoi((u_char *) row[0], len[0]);
-        lg->staff_id = n > 0 ? (uint64_t) n : 0;
-        ngx_memcpy(pt->hash, row[1], len[1]);
-        pt->hash[len[1]] = '\0';
-
-        lg->role.data = ngx_pstrdup(ctx->r->pool,
-                                    &(ngx_str_t) { len[2], (u_char *) row[2] });
-        lg->role.len = len[2];
-
-        if (row[3]) {
-            lg->department_id.data = ngx_pstrdup(ctx->r->pool,
-                &(ngx_str_t) { len[3], (u_char *) row[3] });
-            lg->department_id.len = len[3];
-            lg->department_name.data = ngx_pstrdup(ctx->r->pool,
-                &(ngx_str_t) { len[4], (u_char *) row[4] });
-            lg->department_name.len = len[4];
-        }
-
-        if (lg->role.data == NULL
-            || (row[3] && (lg->department_id.data == NULL
-                           || lg->department_name.data == NULL)))
-        {
-            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-    } else {
-        ngx_cpystrn((u_char *) pt->hash,
-                    (u_char *) ngx_http_liaison_dummy_hash, sizeof(pt->hash));
-    }
-
-    /* the connection is not needed while the hash runs */
-    ngx_http_liaison_db_release(op);
-
-    pt->verify = 1;
-    ngx_http_liaison_password_run(ctx, ngx_http_liaison_login_checked);
-}
-
-
 /*
- * Password hashing off the event loop.  The task lives in the request pool;
- * r->main->blocked keeps the request alive while a thread uses it.
+ * The trial system: X-Liaison-Timestamp (Unix seconds, within
+ * NGX_HTTP_LIAISON_INGEST_SKEW) and X-Liaison-Signature (hex HMAC-SHA256
+ * of timestamp "\n" body), compared in constant time.
  */
 
 ngx_int_t
+ngx_http_liaison_auth_trial(ngx_http_liaison_ctx_t *ctx)
+{
+    time_t                        ts;
+    ngx_uint_t                    i;
+    ngx_table_elt_t              *t, *s;
+    ngx_http_liaison_lit_conf_t  *lcf;
+
+    lcf = &ctx->mcf->lit;
+
+    if (lcf->ingest_key.len == 0) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                               "unavailable", "未配置审判系统接入密钥",
+                               NULL);
+        return NGX_ERROR;
+    }
+
+    t = ngx_http_liaison_header(ctx->r, "X-Liaison-Timestamp");
+    s = ngx_http_liaison_header(ctx->r, "X-Liaison-Signature");
+
+    if (t == NULL || s == NULL) {
+        ngx_http_liaison_unauthorized(ctx, "缺少 X-Liaison-Timestamp 或 "
+                                           "X-Liaison-Signature");
+        return NGX_ERROR;
+    }
+
+    ts = (t->value.len >= 1 && t->value.len <= 12)
+         ? ngx_atotm(t->value.data, t->value.len) : NGX_ERROR;
+
+    if (ts == NGX_ERROR || ts > ctx->now + NGX_HTTP_LIAISON_INGEST_SKEW
+        || ts < ctx->now - NGX_HTTP_LIAISON_INGEST_SKEW)
+    {
+        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
+                      "liaison: ingest refused: timestamp outside "
+                      "+-%d s", NGX_HTTP_LIAISON_INGEST_SKEW);
+        ngx_http_liaison_unauthorized(ctx, "时间戳无效或超出 ±5 分钟");
+        return NGX_ERROR;
+    }
+
+    if (s->value.len != LSN_PHONE_HASH_LEN
+        || lsn_hmac_verify(lcf->ingest_key.data, lcf->ingest_key.len,
+                           (char *) t->value.data, t->value.len,
+                           (char *) ctx->raw_body.data, ctx->raw_body.len,
+                           (char *) s->value.data, s->value.len)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
+                      "liaison: ingest refused: bad signature");
+        ngx_http_liaison_unauthorized(ctx, "签名无效");
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < LSN_PHONE_HASH_LEN; i++) {
+        ctx->signature[i] = ngx_tolower(s->value.data[i]);
+    }
+
+    ctx->signature[LSN_PHONE_HASH_LEN] = '\0';
+
+    return NGX_OK;
+}
+
+
+/* Passwords, hashed and checked in the thread pool */
+
+ngx_http_liaison_pw_task_t *
 ngx_http_liaison_password_task(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *password)
 {
@@ -317,22 +219,23 @@ ngx_http_liaison_password_task(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_pw_task_t  *pt;
 
     if (password->len >= sizeof(pt->password)) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     task = ngx_thread_task_alloc(ctx->r->pool,
                                  sizeof(ngx_http_liaison_pw_task_t));
     if (task == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     pt = task->ctx;
     ngx_memcpy(pt->password, password->data, password->len);
     pt->password[password->len] = '\0';
 
-    ctx->pw = task;
+    task->handler = ngx_http_liaison_pw_thread;
+    ctx->task = task;
 
-    return NGX_OK;
+    return pt;
 }
 
 
@@ -340,40 +243,7 @@ void
 ngx_http_liaison_password_run(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_next_pt done)
 {
-    ngx_thread_task_t  *task;
-
-    task = ctx->pw;
-    task->handler = ngx_http_liaison_pw_thread;
-    task->event.handler = ngx_http_liaison_pw_done;
-    task->event.data = ctx;
-    ctx->next = done;
-
-    if (ngx_thread_task_post(ctx->mcf->thread_pool, task) != NGX_OK) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
-                               "unavailable", "服务繁忙，请稍后重试", NULL);
-        return;
-    }
-
-    ctx->r->main->blocked++;
-
-    /*
-     * A pending timer keeps a gracefully exiting worker alive until the
-     * hash is done and the answer sent.
-     */
-    ctx->pw_guard.handler = ngx_http_liaison_pw_guard;
-    ctx->pw_guard.data = ctx;
-    ctx->pw_guard.log = ctx->r->connection->log;
-    ngx_add_timer(&ctx->pw_guard, 10000);
-}
-
-
-static void
-ngx_http_liaison_pw_guard(ngx_event_t *ev)
-{
-    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                  "liaison: password hashing is taking more than 10s");
-
-    ngx_add_timer(ev, 10000);
+    ngx_http_liaison_thread_run(ctx, ctx->task, "password hashing", done);
 }
 
 
@@ -394,31 +264,117 @@ ngx_http_liaison_pw_thread(void *data, ngx_log_t *log)
 }
 
 
+/* POST /staff/login {username, password} */
+
 static void
-ngx_http_liaison_pw_done(ngx_event_t *ev)
+ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_http_liaison_ctx_t  *ctx = ev->data;
+    ngx_http_liaison_json_t   *user, *pass;
+    ngx_http_liaison_login_t  *lg;
 
-    ngx_connection_t    *c;
-    ngx_http_request_t  *r;
+    user = ngx_http_liaison_json_get(ctx->body, "username");
+    pass = ngx_http_liaison_json_get(ctx->body, "password");
 
-    r = ctx->r;
-    c = r->connection;      /* the handlers below may free the request */
-    r->main->blocked--;
-
-    if (ctx->pw_guard.timer_set) {
-        ngx_del_timer(&ctx->pw_guard);
+    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
+        return;
     }
 
-    if (c->error) {
-        /* the client went away while the hash ran */
-        r->write_event_handler(r);
+    if (user == NULL || user->type != NGX_HTTP_LIAISON_JSON_STRING
+        || user->value.len == 0 || user->value.len > 64)
+    {
+        ngx_http_liaison_invalid(ctx, "用户名必须是 1 到 64 个字符",
+                                 "username");
+        return;
+    }
+
+    if (pass == NULL || pass->type != NGX_HTTP_LIAISON_JSON_STRING
+        || pass->value.len == 0 || pass->value.len > 256
+        || ngx_strlen(pass->value.data) != pass->value.len)
+    {
+        ngx_http_liaison_invalid(ctx, "密码必须是 1 到 256 个字符",
+                                 "password");
+        return;
+    }
+
+    lg = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_login_t));
+    if (lg == NULL
+        || ngx_http_liaison_password_task(ctx, &pass->value) == NULL)
+    {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
+    }
+
+    ctx->data = lg;
+
+    ngx_http_liaison_sql(ctx,
+        "SELECT s.id, s.password_hash, s.role, s.department_id, d.name, "
+        "s.locked_until > $t "
+        "FROM staff s LEFT JOIN departments d ON d.id = s.department_id "
+        "WHERE s.username = $s AND s.active = 1",
+        ctx->now, user->value.data, user->value.len);
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_login_found);
+}
+
+
+static void
+ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW                    row;
+    ngx_pool_t                  *pool;
+    unsigned long               *len;
+    ngx_http_liaison_login_t    *lg;
+    ngx_http_liaison_pw_task_t  *pt;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    pool = ctx->r->pool;
+    pt = ctx->task->ctx;
+    lg = ctx->data;
+
+    row = ngx_http_liaison_row(op, 0, &len);
+
+    if (row && row[5] && row[5][0] == '1') {
+        ngx_http_liaison_error(ctx, NGX_HTTP_TOO_MANY_REQUESTS,
+                               "rate_limited",
+                               "登录失败次数过多，请 15 分钟后再试", NULL);
+        return;
+    }
+
+    if (row && row[1] && len[1] < sizeof(pt->hash)) {
+        lg->found = 1;
+        lg->staff_id = ngx_http_liaison_row_id(row, len, 0);
+        ngx_memcpy(pt->hash, row[1], len[1]);
+        pt->hash[len[1]] = '\0';
+
+        if (ngx_http_liaison_row_copy(pool, row, len, 2, &lg->role)
+               != NGX_OK
+            || ngx_http_liaison_row_copy(pool, row, len, 3,
+                                         &lg->department_id)
+               != NGX_OK
+            || ngx_http_liaison_row_copy(pool, row, len, 4,
+                                         &lg->department_name)
+               != NGX_OK)
+        {
+            ngx_http_liaison_fail(ctx, "out of memory");
+            return;
+        }
 
     } else {
-        ctx->next(ctx);
+        ngx_cpystrn((u_char *) pt->hash,
+                    (u_char *) ngx_http_liaison_dummy_hash, sizeof(pt->hash));
     }
 
-    ngx_http_run_posted_requests(c);
+    /* the connection is not needed while the hash runs */
+    ngx_http_liaison_db_release(op);
+
+    pt->verify = 1;
+    ngx_http_liaison_password_run(ctx, ngx_http_liaison_login_checked);
 }
 
 
@@ -426,59 +382,48 @@ static void
 ngx_http_liaison_login_checked(ngx_http_liaison_ctx_t *ctx)
 {
     u_char                       rnd[LSN_TOKEN_SID_LEN / 2];
-    ngx_http_request_t          *r;
     ngx_http_liaison_login_t    *lg;
     ngx_http_liaison_pw_task_t  *pt;
 
-    r = ctx->r;
-    pt = ctx->pw->ctx;
+    pt = ctx->task->ctx;
     lg = ctx->data;
     lg->ok = lg->found && pt->ok;
 
     if (!lg->found) {
-        ngx_http_liaison_unauthenticated(ctx, "用户名或密码错误");
+        ngx_http_liaison_unauthorized(ctx, "用户名或密码错误");
         return;
     }
 
     if (!lg->ok) {
-        if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-                "UPDATE staff SET failed_logins = failed_logins + 1, "
-                "locked_until = IF(failed_logins >= $u, $t, locked_until) "
-                "WHERE id = $u",
-                (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
-                ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
-                (unsigned long long) lg->staff_id)
-            != NGX_OK)
-        {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
+        ngx_http_liaison_sql(ctx,
+            "UPDATE staff SET failed_logins = failed_logins + 1, "
+            "locked_until = IF(failed_logins >= $u, $t, locked_until) "
+            "WHERE id = $u",
+            (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+            ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+            (unsigned long long) lg->staff_id);
 
-    } else {
-        if (ngx_http_liaison_random(rnd, sizeof(rnd)) != NGX_OK) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-        lsn_hex(lg->sid, rnd, sizeof(rnd));
-        lg->sid[LSN_TOKEN_SID_LEN] = '\0';
-
-        if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-                "INSERT INTO sessions (id, kind, staff_id, created_at, "
-                "expires_at) VALUES ($z, 's', $u, $t, $t);"
-                "UPDATE staff SET failed_logins = 0, locked_until = NULL "
-                "WHERE id = $u",
-                lg->sid, (unsigned long long) lg->staff_id, ctx->now,
-                ctx->now + ctx->mcf->token_ttl,
-                (unsigned long long) lg->staff_id)
-            != NGX_OK)
-        {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
+        ngx_http_liaison_run(ctx, ngx_http_liaison_login_recorded);
+        return;
     }
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_login_recorded);
+    if (ngx_http_liaison_random(rnd, sizeof(rnd)) != NGX_OK) {
+        ngx_http_liaison_fail(ctx, "no random bytes for a session");
+        return;
+    }
+
+    lsn_hex(lg->sid, rnd, sizeof(rnd));
+    lg->sid[LSN_TOKEN_SID_LEN] = '\0';
+
+    ngx_http_liaison_sql(ctx,
+        "INSERT INTO sessions (id, kind, staff_id, created_at, expires_at) "
+        "VALUES ($z, 's', $u, $t, $t);"
+        "UPDATE staff SET failed_logins = 0, locked_until = NULL "
+        "WHERE id = $u",
+        lg->sid, (unsigned long long) lg->staff_id, ctx->now,
+        ctx->now + ctx->mcf->token_ttl, (unsigned long long) lg->staff_id);
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_login_recorded);
 }
 
 
@@ -490,7 +435,7 @@ ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op)
     char                       token[LSN_TOKEN_MAX_LEN];
     size_t                     n;
     lsn_token_t                tok;
-    ngx_http_liaison_out_t     out;
+    ngx_http_liaison_buf_t     b;
     ngx_http_liaison_login_t  *lg;
 
     if (op->rc != NGX_OK) {
@@ -503,7 +448,7 @@ ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op)
     if (!lg->ok) {
         ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,
                       "liaison: failed login for staff #%uL", lg->staff_id);
-        ngx_http_liaison_unauthenticated(ctx, "用户名或密码错误");
+        ngx_http_liaison_unauthorized(ctx, "用户名或密码错误");
         return;
     }
 
@@ -514,59 +459,46 @@ ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op)
     n = lsn_token_make(ctx->mcf->token_secret.data,
                        ctx->mcf->token_secret.len, &tok, token);
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 512) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 512);
 
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "token", (u_char *) token, n);
-    ngx_http_liaison_out_key(&out, "expires_in");
-    ngx_http_liaison_out_int(&out, ctx->mcf->token_ttl);
-    ngx_http_liaison_out_kv(&out, "role", lg->role.data, lg->role.len);
-    ngx_http_liaison_out_key(&out, "department");
+    ngx_http_liaison_buf_lit(&b, "{");
+    ngx_http_liaison_json_kv(&b, "token", (u_char *) token, n);
+    ngx_http_liaison_json_key(&b, "expires_in");
+    ngx_http_liaison_json_int(&b, ctx->mcf->token_ttl);
+    ngx_http_liaison_json_kv(&b, "role", lg->role.data, lg->role.len);
+    ngx_http_liaison_json_key(&b, "department");
 
     if (lg->department_id.len) {
-        ngx_http_liaison_out_lit(&out, "{\"id\":");
-        ngx_http_liaison_out_raw(&out, (char *) lg->department_id.data,
+        ngx_http_liaison_buf_lit(&b, "{\"id\":");
+        ngx_http_liaison_buf_raw(&b, lg->department_id.data,
                                  lg->department_id.len);
-        ngx_http_liaison_out_kv(&out, "name", lg->department_name.data,
-                                lg->department_name.len);
-        ngx_http_liaison_out_lit(&out, "}");
+        ngx_http_liaison_json_kv(&b, "name", lg->department_name.data,
+                                 lg->department_name.len);
+        ngx_http_liaison_buf_lit(&b, "}");
 
     } else {
-        ngx_http_liaison_out_lit(&out, "null");
+        ngx_http_liaison_buf_lit(&b, "null");
     }
 
-    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_buf_lit(&b, "}");
 
     ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
                   "liaison: staff #%uL logged in", lg->staff_id);
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &b);
 }
 
 
-/* POST /staff/logout: revokes the caller's session. */
+/* POST /staff/logout, POST /wx/logout: revokes the caller's session. */
 
-void
-ngx_http_liaison_staff_logout(ngx_http_liaison_ctx_t *ctx)
+static void
+ngx_http_liaison_logout(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ctx->who == NGX_HTTP_LIAISON_ANON) {
-        ngx_http_liaison_unauthenticated(ctx, "需要登录");
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "UPDATE sessions SET revoked_at = $t WHERE id = $z",
+        ctx->now, ctx->token.sid);
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "UPDATE sessions SET revoked_at = $t WHERE id = $z",
-            ctx->now, ctx->token.sid)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_logout_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_logout_done);
 }
 
 
@@ -575,18 +507,33 @@ ngx_http_liaison_logout_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t  out;
+    ngx_http_liaison_buf_t  b;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 32) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 32);
 
-    ngx_http_liaison_out_lit(&out, "{\"revoked\":true}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_buf_lit(&b, "{\"revoked\":true}");
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &b);
 }
+
+
+ngx_http_liaison_endpoint_t  ngx_http_liaison_auth_endpoints[] = {
+
+    { ngx_string("staff/login"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
+      ngx_http_liaison_staff_login, 0 },
+
+    { ngx_string("staff/logout"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_SIGNED_IN, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_logout, 0 },
+
+    { ngx_string("wx/logout"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_LITIGANTS, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_logout, 0 },
+
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

@@ -11,7 +11,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_calendar.h"
 
 
 #define NGX_HTTP_LIAISON_CALENDAR_TTL  (5 * 60 * 1000)
@@ -37,12 +38,11 @@ ngx_http_liaison_calendar_ready(ngx_http_liaison_ctx_t *ctx,
         return;
     }
 
-    ngx_str_set(&ctx->op.sql,
-                "SELECT year FROM calendar_years;"
-                "SELECT DATE_FORMAT(day, '%Y-%m-%d'), kind "
-                "FROM calendar_days");
+    ngx_http_liaison_sql(ctx,
+        "SELECT year FROM calendar_years;"
+        "SELECT DATE_FORMAT(day, '%Y-%m-%d'), kind FROM calendar_days");
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_calendar_loaded);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_calendar_loaded);
 }
 
 

@@ -14,7 +14,10 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_cases.h"
+#include "ngx_http_liaison_scope.h"
+#include "ngx_http_liaison_wx.h"
 #include "lsn_case.h"
 #include "lsn_caseno.h"
 #include "lsn_text.h"
@@ -51,7 +54,6 @@ typedef struct {
 
 
 typedef struct {
-    char                        sig[LSN_PHONE_HASH_LEN + 1];
     ngx_uint_t                  nodes;          /* else cases */
     ngx_uint_t                  n;
     ngx_http_liaison_case_in_t *cases;
@@ -79,10 +81,10 @@ typedef struct {
 } ngx_http_liaison_subscribe_t;
 
 
-static ngx_int_t ngx_http_liaison_ingest_verify(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_ingest_t *in);
-static ngx_table_elt_t *ngx_http_liaison_header(ngx_http_request_t *r,
-    const char *name);
+static void ngx_http_liaison_ingest_cases(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_ingest_nodes(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_case_subscribe(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_case_nodes(ngx_http_liaison_ctx_t *ctx);
 static ngx_http_liaison_json_t *ngx_http_liaison_batch(
     ngx_http_liaison_ctx_t *ctx, const char *key, ngx_uint_t max,
     const char *empty, const char *too_many, ngx_uint_t *n);
@@ -93,7 +95,7 @@ static ngx_int_t ngx_http_liaison_get_str(ngx_http_liaison_ctx_t *ctx,
     size_t max, ngx_str_t *value, const char *where, ngx_uint_t i);
 static ngx_int_t ngx_http_liaison_cases_validate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_ingest_t *in);
-static ngx_int_t ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
+static void ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_ingest_t *in);
 static void ngx_http_liaison_ingest_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_ingest_replayed(ngx_http_liaison_db_op_t *op);
@@ -111,117 +113,9 @@ static void ngx_http_liaison_subscribe_save(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_subscribe_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_nodes_case(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_nodes_list(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_out_dt(ngx_http_liaison_out_t *out,
-    const char *key, char *value, unsigned long len);
 
 
 /* Signed ingest */
-
-static ngx_table_elt_t *
-ngx_http_liaison_header(ngx_http_request_t *r, const char *name)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
-/*
- * X-Liaison-Timestamp (Unix seconds, within NGX_HTTP_LIAISON_INGEST_SKEW)
- * and X-Liaison-Signature (hex HMAC-SHA256 of timestamp "\n" body),
- * compared in constant time.  Answers the client and returns NGX_ERROR
- * when they do not check out.
- */
-
-static ngx_int_t
-ngx_http_liaison_ingest_verify(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_ingest_t *in)
-{
-    time_t                        ts;
-    ngx_uint_t                    i;
-    ngx_table_elt_t              *t, *s;
-    ngx_http_liaison_lit_conf_t  *lcf;
-
-    lcf = &ctx->mcf->lit;
-
-    if (lcf->ingest_key.len == 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
-                               "unavailable", "未配置审判系统接入密钥",
-                               NULL);
-        return NGX_ERROR;
-    }
-
-    t = ngx_http_liaison_header(ctx->r, "X-Liaison-Timestamp");
-    s = ngx_http_liaison_header(ctx->r, "X-Liaison-Signature");
-
-    if (t == NULL || s == NULL) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_UNAUTHORIZED, "unauthenticated",
-                               "缺少 X-Liaison-Timestamp 或 "
-                               "X-Liaison-Signature", NULL);
-        return NGX_ERROR;
-    }
-
-    ts = (t->value.len >= 1 && t->value.len <= 12)
-         ? ngx_atotm(t->value.data, t->value.len) : NGX_ERROR;
-
-    if (ts == NGX_ERROR || ts > ctx->now + NGX_HTTP_LIAISON_INGEST_SKEW
-        || ts < ctx->now - NGX_HTTP_LIAISON_INGEST_SKEW)
-    {
-        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
-                      "liaison: ingest refused: timestamp outside "
-                      "+-%d s", NGX_HTTP_LIAISON_INGEST_SKEW);
-        ngx_http_liaison_error(ctx, NGX_HTTP_UNAUTHORIZED, "unauthenticated",
-                               "时间戳无效或超出 ±5 分钟", NULL);
-        return NGX_ERROR;
-    }
-
-    if (s->value.len != LSN_PHONE_HASH_LEN
-        || lsn_hmac_verify(lcf->ingest_key.data, lcf->ingest_key.len,
-                           (char *) t->value.data, t->value.len,
-                           (char *) ctx->raw_body.data, ctx->raw_body.len,
-                           (char *) s->value.data, s->value.len)
-           != 0)
-    {
-        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
-                      "liaison: ingest refused: bad signature");
-        ngx_http_liaison_error(ctx, NGX_HTTP_UNAUTHORIZED, "unauthenticated",
-                               "签名无效", NULL);
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < LSN_PHONE_HASH_LEN; i++) {
-        in->sig[i] = ngx_tolower(s->value.data[i]);
-    }
-
-    in->sig[LSN_PHONE_HASH_LEN] = '\0';
-
-    return NGX_OK;
-}
-
 
 /*
  * The one member of an ingest body: a non-empty array of at most max
@@ -236,7 +130,7 @@ ngx_http_liaison_batch(ngx_http_liaison_ctx_t *ctx, const char *key,
 
     list = ngx_http_liaison_json_get(ctx->body, key);
 
-    if (ngx_http_liaison_body_unknown(ctx) != NGX_OK) {
+    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
         return NULL;
     }
 
@@ -271,7 +165,7 @@ ngx_http_liaison_bad_field(ngx_http_liaison_ctx_t *ctx, const char *message,
 
     field = ngx_pnalloc(ctx->r->pool, 128);
     if (field == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -327,31 +221,25 @@ ngx_http_liaison_get_str(ngx_http_liaison_ctx_t *ctx,
 
 /* POST /ingest/cases {"cases": [...]} */
 
-void
+static void
 ngx_http_liaison_ingest_cases(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_http_liaison_ingest_t  *in;
 
     in = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_ingest_t));
     if (in == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = in;
 
-    if (ngx_http_liaison_ingest_verify(ctx, in) != NGX_OK
-        || ngx_http_liaison_cases_validate(ctx, in) != NGX_OK)
-    {
+    if (ngx_http_liaison_cases_validate(ctx, in) != NGX_OK) {
         return;
     }
 
-    if (ngx_http_liaison_cases_sql(ctx, in) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_ingest_done);
+    ngx_http_liaison_cases_sql(ctx, in);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_ingest_done);
 }
 
 
@@ -376,7 +264,7 @@ ngx_http_liaison_cases_validate(ngx_http_liaison_ctx_t *ctx,
     in->cases = ngx_pcalloc(ctx->r->pool,
                             in->n * sizeof(ngx_http_liaison_case_in_t));
     if (in->cases == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return NGX_ERROR;
     }
 
@@ -561,7 +449,7 @@ ngx_http_liaison_cases_validate(ngx_http_liaison_ctx_t *ctx,
 }
 
 
-static ngx_int_t
+static void
 ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_ingest_t *in)
 {
@@ -569,7 +457,6 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_uint_t                   i, nparties;
     lsn_caseno_t                *cn;
     ngx_http_liaison_json_t     *party, *role, *name, *hash;
-    ngx_http_liaison_sqlbuf_t    b;
     ngx_http_liaison_case_in_t  *ci;
 
     nparties = 0;
@@ -585,19 +472,16 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
     }
 
     in->response.data = ngx_pnalloc(ctx->r->pool, 64);
-    if (in->response.data == NULL
-        || ngx_http_liaison_sqlbuf_init(&b, ctx->r->pool,
-                                        1024 + in->n * 512 + nparties * 256)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (in->response.data == NULL) {
+        ctx->sql.failed = 1;
+        return;
     }
 
     p = ngx_sprintf(in->response.data, "{\"accepted\":%ui,\"parties\":%ui}",
                     in->n, nparties);
     in->response.len = p - in->response.data;
 
-    ngx_http_liaison_sqlbuf_add(&b,
+    ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
         "INSERT INTO ingest_requests (signature, endpoint, status, "
         "response, received_at) VALUES ($z, 'cases', 200, $s, $t);"
@@ -606,14 +490,14 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
         "department_id, department_code, judge_staff_id, judge_name, "
         "procedure_name, filed_at, deadline, created_at, updated_at) "
         "VALUES ",
-        in->sig, in->response.data, in->response.len, ctx->now);
+        ctx->signature, in->response.data, in->response.len, ctx->now);
 
     for (i = 0; i < in->n; i++) {
         ci = &in->cases[i];
         cn = &ci->cn;
 
-        ngx_http_liaison_sqlbuf_sep(&b, i, ",");
-        ngx_http_liaison_sqlbuf_add(&b,
+        ngx_http_liaison_sql_sep(ctx, i, ",");
+        ngx_http_liaison_sql(ctx,
             "($z, $i, $z, $z, $z, $z, $z, $i, "
             "(SELECT id FROM departments WHERE code = $s), $s, "
             "(SELECT id FROM staff WHERE username = $s), $s, $z, "
@@ -632,7 +516,7 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
             ctx->now, ctx->now);
     }
 
-    ngx_http_liaison_sqlbuf_add(&b,
+    ngx_http_liaison_sql(ctx,
         " ON DUPLICATE KEY UPDATE case_year = VALUES(case_year), "
         "court_code = VALUES(court_code), "
         "special_code = VALUES(special_code), "
@@ -649,14 +533,14 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
         "(SELECT id FROM cases WHERE case_no IN (");
 
     for (i = 0; i < in->n; i++) {
-        ngx_http_liaison_sqlbuf_sep(&b, i, ",");
-        ngx_http_liaison_sqlbuf_add(&b, "$z", in->cases[i].cn.normalized);
+        ngx_http_liaison_sql_sep(ctx, i, ",");
+        ngx_http_liaison_sql(ctx, "$z", in->cases[i].cn.normalized);
     }
 
-    ngx_http_liaison_sqlbuf_add(&b, "))");
+    ngx_http_liaison_sql(ctx, "))");
 
     if (nparties) {
-        ngx_http_liaison_sqlbuf_add(&b,
+        ngx_http_liaison_sql(ctx,
             ";INSERT INTO case_parties (case_id, kind, role, name, "
             "phone_hash) VALUES ");
     }
@@ -678,8 +562,8 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
                 hash = NULL;
             }
 
-            ngx_http_liaison_sqlbuf_sep(&b, nparties++, ",");
-            ngx_http_liaison_sqlbuf_add(&b,
+            ngx_http_liaison_sql_sep(ctx, nparties++, ",");
+            ngx_http_liaison_sql(ctx,
                 "((SELECT id FROM cases WHERE case_no = $z), $z, $s, "
                 "$s, $s)",
                 ci->cn.normalized,
@@ -693,9 +577,7 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
         }
     }
 
-    ngx_http_liaison_sqlbuf_add(&b, ";COMMIT");
-
-    return ngx_http_liaison_sqlbuf_done(&b, &ctx->op.sql);
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 }
 
 
@@ -714,31 +596,18 @@ ngx_http_liaison_ingest_done(ngx_http_liaison_db_op_t *op)
 
         if (op->err_stmt == 1) {
             /* the same signed request went through: its first answer */
-            if (ngx_http_liaison_db_sql(ctx->r->pool, &op->sql,
-                    "ROLLBACK;SELECT status, response FROM ingest_requests "
-                    "WHERE signature = $z", in->sig)
-                != NGX_OK)
-            {
-                ngx_http_finalize_request(ctx->r,
-                                          NGX_HTTP_INTERNAL_SERVER_ERROR);
-                return;
-            }
+            ngx_http_liaison_sql(ctx,
+                "ROLLBACK;SELECT status, response FROM ingest_requests "
+                "WHERE signature = $z", ctx->signature);
 
-            ngx_http_liaison_query(ctx, ngx_http_liaison_ingest_replayed);
+            ngx_http_liaison_run(ctx, ngx_http_liaison_ingest_replayed);
             return;
         }
 
         if (in->nodes && !in->retried) {
-            /* another request stored one of the events first: again */
+            /* another request stored one of the events first: again
+               (the failed batch's connection was closed: rolled back) */
             in->retried = 1;
-
-            if (ngx_http_liaison_db_sql(ctx->r->pool, &op->sql, "ROLLBACK")
-                != NGX_OK)
-            {
-                ngx_http_finalize_request(ctx->r,
-                                          NGX_HTTP_INTERNAL_SERVER_ERROR);
-                return;
-            }
 
             ngx_http_liaison_nodes_prepare(ctx);
             return;
@@ -754,7 +623,7 @@ ngx_http_liaison_ingest_done(ngx_http_liaison_db_op_t *op)
                   "liaison: ingest of %ui %s: %V", in->n,
                   in->nodes ? "case nodes" : "cases", &in->response);
 
-    ngx_http_liaison_finish_body(ctx, NGX_HTTP_OK, &in->response);
+    ngx_http_liaison_answer_str(ctx, NGX_HTTP_OK, &in->response);
 }
 
 
@@ -784,7 +653,7 @@ ngx_http_liaison_ingest_replay(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res)
     ngx_int_t                status;
     unsigned long           *len;
     ngx_table_elt_t         *h;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t   out;
 
     row = res ? mysql_fetch_row(res) : NULL;
     if (row == NULL) {
@@ -794,13 +663,12 @@ ngx_http_liaison_ingest_replay(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res)
     len = mysql_fetch_lengths(res);
     status = ngx_atoi((u_char *) row[0], len[0]);
 
-    if (status < 200 || status > 299
-        || ngx_http_liaison_out_init(&out, ctx->r->pool, len[1] + 1)
-           != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (status < 200 || status > 299) {
+        ngx_http_liaison_fail(ctx, "an ingest request with a bad answer");
         return NGX_OK;
     }
+
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, len[1] + 1);
 
     h = ngx_list_push(&ctx->r->headers_out.headers);
     if (h != NULL) {
@@ -812,8 +680,8 @@ ngx_http_liaison_ingest_replay(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res)
     ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
                   "liaison: ingest replayed, nothing changed");
 
-    ngx_http_liaison_out_raw(&out, row[1], len[1]);
-    ngx_http_liaison_finish(ctx, status, &out);
+    ngx_http_liaison_buf_raw(&out, row[1], len[1]);
+    ngx_http_liaison_answer(ctx, status, &out);
 
     return NGX_OK;
 }
@@ -821,22 +689,21 @@ ngx_http_liaison_ingest_replay(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res)
 
 /* POST /ingest/case-nodes {"events": [...]} */
 
-void
+static void
 ngx_http_liaison_ingest_nodes(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_http_liaison_ingest_t  *in;
 
     in = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_ingest_t));
     if (in == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = in;
     in->nodes = 1;
 
-    if (ngx_http_liaison_ingest_verify(ctx, in) != NGX_OK
-        || ngx_http_liaison_nodes_validate(ctx, in) != NGX_OK)
+    if (ngx_http_liaison_nodes_validate(ctx, in) != NGX_OK)
     {
         return;
     }
@@ -865,7 +732,7 @@ ngx_http_liaison_nodes_validate(ngx_http_liaison_ctx_t *ctx,
     in->events = ngx_pcalloc(ctx->r->pool,
                              in->n * sizeof(ngx_http_liaison_node_in_t));
     if (in->events == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return NGX_ERROR;
     }
 
@@ -954,48 +821,32 @@ static void
 ngx_http_liaison_nodes_prepare(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_uint_t                  i;
-    ngx_http_liaison_sqlbuf_t   b;
     ngx_http_liaison_ingest_t  *in;
 
     in = ctx->data;
 
-    if (ngx_http_liaison_sqlbuf_init(&b, ctx->r->pool, 512 + in->n * 160)
-        != NGX_OK)
-    {
-        goto failed;
-    }
-
-    ngx_http_liaison_sqlbuf_add(&b,
+    ngx_http_liaison_sql(ctx,
         "SELECT status, response FROM ingest_requests "
         "WHERE signature = $z;"
-        "SELECT id, case_no FROM cases WHERE case_no IN (", in->sig);
+        "SELECT id, case_no FROM cases WHERE case_no IN (", ctx->signature);
 
     for (i = 0; i < in->n; i++) {
-        ngx_http_liaison_sqlbuf_sep(&b, i, ",");
-        ngx_http_liaison_sqlbuf_add(&b, "$z", in->events[i].cn.normalized);
+        ngx_http_liaison_sql_sep(ctx, i, ",");
+        ngx_http_liaison_sql(ctx, "$z", in->events[i].cn.normalized);
     }
 
-    ngx_http_liaison_sqlbuf_add(&b,
+    ngx_http_liaison_sql(ctx,
         ");SELECT event_id FROM case_nodes WHERE event_id IN (");
 
     for (i = 0; i < in->n; i++) {
-        ngx_http_liaison_sqlbuf_sep(&b, i, ",");
-        ngx_http_liaison_sqlbuf_add(&b, "$s", in->events[i].event_id.data,
+        ngx_http_liaison_sql_sep(ctx, i, ",");
+        ngx_http_liaison_sql(ctx, "$s", in->events[i].event_id.data,
                                     in->events[i].event_id.len);
     }
 
-    ngx_http_liaison_sqlbuf_add(&b, ")");
+    ngx_http_liaison_sql(ctx, ")");
 
-    if (ngx_http_liaison_sqlbuf_done(&b, &ctx->op.sql) != NGX_OK) {
-        goto failed;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_nodes_known);
-    return;
-
-failed:
-
-    ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_nodes_known);
 }
 
 
@@ -1009,7 +860,6 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
     ngx_int_t                     n;
     ngx_uint_t                    i, k, fresh, dup;
     unsigned long                *len;
-    ngx_http_liaison_sqlbuf_t     b;
     ngx_http_liaison_node_in_t   *ni;
     ngx_http_liaison_ingest_t    *in;
     ngx_http_liaison_lit_conf_t  *lcf;
@@ -1085,26 +935,23 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
     dup = in->n - fresh;
 
     in->response.data = ngx_pnalloc(ctx->r->pool, 64);
-    if (in->response.data == NULL
-        || ngx_http_liaison_sqlbuf_init(&b, ctx->r->pool,
-                                        2048 + in->n * 700)
-           != NGX_OK)
-    {
-        goto failed;
+    if (in->response.data == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
     }
 
     p = ngx_sprintf(in->response.data, "{\"accepted\":%ui,\"duplicates\":%ui}",
                     fresh, dup);
     in->response.len = p - in->response.data;
 
-    ngx_http_liaison_sqlbuf_add(&b,
+    ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
         "INSERT INTO ingest_requests (signature, endpoint, status, "
         "response, received_at) VALUES ($z, 'case-nodes', 200, $s, $t)",
-        in->sig, in->response.data, in->response.len, ctx->now);
+        ctx->signature, in->response.data, in->response.len, ctx->now);
 
     if (fresh) {
-        ngx_http_liaison_sqlbuf_add(&b,
+        ngx_http_liaison_sql(ctx,
             ";INSERT INTO case_nodes (event_id, case_id, type, "
             "occurred_at, detail, created_at) VALUES ");
 
@@ -1115,8 +962,8 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
                 continue;
             }
 
-            ngx_http_liaison_sqlbuf_sep(&b, k++, ",");
-            ngx_http_liaison_sqlbuf_add(&b, "($s, $u, $z, $t, $s, $t)",
+            ngx_http_liaison_sql_sep(ctx, k++, ",");
+            ngx_http_liaison_sql(ctx, "($s, $u, $z, $t, $s, $t)",
                                         ni->event_id.data, ni->event_id.len,
                                         (unsigned long long) ni->case_id,
                                         lsn_node_types[ni->type],
@@ -1127,33 +974,33 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
 
         /* A7: a subscribe message per new node and verified subscriber */
 
-        ngx_http_liaison_sqlbuf_add(&b,
-            ";INSERT INTO outbox (channel, recipient, template_id, "
-            "payload, ticket_id, kind, next_attempt_at, created_at) "
-            "SELECT 'wx_subscribe', l.openid, $s, "
+        ngx_http_liaison_sql(ctx,
+            ";" LSN_OUTBOX_INSERT
+            "SELECT $z, l.openid, $s, "
             "JSON_OBJECT('data', JSON_OBJECT('thing1', c.case_no, "
             "'phrase2', CASE n.type",
+            lsn_outbox_channels[LSN_CH_WX_SUBSCRIBE],
             lcf->wx_template_node.len
             ? (char *) lcf->wx_template_node.data : NULL,
             lcf->wx_template_node.len);
 
         for (i = 0; lsn_node_types[i]; i++) {
-            ngx_http_liaison_sqlbuf_add(&b, " WHEN $z THEN $z",
+            ngx_http_liaison_sql(ctx, " WHEN $z THEN $z",
                                         lsn_node_types[i],
                                         lsn_node_phrases[i]);
         }
 
-        ngx_http_liaison_sqlbuf_add(&b,
+        ngx_http_liaison_sql(ctx,
             " ELSE '进度更新' END, "
             "'time3', DATE_FORMAT(n.occurred_at, '%Y-%m-%d %H:%i'), "
             "'thing4', COALESCE(n.detail, '')), "
             "'page', CONCAT('pages/case/nodes?case_no=', c.case_no)), "
-            "NULL, 'case_node', $t, $t "
+            "NULL, $z, $t, $t "
             "FROM case_nodes n JOIN cases c ON c.id = n.case_id "
             "JOIN case_subscriptions s ON s.case_id = n.case_id "
             "JOIN litigants l ON l.id = s.litigant_id "
             "WHERE n.event_id IN (",
-            ctx->now, ctx->now);
+            lsn_outbox_kinds[LSN_KIND_CASE_NODE], ctx->now, ctx->now);
 
         for (i = 0, k = 0; i < in->n; i++) {
             ni = &in->events[i];
@@ -1162,32 +1009,23 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
                 continue;
             }
 
-            ngx_http_liaison_sqlbuf_sep(&b, k++, ",");
-            ngx_http_liaison_sqlbuf_add(&b, "$s", ni->event_id.data,
+            ngx_http_liaison_sql_sep(ctx, k++, ",");
+            ngx_http_liaison_sql(ctx, "$s", ni->event_id.data,
                                         ni->event_id.len);
         }
 
-        ngx_http_liaison_sqlbuf_add(&b, ") ORDER BY n.occurred_at, n.id");
+        ngx_http_liaison_sql(ctx, ") ORDER BY n.occurred_at, n.id");
     }
 
-    ngx_http_liaison_sqlbuf_add(&b, ";COMMIT");
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 
-    if (ngx_http_liaison_sqlbuf_done(&b, &op->sql) != NGX_OK) {
-        goto failed;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_ingest_done);
-    return;
-
-failed:
-
-    ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_ingest_done);
 }
 
 
 /* POST /cases/{case_no}/subscriptions {phone_code, template_ids} */
 
-void
+static void
 ngx_http_liaison_case_subscribe(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_uint_t                     i, j;
@@ -1197,26 +1035,16 @@ ngx_http_liaison_case_subscribe(ngx_http_liaison_ctx_t *ctx)
 
     lcf = &ctx->mcf->lit;
 
-    if (ctx->who == NGX_HTTP_LIAISON_ANON) {
-        ngx_http_liaison_unauthorized(ctx);
-        return;
-    }
-
-    if (ctx->who != NGX_HTTP_LIAISON_LITIGANT) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "仅限当事人或律师订阅", NULL);
-        return;
-    }
-
     sb = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_subscribe_t));
     if (sb == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = sb;
 
-    if (lsn_caseno_parse((char *) ctx->arg.data, ctx->arg.len, &sb->cn)
+    if (lsn_caseno_parse((char *) ngx_http_liaison_path(ctx, "case_no")->data,
+                         ngx_http_liaison_path(ctx, "case_no")->len, &sb->cn)
         != 0)
     {
         ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
@@ -1314,25 +1142,20 @@ ngx_http_liaison_case_subscribe(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT id FROM cases WHERE case_no = $z;"
-            "SELECT s.kind, p.role FROM case_subscriptions s "
-            "JOIN cases c ON c.id = s.case_id "
-            "LEFT JOIN case_parties p ON p.id = s.party_id "
-            "WHERE c.case_no = $z AND s.litigant_id = $u;"
-            "SELECT openid FROM litigants WHERE id = $u;"
-            "SELECT token FROM access_tokens WHERE name = 'wx_stable' "
-            "AND expires_at > $t",
-            sb->cn.normalized, sb->cn.normalized,
-            (unsigned long long) ctx->subject_id,
-            (unsigned long long) ctx->subject_id, ctx->now)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT id FROM cases WHERE case_no = $z;"
+        "SELECT s.kind, p.role FROM case_subscriptions s "
+        "JOIN cases c ON c.id = s.case_id "
+        "LEFT JOIN case_parties p ON p.id = s.party_id "
+        "WHERE c.case_no = $z AND s.litigant_id = $u;"
+        "SELECT openid FROM litigants WHERE id = $u;"
+        "SELECT token FROM access_tokens WHERE name = 'wx_stable' "
+        "AND expires_at > $t",
+        sb->cn.normalized, sb->cn.normalized,
+        (unsigned long long) ctx->subject_id,
+        (unsigned long long) ctx->subject_id, ctx->now);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_subscribe_loaded);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_subscribe_loaded);
     return;
 
 bad_code:
@@ -1397,7 +1220,7 @@ ngx_http_liaison_subscribe_loaded(ngx_http_liaison_db_op_t *op)
 
     row = mysql_fetch_row(op->res[2]);
     if (row == NULL || row[0] == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "a litigant session without an openid");
         return;
     }
 
@@ -1407,7 +1230,7 @@ ngx_http_liaison_subscribe_loaded(ngx_http_liaison_db_op_t *op)
     sb->openid.len = len[0];
 
     if (sb->openid.data == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -1446,7 +1269,7 @@ ngx_http_liaison_subscribe_loaded(ngx_http_liaison_db_op_t *op)
     sb->body.data = ngx_pnalloc(pool, sb->body.len);
 
     if (sb->args.data == NULL || sb->body.data == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -1466,7 +1289,7 @@ ngx_http_liaison_subscribe_loaded(ngx_http_liaison_db_op_t *op)
                                  ngx_http_liaison_subscribe_phone)
         != NGX_OK)
     {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "cannot call WeChat");
     }
 }
 
@@ -1516,22 +1339,17 @@ ngx_http_liaison_subscribe_phone(ngx_http_liaison_ctx_t *ctx,
         sb->hash[LSN_PHONE_HASH_LEN] = '\0';
     }
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT id, kind, role FROM case_parties "
-            "WHERE case_id = $u AND phone_hash = $z "
-            "ORDER BY kind = 'party' DESC, id LIMIT 1",
-            (unsigned long long) sb->case_id, sb->hash)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        goto wipe;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT id, kind, role FROM case_parties "
+        "WHERE case_id = $u AND phone_hash = $z "
+        "ORDER BY kind = 'party' DESC, id LIMIT 1",
+        (unsigned long long) sb->case_id, sb->hash);
 
     /* the number is not kept anywhere: only its keyed hash */
     ngx_explicit_memzero(phone->value.data, phone->value.len);
     ngx_explicit_memzero(res->body.data, res->body.len);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_subscribe_matched);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_subscribe_matched);
     return;
 
 wipe:
@@ -1579,7 +1397,7 @@ ngx_http_liaison_subscribe_matched(ngx_http_liaison_db_op_t *op)
     sb->role.len = len[2];
 
     if (sb->kind.data == NULL || sb->role.data == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -1592,97 +1410,70 @@ ngx_http_liaison_subscribe_matched(ngx_http_liaison_db_op_t *op)
 static void
 ngx_http_liaison_subscribe_save(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_str_t                     *sql;
     ngx_uint_t                     i;
-    ngx_pool_t                    *pool;
     ngx_http_liaison_subscribe_t  *sb;
 
     sb = ctx->data;
-    pool = ctx->r->pool;
-    sql = &ctx->op.sql;
 
-    if (ngx_http_liaison_db_sql(pool, sql, "START TRANSACTION") != NGX_OK) {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx, "START TRANSACTION");
 
-    if (sb->party_id
-        && ngx_http_liaison_db_sql_append(pool, sql,
-               ";INSERT INTO case_subscriptions (case_id, litigant_id, "
-               "party_id, kind, verified_at, created_at) "
-               "VALUES ($u, $u, $u, $s, $t, $t) ON DUPLICATE KEY UPDATE "
-               "party_id = VALUES(party_id), kind = VALUES(kind), "
-               "verified_at = VALUES(verified_at)",
-               (unsigned long long) sb->case_id,
-               (unsigned long long) ctx->subject_id,
-               (unsigned long long) sb->party_id,
-               sb->kind.data, sb->kind.len, ctx->now, ctx->now)
-           != NGX_OK)
-    {
-        goto failed;
+    if (sb->party_id) {
+        ngx_http_liaison_sql(ctx,
+            ";INSERT INTO case_subscriptions (case_id, litigant_id, "
+            "party_id, kind, verified_at, created_at) "
+            "VALUES ($u, $u, $u, $s, $t, $t) ON DUPLICATE KEY UPDATE "
+            "party_id = VALUES(party_id), kind = VALUES(kind), "
+            "verified_at = VALUES(verified_at)",
+            (unsigned long long) sb->case_id,
+            (unsigned long long) ctx->subject_id,
+            (unsigned long long) sb->party_id,
+            sb->kind.data, sb->kind.len, ctx->now, ctx->now);
     }
 
     /* one-time subscriptions: each acceptance is one more send */
     for (i = 0; i < sb->ntemplates; i++) {
-        if (ngx_http_liaison_sql_sep(pool, sql, i, ",") != NGX_OK
-            || (i == 0
-                && ngx_http_liaison_db_sql_append(pool, sql,
-                       ";INSERT INTO subscribe_consents (litigant_id, "
-                       "openid, template_id, remaining, status, "
-                       "client_credits, created_at, updated_at) VALUES ")
-                   != NGX_OK)
-            || ngx_http_liaison_db_sql_append(pool, sql,
-                "($u, $s, $s, 1, 'active', 1, $t, $t)",
-                (unsigned long long) ctx->subject_id,
-                sb->openid.data, sb->openid.len,
-                sb->templates[i].data, sb->templates[i].len,
-                ctx->now, ctx->now)
-            != NGX_OK)
-        {
-            goto failed;
-        }
+        ngx_http_liaison_sql(ctx, i == 0
+                                  ? ";INSERT INTO subscribe_consents "
+                                    "(litigant_id, openid, template_id, "
+                                    "remaining, status, client_credits, "
+                                    "created_at, updated_at) VALUES "
+                                  : ",");
+        ngx_http_liaison_sql(ctx, "($u, $s, $s, 1, 'active', 1, $t, $t)",
+                             (unsigned long long) ctx->subject_id,
+                             sb->openid.data, sb->openid.len,
+                             sb->templates[i].data, sb->templates[i].len,
+                             ctx->now, ctx->now);
     }
 
-    if (sb->ntemplates
-        && ngx_http_liaison_db_sql_append(pool, sql,
-               /*
-                * WeChat's push of the same popup answer may have come
-                * first (push_credits): then it is not counted twice;
-                * assignments run left to right, the credits last
-                */
-               " ON DUPLICATE KEY UPDATE remaining = IF(remaining IS NULL, "
-               "NULL, IF(push_credits > 0, remaining, remaining + 1)), "
-               "client_credits = IF(push_credits > 0, client_credits, "
-               "client_credits + 1), "
-               "push_credits = IF(push_credits > 0, push_credits - 1, 0), "
-               "status = 'active', "
-               "litigant_id = VALUES(litigant_id), "
-               "updated_at = VALUES(updated_at)")
-           != NGX_OK)
-    {
-        goto failed;
+    if (sb->ntemplates) {
+        /*
+         * WeChat's push of the same popup answer may have come first
+         * (push_credits): then it is not counted twice; assignments run
+         * left to right, the credits last
+         */
+        ngx_http_liaison_sql(ctx,
+            " ON DUPLICATE KEY UPDATE remaining = IF(remaining IS NULL, "
+            "NULL, IF(push_credits > 0, remaining, remaining + 1)), "
+            "client_credits = IF(push_credits > 0, client_credits, "
+            "client_credits + 1), "
+            "push_credits = IF(push_credits > 0, push_credits - 1, 0), "
+            "status = 'active', "
+            "litigant_id = VALUES(litigant_id), "
+            "updated_at = VALUES(updated_at)");
     }
 
-    if (ngx_http_liaison_db_sql_append(pool, sql,
-            ";SELECT s.kind, p.role, s.verified_at, s.created_at = $t "
-            "FROM case_subscriptions s "
-            "LEFT JOIN case_parties p ON p.id = s.party_id "
-            "WHERE s.case_id = $u AND s.litigant_id = $u;"
-            "SELECT template_id, remaining FROM subscribe_consents "
-            "WHERE openid = $s ORDER BY template_id;COMMIT",
-            ctx->now, (unsigned long long) sb->case_id,
-            (unsigned long long) ctx->subject_id,
-            sb->openid.data, sb->openid.len)
-        != NGX_OK)
-    {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx,
+        ";SELECT s.kind, p.role, s.verified_at, s.created_at = $t "
+        "FROM case_subscriptions s "
+        "LEFT JOIN case_parties p ON p.id = s.party_id "
+        "WHERE s.case_id = $u AND s.litigant_id = $u;"
+        "SELECT template_id, remaining FROM subscribe_consents "
+        "WHERE openid = $s ORDER BY template_id;COMMIT",
+        ctx->now, (unsigned long long) sb->case_id,
+        (unsigned long long) ctx->subject_id,
+        sb->openid.data, sb->openid.len);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_subscribe_saved);
-    return;
-
-failed:
-
-    ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_subscribe_saved);
 }
 
 
@@ -1694,7 +1485,7 @@ ngx_http_liaison_subscribe_saved(ngx_http_liaison_db_op_t *op)
     MYSQL_ROW                      row;
     ngx_uint_t                     created, k;
     unsigned long                 *len;
-    ngx_http_liaison_out_t         out;
+    ngx_http_liaison_buf_t         out;
     ngx_http_liaison_subscribe_t  *sb;
 
     sb = ctx->data;
@@ -1715,96 +1506,86 @@ ngx_http_liaison_subscribe_saved(ngx_http_liaison_db_op_t *op)
     len = mysql_fetch_lengths(op->res[k]);
     created = (row[3] && row[3][0] == '1' && sb->party_id);
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 512) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 512);
 
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "case_no", (u_char *) sb->cn.normalized,
-                            sb->cn.normalized_len);
-    ngx_http_liaison_out_kv(&out, "kind", (u_char *) row[0], len[0]);
-    ngx_http_liaison_out_kv(&out, "role", (u_char *) row[1], len[1]);
-    ngx_http_liaison_out_dt(&out, "verified_at", row[2], len[2]);
-    ngx_http_liaison_out_lit(&out, ",\"consents\":[");
+    ngx_http_liaison_buf_lit(&out, "{");
+    ngx_http_liaison_json_kv(&out, "case_no", (u_char *) sb->cn.normalized,
+                             sb->cn.normalized_len);
+    ngx_http_liaison_json_kv(&out, "kind", (u_char *) row[0], len[0]);
+    ngx_http_liaison_json_kv(&out, "role", (u_char *) row[1], len[1]);
+    ngx_http_liaison_json_kv_dt(&out, "verified_at", row[2], len[2]);
+    ngx_http_liaison_buf_lit(&out, ",\"consents\":[");
 
     while ((row = mysql_fetch_row(op->res[k + 1])) != NULL) {
         len = mysql_fetch_lengths(op->res[k + 1]);
 
-        if (out.pos[-1] != '[') {
-            ngx_http_liaison_out_lit(&out, ",");
+        if (ngx_http_liaison_buf_last(&out) != '[') {
+            ngx_http_liaison_buf_lit(&out, ",");
         }
 
-        ngx_http_liaison_out_lit(&out, "{");
-        ngx_http_liaison_out_kv(&out, "template_id", (u_char *) row[0],
-                                len[0]);
-        ngx_http_liaison_out_key(&out, "remaining");
+        ngx_http_liaison_buf_lit(&out, "{");
+        ngx_http_liaison_json_kv(&out, "template_id", (u_char *) row[0],
+                                 len[0]);
+        ngx_http_liaison_json_key(&out, "remaining");
 
         if (row[1]) {
-            ngx_http_liaison_out_raw(&out, row[1], len[1]);
+            ngx_http_liaison_buf_raw(&out, row[1], len[1]);
 
         } else {
-            ngx_http_liaison_out_lit(&out, "null");
+            ngx_http_liaison_buf_lit(&out, "null");
         }
 
-        ngx_http_liaison_out_lit(&out, "}");
+        ngx_http_liaison_buf_lit(&out, "}");
     }
 
-    ngx_http_liaison_out_lit(&out, "]}");
+    ngx_http_liaison_buf_lit(&out, "]}");
 
-    ngx_http_liaison_finish(ctx, created ? NGX_HTTP_CREATED : NGX_HTTP_OK,
+    ngx_http_liaison_answer(ctx, created ? NGX_HTTP_CREATED : NGX_HTTP_OK,
                             &out);
 }
 
 
 /* GET /cases/{case_no}/nodes: verified subscribers, staff in scope. */
 
-void
+static void
 ngx_http_liaison_case_nodes(ngx_http_liaison_ctx_t *ctx)
 {
+    ngx_str_t     *no;
     lsn_caseno_t  *cn;
-
-    if (ctx->who == NGX_HTTP_LIAISON_ANON) {
-        ngx_http_liaison_unauthorized(ctx);
-        return;
-    }
 
     cn = ngx_pcalloc(ctx->r->pool, sizeof(lsn_caseno_t));
     if (cn == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = cn;
 
-    if (lsn_caseno_parse((char *) ctx->arg.data, ctx->arg.len, cn) != 0) {
+    no = ngx_http_liaison_path(ctx, "case_no");
+
+    if (lsn_caseno_parse((char *) no->data, no->len, cn) != 0) {
         ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
                                "案号格式不正确，例如（2020）粤0115民初1234号",
                                "case_no");
         return;
     }
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT c.id, c.department_id, c.judge_staff_id, "
-            "c.procedure_name, c.filed_at, c.deadline, "
-            "(SELECT COUNT(*) FROM case_subscriptions s "
-            "WHERE s.case_id = c.id AND s.litigant_id = $u), "
-            "(SELECT COUNT(*) FROM departments d "
-            "WHERE d.id = c.department_id "
-            "AND d.vice_president_staff_id = $u) "
-            "FROM cases c WHERE c.case_no = $z",
-            (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_LITIGANT
-                                  ? ctx->subject_id : 0),
-            (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
-                                  ? ctx->subject_id : 0),
-            cn->normalized)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT c.id, c.department_id, c.judge_staff_id, "
+        "c.procedure_name, c.filed_at, c.deadline, "
+        "(SELECT COUNT(*) FROM case_subscriptions s "
+        "WHERE s.case_id = c.id AND s.litigant_id = $u), "
+        "(SELECT COUNT(*) FROM departments d "
+        "WHERE d.id = c.department_id "
+        "AND d.vice_president_staff_id = $u) "
+        "FROM cases c WHERE c.case_no = $z",
+        (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_LITIGANT
+                              ? ctx->subject_id : 0),
+        (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
+                              ? ctx->subject_id : 0),
+        cn->normalized);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_nodes_case);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_nodes_case);
 }
 
 
@@ -1841,7 +1622,7 @@ ngx_http_liaison_nodes_case(ngx_http_liaison_db_op_t *op)
         dept = row[1] ? ngx_atoi((u_char *) row[1], len[1]) : 0;
         judge = row[2] ? ngx_atoi((u_char *) row[2], len[2]) : 0;
 
-        allowed = ngx_http_liaison_staff_sees(ctx,
+        allowed = ngx_http_liaison_scope_sees(ctx,
                                               dept > 0 ? (uint64_t) dept : 0,
                                               judge > 0 ? (uint64_t) judge
                                                         : 0,
@@ -1862,23 +1643,17 @@ ngx_http_liaison_nodes_case(ngx_http_liaison_db_op_t *op)
 
     n = ngx_atoi((u_char *) row[0], len[0]);
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &op->sql,
-            "SELECT event_id, type, occurred_at, detail FROM case_nodes "
-            "WHERE case_id = $u ORDER BY occurred_at DESC, id DESC "
-            "LIMIT $u OFFSET $u;"
-            "SELECT COUNT(*) FROM case_nodes WHERE case_id = $u;"
-            "SELECT procedure_name, filed_at, deadline FROM cases "
-            "WHERE id = $u",
-            (unsigned long long) n, (unsigned long long) per_page,
-            (unsigned long long) ((page - 1) * per_page),
-            (unsigned long long) n, (unsigned long long) n)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT event_id, type, occurred_at, detail FROM case_nodes "
+        "WHERE case_id = $u ORDER BY occurred_at DESC, id DESC "
+        "LIMIT $u OFFSET $u;"
+        "SELECT COUNT(*) FROM case_nodes WHERE case_id = $u;"
+        "SELECT procedure_name, filed_at, deadline FROM cases WHERE id = $u",
+        (unsigned long long) n, (unsigned long long) per_page,
+        (unsigned long long) ((page - 1) * per_page),
+        (unsigned long long) n, (unsigned long long) n);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_nodes_list);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_nodes_list);
 }
 
 
@@ -1892,7 +1667,7 @@ ngx_http_liaison_nodes_list(ngx_http_liaison_db_op_t *op)
     const char              *name;
     lsn_caseno_t            *cn;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t   out;
 
     cn = ctx->data;
 
@@ -1901,69 +1676,77 @@ ngx_http_liaison_nodes_list(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool,
+    if (ngx_http_liaison_buf_init(&out, ctx->r->pool,
                                   256 + mysql_num_rows(op->res[0]) * 700)
         != NGX_OK)
     {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "case_no", (u_char *) cn->normalized,
-                            cn->normalized_len);
+    ngx_http_liaison_buf_lit(&out, "{");
+    ngx_http_liaison_json_kv(&out, "case_no", (u_char *) cn->normalized,
+                             cn->normalized_len);
 
     row = mysql_fetch_row(op->res[2]);
     if (row) {
         len = mysql_fetch_lengths(op->res[2]);
-        ngx_http_liaison_out_kv(&out, "procedure", (u_char *) row[0],
-                                len[0]);
-        ngx_http_liaison_out_kv(&out, "filed_at", (u_char *) row[1], len[1]);
-        ngx_http_liaison_out_kv(&out, "deadline", (u_char *) row[2], len[2]);
+        ngx_http_liaison_json_kv(&out, "procedure", (u_char *) row[0],
+                                 len[0]);
+        ngx_http_liaison_json_kv(&out, "filed_at", (u_char *) row[1], len[1]);
+        ngx_http_liaison_json_kv(&out, "deadline", (u_char *) row[2], len[2]);
     }
 
-    ngx_http_liaison_out_lit(&out, ",\"items\":[");
+    ngx_http_liaison_buf_lit(&out, ",\"items\":[");
 
     while ((row = mysql_fetch_row(op->res[0])) != NULL) {
         len = mysql_fetch_lengths(op->res[0]);
         type = lsn_node_type_index(row[1], len[1]);
 
-        if (out.pos[-1] != '[') {
-            ngx_http_liaison_out_lit(&out, ",");
+        if (ngx_http_liaison_buf_last(&out) != '[') {
+            ngx_http_liaison_buf_lit(&out, ",");
         }
 
-        ngx_http_liaison_out_lit(&out, "{");
-        ngx_http_liaison_out_kv(&out, "event_id", (u_char *) row[0], len[0]);
-        ngx_http_liaison_out_kv(&out, "type", (u_char *) row[1], len[1]);
+        ngx_http_liaison_buf_lit(&out, "{");
+        ngx_http_liaison_json_kv(&out, "event_id", (u_char *) row[0], len[0]);
+        ngx_http_liaison_json_kv(&out, "type", (u_char *) row[1], len[1]);
         name = (type >= 0) ? lsn_node_phrases[type] : "进度更新";
-        ngx_http_liaison_out_kv(&out, "name", (u_char *) name,
-                                ngx_strlen(name));
-        ngx_http_liaison_out_dt(&out, "occurred_at", row[2], len[2]);
-        ngx_http_liaison_out_kv(&out, "detail", (u_char *) row[3], len[3]);
-        ngx_http_liaison_out_lit(&out, "}");
+        ngx_http_liaison_json_kv(&out, "name", (u_char *) name,
+                                 ngx_strlen(name));
+        ngx_http_liaison_json_kv_dt(&out, "occurred_at", row[2], len[2]);
+        ngx_http_liaison_json_kv(&out, "detail", (u_char *) row[3], len[3]);
+        ngx_http_liaison_buf_lit(&out, "}");
     }
 
-    ngx_http_liaison_out_lit(&out, "],\"total\":");
+    ngx_http_liaison_buf_lit(&out, "],\"total\":");
 
     row = mysql_fetch_row(op->res[1]);
-    ngx_http_liaison_out_raw(&out, row && row[0] ? row[0] : "0",
+    ngx_http_liaison_buf_raw(&out, row && row[0] ? row[0] : "0",
                              row && row[0] ? ngx_strlen(row[0]) : 1);
-    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_buf_lit(&out, "}");
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
 }
 
 
-static void
-ngx_http_liaison_out_dt(ngx_http_liaison_out_t *out, const char *key,
-    char *value, unsigned long len)
-{
-    time_t  t;
 
-    if (value == NULL || lsn_parse_datetime(value, len, &t) != 0) {
-        ngx_http_liaison_out_kv(out, key, NULL, 0);
-        return;
-    }
+ngx_http_liaison_endpoint_t  ngx_http_liaison_cases_endpoints[] = {
 
-    ngx_http_liaison_out_kv_time(out, key, t);
-}
+    { ngx_string("ingest/cases"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_TRIAL, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
+      ngx_http_liaison_ingest_cases, 0 },
+
+    { ngx_string("ingest/case-nodes"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_TRIAL, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
+      ngx_http_liaison_ingest_nodes, 0 },
+
+    { ngx_string("cases/{case_no}/subscriptions"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_LITIGANTS, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
+      ngx_http_liaison_case_subscribe, 0 },
+
+    { ngx_string("cases/{case_no}/nodes"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_SIGNED_IN, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_case_nodes, 0 },
+
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

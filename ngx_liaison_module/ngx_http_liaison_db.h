@@ -118,17 +118,5 @@ void ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op,
  */
 void ngx_http_liaison_db_release(ngx_http_liaison_db_op_t *op);
 
-/* Builds SQL with lsn_sql_format() into a buffer from pool. */
-ngx_int_t ngx_http_liaison_db_sql(ngx_pool_t *pool, ngx_str_t *sql,
-    const char *fmt, ...);
-
-/* Appends to sql (reallocating from pool). */
-ngx_int_t ngx_http_liaison_db_sql_append(ngx_pool_t *pool, ngx_str_t *sql,
-    const char *fmt, ...);
-
-/* Row helpers: the field as ngx_str_t (NULL field: len 0, data NULL). */
-void ngx_http_liaison_db_field(MYSQL_ROW row, unsigned long *lengths,
-    ngx_uint_t i, ngx_str_t *value);
-
 
 #endif /* _NGX_HTTP_LIAISON_DB_H_INCLUDED_ */

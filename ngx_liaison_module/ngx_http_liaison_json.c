@@ -42,8 +42,6 @@ static int ngx_http_liaison_json_map_key(void *data, const unsigned char *s,
     size_t len);
 static int ngx_http_liaison_json_end(void *data);
 static int ngx_http_liaison_json_start_array(void *data);
-static void ngx_http_liaison_out_grow(ngx_http_liaison_out_t *out,
-    size_t need);
 
 
 static yajl_callbacks  ngx_http_liaison_json_callbacks = {
@@ -328,130 +326,102 @@ ngx_http_liaison_json_unused(ngx_http_liaison_json_t *obj)
 }
 
 
-ngx_int_t
-ngx_http_liaison_out_init(ngx_http_liaison_out_t *out, ngx_pool_t *pool,
-    size_t size)
+void
+ngx_http_liaison_json_str(ngx_http_liaison_buf_t *b, u_char *s, size_t len)
 {
-    out->pool = pool;
-    out->failed = 0;
-    out->start = ngx_pnalloc(pool, size);
-
-    if (out->start == NULL) {
-        return NGX_ERROR;
-    }
-
-    out->pos = out->start;
-    out->end = out->start + size;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_liaison_out_grow(ngx_http_liaison_out_t *out, size_t need)
-{
-    size_t   size, used;
     u_char  *p;
 
-    used = out->pos - out->start;
-    size = (out->end - out->start) * 2;
-
-    while (size < used + need) {
-        size *= 2;
-    }
-
-    p = ngx_pnalloc(out->pool, size);
+    p = ngx_http_liaison_buf_reserve(b, lsn_json_escaped_len(s, len) + 2);
     if (p == NULL) {
-        out->failed = 1;
         return;
     }
 
-    ngx_memcpy(p, out->start, used);
-    out->start = p;
-    out->pos = p + used;
-    out->end = p + size;
+    *p++ = '"';
+    p += lsn_json_escape(p, s, len);
+    *p++ = '"';
+
+    b->pos = p;
 }
 
 
 void
-ngx_http_liaison_out_raw(ngx_http_liaison_out_t *out, const char *s,
-    size_t len)
+ngx_http_liaison_json_key(ngx_http_liaison_buf_t *b, const char *key)
 {
-    if ((size_t) (out->end - out->pos) < len) {
-        ngx_http_liaison_out_grow(out, len);
-        if (out->failed) {
-            return;
-        }
+    u_char  c;
+
+    c = ngx_http_liaison_buf_last(b);
+
+    if (c != 0 && c != '{' && c != '[') {
+        ngx_http_liaison_buf_lit(b, ",");
     }
 
-    out->pos = ngx_cpymem(out->pos, s, len);
+    ngx_http_liaison_json_str(b, (u_char *) key, ngx_strlen(key));
+    ngx_http_liaison_buf_lit(b, ":");
 }
 
 
 void
-ngx_http_liaison_out_str(ngx_http_liaison_out_t *out, u_char *s, size_t len)
-{
-    size_t  need;
-
-    need = lsn_json_escaped_len(s, len) + 2;
-
-    if ((size_t) (out->end - out->pos) < need) {
-        ngx_http_liaison_out_grow(out, need);
-        if (out->failed) {
-            return;
-        }
-    }
-
-    *out->pos++ = '"';
-    out->pos += lsn_json_escape(out->pos, s, len);
-    *out->pos++ = '"';
-}
-
-
-void
-ngx_http_liaison_out_key(ngx_http_liaison_out_t *out, const char *key)
-{
-    if (out->pos > out->start && out->pos[-1] != '{' && out->pos[-1] != '[') {
-        ngx_http_liaison_out_lit(out, ",");
-    }
-
-    ngx_http_liaison_out_str(out, (u_char *) key, ngx_strlen(key));
-    ngx_http_liaison_out_lit(out, ":");
-}
-
-
-void
-ngx_http_liaison_out_int(ngx_http_liaison_out_t *out, int64_t n)
+ngx_http_liaison_json_int(ngx_http_liaison_buf_t *b, int64_t n)
 {
     u_char  buf[NGX_INT64_LEN + 1], *p;
 
     p = ngx_sprintf(buf, "%L", n);
-    ngx_http_liaison_out_raw(out, (char *) buf, p - buf);
+    ngx_http_liaison_buf_raw(b, buf, p - buf);
 }
 
 
 void
-ngx_http_liaison_out_kv(ngx_http_liaison_out_t *out, const char *key,
+ngx_http_liaison_json_kv(ngx_http_liaison_buf_t *b, const char *key,
     u_char *s, size_t len)
 {
-    ngx_http_liaison_out_key(out, key);
+    ngx_http_liaison_json_key(b, key);
 
     if (s == NULL) {
-        ngx_http_liaison_out_lit(out, "null");
+        ngx_http_liaison_buf_lit(b, "null");
         return;
     }
 
-    ngx_http_liaison_out_str(out, s, len);
+    ngx_http_liaison_json_str(b, s, len);
 }
 
 
 void
-ngx_http_liaison_out_kv_time(ngx_http_liaison_out_t *out, const char *key,
+ngx_http_liaison_json_kv_time(ngx_http_liaison_buf_t *b, const char *key,
     time_t t)
 {
     char    buf[32];
     size_t  n;
 
     n = lsn_format_rfc3339(t, buf);
-    ngx_http_liaison_out_kv(out, key, (u_char *) buf, n);
+    ngx_http_liaison_json_kv(b, key, (u_char *) buf, n);
+}
+
+
+void
+ngx_http_liaison_json_kv_dt(ngx_http_liaison_buf_t *b, const char *key,
+    char *value, size_t len)
+{
+    time_t  t;
+
+    if (value == NULL || lsn_parse_datetime(value, len, &t) != 0) {
+        ngx_http_liaison_json_kv(b, key, NULL, 0);
+        return;
+    }
+
+    ngx_http_liaison_json_kv_time(b, key, t);
+}
+
+
+void
+ngx_http_liaison_json_kv_bool(ngx_http_liaison_buf_t *b, const char *key,
+    ngx_uint_t value)
+{
+    ngx_http_liaison_json_key(b, key);
+
+    if (value) {
+        ngx_http_liaison_buf_lit(b, "true");
+
+    } else {
+        ngx_http_liaison_buf_lit(b, "false");
+    }
 }

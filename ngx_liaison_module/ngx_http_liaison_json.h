@@ -10,6 +10,7 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include "ngx_http_liaison_buf.h"
 
 
 typedef enum {
@@ -37,16 +38,6 @@ struct ngx_http_liaison_json_s {
 };
 
 
-/* A growing response body in the request pool. */
-typedef struct {
-    ngx_pool_t                    *pool;
-    u_char                        *start;
-    u_char                        *pos;
-    u_char                        *end;
-    ngx_uint_t                     failed;
-} ngx_http_liaison_out_t;
-
-
 /*
  * Parses a request body (strict JSON, UTF-8 checked, depth-limited,
  * duplicate member names refused).  Returns NGX_OK, or NGX_ERROR with
@@ -62,23 +53,25 @@ ngx_http_liaison_json_t *ngx_http_liaison_json_get(
 ngx_http_liaison_json_t *ngx_http_liaison_json_unused(
     ngx_http_liaison_json_t *obj);
 
-ngx_int_t ngx_http_liaison_out_init(ngx_http_liaison_out_t *out,
-    ngx_pool_t *pool, size_t size);
-void ngx_http_liaison_out_raw(ngx_http_liaison_out_t *out, const char *s,
+/*
+ * JSON written into a buffer: a string with its quotes and escapes, a
+ * member name with its colon (and the comma before it unless it opens an
+ * object), an integer, a member holding a string (null when s is NULL),
+ * a time (RFC 3339, +08:00), a DATETIME column as such a time (null when
+ * NULL or unreadable), a boolean.
+ */
+void ngx_http_liaison_json_str(ngx_http_liaison_buf_t *b, u_char *s,
     size_t len);
-void ngx_http_liaison_out_str(ngx_http_liaison_out_t *out, u_char *s,
-    size_t len);
-/* A member name with its colon: ,"key": (the comma when not first). */
-void ngx_http_liaison_out_key(ngx_http_liaison_out_t *out, const char *key);
-void ngx_http_liaison_out_int(ngx_http_liaison_out_t *out, int64_t n);
-/* A string member, or null when s is NULL. */
-void ngx_http_liaison_out_kv(ngx_http_liaison_out_t *out, const char *key,
+void ngx_http_liaison_json_key(ngx_http_liaison_buf_t *b, const char *key);
+void ngx_http_liaison_json_int(ngx_http_liaison_buf_t *b, int64_t n);
+void ngx_http_liaison_json_kv(ngx_http_liaison_buf_t *b, const char *key,
     u_char *s, size_t len);
-void ngx_http_liaison_out_kv_time(ngx_http_liaison_out_t *out,
+void ngx_http_liaison_json_kv_time(ngx_http_liaison_buf_t *b,
     const char *key, time_t t);
-
-#define ngx_http_liaison_out_lit(out, s)                                     \
-    ngx_http_liaison_out_raw(out, s, sizeof(s) - 1)
+void ngx_http_liaison_json_kv_dt(ngx_http_liaison_buf_t *b, const char *key,
+    char *value, size_t len);
+void ngx_http_liaison_json_kv_bool(ngx_http_liaison_buf_t *b,
+    const char *key, ngx_uint_t value);
 
 
 #endif /* _NGX_HTTP_LIAISON_JSON_H_INCLUDED_ */

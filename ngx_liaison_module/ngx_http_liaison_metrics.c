@@ -5,9 +5,10 @@
  * ngx_http_liaison_metrics_module: Prometheus metrics of the API.
  *
  * A log-phase handler counts every request of a "liaison_api" location by
- * endpoint (the route pattern, "*" for the argument: "tickets" + "/" +
- * "*") and status, with a
- * latency histogram per endpoint.  Each worker process writes its
+ * endpoint (the pattern of its row in the endpoint tables, such as
+ * "tickets/{no}"; "other" for requests no endpoint took, so the labels
+ * are bounded by the tables) and status, with a latency histogram per
+ * endpoint.  Each worker process writes its
  * connection pool's gauges and the growth of its pool counters into the
  * same shared memory zone, so whichever worker answers "liaison_metrics"
  * reports the totals of all of them.  The zone is declared with the same
@@ -20,8 +21,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
-#include "ngx_http_liaison_ops.h"
+#include "ngx_http_liaison_metrics.h"
 
 
 #define NGX_HTTP_LIAISON_METRICS_MAGIC      0x4c4d5402
@@ -86,7 +86,7 @@ static ngx_int_t ngx_http_liaison_metrics_find(
     ngx_uint_t status, ngx_http_liaison_metrics_endpoint_t **ep,
     ngx_http_liaison_metrics_series_t **sp);
 static void ngx_http_liaison_metrics_sync(
-    ngx_http_liaison_ops_conf_t *mmcf,
+    ngx_http_liaison_metrics_conf_t *mmcf,
     ngx_http_liaison_main_conf_t *lmcf);
 static void ngx_http_liaison_metrics_flush_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_liaison_metrics_handler(ngx_http_request_t *r);
@@ -180,7 +180,7 @@ ngx_http_liaison_metrics_log(ngx_http_request_t *r)
     ngx_http_liaison_loc_conf_t           *llcf;
     ngx_http_liaison_metrics_series_t     *sp;
     ngx_http_liaison_metrics_endpoint_t   *ep;
-    ngx_http_liaison_ops_conf_t           *mmcf;
+    ngx_http_liaison_metrics_conf_t           *mmcf;
 
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_liaison_metrics_module);
     if (mmcf->sh == NULL) {
@@ -235,66 +235,26 @@ ngx_http_liaison_metrics_log(ngx_http_request_t *r)
 
 
 /*
- * The route pattern of the request: its path below the location with the
- * argument replaced by "*" ("tickets/T2026..." gives "tickets" "/" "*");
- * "other" when
- * no route took the request (unknown path, wrong method, nginx's own
- * errors before the module ran).
+ * The endpoint's pattern ("tickets/{no}"), or "other" when no endpoint
+ * took the request (unknown path, wrong method, nginx's own errors before
+ * the module ran).
  */
 
 static size_t
 ngx_http_liaison_metrics_endpoint(ngx_http_request_t *r, u_char *buf)
 {
-    u_char                  *p, *last;
-    size_t                   len;
+    ngx_str_t               *name;
     ngx_http_liaison_ctx_t  *ctx;
+
+    static ngx_str_t  other = ngx_string("other");
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_liaison_module);
 
-    if (ctx == NULL || ctx->next == NULL || ctx->path.len == 0) {
-        goto other;
-    }
+    name = (ctx && ctx->endpoint
+            && ctx->endpoint->pattern.len < NGX_HTTP_LIAISON_METRICS_NAME)
+           ? &ctx->endpoint->pattern : &other;
 
-    len = ctx->path.len;
-
-    if (ctx->arg.len) {
-        if (ctx->arg.data < ctx->path.data
-            || ctx->arg.data + ctx->arg.len > ctx->path.data + ctx->path.len)
-        {
-            goto other;
-        }
-
-        len = len - ctx->arg.len + 1;
-    }
-
-    if (len >= NGX_HTTP_LIAISON_METRICS_NAME) {
-        goto other;
-    }
-
-    last = buf + NGX_HTTP_LIAISON_METRICS_NAME;
-
-    if (ctx->arg.len == 0) {
-        p = ngx_cpymem(buf, ctx->path.data, ctx->path.len);
-
-    } else {
-        p = ngx_cpymem(buf, ctx->path.data, ctx->arg.data - ctx->path.data);
-        *p++ = '*';
-        p = ngx_cpymem(p, ctx->arg.data + ctx->arg.len,
-                       ctx->path.data + ctx->path.len
-                       - (ctx->arg.data + ctx->arg.len));
-    }
-
-    if (p > last) {
-        goto other;
-    }
-
-    return p - buf;
-
-other:
-
-    p = ngx_cpymem(buf, "other", sizeof("other") - 1);
-
-    return p - buf;
+    return ngx_cpymem(buf, name->data, name->len) - buf;
 }
 
 
@@ -365,7 +325,7 @@ ngx_http_liaison_metrics_find(ngx_http_liaison_metrics_shctx_t *sh,
  */
 
 static void
-ngx_http_liaison_metrics_sync(ngx_http_liaison_ops_conf_t *mmcf,
+ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     ngx_http_liaison_main_conf_t *lmcf)
 {
     ngx_uint_t                          now[NGX_HTTP_LIAISON_METRICS_DB], i;
@@ -407,7 +367,7 @@ static void
 ngx_http_liaison_metrics_flush_handler(ngx_event_t *ev)
 {
     ngx_http_liaison_main_conf_t          *lmcf;
-    ngx_http_liaison_ops_conf_t           *mmcf;
+    ngx_http_liaison_metrics_conf_t           *mmcf;
 
     mmcf = ev->data;
 
@@ -436,7 +396,7 @@ ngx_http_liaison_metrics_handler(ngx_http_request_t *r)
     ngx_chain_t                            out;
     ngx_http_liaison_main_conf_t          *lmcf;
     ngx_http_liaison_metrics_shctx_t      *copy;
-    ngx_http_liaison_ops_conf_t           *mmcf;
+    ngx_http_liaison_metrics_conf_t           *mmcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -657,7 +617,7 @@ ngx_http_liaison_metrics_render(u_char *p,
 void
 ngx_http_liaison_metrics_schema_mismatch(ngx_cycle_t *cycle)
 {
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_metrics_conf_t  *mmcf;
 
     mmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_liaison_metrics_module);
@@ -715,9 +675,9 @@ ngx_http_liaison_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 static void *
 ngx_http_liaison_metrics_create_main_conf(ngx_conf_t *cf)
 {
-    ngx_http_liaison_ops_conf_t  *mmcf;
+    ngx_http_liaison_metrics_conf_t  *mmcf;
 
-    mmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_liaison_ops_conf_t));
+    mmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_liaison_metrics_conf_t));
     if (mmcf == NULL) {
         return NULL;
     }
@@ -767,7 +727,7 @@ ngx_http_liaison_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                             *value;
     ngx_http_core_loc_conf_t              *clcf;
     ngx_http_liaison_loc_conf_t           *llcf;
-    ngx_http_liaison_ops_conf_t           *mmcf;
+    ngx_http_liaison_metrics_conf_t           *mmcf;
 
     if (mlcf->metrics != NGX_CONF_UNSET) {
         return "is duplicate";
@@ -815,7 +775,7 @@ ngx_http_liaison_metrics_postconf(ngx_conf_t *cf)
     ngx_http_handler_pt                   *h;
     ngx_http_core_main_conf_t             *cmcf;
     ngx_http_liaison_main_conf_t          *lmcf;
-    ngx_http_liaison_ops_conf_t           *mmcf;
+    ngx_http_liaison_metrics_conf_t           *mmcf;
 
     mmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_liaison_metrics_module);
@@ -866,7 +826,7 @@ ngx_http_liaison_metrics_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                             i;
     ngx_http_liaison_metrics_worker_t     *w;
-    ngx_http_liaison_ops_conf_t           *mmcf;
+    ngx_http_liaison_metrics_conf_t           *mmcf;
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -923,7 +883,7 @@ static void
 ngx_http_liaison_metrics_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_liaison_main_conf_t          *lmcf;
-    ngx_http_liaison_ops_conf_t           *mmcf;
+    ngx_http_liaison_metrics_conf_t           *mmcf;
 
     mmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_liaison_metrics_module);

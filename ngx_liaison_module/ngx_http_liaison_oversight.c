@@ -11,7 +11,9 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_oversight.h"
+#include "ngx_http_liaison_scope.h"
 #include "lsn_kpi.h"
 #include "lsn_text.h"
 #include "lsn_workflow.h"
@@ -40,6 +42,17 @@ static const char  *ngx_http_liaison_risk_stages[] = {
 };
 
 
+static void ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_follow_up_done(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_day_arg(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *s, const char *field, time_t *t);
 static void ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op);
@@ -47,25 +60,14 @@ static void ngx_http_liaison_liaison_counted(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_kpi_done(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_kpi_row(ngx_http_liaison_out_t *out,
+static void ngx_http_liaison_kpi_row(ngx_http_liaison_buf_t *out,
     MYSQL_ROW row, unsigned long *len, ngx_uint_t keyed);
-static void ngx_http_liaison_out_rate(ngx_http_liaison_out_t *out,
+static void ngx_http_liaison_out_rate(ngx_http_liaison_buf_t *out,
     const char *key, unsigned long long num, unsigned long long den);
 static void ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_created(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op);
-
-
-#define NGX_HTTP_LIAISON_LEADERS                                              \
-    (NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_LEADER)                              \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_LIAISON)                                \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT)                         \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)                              \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)                           \
-     | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PLATFORM_STAFF))
-
-
 
 
 static ngx_int_t
@@ -86,17 +88,17 @@ ngx_http_liaison_day_arg(ngx_http_liaison_ctx_t *ctx, ngx_str_t *s,
 
 /* GET /liaisons: public, mobiles masked (A9). */
 
-void
+static void
 ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_str_set(&ctx->op.sql,
-                "SELECT d.name, l.name, l.title, l.office_phone, l.mobile, "
-                "DATE_FORMAT(l.published_on, '%Y-%m-%d') "
-                "FROM departments d JOIN liaison_records l ON l.id = "
-                "(SELECT MAX(id) FROM liaison_records "
-                "WHERE department_id = d.id) ORDER BY d.id");
+    ngx_http_liaison_sql(ctx,
+        "SELECT d.name, l.name, l.title, l.office_phone, l.mobile, "
+        "DATE_FORMAT(l.published_on, '%Y-%m-%d') "
+        "FROM departments d JOIN liaison_records l ON l.id = "
+        "(SELECT MAX(id) FROM liaison_records WHERE department_id = d.id) "
+        "ORDER BY d.id");
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_directory_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_directory_done);
 }
 
 
@@ -109,45 +111,42 @@ ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op)
     size_t                   n;
     MYSQL_ROW                row;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t   out;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 2048) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 2048);
 
-    ngx_http_liaison_out_lit(&out, "{\"items\":[");
+    ngx_http_liaison_buf_lit(&out, "{\"items\":[");
 
     while ((row = mysql_fetch_row(op->res[0])) != NULL) {
         len = mysql_fetch_lengths(op->res[0]);
 
-        if (out.pos[-1] != '[') {
-            ngx_http_liaison_out_lit(&out, ",");
+        if (ngx_http_liaison_buf_last(&out) != '[') {
+            ngx_http_liaison_buf_lit(&out, ",");
         }
 
         n = len[4] < sizeof(masked)
             ? lsn_phone_mask(row[4], len[4], masked) : 0;
 
-        ngx_http_liaison_out_lit(&out, "{");
-        ngx_http_liaison_out_kv(&out, "department", (u_char *) row[0],
-                                len[0]);
-        ngx_http_liaison_out_kv(&out, "name", (u_char *) row[1], len[1]);
-        ngx_http_liaison_out_kv(&out, "title", (u_char *) row[2], len[2]);
-        ngx_http_liaison_out_kv(&out, "office_phone", (u_char *) row[3],
-                                len[3]);
-        ngx_http_liaison_out_kv(&out, "mobile", (u_char *) masked, n);
-        ngx_http_liaison_out_kv(&out, "published_on", (u_char *) row[5],
-                                len[5]);
-        ngx_http_liaison_out_lit(&out, "}");
+        ngx_http_liaison_buf_lit(&out, "{");
+        ngx_http_liaison_json_kv(&out, "department", (u_char *) row[0],
+                                 len[0]);
+        ngx_http_liaison_json_kv(&out, "name", (u_char *) row[1], len[1]);
+        ngx_http_liaison_json_kv(&out, "title", (u_char *) row[2], len[2]);
+        ngx_http_liaison_json_kv(&out, "office_phone", (u_char *) row[3],
+                                 len[3]);
+        ngx_http_liaison_json_kv(&out, "mobile", (u_char *) masked, n);
+        ngx_http_liaison_json_kv(&out, "published_on", (u_char *) row[5],
+                                 len[5]);
+        ngx_http_liaison_buf_lit(&out, "}");
     }
 
-    ngx_http_liaison_out_lit(&out, "]}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_buf_lit(&out, "]}");
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
 }
 
 
@@ -157,29 +156,21 @@ ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op)
  * it is published on the day it is recorded.
  */
 
-void
+static void
 ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_str_t                    changed, reported;
     ngx_http_liaison_liaison_t  *lr;
 
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN), NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
     lr = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_liaison_t));
     if (lr == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ctx->data = lr;
 
-    if (ngx_http_liaison_path_id(ctx, &lr->department) != NGX_OK) {
+    if (ngx_http_liaison_path_id(ctx, "id", &lr->department) != NGX_OK) {
         return;
     }
 
@@ -199,7 +190,7 @@ ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_body_unknown(ctx) != NGX_OK) {
+    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
         return;
     }
 
@@ -232,7 +223,7 @@ ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_liaison_counted);
+    ngx_http_liaison_liaison_counted(ctx);
 }
 
 
@@ -255,26 +246,21 @@ ngx_http_liaison_liaison_counted(ngx_http_liaison_ctx_t *ctx)
                                                          lr->reported_on,
                                                          today);
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "INSERT INTO liaison_records (department_id, name, title, "
-            "office_phone, mobile, changed_on, reported_on, published_on, "
-            "report_days, publish_days, recorded_by, created_at) "
-            "SELECT id, $s, $s, $s, $s, DATE($t), DATE($t), DATE($t), $u, "
-            "$u, $u, $t FROM departments WHERE id = $u",
-            lr->name.data, lr->name.len, lr->title.data, lr->title.len,
-            lr->office_phone.data, lr->office_phone.len, lr->mobile.data,
-            lr->mobile.len, lr->changed_on, lr->reported_on, today,
-            (unsigned long long) lr->report_days,
-            (unsigned long long) lr->publish_days,
-            (unsigned long long) ctx->subject_id, ctx->now,
-            (unsigned long long) lr->department)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "INSERT INTO liaison_records (department_id, name, title, "
+        "office_phone, mobile, changed_on, reported_on, published_on, "
+        "report_days, publish_days, recorded_by, created_at) "
+        "SELECT id, $s, $s, $s, $s, DATE($t), DATE($t), DATE($t), $u, "
+        "$u, $u, $t FROM departments WHERE id = $u",
+        lr->name.data, lr->name.len, lr->title.data, lr->title.len,
+        lr->office_phone.data, lr->office_phone.len, lr->mobile.data,
+        lr->mobile.len, lr->changed_on, lr->reported_on, today,
+        (unsigned long long) lr->report_days,
+        (unsigned long long) lr->publish_days,
+        (unsigned long long) ctx->subject_id, ctx->now,
+        (unsigned long long) lr->department);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_liaison_saved);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_liaison_saved);
 }
 
 
@@ -283,7 +269,7 @@ ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t       out;
+    ngx_http_liaison_buf_t       out;
     ngx_http_liaison_liaison_t  *lr;
 
     lr = ctx->data;
@@ -299,108 +285,81 @@ ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 128) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 128);
 
-    ngx_http_liaison_out_lit(&out, "{\"id\":");
-    ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[0]);
-    ngx_http_liaison_out_key(&out, "report_days");
-    ngx_http_liaison_out_int(&out, lr->report_days);
-    ngx_http_liaison_out_key(&out, "publish_days");
-    ngx_http_liaison_out_int(&out, lr->publish_days);
+    ngx_http_liaison_buf_lit(&out, "{\"id\":");
+    ngx_http_liaison_json_int(&out, (int64_t) op->insert_id[0]);
+    ngx_http_liaison_json_key(&out, "report_days");
+    ngx_http_liaison_json_int(&out, lr->report_days);
+    ngx_http_liaison_json_key(&out, "publish_days");
+    ngx_http_liaison_json_int(&out, lr->publish_days);
 
     if (lr->report_days > NGX_HTTP_LIAISON_REPORT_DAYS) {
-        ngx_http_liaison_out_lit(&out, ",\"report_late\":true");
+        ngx_http_liaison_buf_lit(&out, ",\"report_late\":true");
 
     } else {
-        ngx_http_liaison_out_lit(&out, ",\"report_late\":false");
+        ngx_http_liaison_buf_lit(&out, ",\"report_late\":false");
     }
 
     if (lr->publish_days > NGX_HTTP_LIAISON_PUBLISH_DAYS) {
-        ngx_http_liaison_out_lit(&out, ",\"publish_late\":true}");
+        ngx_http_liaison_buf_lit(&out, ",\"publish_late\":true}");
 
     } else {
-        ngx_http_liaison_out_lit(&out, ",\"publish_late\":false}");
+        ngx_http_liaison_buf_lit(&out, ",\"publish_late\":false}");
     }
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
 }
 
 
 /* GET /staff/liaisons: every record, with the A15 limits checked. */
 
-void
+static void
 ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx)
 {
-    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS
-                                   | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_SYS_ADMIN),
-                                   NULL)
-        != NGX_OK)
-    {
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECT('id', l.id, 'department_id', "
+        "l.department_id, 'department', d.name, 'name', l.name, "
+        "'title', l.title, 'office_phone', l.office_phone, 'mobile', "
+        "l.mobile, 'changed_on', l.changed_on, 'reported_on', "
+        "l.reported_on, 'published_on', l.published_on, 'report_days', "
+        "l.report_days, 'publish_days', l.publish_days, 'report_late', "
+        NGX_HTTP_LIAISON_SQL_BOOL("l.report_days > $u") ", "
+        "'publish_late', " NGX_HTTP_LIAISON_SQL_BOOL("l.publish_days > $u")
+        ") "
+        "FROM liaison_records l JOIN departments d "
+        "ON d.id = l.department_id ORDER BY l.department_id, l.id DESC",
+        (unsigned long long) NGX_HTTP_LIAISON_REPORT_DAYS,
+        (unsigned long long) NGX_HTTP_LIAISON_PUBLISH_DAYS);
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT JSON_OBJECT('id', l.id, 'department_id', "
-            "l.department_id, 'department', d.name, 'name', l.name, "
-            "'title', l.title, 'office_phone', l.office_phone, 'mobile', "
-            "l.mobile, 'changed_on', l.changed_on, 'reported_on', "
-            "l.reported_on, 'published_on', l.published_on, 'report_days', "
-            "l.report_days, 'publish_days', l.publish_days, 'report_late', "
-            NGX_HTTP_LIAISON_SQL_BOOL("l.report_days > $u") ", "
-            "'publish_late', " NGX_HTTP_LIAISON_SQL_BOOL("l.publish_days > $u")
-            ") "
-            "FROM liaison_records l JOIN departments d "
-            "ON d.id = l.department_id ORDER BY l.department_id, l.id DESC",
-            (unsigned long long) NGX_HTTP_LIAISON_REPORT_DAYS,
-            (unsigned long long) NGX_HTTP_LIAISON_PUBLISH_DAYS)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
 
 
 /* GET /staff/risks[?open=1] */
 
-void
+static void
 ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_str_t  v;
 
-    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
-        != NGX_OK)
-    {
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECT('id', r.id, 'ticket_no', t.ticket_no, "
+        "'level', r.level, 'source', r.source, 'rule_id', r.rule_id, "
+        "'note', r.note, 'stage', r.stage, 'stage_since', "
+        "DATE_FORMAT(r.stage_since, '%Y-%m-%dT%H:%i:%s+08:00'), "
+        "'created_at', "
+        "DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%s+08:00'), "
+        "'closed', " NGX_HTTP_LIAISON_SQL_BOOL("r.closed_at IS NOT NULL")
+        ") "
+        "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
+        "WHERE ($u = 0 OR r.closed_at IS NULL) ORDER BY r.id DESC "
+        "LIMIT 200",
+        (unsigned long long)
+        (ngx_http_liaison_arg(ctx->r, "open", &v) == NGX_OK
+         && v.len == 1 && v.data[0] == '1'));
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT JSON_OBJECT('id', r.id, 'ticket_no', t.ticket_no, "
-            "'level', r.level, 'source', r.source, 'rule_id', r.rule_id, "
-            "'note', r.note, 'stage', r.stage, 'stage_since', "
-            "DATE_FORMAT(r.stage_since, '%Y-%m-%dT%H:%i:%s+08:00'), "
-            "'created_at', "
-            "DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%s+08:00'), "
-            "'closed', " NGX_HTTP_LIAISON_SQL_BOOL("r.closed_at IS NOT NULL")
-            ") "
-            "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
-            "WHERE ($u = 0 OR r.closed_at IS NULL) ORDER BY r.id DESC "
-            "LIMIT 200",
-            (unsigned long long)
-            (ngx_http_liaison_arg(ctx->r, "open", &v) == NGX_OK
-             && v.len == 1 && v.data[0] == '1'))
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
 
 
@@ -409,28 +368,14 @@ ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
  * received -> investigated -> assessed -> handled -> fed_back, in order.
  */
 
-void
+static void
 ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_int_t    id;
+    uint64_t     id;
     ngx_str_t    stage, note;
     ngx_uint_t   i;
 
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PLATFORM_STAFF)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT), NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    id = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
-                            : NGX_ERROR;
-    if (id <= 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                               "风险记录不存在", NULL);
+    if (ngx_http_liaison_path_id(ctx, "id", &id) != NGX_OK) {
         return;
     }
 
@@ -463,30 +408,25 @@ ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
      * each stage's event is unique, so a concurrent second call fails on
      * it (1062) instead of writing the event twice.
      */
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "START TRANSACTION;"
-            "UPDATE risks SET stage = $z, stage_since = $t, "
-            "stage_alerted = 0, closed_at = IF($z = 'fed_back', $t, NULL) "
-            "WHERE id = $u AND stage = $z;"
-            "INSERT INTO risk_events (risk_id, stage, staff_id, note, "
-            "created_at) SELECT id, stage, $u, $s, $t FROM risks "
-            "WHERE id = $u AND stage = $z;"
-            "SELECT stage FROM risks WHERE id = $u;"
-            "COMMIT",
-            ngx_http_liaison_risk_stages[i], ctx->now,
-            ngx_http_liaison_risk_stages[i], ctx->now,
-            (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1],
-            (unsigned long long) ctx->subject_id, note.data, note.len,
-            ctx->now, (unsigned long long) id,
-            ngx_http_liaison_risk_stages[i], (unsigned long long) id)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;"
+        "UPDATE risks SET stage = $z, stage_since = $t, "
+        "stage_alerted = 0, closed_at = IF($z = 'fed_back', $t, NULL) "
+        "WHERE id = $u AND stage = $z;"
+        "INSERT INTO risk_events (risk_id, stage, staff_id, note, "
+        "created_at) SELECT id, stage, $u, $s, $t FROM risks "
+        "WHERE id = $u AND stage = $z;"
+        "SELECT stage FROM risks WHERE id = $u;"
+        "COMMIT",
+        ngx_http_liaison_risk_stages[i], ctx->now,
+        ngx_http_liaison_risk_stages[i], ctx->now,
+        (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1],
+        (unsigned long long) ctx->subject_id, note.data, note.len,
+        ctx->now, (unsigned long long) id,
+        ngx_http_liaison_risk_stages[i], (unsigned long long) id);
 
     ctx->data = (void *) ngx_http_liaison_risk_stages[i];
-    ngx_http_liaison_query(ctx, ngx_http_liaison_risk_advanced);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_risk_advanced);
 }
 
 
@@ -495,7 +435,7 @@ ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t  out;
+    ngx_http_liaison_buf_t  out;
 
     if (op->rc == NGX_ERROR && op->err_no == 1062) {
         op->nstmts = 0;
@@ -522,16 +462,13 @@ ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 64) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 64);
 
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "stage", ctx->data,
-                            ngx_strlen((char *) ctx->data));
-    ngx_http_liaison_out_lit(&out, "}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_buf_lit(&out, "{");
+    ngx_http_liaison_json_kv(&out, "stage", ctx->data,
+                             ngx_strlen((char *) ctx->data));
+    ngx_http_liaison_buf_lit(&out, "}");
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
 }
 
 
@@ -541,25 +478,21 @@ ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op)
  * by department and by first handler (docs/kpi.md).
  */
 
-void
+static void
 ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
 {
     int                  role;
     long                 n;
     u_char              *p;
     time_t               from, to;
-    ngx_str_t            v, *sql;
+    ngx_str_t            v;
     ngx_int_t            dept;
     ngx_uint_t           g;
     ngx_http_request_t  *r;
 
     r = ctx->r;
 
-    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, &role)
-        != NGX_OK)
-    {
-        return;
-    }
+    role = ctx->role_index;
 
     if (ngx_http_liaison_arg(r, "from", &v) != NGX_OK) {
         ngx_str_null(&v);
@@ -606,32 +539,24 @@ ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
         dept = (ngx_int_t) ctx->department_id;
     }
 
-    sql = &ctx->op.sql;
-    sql->len = 0;
-
     for (g = LSN_KPI_TOTAL; g <= LSN_KPI_BY_HANDLER; g++) {
         n = lsn_kpi_sql(NULL, 0, (lsn_kpi_group_e) g, from, to,
                         (unsigned long long) dept);
 
-        p = ngx_pnalloc(r->pool, sql->len + n + 2);
-        if (n < 0 || p == NULL) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_sql_sep(ctx, g - LSN_KPI_TOTAL, ";");
+        p = n < 0 ? NULL : ngx_http_liaison_buf_reserve(&ctx->sql, n);
+
+        if (p == NULL) {
+            ngx_http_liaison_fail(ctx, "cannot build the KPI statements");
             return;
         }
 
-        if (sql->len) {
-            ngx_memcpy(p, sql->data, sql->len);
-            p[sql->len++] = ';';
-        }
-
-        (void) lsn_kpi_sql((char *) p + sql->len, n, (lsn_kpi_group_e) g,
-                           from, to, (unsigned long long) dept);
-        sql->len += n;
-        p[sql->len] = '\0';
-        sql->data = p;
+        (void) lsn_kpi_sql((char *) p, n, (lsn_kpi_group_e) g, from, to,
+                           (unsigned long long) dept);
+        ctx->sql.pos += n;
     }
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_kpi_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_kpi_done);
 }
 
 
@@ -643,7 +568,7 @@ ngx_http_liaison_kpi_done(ngx_http_liaison_db_op_t *op)
     MYSQL_ROW                row;
     ngx_uint_t               g;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t   out;
 
     static const char  *names[] = { "by_department", "by_handler" };
 
@@ -652,45 +577,42 @@ ngx_http_liaison_kpi_done(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 4096) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 4096);
 
-    ngx_http_liaison_out_lit(&out, "{\"total\":");
+    ngx_http_liaison_buf_lit(&out, "{\"total\":");
 
     row = mysql_fetch_row(op->res[0]);
     if (row == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
     ngx_http_liaison_kpi_row(&out, row, mysql_fetch_lengths(op->res[0]), 0);
 
     for (g = 1; g <= 2; g++) {
-        ngx_http_liaison_out_key(&out, names[g - 1]);
-        ngx_http_liaison_out_lit(&out, "[");
+        ngx_http_liaison_json_key(&out, names[g - 1]);
+        ngx_http_liaison_buf_lit(&out, "[");
 
         while ((row = mysql_fetch_row(op->res[g])) != NULL) {
             len = mysql_fetch_lengths(op->res[g]);
 
-            if (out.pos[-1] != '[') {
-                ngx_http_liaison_out_lit(&out, ",");
+            if (ngx_http_liaison_buf_last(&out) != '[') {
+                ngx_http_liaison_buf_lit(&out, ",");
             }
 
             ngx_http_liaison_kpi_row(&out, row, len, 1);
         }
 
-        ngx_http_liaison_out_lit(&out, "]");
+        ngx_http_liaison_buf_lit(&out, "]");
     }
 
-    ngx_http_liaison_out_lit(&out, "}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_buf_lit(&out, "}");
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
 }
 
 
 static void
-ngx_http_liaison_kpi_row(ngx_http_liaison_out_t *out, MYSQL_ROW row,
+ngx_http_liaison_kpi_row(ngx_http_liaison_buf_t *out, MYSQL_ROW row,
     unsigned long *len, ngx_uint_t keyed)
 {
     u_char     buf[32], *p;
@@ -698,23 +620,23 @@ ngx_http_liaison_kpi_row(ngx_http_liaison_out_t *out, MYSQL_ROW row,
 
     lsn_kpi_from_row(&k, row);
 
-    ngx_http_liaison_out_lit(out, "{");
+    ngx_http_liaison_buf_lit(out, "{");
 
     if (keyed) {
-        ngx_http_liaison_out_key(out, "id");
+        ngx_http_liaison_json_key(out, "id");
 
         if (row[0]) {
-            ngx_http_liaison_out_raw(out, row[0], len[0]);
+            ngx_http_liaison_buf_raw(out, row[0], len[0]);
 
         } else {
-            ngx_http_liaison_out_lit(out, "null");
+            ngx_http_liaison_buf_lit(out, "null");
         }
 
-        ngx_http_liaison_out_kv(out, "name", (u_char *) row[1], len[1]);
+        ngx_http_liaison_json_kv(out, "name", (u_char *) row[1], len[1]);
     }
 
-    ngx_http_liaison_out_key(out, "requests");
-    ngx_http_liaison_out_int(out, (int64_t) k.requests);
+    ngx_http_liaison_json_key(out, "requests");
+    ngx_http_liaison_json_int(out, (int64_t) k.requests);
     ngx_http_liaison_out_rate(out, "timely_acceptance", k.accepted_in_time,
                               k.dispatched);
     ngx_http_liaison_out_rate(out, "judge_contact", k.contacted,
@@ -722,65 +644,59 @@ ngx_http_liaison_kpi_row(ngx_http_liaison_out_t *out, MYSQL_ROW row,
     ngx_http_liaison_out_rate(out, "on_time_completion", k.on_time, k.due);
     ngx_http_liaison_out_rate(out, "satisfaction", k.satisfied, k.ratings);
 
-    ngx_http_liaison_out_key(out, "average_rating");
+    ngx_http_liaison_json_key(out, "average_rating");
 
     if (k.ratings) {
         p = ngx_sprintf(buf, "%.2f",
                         (double) k.rating_sum / (double) k.ratings);
-        ngx_http_liaison_out_raw(out, (char *) buf, p - buf);
+        ngx_http_liaison_buf_raw(out, (char *) buf, p - buf);
 
     } else {
-        ngx_http_liaison_out_lit(out, "null");
+        ngx_http_liaison_buf_lit(out, "null");
     }
 
-    ngx_http_liaison_out_key(out, "score");
+    ngx_http_liaison_json_key(out, "score");
     p = ngx_sprintf(buf, "%.2f", lsn_kpi_score(&k));
-    ngx_http_liaison_out_raw(out, (char *) buf, p - buf);
+    ngx_http_liaison_buf_raw(out, (char *) buf, p - buf);
 
-    ngx_http_liaison_out_lit(out, "}");
+    ngx_http_liaison_buf_lit(out, "}");
 }
 
 
 /* {"count": num, "total": den, "rate": num/den or null} */
 
 static void
-ngx_http_liaison_out_rate(ngx_http_liaison_out_t *out, const char *key,
+ngx_http_liaison_out_rate(ngx_http_liaison_buf_t *out, const char *key,
     unsigned long long num, unsigned long long den)
 {
     u_char  buf[32], *p;
 
-    ngx_http_liaison_out_key(out, key);
-    ngx_http_liaison_out_lit(out, "{\"count\":");
-    ngx_http_liaison_out_int(out, (int64_t) num);
-    ngx_http_liaison_out_lit(out, ",\"total\":");
-    ngx_http_liaison_out_int(out, (int64_t) den);
-    ngx_http_liaison_out_lit(out, ",\"rate\":");
+    ngx_http_liaison_json_key(out, key);
+    ngx_http_liaison_buf_lit(out, "{\"count\":");
+    ngx_http_liaison_json_int(out, (int64_t) num);
+    ngx_http_liaison_buf_lit(out, ",\"total\":");
+    ngx_http_liaison_json_int(out, (int64_t) den);
+    ngx_http_liaison_buf_lit(out, ",\"rate\":");
 
     if (den) {
         p = ngx_sprintf(buf, "%.4f", lsn_kpi_rate(num, den));
-        ngx_http_liaison_out_raw(out, (char *) buf, p - buf);
+        ngx_http_liaison_buf_raw(out, (char *) buf, p - buf);
 
     } else {
-        ngx_http_liaison_out_lit(out, "null");
+        ngx_http_liaison_buf_lit(out, "null");
     }
 
-    ngx_http_liaison_out_lit(out, "}");
+    ngx_http_liaison_buf_lit(out, "}");
 }
 
 
 /* GET /staff/reports/monthly?month=YYYY-MM[&format=csv|html] */
 
-void
+static void
 ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_str_t    month, format;
     const char  *column;
-
-    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, NULL)
-        != NGX_OK)
-    {
-        return;
-    }
 
     if (ngx_http_liaison_arg(ctx->r, "month", &month) != NGX_OK
         || month.len != 7 || month.data[4] != '-'
@@ -816,16 +732,11 @@ ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
 
     ctx->data = (void *) column;
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT body_json, body_csv, body_html FROM monthly_reports "
-            "WHERE month = $s", month.data, month.len)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT body_json, body_csv, body_html FROM monthly_reports "
+        "WHERE month = $s", month.data, month.len);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_monthly_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_monthly_done);
 }
 
 
@@ -837,7 +748,7 @@ ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
     ngx_uint_t               i;
     MYSQL_ROW                row;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t   out;
     ngx_http_request_t      *r;
     ngx_table_elt_t         *h;
 
@@ -859,39 +770,32 @@ ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
     i = ngx_strcmp(ctx->data, "body_csv") == 0 ? 1
         : ngx_strcmp(ctx->data, "body_html") == 0 ? 2 : 0;
 
-    if (ngx_http_liaison_out_init(&out, r->pool, len[i] + 1) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, r->pool, len[i] + 1);
 
-    ngx_http_liaison_out_raw(&out, row[i], len[i]);
+    ngx_http_liaison_buf_raw(&out, row[i], len[i]);
 
     if (i == 0) {
-        ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+        ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
         return;
     }
 
     /* CSV and HTML: their own types */
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = len[i];
 
-    if (i == 1) {
-        ngx_str_set(&r->headers_out.content_type, "text/csv; charset=utf-8");
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h != NULL) {
-            h->hash = 1;
-            ngx_str_set(&h->key, "Content-Disposition");
-            ngx_str_set(&h->value, "attachment; filename=\"bulletin.csv\"");
-        }
-
-    } else {
-        ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    if (i == 2) {
+        ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK,
+                                   "text/html; charset=utf-8", &out);
+        return;
     }
 
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h != NULL) {
+        h->hash = 1;
+        ngx_str_set(&h->key, "Content-Disposition");
+        ngx_str_set(&h->value, "attachment; filename=\"bulletin.csv\"");
+    }
 
-    ngx_http_liaison_send_raw(ctx, &out);
+    ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK, "text/csv; charset=utf-8",
+                               &out);
 }
 
 
@@ -930,7 +834,7 @@ ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
     ")) FROM follow_ups WHERE owner_staff_id = $u AND status = 'open'"
 
 
-void
+static void
 ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
 {
     int                 role;
@@ -945,11 +849,7 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
                                       "vice_president_staff_id = $u)")
     };
 
-    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS, &role)
-        != NGX_OK)
-    {
-        return;
-    }
+    role = ctx->role_index;
 
     switch (lsn_role_scope((lsn_role_e) role)) {
     case LSN_SCOPE_DEPARTMENT:
@@ -966,16 +866,11 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
     }
 
     /* the scope's value, once in each of the first two statements */
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql, fmt,
-            scope, ctx->now, scope, (unsigned long long) ctx->subject_id,
-            ctx->now, (unsigned long long) ctx->subject_id)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx, fmt, scope, ctx->now, scope,
+                         (unsigned long long) ctx->subject_id, ctx->now,
+                         (unsigned long long) ctx->subject_id);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_overview_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_overview_done);
 }
 
 
@@ -987,7 +882,7 @@ ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op)
     ngx_uint_t               i;
     MYSQL_ROW                row;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t   out;
 
     static const char  *keys[] = {
         "open_by_status", "overdue_by_department", "escalations_to_me",
@@ -1001,29 +896,26 @@ ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 2048) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 2048);
 
-    ngx_http_liaison_out_lit(&out, "{");
+    ngx_http_liaison_buf_lit(&out, "{");
 
     for (i = 0; i < 5; i++) {
-        ngx_http_liaison_out_key(&out, keys[i]);
+        ngx_http_liaison_json_key(&out, keys[i]);
 
         row = mysql_fetch_row(op->res[i]);
         len = row ? mysql_fetch_lengths(op->res[i]) : NULL;
 
         if (row && row[0]) {
-            ngx_http_liaison_out_raw(&out, row[0], len[0]);
+            ngx_http_liaison_buf_raw(&out, row[0], len[0]);
 
         } else {
-            ngx_http_liaison_out_raw(&out, empty[i], ngx_strlen(empty[i]));
+            ngx_http_liaison_buf_raw(&out, empty[i], ngx_strlen(empty[i]));
         }
     }
 
-    ngx_http_liaison_out_lit(&out, "}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_buf_lit(&out, "}");
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
 }
 
 
@@ -1034,23 +926,13 @@ ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op)
  *   POST /staff/follow-ups/{id}/done
  */
 
-void
+static void
 ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
 {
     time_t                    due;
     ngx_int_t                 owner;
     ngx_str_t                 title, detail, day;
     ngx_http_liaison_json_t  *v;
-
-    if (ngx_http_liaison_staff_role(ctx,
-            NGX_HTTP_LIAISON_ROLE(LSN_ROLE_PRESIDENT)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_VICE_PRESIDENT)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_LEADER)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_FILING_ADMIN), NULL)
-        != NGX_OK)
-    {
-        return;
-    }
 
     if (ngx_http_liaison_body_text(ctx, "title", 1, 100, &title) != NGX_OK
         || ngx_http_liaison_body_text(ctx, "detail", 0, 2000, &detail)
@@ -1072,25 +954,20 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_body_unknown(ctx) != NGX_OK) {
+    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
         return;
     }
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "INSERT INTO follow_ups (title, detail, owner_staff_id, "
-            "department_id, due_on, created_by, created_at) "
-            "SELECT $s, $s, id, department_id, DATE($t), $u, $t FROM staff "
-            "WHERE id = $u AND active = 1",
-            title.data, title.len, detail.data, detail.len, due,
-            (unsigned long long) ctx->subject_id, ctx->now,
-            (unsigned long long) owner)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "INSERT INTO follow_ups (title, detail, owner_staff_id, "
+        "department_id, due_on, created_by, created_at) "
+        "SELECT $s, $s, id, department_id, DATE($t), $u, $t FROM staff "
+        "WHERE id = $u AND active = 1",
+        title.data, title.len, detail.data, detail.len, due,
+        (unsigned long long) ctx->subject_id, ctx->now,
+        (unsigned long long) owner);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_created);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_created);
 }
 
 
@@ -1114,20 +991,14 @@ ngx_http_liaison_created(ngx_http_liaison_db_op_t *op)
 }
 
 
-void
+static void
 ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx)
 {
     int         role;
     ngx_str_t   v;
     ngx_uint_t  all;
 
-    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_JUDGE)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_STAFF), &role)
-        != NGX_OK)
-    {
-        return;
-    }
+    role = ctx->role_index;
 
     /* the court's leaders and the filing division see every item */
     all = (role == LSN_ROLE_PRESIDENT || role == LSN_ROLE_VICE_PRESIDENT
@@ -1135,60 +1006,41 @@ ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx)
           && !(ngx_http_liaison_arg(ctx->r, "mine", &v) == NGX_OK
                && v.len == 1 && v.data[0] == '1');
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT JSON_OBJECT('id', f.id, 'title', f.title, 'detail', "
-            "f.detail, 'owner_staff_id', f.owner_staff_id, 'owner', s.name, "
-            "'due_on', f.due_on, 'status', f.status, 'overdue', "
-            NGX_HTTP_LIAISON_SQL_BOOL("f.status = 'open' AND f.due_on < "
-                                      "DATE($t)") ") "
-            "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
-            "WHERE ($u = 1 OR f.owner_staff_id = $u OR f.created_by = $u) "
-            "ORDER BY f.status <> 'open', f.due_on, f.id LIMIT 200",
-            ctx->now, (unsigned long long) all,
-            (unsigned long long) ctx->subject_id,
-            (unsigned long long) ctx->subject_id)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECT('id', f.id, 'title', f.title, 'detail', "
+        "f.detail, 'owner_staff_id', f.owner_staff_id, 'owner', s.name, "
+        "'due_on', f.due_on, 'status', f.status, 'overdue', "
+        NGX_HTTP_LIAISON_SQL_BOOL("f.status = 'open' AND f.due_on < "
+                                  "DATE($t)") ") "
+        "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
+        "WHERE ($u = 1 OR f.owner_staff_id = $u OR f.created_by = $u) "
+        "ORDER BY f.status <> 'open', f.due_on, f.id LIMIT 200",
+        ctx->now, (unsigned long long) all,
+        (unsigned long long) ctx->subject_id,
+        (unsigned long long) ctx->subject_id);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_rows_done);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
 
 
-void
+static void
 ngx_http_liaison_follow_up_done(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_int_t  id;
+    uint64_t  id;
 
-    if (ngx_http_liaison_staff_role(ctx, NGX_HTTP_LIAISON_LEADERS
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_JUDGE)
-            | NGX_HTTP_LIAISON_ROLE(LSN_ROLE_DEPT_STAFF), NULL)
-        != NGX_OK)
-    {
+    if (ngx_http_liaison_path_id(ctx, "id", &id) != NGX_OK) {
         return;
     }
 
-    id = ctx->arg.len <= 10 ? ngx_atoi(ctx->arg.data, ctx->arg.len)
-                            : NGX_ERROR;
+    ngx_http_liaison_sql(ctx,
+        "UPDATE follow_ups SET status = 'done', done_at = $t "
+        "WHERE id = $u AND status = 'open' "
+        "AND (owner_staff_id = $u OR created_by = $u)",
+        ctx->now, (unsigned long long) id,
+        (unsigned long long) ctx->subject_id,
+        (unsigned long long) ctx->subject_id);
 
-    if (id <= 0
-        || ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-               "UPDATE follow_ups SET status = 'done', done_at = $t "
-               "WHERE id = $u AND status = 'open' "
-               "AND (owner_staff_id = $u OR created_by = $u)",
-               ctx->now, (unsigned long long) id,
-               (unsigned long long) ctx->subject_id,
-               (unsigned long long) ctx->subject_id)
-           != NGX_OK)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                               "事项不存在", NULL);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_changed);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_changed);
 }
 
 
@@ -1210,3 +1062,63 @@ ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op)
 
     ngx_http_liaison_answer_ok(ctx);
 }
+
+
+#define NGX_HTTP_LIAISON_OVERSEERS  (LSN_ROLES_LEADERS                        \
+                                     | LSN_ROLE_BIT(LSN_ROLE_JUDGE)           \
+                                     | LSN_ROLE_BIT(LSN_ROLE_DEPT_STAFF))
+
+ngx_http_liaison_endpoint_t  ngx_http_liaison_oversight_endpoints[] = {
+
+    { ngx_string("liaisons"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_directory, 0 },
+
+    { ngx_string("staff/departments/{id}/liaison"), NGX_HTTP_PUT,
+      NGX_HTTP_LIAISON_STAFF_ONLY,
+      LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN) | LSN_ROLE_BIT(LSN_ROLE_SYS_ADMIN),
+      NGX_HTTP_LIAISON_BODY_JSON, NGX_HTTP_LIAISON_CALENDAR,
+      ngx_http_liaison_liaison_record, 0 },
+
+    { ngx_string("staff/liaisons"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY,
+      LSN_ROLES_LEADERS | LSN_ROLE_BIT(LSN_ROLE_SYS_ADMIN),
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_liaison_history, 0 },
+
+    { ngx_string("staff/risks"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_risks_list, 0 },
+
+    { ngx_string("staff/risks/{id}/advance"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY,
+      LSN_ROLES_PLATFORM | LSN_ROLES_COURT_LEADERS,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_risk_advance, 0 },
+
+    { ngx_string("staff/reports/kpi"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_kpi, 0 },
+
+    { ngx_string("staff/reports/monthly"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_monthly, 0 },
+
+    { ngx_string("staff/overview"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_overview, 0 },
+
+    { ngx_string("staff/follow-ups"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_OVERSEERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_follow_up_list, 0 },
+
+    { ngx_string("staff/follow-ups"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY,
+      LSN_ROLES_COURT_LEADERS | LSN_ROLE_BIT(LSN_ROLE_DEPT_LEADER)
+      | LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN),
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_follow_up_create, 0 },
+
+    { ngx_string("staff/follow-ups/{id}/done"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_OVERSEERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_follow_up_done, 0 },
+
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

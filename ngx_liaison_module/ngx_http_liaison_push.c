@@ -33,7 +33,11 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_mine.h"
+#include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_push.h"
+#include "ngx_http_liaison_tickets.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
 #include "lsn_wxcrypt.h"
@@ -49,8 +53,8 @@ typedef struct {
     char                          dedup[200];
     ngx_str_t                     openid;
     ngx_str_t                     content;
-    ngx_str_t                     ticket_no;
-    ngx_http_liaison_hook_t       hook;
+    char                         *linked;      /* the ticket it went to */
+    ngx_uint_t                    follow_up;
 } ngx_http_liaison_push_t;
 
 
@@ -68,21 +72,24 @@ static ngx_int_t ngx_http_liaison_push_json_str(ngx_http_liaison_json_t *v,
     lsn_wxpush_str_t *s);
 static ngx_int_t ngx_http_liaison_push_open(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_push_t *pu, ngx_str_t *timestamp, ngx_str_t *nonce);
+static void ngx_http_liaison_wx_push(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_push_message(ngx_http_liaison_ctx_t *ctx);
-static ngx_int_t ngx_http_liaison_push_row_sql(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_push_t *pu, ngx_str_t *sql, const char *outcome);
-static ngx_int_t ngx_http_liaison_push_consent_sql(
-    ngx_http_liaison_ctx_t *ctx, ngx_str_t *sql);
-static ngx_int_t ngx_http_liaison_push_reply_out(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_push_t *pu, ngx_str_t *sql, const char *text,
-    const char *ticket_no);
+static void ngx_http_liaison_push_row_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_push_t *pu, const char *outcome);
+static void ngx_http_liaison_push_consent_sql(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_push_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_push_text(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_push_sender(ngx_http_liaison_db_op_t *op);
-static ngx_int_t ngx_http_liaison_push_hook_sql(ngx_http_liaison_ctx_t *ctx,
-    ngx_str_t *sql);
-static void ngx_http_liaison_push_hook_done(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_push_intake_extra(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
+static void ngx_http_liaison_push_followup_extra(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu);
+static void ngx_http_liaison_push_intake_done(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
+static void ngx_http_liaison_push_followup_done(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu);
+static void ngx_http_liaison_push_done(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_push_t *pu);
 static void ngx_http_liaison_push_answer(ngx_http_liaison_ctx_t *ctx,
     u_char *text, size_t len);
 
@@ -340,7 +347,7 @@ ngx_http_liaison_push_init_main_conf(ngx_conf_t *cf,
 
 /* GET|POST /wx/push */
 
-void
+static void
 ngx_http_liaison_wx_push(ngx_http_liaison_ctx_t *ctx)
 {
     time_t                         ts;
@@ -361,7 +368,7 @@ ngx_http_liaison_wx_push(ngx_http_liaison_ctx_t *ctx)
 
     pu = ngx_pcalloc(r->pool, sizeof(ngx_http_liaison_push_t));
     if (pu == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -488,7 +495,7 @@ ngx_http_liaison_push_arg(ngx_http_liaison_ctx_t *ctx, const char *name,
 
     p = ngx_pnalloc(ctx->r->pool, v.len + 1);
     if (p == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return NGX_ERROR;
     }
 
@@ -580,7 +587,7 @@ ngx_http_liaison_push_open(ngx_http_liaison_ctx_t *ctx,
     enc = ngx_pnalloc(r->pool, pu->msg.encrypt.len + 1);
     plain = ngx_pnalloc(r->pool, pu->msg.encrypt.len + 1);
     if (enc == NULL || plain == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return NGX_ERROR;
     }
 
@@ -666,7 +673,7 @@ ngx_http_liaison_push_parse(ngx_http_liaison_ctx_t *ctx, u_char *data,
     copy = ngx_pnalloc(ctx->r->pool, len + 1);
     x = ngx_palloc(ctx->r->pool, sizeof(lsn_xml_t));
     if (copy == NULL || x == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return NGX_ERROR;
     }
 
@@ -840,15 +847,11 @@ static void
 ngx_http_liaison_push_message(ngx_http_liaison_ctx_t *ctx)
 {
     u_char                   *p;
-    ngx_str_t                *sql;
     lsn_wxpush_msg_t         *m;
-    ngx_http_request_t       *r;
     ngx_http_liaison_push_t  *pu;
 
-    r = ctx->r;
     pu = ctx->data;
     m = &pu->msg;
-    sql = &ctx->op.sql;
 
     pu->openid.data = (u_char *) m->from.p;
     pu->openid.len = m->from.len;
@@ -873,35 +876,29 @@ ngx_http_liaison_push_message(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_liaison_db_sql(r->pool, sql, "START TRANSACTION") != NGX_OK
-        || ngx_http_liaison_push_consent_sql(ctx, sql) != NGX_OK
-        || ngx_http_liaison_db_sql_append(r->pool, sql, ";COMMIT")
-           != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx, "START TRANSACTION");
+    ngx_http_liaison_push_consent_sql(ctx);
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_push_saved);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_push_saved);
 }
 
 
 /* ";INSERT INTO wx_push_messages ...": the row that deduplicates. */
 
-static ngx_int_t
+static void
 ngx_http_liaison_push_row_sql(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_push_t *pu, ngx_str_t *sql, const char *outcome)
+    ngx_http_liaison_push_t *pu, const char *outcome)
 {
-    return ngx_http_liaison_db_sql_append(ctx->r->pool, sql,
-               ";INSERT INTO wx_push_messages (dedup_key, openid, msg_type, "
-               "event, create_time, outcome, ticket_id, received_at) "
-               "SELECT $z, $s, $s, $s, $t, $z, "
-               "(SELECT id FROM tickets WHERE ticket_no = $z), $t",
-               pu->dedup, pu->openid.data, pu->openid.len,
-               pu->msg.msg_type.p, pu->msg.msg_type.len,
-               pu->msg.event.p, pu->msg.event.len,
-               (time_t) pu->msg.created, outcome,
-               pu->hook.ticket_no[0] ? pu->hook.ticket_no : NULL, ctx->now);
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO wx_push_messages (dedup_key, openid, msg_type, event, "
+        "create_time, outcome, ticket_id, received_at) "
+        "SELECT $z, $s, $s, $s, $t, $z, "
+        "(SELECT id FROM tickets WHERE ticket_no = $z), $t",
+        pu->dedup, pu->openid.data, pu->openid.len,
+        pu->msg.msg_type.p, pu->msg.msg_type.len,
+        pu->msg.event.p, pu->msg.event.len,
+        (time_t) pu->msg.created, outcome, pu->linked, ctx->now);
 }
 
 
@@ -911,41 +908,37 @@ ngx_http_liaison_push_row_sql(ngx_http_liaison_ctx_t *ctx,
  * same acceptance first (client_credits), it is not counted twice.
  */
 
-static ngx_int_t
-ngx_http_liaison_push_consent_sql(ngx_http_liaison_ctx_t *ctx,
-    ngx_str_t *sql)
+static void
+ngx_http_liaison_push_consent_sql(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_uint_t                i, n, popup, change, sent, accept;
-    ngx_pool_t               *pool;
     lsn_wxpush_msg_t         *m;
     lsn_wxpush_item_t        *it;
     ngx_http_liaison_push_t  *pu;
 
     pu = ctx->data;
     m = &pu->msg;
-    pool = ctx->r->pool;
 
     popup = lsn_wxpush_is(&m->event, "subscribe_msg_popup_event");
     change = lsn_wxpush_is(&m->event, "subscribe_msg_change_event");
     sent = lsn_wxpush_is(&m->event, "subscribe_msg_sent_event");
 
     if (lsn_wxpush_is(&m->event, "unsubscribe")) {
-        return ngx_http_liaison_push_row_sql(ctx, pu, sql, "consent") != NGX_OK
-               ? NGX_ERROR
-               : ngx_http_liaison_db_sql_append(pool, sql,
-                     ";UPDATE subscribe_consents SET status = 'rejected', "
-                     "client_credits = 0, push_credits = 0, "
-                     "confirmed_at = $t, updated_at = $t WHERE openid = $s",
-                     ctx->now, ctx->now, pu->openid.data, pu->openid.len);
+        ngx_http_liaison_push_row_sql(ctx, pu, "consent");
+        ngx_http_liaison_sql(ctx,
+            ";UPDATE subscribe_consents SET status = 'rejected', "
+            "client_credits = 0, push_credits = 0, confirmed_at = $t, "
+            "updated_at = $t WHERE openid = $s",
+            ctx->now, ctx->now, pu->openid.data, pu->openid.len);
+        return;
     }
 
     if (!popup && !change && !sent) {
-        return ngx_http_liaison_push_row_sql(ctx, pu, sql, "ignored");
+        ngx_http_liaison_push_row_sql(ctx, pu, "ignored");
+        return;
     }
 
-    if (ngx_http_liaison_push_row_sql(ctx, pu, sql, "consent") != NGX_OK) {
-        return NGX_ERROR;
-    }
+    ngx_http_liaison_push_row_sql(ctx, pu, "consent");
 
     n = 0;
 
@@ -964,67 +957,60 @@ ngx_http_liaison_push_consent_sql(ngx_http_liaison_ctx_t *ctx,
             accept = lsn_wxpush_is(&it->status, "accept");
         }
 
-        if (ngx_http_liaison_sql_sep(pool, sql, n, ",") != NGX_OK
-            || (n == 0
-                && ngx_http_liaison_db_sql_append(pool, sql,
-                       ";INSERT INTO subscribe_consents (litigant_id, "
-                       "openid, template_id, remaining, status, "
-                       "push_credits, confirmed_at, created_at, updated_at) "
-                       "VALUES ")
-                   != NGX_OK)
-            || ngx_http_liaison_db_sql_append(pool, sql,
-                   "((SELECT id FROM litigants WHERE openid = $s), $s, $s, "
-                   "$u, $z, $u, $t, $t, $t)",
-                   pu->openid.data, pu->openid.len,
-                   pu->openid.data, pu->openid.len,
-                   it->template_id.p, it->template_id.len,
-                   (unsigned long long) (popup && accept),
-                   !accept ? "rejected" : popup ? "active" : "used_up",
-                   (unsigned long long) (popup && accept),
-                   ctx->now, ctx->now, ctx->now)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+        ngx_http_liaison_sql(ctx, n == 0
+                                  ? ";INSERT INTO subscribe_consents "
+                                    "(litigant_id, openid, template_id, "
+                                    "remaining, status, push_credits, "
+                                    "confirmed_at, created_at, updated_at) "
+                                    "VALUES "
+                                  : ",");
+        ngx_http_liaison_sql(ctx,
+            "((SELECT id FROM litigants WHERE openid = $s), $s, $s, "
+            "$u, $z, $u, $t, $t, $t)",
+            pu->openid.data, pu->openid.len,
+            pu->openid.data, pu->openid.len,
+            it->template_id.p, it->template_id.len,
+            (unsigned long long) (popup && accept),
+            !accept ? "rejected" : popup ? "active" : "used_up",
+            (unsigned long long) (popup && accept),
+            ctx->now, ctx->now, ctx->now);
 
         n++;
     }
 
     if (n == 0) {
-        return NGX_OK;
+        return;
     }
 
     if (popup) {
         /* assignments run left to right: the credits' old values first */
-        return ngx_http_liaison_db_sql_append(pool, sql,
-                   " ON DUPLICATE KEY UPDATE "
-                   "remaining = IF(VALUES(status) = 'active', "
-                   "IF(remaining IS NULL, NULL, IF(client_credits > 0, "
-                   "remaining, remaining + 1)), remaining), "
-                   "push_credits = IF(VALUES(status) = 'active', "
-                   "IF(client_credits > 0, push_credits, push_credits + 1), "
-                   "0), "
-                   "client_credits = IF(VALUES(status) = 'active' "
-                   "AND client_credits > 0, client_credits - 1, 0), "
-                   "status = VALUES(status), "
-                   "litigant_id = COALESCE(VALUES(litigant_id), litigant_id), "
-                   "confirmed_at = VALUES(confirmed_at), "
-                   "updated_at = VALUES(updated_at)");
+        ngx_http_liaison_sql(ctx,
+            " ON DUPLICATE KEY UPDATE "
+            "remaining = IF(VALUES(status) = 'active', "
+            "IF(remaining IS NULL, NULL, IF(client_credits > 0, "
+            "remaining, remaining + 1)), remaining), "
+            "push_credits = IF(VALUES(status) = 'active', "
+            "IF(client_credits > 0, push_credits, push_credits + 1), 0), "
+            "client_credits = IF(VALUES(status) = 'active' "
+            "AND client_credits > 0, client_credits - 1, 0), "
+            "status = VALUES(status), "
+            "litigant_id = COALESCE(VALUES(litigant_id), litigant_id), "
+            "confirmed_at = VALUES(confirmed_at), "
+            "updated_at = VALUES(updated_at)");
+        return;
     }
 
     /* the settings page: on again (when sends are left) or off */
-    return ngx_http_liaison_db_sql_append(pool, sql,
-               " ON DUPLICATE KEY UPDATE "
-               "status = IF(VALUES(status) = 'rejected', 'rejected', "
-               "IF(remaining IS NULL OR remaining > 0, 'active', "
-               "'used_up')), "
-               "client_credits = IF(VALUES(status) = 'rejected', 0, "
-               "client_credits), "
-               "push_credits = IF(VALUES(status) = 'rejected', 0, "
-               "push_credits), "
-               "litigant_id = COALESCE(VALUES(litigant_id), litigant_id), "
-               "confirmed_at = VALUES(confirmed_at), "
-               "updated_at = VALUES(updated_at)");
+    ngx_http_liaison_sql(ctx,
+        " ON DUPLICATE KEY UPDATE "
+        "status = IF(VALUES(status) = 'rejected', 'rejected', "
+        "IF(remaining IS NULL OR remaining > 0, 'active', 'used_up')), "
+        "client_credits = IF(VALUES(status) = 'rejected', 0, "
+        "client_credits), "
+        "push_credits = IF(VALUES(status) = 'rejected', 0, push_credits), "
+        "litigant_id = COALESCE(VALUES(litigant_id), litigant_id), "
+        "confirmed_at = VALUES(confirmed_at), "
+        "updated_at = VALUES(updated_at)");
 }
 
 
@@ -1051,9 +1037,9 @@ ngx_http_liaison_push_saved(ngx_http_liaison_db_op_t *op)
 /*
  * A customer-service text message: a follow-up on the sender's open
  * ticket (the newest not closed, else one closed less than 7 days ago,
- * which it reopens), or a new wechat ticket, through the code paths of
- * POST /tickets/{no}/messages and POST /tickets.  First: was it seen
- * already, the sender as a litigant, their open ticket.
+ * which it reopens), or a new wechat ticket, through the intake and
+ * follow-up services.  First: was it seen already, the sender as a
+ * litigant, their open ticket.
  */
 
 static void
@@ -1063,26 +1049,21 @@ ngx_http_liaison_push_text(ngx_http_liaison_ctx_t *ctx)
 
     pu = ctx->data;
 
-    if (ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-            "SELECT 1 FROM wx_push_messages WHERE dedup_key = $z;"
-            "INSERT INTO litigants (openid, created_at, last_login_at) "
-            "VALUES ($s, $t, $t) ON DUPLICATE KEY UPDATE "
-            "id = LAST_INSERT_ID(id);"
-            "SELECT t.ticket_no FROM tickets t "
-            "JOIN litigants l ON l.id = t.owner_litigant_id "
-            "WHERE l.openid = $s AND (t.status <> 'closed' "
-            "OR t.closed_at >= $t) "
-            "ORDER BY t.status = 'closed', t.id DESC LIMIT 1",
-            pu->dedup, pu->openid.data, pu->openid.len, ctx->now, ctx->now,
-            pu->openid.data, pu->openid.len,
-            ctx->now - NGX_HTTP_LIAISON_REOPEN_WINDOW + 60)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_liaison_sql(ctx,
+        "SELECT 1 FROM wx_push_messages WHERE dedup_key = $z;"
+        "INSERT INTO litigants (openid, created_at, last_login_at) "
+        "VALUES ($s, $t, $t) ON DUPLICATE KEY UPDATE "
+        "id = LAST_INSERT_ID(id);"
+        "SELECT t.ticket_no FROM tickets t "
+        "JOIN litigants l ON l.id = t.owner_litigant_id "
+        "WHERE l.openid = $s AND (t.status <> 'closed' "
+        "OR t.closed_at >= $t) "
+        "ORDER BY t.status = 'closed', t.id DESC LIMIT 1",
+        pu->dedup, pu->openid.data, pu->openid.len, ctx->now, ctx->now,
+        pu->openid.data, pu->openid.len,
+        ctx->now - NGX_HTTP_LIAISON_REOPEN_WINDOW + 60);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_push_sender);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_push_sender);
 }
 
 
@@ -1091,14 +1072,13 @@ ngx_http_liaison_push_sender(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    MYSQL_ROW                 row;
-    ngx_str_t                *sql;
-    unsigned long            *len;
-    lsn_wxpush_msg_t         *m;
-    ngx_http_request_t       *r;
-    ngx_http_liaison_push_t  *pu;
+    MYSQL_ROW                     row;
+    unsigned long                *len;
+    lsn_wxpush_msg_t             *m;
+    ngx_http_liaison_push_t      *pu;
+    ngx_http_liaison_intake_t    *in;
+    ngx_http_liaison_followup_t  *fu;
 
-    r = ctx->r;
     pu = ctx->data;
     m = &pu->msg;
 
@@ -1107,13 +1087,13 @@ ngx_http_liaison_push_sender(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (mysql_fetch_row(op->res[0]) != NULL) {
+    if (ngx_http_liaison_row(op, 0, NULL) != NULL) {
         ngx_http_liaison_push_answer(ctx, (u_char *) "success", 7);
         return;
     }
 
     if (op->insert_id[1] == 0) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "no litigant id for a pushed message");
         return;
     }
 
@@ -1129,138 +1109,143 @@ ngx_http_liaison_push_sender(ngx_http_liaison_db_op_t *op)
         != 0)
     {
         /* recorded and answered, not a ticket */
-        sql = &ctx->op.sql;
+        ngx_http_liaison_sql(ctx, "START TRANSACTION");
+        ngx_http_liaison_push_row_sql(ctx, pu, "ignored");
+        ngx_http_liaison_outbox_custom(ctx, &pu->openid,
+            "您的留言未能受理：内容须为 1 到 2000 个字，且不含特殊"
+            "控制字符。请重新发送，或在小程序中提交诉求。", NULL);
+        ngx_http_liaison_sql(ctx, ";COMMIT");
 
-        if (ngx_http_liaison_db_sql(r->pool, sql, "START TRANSACTION")
-               != NGX_OK
-            || ngx_http_liaison_push_row_sql(ctx, pu, sql, "ignored") != NGX_OK
-            || ngx_http_liaison_push_reply_out(ctx, pu, sql,
-                   "您的留言未能受理：内容须为 1 到 2000 个字，且不含特殊"
-                   "控制字符。请重新发送，或在小程序中提交诉求。", NULL)
-               != NGX_OK
-            || ngx_http_liaison_db_sql_append(r->pool, sql, ";COMMIT")
-               != NGX_OK)
-        {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_run(ctx, ngx_http_liaison_push_saved);
+        return;
+    }
+
+    row = ngx_http_liaison_row(op, 2, &len);
+
+    if (row == NULL) {
+        in = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_intake_t));
+        if (in == NULL) {
+            ngx_http_liaison_fail(ctx, "out of memory");
             return;
         }
 
-        ngx_http_liaison_query(ctx, ngx_http_liaison_push_saved);
+        in->channel = lsn_channel_index("wechat", 6);
+        in->category = lsn_category_index("other", 5);
+        in->content = pu->content;
+        in->extra = ngx_http_liaison_push_intake_extra;
+        in->done = ngx_http_liaison_push_intake_done;
+        in->data = pu;
+
+        ngx_http_liaison_intake_start(ctx, in);
         return;
     }
 
-    pu->hook.sql = ngx_http_liaison_push_hook_sql;
-    pu->hook.done = ngx_http_liaison_push_hook_done;
-    pu->hook.data = pu;
-    ctx->hook = &pu->hook;
+    fu = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_followup_t));
 
-    row = mysql_fetch_row(op->res[2]);
-
-    if (row == NULL) {
-        ngx_http_liaison_intake_submit(ctx,
-                                       lsn_channel_index("wechat", 6),
-                                       lsn_category_index("other", 5),
-                                       &pu->content);
+    /* a copy: the result goes with the next batch */
+    if (fu == NULL
+        || ngx_http_liaison_row_copy(ctx->r->pool, row, len, 0,
+                                     &fu->ticket_no)
+           != NGX_OK)
+    {
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
-    /* a copy: the result goes with the next query */
-    len = mysql_fetch_lengths(op->res[2]);
+    fu->content = pu->content;
+    fu->extra = ngx_http_liaison_push_followup_extra;
+    fu->done = ngx_http_liaison_push_followup_done;
+    fu->data = pu;
+    pu->follow_up = 1;
 
-    pu->ticket_no.data = ngx_pnalloc(r->pool, len[0] + 1);
-    if (pu->ticket_no.data == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_memcpy(pu->ticket_no.data, row[0], len[0]);
-    pu->ticket_no.data[len[0]] = '\0';
-    pu->ticket_no.len = len[0];
-
-    ngx_http_liaison_followup_submit(ctx, &pu->ticket_no, &pu->content);
+    ngx_http_liaison_followup_start(ctx, fu);
 }
 
 
-/*
- * ";INSERT INTO outbox ...": a customer-service text message to the
- * sender (channel wx_custom); ticket_no links it to a ticket, or NULL.
- */
+/* Before the intake's COMMIT: our row and the reply. */
 
-static ngx_int_t
-ngx_http_liaison_push_reply_out(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_push_t *pu, ngx_str_t *sql, const char *text,
-    const char *ticket_no)
-{
-    return ngx_http_liaison_db_sql_append(ctx->r->pool, sql,
-               ";INSERT INTO outbox (channel, recipient, template_id, "
-               "payload, ticket_id, kind, next_attempt_at, created_at) "
-               "VALUES ('wx_custom', $s, NULL, "
-               "JSON_OBJECT('touser', $s, 'msgtype', 'text', "
-               "'text', JSON_OBJECT('content', $z)), "
-               "(SELECT id FROM tickets WHERE ticket_no = $z), "
-               "'push_reply', $t, $t)",
-               pu->openid.data, pu->openid.len,
-               pu->openid.data, pu->openid.len, text, ticket_no,
-               ctx->now, ctx->now);
-}
-
-
-/* Before the intake's or the follow-up's COMMIT: our row, the reply. */
-
-static ngx_int_t
-ngx_http_liaison_push_hook_sql(ngx_http_liaison_ctx_t *ctx, ngx_str_t *sql)
+static void
+ngx_http_liaison_push_intake_extra(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
 {
     u_char                   *p;
     u_char                    text[512];
     ngx_http_liaison_push_t  *pu;
 
-    pu = ctx->hook->data;
+    pu = in->data;
+    pu->linked = in->ticket_no;
 
-    if (pu->ticket_no.len == 0) {
-        p = ngx_snprintf(text, sizeof(text) - 1,
-                         "您的留言已登记为诉求，编号 %s，查询码 %s。"
-                         "我们会尽快答复，可在小程序“我的诉求”中查看进度。",
-                         pu->hook.ticket_no, pu->hook.query_code);
-
-    } else if (pu->hook.reopened) {
-        p = ngx_snprintf(text, sizeof(text) - 1,
-                         "您的留言已补充到诉求 %s，该诉求已重新办理。",
-                         pu->hook.ticket_no);
-
-    } else {
-        p = ngx_snprintf(text, sizeof(text) - 1,
-                         "您的留言已补充到诉求 %s，承办人员会一并处理。",
-                         pu->hook.ticket_no);
-    }
-
+    p = ngx_snprintf(text, sizeof(text) - 1,
+                     "您的留言已登记为诉求，编号 %s，查询码 %s。"
+                     "我们会尽快答复，可在小程序“我的诉求”中查看进度。",
+                     in->ticket_no, in->query_code);
     *p = '\0';
 
-    return ngx_http_liaison_push_row_sql(ctx, pu, sql,
-                                         pu->ticket_no.len ? "follow_up"
-                                                           : "ticket")
-           != NGX_OK
-           ? NGX_ERROR
-           : ngx_http_liaison_push_reply_out(ctx, pu, sql, (char *) text,
-                                             pu->hook.ticket_no);
+    ngx_http_liaison_push_row_sql(ctx, pu, "ticket");
+    ngx_http_liaison_outbox_custom(ctx, &pu->openid, (char *) text,
+                                   in->ticket_no);
+}
+
+
+/* Before the follow-up's COMMIT: our row and the reply. */
+
+static void
+ngx_http_liaison_push_followup_extra(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu)
+{
+    u_char                   *p;
+    u_char                    text[512];
+    ngx_http_liaison_push_t  *pu;
+
+    pu = fu->data;
+    pu->linked = (char *) fu->ticket_no.data;
+
+    p = ngx_snprintf(text, sizeof(text) - 1,
+                     fu->reopen ? "您的留言已补充到诉求 %V，该诉求已重新办理。"
+                                : "您的留言已补充到诉求 %V，承办人员会一并"
+                                  "处理。",
+                     &fu->ticket_no);
+    *p = '\0';
+
+    ngx_http_liaison_push_row_sql(ctx, pu, "follow_up");
+    ngx_http_liaison_outbox_custom(ctx, &pu->openid, (char *) text,
+                                   pu->linked);
 }
 
 
 static void
-ngx_http_liaison_push_hook_done(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_db_op_t *op)
+ngx_http_liaison_push_intake_done(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
 {
     ngx_http_liaison_push_t  *pu;
 
-    pu = ctx->hook->data;
+    pu = in->data;
+    ngx_http_liaison_push_done(ctx, pu);
+}
 
-    if (op->rc == NGX_OK) {
+
+static void
+ngx_http_liaison_push_followup_done(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu)
+{
+    ngx_http_liaison_push_t  *pu;
+
+    pu = fu->data;
+    ngx_http_liaison_push_done(ctx, pu);
+}
+
+
+static void
+ngx_http_liaison_push_done(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_push_t *pu)
+{
+    if (ctx->op.rc == NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
                       "liaison: wx push text: %s ticket %s",
-                      pu->ticket_no.len ? "follow-up on" : "new",
-                      pu->hook.ticket_no);
+                      pu->follow_up ? "follow-up on" : "new", pu->linked);
     }
 
-    ngx_http_liaison_push_saved(op);
+    ngx_http_liaison_push_saved(&ctx->op);
 }
 
 
@@ -1270,21 +1255,21 @@ static void
 ngx_http_liaison_push_answer(ngx_http_liaison_ctx_t *ctx, u_char *text,
     size_t len)
 {
-    ngx_http_request_t      *r;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t  b;
 
-    r = ctx->r;
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, len + 1);
 
-    if (ngx_http_liaison_out_init(&out, r->pool, len + 1) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_out_raw(&out, (char *) text, len);
-
-    r->headers_out.status = NGX_HTTP_OK;
-    ngx_str_set(&r->headers_out.content_type, "text/plain; charset=utf-8");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    ngx_http_liaison_send_raw(ctx, &out);
+    ngx_http_liaison_buf_raw(&b, text, len);
+    ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK, "text/plain; charset=utf-8",
+                               &b);
 }
+
+
+ngx_http_liaison_endpoint_t  ngx_http_liaison_push_endpoints[] = {
+
+    { ngx_string("wx/push"), NGX_HTTP_LIAISON_GET|NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_WECHAT, 0, NGX_HTTP_LIAISON_BODY_RAW, 0,
+      ngx_http_liaison_wx_push, 0 },
+
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

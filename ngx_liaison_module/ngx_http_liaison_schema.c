@@ -16,8 +16,9 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
-#include "ngx_http_liaison_ops.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_metrics.h"
+#include "ngx_http_liaison_schema.h"
 
 
 #define NGX_HTTP_LIAISON_SCHEMA_RECHECK  5000
@@ -27,10 +28,11 @@
 #define NGX_HTTP_LIAISON_ER_NO_SUCH_TABLE  1146
 
 
+static void ngx_http_liaison_schema_health(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_schema_health_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_schema_gate_done(ngx_http_liaison_db_op_t *op);
 static ngx_int_t ngx_http_liaison_schema_result(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_ops_conf_t *ocf);
+    ngx_http_liaison_metrics_conf_t *ocf);
 static void ngx_http_liaison_schema_query(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler);
 
@@ -39,9 +41,9 @@ static void
 ngx_http_liaison_schema_query(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler)
 {
-    ngx_str_set(&ctx->op.sql,
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    ngx_http_liaison_query(ctx, handler);
+    ngx_http_liaison_sql(ctx,
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    ngx_http_liaison_run(ctx, handler);
 }
 
 
@@ -53,7 +55,7 @@ ngx_http_liaison_schema_query(ngx_http_liaison_ctx_t *ctx,
 
 static ngx_int_t
 ngx_http_liaison_schema_result(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_ops_conf_t *ocf)
+    ngx_http_liaison_metrics_conf_t *ocf)
 {
     MYSQL_ROW                  row;
     ngx_int_t                  found;
@@ -116,7 +118,7 @@ ngx_http_liaison_schema_result(ngx_http_liaison_ctx_t *ctx,
 
 /* GET /health: the database answers and has the expected schema */
 
-void
+static void
 ngx_http_liaison_schema_health(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_http_liaison_schema_query(ctx, ngx_http_liaison_schema_health_done);
@@ -128,58 +130,48 @@ ngx_http_liaison_schema_health_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_out_t        out;
-    ngx_http_liaison_ops_conf_t  *ocf;
+    ngx_http_liaison_buf_t        out;
+    ngx_http_liaison_metrics_conf_t  *ocf;
 
     ocf = ngx_http_get_module_main_conf(ctx->r,
                                         ngx_http_liaison_metrics_module);
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 160) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 160);
 
     if (ngx_http_liaison_schema_result(ctx, ocf) != NGX_OK) {
-        ngx_http_liaison_out_lit(&out, "{\"status\":\"unavailable\","
+        ngx_http_liaison_buf_lit(&out, "{\"status\":\"unavailable\","
                                        "\"db\":\"down\"}");
-        ngx_http_liaison_finish(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
+        ngx_http_liaison_answer(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
         return;
     }
 
     if (ocf->schema == NGX_HTTP_LIAISON_SCHEMA_OK) {
-        ngx_http_liaison_out_lit(&out, "{\"status\":\"ok\",\"db\":\"ok\"}");
-        ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+        ngx_http_liaison_buf_lit(&out, "{\"status\":\"ok\",\"db\":\"ok\"}");
+        ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
         return;
     }
 
-    ngx_http_liaison_out_lit(&out, "{\"status\":\"unavailable\",\"db\":\"ok\","
+    ngx_http_liaison_buf_lit(&out, "{\"status\":\"unavailable\",\"db\":\"ok\","
                              "\"schema\":\"mismatch\",\"schema_expected\":");
-    ngx_http_liaison_out_int(&out, NGX_HTTP_LIAISON_SCHEMA_VERSION);
-    ngx_http_liaison_out_lit(&out, ",\"schema_found\":");
-    ngx_http_liaison_out_int(&out, ocf->schema_found);
-    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_json_int(&out, NGX_HTTP_LIAISON_SCHEMA_VERSION);
+    ngx_http_liaison_buf_lit(&out, ",\"schema_found\":");
+    ngx_http_liaison_json_int(&out, ocf->schema_found);
+    ngx_http_liaison_buf_lit(&out, "}");
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
+    ngx_http_liaison_answer(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
 }
 
 
-/*
- * Before an endpoint runs: NGX_OK when the schema is known to match (or
- * the endpoint is /health, which checks by itself); otherwise checks it
- * and returns NGX_DONE, then goes on with the endpoint or answers 503.
- */
-
 ngx_int_t
-ngx_http_liaison_schema_gate(ngx_http_liaison_ctx_t *ctx)
+ngx_http_liaison_schema_gate(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_next_pt next)
 {
-    ngx_http_liaison_ops_conf_t  *ocf;
+    ngx_http_liaison_metrics_conf_t  *ocf;
 
     ocf = ngx_http_get_module_main_conf(ctx->r,
                                         ngx_http_liaison_metrics_module);
 
-    if (ocf->schema == NGX_HTTP_LIAISON_SCHEMA_OK
-        || ctx->next == ngx_http_liaison_schema_health)
-    {
+    if (ocf->schema == NGX_HTTP_LIAISON_SCHEMA_OK) {
         return NGX_OK;
     }
 
@@ -193,6 +185,7 @@ ngx_http_liaison_schema_gate(ngx_http_liaison_ctx_t *ctx)
         return NGX_DONE;
     }
 
+    ctx->next = next;
     ngx_http_liaison_schema_query(ctx, ngx_http_liaison_schema_gate_done);
 
     return NGX_DONE;
@@ -204,7 +197,7 @@ ngx_http_liaison_schema_gate_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_http_liaison_ops_conf_t  *ocf;
+    ngx_http_liaison_metrics_conf_t  *ocf;
 
     ocf = ngx_http_get_module_main_conf(ctx->r,
                                         ngx_http_liaison_metrics_module);
@@ -224,10 +217,15 @@ ngx_http_liaison_schema_gate_done(ngx_http_liaison_db_op_t *op)
     /* the connection goes back: the endpoint takes one as it needs */
     ngx_http_liaison_db_release(&ctx->op);
 
-    if (ctx->anonymous) {
-        ctx->next(ctx);
-        return;
-    }
-
-    ngx_http_liaison_authenticate(ctx, ctx->next);
+    ctx->next(ctx);
 }
+
+
+ngx_http_liaison_endpoint_t  ngx_http_liaison_schema_endpoints[] = {
+
+    { ngx_string("health"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_NONE,
+      NGX_HTTP_LIAISON_UNGATED, ngx_http_liaison_schema_health, 0 },
+
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

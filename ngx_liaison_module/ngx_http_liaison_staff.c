@@ -3,25 +3,26 @@
  * Copyright (C) Liaison authors
  *
  * Staff work: the worklist and the actions on a ticket (triage, reply,
- * dispatch, accept, return, close, transfer, note).  Each action is one
- * transaction: the ticket row is locked, the state machine and the
- * caller's scope are checked in C, then the change and its timeline event
- * are written together.
+ * dispatch, accept, return, close, transfer, note, risk, refer).  Each
+ * action is one transaction: the ticket row is locked, the state machine
+ * and the caller's scope are checked in C, then the change and its
+ * timeline event are written together.
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_scope.h"
+#include "ngx_http_liaison_staff.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
-#include "lsn_workflow.h"
 
 
 #define NGX_HTTP_LIAISON_REPLY_MAX   2000
 #define NGX_HTTP_LIAISON_REASON_MAX  500
-#define NGX_HTTP_LIAISON_PAGE_MAX    100
 
 
 typedef struct {
@@ -49,20 +50,10 @@ typedef struct {
     ngx_uint_t                  supervised;  /* A17 special supervision */
     ngx_uint_t                  referred;    /* ... already referred */
     int                         next;
-
-    /* the locking batch, kept while the calendar loads (dispatch) */
-    ngx_str_t                   lock_sql;
-
-    /* an error to answer once the transaction is rolled back */
-    ngx_uint_t                  err_status;
-    const char                 *err_code;
-    const char                 *err_message;
-    const char                 *err_field;
 } ngx_http_liaison_action_t;
 
 
 typedef struct {
-    lsn_role_e                  role;
     int                         status;
     const char                 *track;
     ngx_uint_t                  overdue;
@@ -72,42 +63,24 @@ typedef struct {
 } ngx_http_liaison_worklist_t;
 
 
-static ngx_int_t ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
+static void ngx_http_liaison_worklist(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_worklist_t *wl);
-static void ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx,
-    lsn_action_e action);
+static void ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
-static void ngx_http_liaison_action_start(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op);
 static ngx_int_t ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act, MYSQL_RES *target);
 static ngx_uint_t ngx_http_liaison_receiver(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
-static ngx_int_t ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
+static void ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op);
 static const char *ngx_http_liaison_risk_level(ngx_str_t *s);
-static ngx_int_t ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
+static void ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
-static void ngx_http_liaison_action_refuse(ngx_http_liaison_ctx_t *ctx,
-    ngx_uint_t status, const char *code, const char *message,
-    const char *field);
-static void ngx_http_liaison_action_rolled_back(ngx_http_liaison_db_op_t *op);
-static uint64_t ngx_http_liaison_row_id(MYSQL_ROW row, unsigned long *len,
-    ngx_uint_t i);
-static void ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op);
-
-
-static ngx_uint_t
-ngx_http_liaison_flag_arg(ngx_http_request_t *r, const char *name)
-{
-    ngx_str_t  v;
-
-    return ngx_http_liaison_arg(r, name, &v) == NGX_OK
-           && v.len == 1 && v.data[0] == '1';
-}
-
 
 
 /*
@@ -116,64 +89,32 @@ ngx_http_liaison_flag_arg(ngx_http_request_t *r, const char *name)
  * the answered, replied and closed ones.
  */
 
-void
-ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
+static void
+ngx_http_liaison_worklist(ngx_http_liaison_ctx_t *ctx)
 {
-    int                           role;
-    ngx_str_t                     v, *sql;
-    ngx_int_t                     page, per_page;
-    ngx_pool_t                   *pool;
+    ngx_str_t                     v;
+    ngx_uint_t                    page, per_page;
     ngx_http_request_t           *r;
     ngx_http_liaison_worklist_t  *wl;
 
     r = ctx->r;
-    pool = r->pool;
-    sql = &ctx->op.sql;
 
-    if (ngx_http_liaison_staff_role(ctx, 0, &role) != NGX_OK) {
-        return;
-    }
-
-    if (role == LSN_ROLE_SYS_ADMIN) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "系统管理员不处理诉求", NULL);
-        return;
-    }
-
-    wl = ngx_pcalloc(pool, sizeof(ngx_http_liaison_worklist_t));
+    wl = ngx_pcalloc(r->pool, sizeof(ngx_http_liaison_worklist_t));
     if (wl == NULL) {
-        goto failed;
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
     }
 
-    wl->role = (lsn_role_e) role;
     wl->status = -1;
-    page = 1;
-    per_page = 20;
 
-    if (ngx_http_liaison_arg(r, "page", &v) == NGX_OK) {
-        page = ngx_atoi(v.data, v.len);
-        if (page < 1 || page > 100000) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument", "页码不正确", "page");
-            return;
-        }
-    }
-
-    if (ngx_http_liaison_arg(r, "per_page", &v) == NGX_OK) {
-        per_page = ngx_atoi(v.data, v.len);
-        if (per_page < 1 || per_page > NGX_HTTP_LIAISON_PAGE_MAX) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "每页条数须为 1 到 100", "per_page");
-            return;
-        }
+    if (ngx_http_liaison_page(ctx, &page, &per_page) != NGX_OK) {
+        return;
     }
 
     if (ngx_http_liaison_arg(r, "status", &v) == NGX_OK) {
         wl->status = lsn_status_index((char *) v.data, v.len);
         if (wl->status < 0) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument", "未知的状态", "status");
+            ngx_http_liaison_invalid(ctx, "未知的状态", "status");
             return;
         }
     }
@@ -186,9 +127,8 @@ ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
             wl->track = "ordinary";
 
         } else {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "track 须为 simple 或 ordinary", "track");
+            ngx_http_liaison_invalid(ctx, "track 须为 simple 或 ordinary",
+                                     "track");
             return;
         }
     }
@@ -198,111 +138,69 @@ ngx_http_liaison_staff_worklist(ngx_http_liaison_ctx_t *ctx)
     wl->mine = ngx_http_liaison_flag_arg(r, "mine");
     wl->all = ngx_http_liaison_flag_arg(r, "all");
 
-    if (ngx_http_liaison_db_sql(pool, sql, "SELECT COUNT(*) FROM tickets t")
-            != NGX_OK
-        || ngx_http_liaison_worklist_where(ctx, wl) != NGX_OK
-        || ngx_http_liaison_db_sql_append(pool, sql,
-               ";SELECT t.ticket_no, t.channel, t.category, t.track, "
-               "t.status, t.case_no, LEFT(t.content, 60), t.created_at, "
-               "t.due_at, t.escalation_level, t.department_id, d.name, "
-               "t.assignee_staff_id, s.name, "
-               "t.due_at < $t AND t.status IN ('registered', 'dispatched', "
-               "'accepted', 'reopened') "
-               /* the page's ids from the index alone, then their rows */
-               "FROM (SELECT t.id FROM tickets t",
-               ctx->now)
-           != NGX_OK
-        || ngx_http_liaison_worklist_where(ctx, wl) != NGX_OK
-        || ngx_http_liaison_db_sql_append(pool, sql,
-               " ORDER BY t.due_at, t.id LIMIT $u OFFSET $u) p "
-               "JOIN tickets t ON t.id = p.id "
-               "LEFT JOIN departments d ON d.id = t.department_id "
-               "LEFT JOIN staff s ON s.id = t.assignee_staff_id "
-               "ORDER BY t.due_at, t.id",
-               (unsigned long long) per_page,
-               (unsigned long long) ((page - 1) * per_page))
-           != NGX_OK)
-    {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx, "SELECT COUNT(*) FROM tickets t");
+    ngx_http_liaison_worklist_where(ctx, wl);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_worklist_done);
-    return;
+    ngx_http_liaison_sql(ctx,
+        ";SELECT t.ticket_no, t.channel, t.category, t.track, t.status, "
+        "t.case_no, LEFT(t.content, 60), t.created_at, t.due_at, "
+        "t.escalation_level, t.department_id, d.name, t.assignee_staff_id, "
+        "s.name, t.due_at < $t AND t.status IN ('registered', "
+        "'dispatched', 'accepted', 'reopened') "
+        /* the page's ids from the index alone, then their rows */
+        "FROM (SELECT t.id FROM tickets t", ctx->now);
+    ngx_http_liaison_worklist_where(ctx, wl);
 
-failed:
+    ngx_http_liaison_sql(ctx,
+        " ORDER BY t.due_at, t.id LIMIT $u OFFSET $u) p "
+        "JOIN tickets t ON t.id = p.id "
+        "LEFT JOIN departments d ON d.id = t.department_id "
+        "LEFT JOIN staff s ON s.id = t.assignee_staff_id "
+        "ORDER BY t.due_at, t.id",
+        (unsigned long long) per_page,
+        (unsigned long long) ((page - 1) * per_page));
 
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_worklist_done);
 }
 
 
-/* The caller's scope, then the filters, appended to ctx->op.sql. */
+/* The caller's scope, then the filters. */
 
-static ngx_int_t
+static void
 ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_worklist_t *wl)
 {
-    ngx_int_t    rc;
-    ngx_str_t   *sql;
-    ngx_pool_t  *pool;
-
-    pool = ctx->r->pool;
-    sql = &ctx->op.sql;
-
-    switch (lsn_role_scope(wl->role)) {
-    case LSN_SCOPE_OWN:
-        rc = ngx_http_liaison_db_sql_append(pool, sql,
-                 " WHERE t.assignee_staff_id = $u",
-                 (unsigned long long) ctx->subject_id);
-        break;
-    case LSN_SCOPE_DEPARTMENT:
-        rc = ngx_http_liaison_db_sql_append(pool, sql,
-                 " WHERE t.department_id = $u",
-                 (unsigned long long) ctx->department_id);
-        break;
-    case LSN_SCOPE_CHARGE:
-        rc = ngx_http_liaison_db_sql_append(pool, sql,
-                 " WHERE t.department_id IN (SELECT id FROM departments "
-                 "WHERE vice_president_staff_id = $u)",
-                 (unsigned long long) ctx->subject_id);
-        break;
-    default:
-        rc = ngx_http_liaison_db_sql_append(pool, sql, " WHERE 1 = 1");
-    }
+    ngx_http_liaison_sql(ctx, " WHERE ");
+    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
 
     /* a worklist is what waits on the court, unless asked otherwise */
-    if (rc == NGX_OK && wl->status >= 0) {
-        rc = ngx_http_liaison_db_sql_append(pool, sql, " AND t.status = $z",
-                                            lsn_status_names[wl->status]);
+    if (wl->status >= 0) {
+        ngx_http_liaison_sql(ctx, " AND t.status = $z",
+                             lsn_status_names[wl->status]);
 
-    } else if (rc == NGX_OK && !wl->all) {
-        rc = ngx_http_liaison_db_sql_append(pool, sql,
-                 " AND t.status IN ('registered', 'dispatched', 'accepted', "
-                 "'reopened')");
+    } else if (!wl->all) {
+        ngx_http_liaison_sql(ctx, " AND t.status IN ('registered', "
+                             "'dispatched', 'accepted', 'reopened')");
     }
 
-    if (rc == NGX_OK && wl->track) {
-        rc = ngx_http_liaison_db_sql_append(pool, sql, " AND t.track = $z",
-                                            wl->track);
+    if (wl->track) {
+        ngx_http_liaison_sql(ctx, " AND t.track = $z", wl->track);
     }
 
-    if (rc == NGX_OK && wl->overdue) {
-        rc = ngx_http_liaison_db_sql_append(pool, sql,
-                 " AND t.due_at < $t AND t.status IN ('registered', "
-                 "'dispatched', 'accepted', 'reopened')", ctx->now);
+    if (wl->overdue) {
+        ngx_http_liaison_sql(ctx, " AND t.due_at < $t AND t.status IN "
+                             "('registered', 'dispatched', 'accepted', "
+                             "'reopened')", ctx->now);
     }
 
-    if (rc == NGX_OK && wl->escalated) {
-        rc = ngx_http_liaison_db_sql_append(pool, sql,
-                                            " AND t.escalation_level > 0");
+    if (wl->escalated) {
+        ngx_http_liaison_sql(ctx, " AND t.escalation_level > 0");
     }
 
-    if (rc == NGX_OK && wl->mine) {
-        rc = ngx_http_liaison_db_sql_append(pool, sql,
-                 " AND t.assignee_staff_id = $u",
-                 (unsigned long long) ctx->subject_id);
+    if (wl->mine) {
+        ngx_http_liaison_sql(ctx, " AND t.assignee_staff_id = $u",
+                             (unsigned long long) ctx->subject_id);
     }
-
-    return rc;
 }
 
 
@@ -311,306 +209,169 @@ ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    time_t                   t;
     MYSQL_ROW                row;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out;
+    ngx_http_liaison_buf_t   b;
 
     if (op->rc != NGX_OK || op->nstmts != 2) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    row = mysql_fetch_row(op->res[0]);
-
-    if (row == NULL
-        || ngx_http_liaison_out_init(&out, ctx->r->pool, 4096) != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    row = ngx_http_liaison_row(op, 0, &len);
+    if (row == NULL) {
+        ngx_http_liaison_fail(ctx, "COUNT(*) returned no row");
         return;
     }
 
-    ngx_http_liaison_out_lit(&out, "{\"total\":");
-    ngx_http_liaison_out_raw(&out, row[0], ngx_strlen(row[0]));
-    ngx_http_liaison_out_lit(&out, ",\"items\":[");
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 4096);
+
+    ngx_http_liaison_buf_lit(&b, "{\"total\":");
+    ngx_http_liaison_buf_raw(&b, row[0], len[0]);
+    ngx_http_liaison_buf_lit(&b, ",\"items\":[");
 
     while ((row = mysql_fetch_row(op->res[1])) != NULL) {
         len = mysql_fetch_lengths(op->res[1]);
 
-        if (out.pos[-1] != '[') {
-            ngx_http_liaison_out_lit(&out, ",");
+        if (ngx_http_liaison_buf_last(&b) != '[') {
+            ngx_http_liaison_buf_lit(&b, ",");
         }
 
-        ngx_http_liaison_out_lit(&out, "{");
-        ngx_http_liaison_out_kv(&out, "ticket_no", (u_char *) row[0], len[0]);
-        ngx_http_liaison_out_kv(&out, "channel", (u_char *) row[1], len[1]);
-        ngx_http_liaison_out_kv(&out, "category", (u_char *) row[2], len[2]);
-        ngx_http_liaison_out_kv(&out, "track", (u_char *) row[3], len[3]);
-        ngx_http_liaison_out_kv(&out, "status", (u_char *) row[4], len[4]);
-        ngx_http_liaison_out_kv(&out, "case_no", (u_char *) row[5], len[5]);
-        ngx_http_liaison_out_kv(&out, "summary", (u_char *) row[6], len[6]);
+        ngx_http_liaison_buf_lit(&b, "{");
+        ngx_http_liaison_json_kv(&b, "ticket_no", (u_char *) row[0], len[0]);
+        ngx_http_liaison_json_kv(&b, "channel", (u_char *) row[1], len[1]);
+        ngx_http_liaison_json_kv(&b, "category", (u_char *) row[2], len[2]);
+        ngx_http_liaison_json_kv(&b, "track", (u_char *) row[3], len[3]);
+        ngx_http_liaison_json_kv(&b, "status", (u_char *) row[4], len[4]);
+        ngx_http_liaison_json_kv(&b, "case_no", (u_char *) row[5], len[5]);
+        ngx_http_liaison_json_kv(&b, "summary", (u_char *) row[6], len[6]);
 
-        if (lsn_parse_datetime(row[7], len[7], &t) == 0) {
-            ngx_http_liaison_out_kv_time(&out, "created_at", t);
+        if (row[7]) {
+            ngx_http_liaison_json_kv_dt(&b, "created_at", row[7], len[7]);
         }
 
-        if (lsn_parse_datetime(row[8], len[8], &t) == 0) {
-            ngx_http_liaison_out_kv_time(&out, "due_at", t);
+        if (row[8]) {
+            ngx_http_liaison_json_kv_dt(&b, "due_at", row[8], len[8]);
         }
 
-        ngx_http_liaison_out_key(&out, "escalation_level");
-        ngx_http_liaison_out_raw(&out, row[9], len[9]);
-        ngx_http_liaison_out_key(&out, "overdue");
+        ngx_http_liaison_json_key(&b, "escalation_level");
+        ngx_http_liaison_buf_raw(&b, row[9], len[9]);
+        ngx_http_liaison_json_kv_bool(&b, "overdue",
+                                      row[14] && row[14][0] == '1');
 
-        if (row[14] && row[14][0] == '1') {
-            ngx_http_liaison_out_lit(&out, "true");
-
-        } else {
-            ngx_http_liaison_out_lit(&out, "false");
-        }
-
-        ngx_http_liaison_out_key(&out, "department");
+        ngx_http_liaison_json_key(&b, "department");
 
         if (row[10]) {
-            ngx_http_liaison_out_lit(&out, "{\"id\":");
-            ngx_http_liaison_out_raw(&out, row[10], len[10]);
-            ngx_http_liaison_out_kv(&out, "name", (u_char *) row[11],
-                                    len[11]);
-            ngx_http_liaison_out_lit(&out, "}");
+            ngx_http_liaison_buf_lit(&b, "{\"id\":");
+            ngx_http_liaison_buf_raw(&b, row[10], len[10]);
+            ngx_http_liaison_json_kv(&b, "name", (u_char *) row[11],
+                                     len[11]);
+            ngx_http_liaison_buf_lit(&b, "}");
 
         } else {
-            ngx_http_liaison_out_lit(&out, "null");
+            ngx_http_liaison_buf_lit(&b, "null");
         }
 
-        ngx_http_liaison_out_key(&out, "assignee");
+        ngx_http_liaison_json_key(&b, "assignee");
 
         if (row[12]) {
-            ngx_http_liaison_out_lit(&out, "{\"id\":");
-            ngx_http_liaison_out_raw(&out, row[12], len[12]);
-            ngx_http_liaison_out_kv(&out, "name", (u_char *) row[13],
-                                    len[13]);
-            ngx_http_liaison_out_lit(&out, "}");
+            ngx_http_liaison_buf_lit(&b, "{\"id\":");
+            ngx_http_liaison_buf_raw(&b, row[12], len[12]);
+            ngx_http_liaison_json_kv(&b, "name", (u_char *) row[13],
+                                     len[13]);
+            ngx_http_liaison_buf_lit(&b, "}");
 
         } else {
-            ngx_http_liaison_out_lit(&out, "null");
+            ngx_http_liaison_buf_lit(&b, "null");
         }
 
-        ngx_http_liaison_out_lit(&out, "}");
+        ngx_http_liaison_buf_lit(&b, "}");
     }
 
-    ngx_http_liaison_out_lit(&out, "]}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
-}
-
-
-/* POST /staff/tickets/{no}/<action> */
-
-void
-ngx_http_liaison_staff_triage(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_TRIAGE);
-}
-
-
-void
-ngx_http_liaison_staff_reply(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_REPLY);
-}
-
-
-void
-ngx_http_liaison_staff_dispatch(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_DISPATCH);
-}
-
-
-void
-ngx_http_liaison_staff_accept(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_ACCEPT);
-}
-
-
-void
-ngx_http_liaison_staff_return(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_RETURN);
-}
-
-
-void
-ngx_http_liaison_staff_close(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_CLOSE);
-}
-
-
-void
-ngx_http_liaison_staff_transfer(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_TRANSFER);
-}
-
-
-void
-ngx_http_liaison_staff_note(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, LSN_ACT_NOTE);
+    ngx_http_liaison_buf_lit(&b, "]}");
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &b);
 }
 
 
 /*
- * POST /staff/tickets/{no}/risk {level, note}: an A10 emergency warning,
- * an internal note on the ticket that also opens a risk and alerts the
- * case-filing division at once.
+ * POST /staff/tickets/{no}/<action>; the action is the endpoint's.  risk
+ * {level, note} is an A10 emergency warning: an internal note that also
+ * opens a risk and alerts the case-filing division at once.  refer {note}
+ * is the A17 referral of a ticket under special supervision, not closed,
+ * to discipline inspection: referred_at and an internal event.
  */
-
-void
-ngx_http_liaison_staff_risk(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, (lsn_action_e) LSN_ACT_COUNT);
-}
-
-
-/*
- * POST /staff/tickets/{no}/refer {note}: A17 referral of a ticket under
- * special supervision, not closed, to discipline inspection (president,
- * case-filing division): referred_at and an internal `referred` event.
- */
-
-void
-ngx_http_liaison_staff_refer(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action(ctx, (lsn_action_e) (LSN_ACT_COUNT + 1));
-}
-
 
 static void
-ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx, lsn_action_e action)
+ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx)
 {
-    int                         role;
-    ngx_str_t                  *sql;
-    ngx_pool_t                 *pool;
+    ngx_str_t                  *no;
+    lsn_action_e                action;
     ngx_http_liaison_action_t  *act;
 
-    pool = ctx->r->pool;
-
-    act = ngx_pcalloc(pool, sizeof(ngx_http_liaison_action_t));
+    act = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_action_t));
     if (act == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
-    if (action == (lsn_action_e) LSN_ACT_COUNT) {
+    action = (lsn_action_e) ctx->endpoint->action;
+
+    /* a warning and a referral are notes, as the state machine sees them */
+    if (action == LSN_ACT_RISK) {
         action = LSN_ACT_NOTE;
         act->risk_level = "";
 
-    } else if (action == (lsn_action_e) (LSN_ACT_COUNT + 1)) {
+    } else if (action == LSN_ACT_REFER) {
         action = LSN_ACT_NOTE;
         act->refer = 1;
     }
 
     act->action = action;
+    act->role = (lsn_role_e) ctx->role_index;
     act->new_track = -1;
     act->new_category = -1;
     ctx->data = act;
-
-    if (ngx_http_liaison_staff_role(ctx, 0, &role) != NGX_OK) {
-        return;
-    }
-
-    act->role = (lsn_role_e) role;
-
-    if (act->refer ? !(act->role == LSN_ROLE_PRESIDENT
-                       || act->role == LSN_ROLE_FILING_ADMIN)
-                   : !lsn_role_may(act->role, action))
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "您的角色不能进行此操作", NULL);
-        return;
-    }
 
     if (ngx_http_liaison_action_body(ctx, act) != NGX_OK) {
         return;
     }
 
-    if (!lsn_ticket_no_valid((char *) ctx->arg.data, ctx->arg.len)) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                               "未找到该诉求", NULL);
+    no = ngx_http_liaison_path(ctx, "no");
+
+    if (!lsn_ticket_no_valid((char *) no->data, no->len)) {
+        ngx_http_liaison_not_found(ctx, "未找到该诉求");
         return;
     }
 
-    sql = &ctx->op.sql;
-
-    if (ngx_http_liaison_db_sql(pool, sql,
-            "START TRANSACTION;"
-            "SELECT t.id, t.status, t.track, t.department_id, "
-            "t.assignee_staff_id, c.judge_staff_id, "
-            "t.department_id IN (SELECT id FROM departments "
-            "WHERE vice_president_staff_id = $u), t.supervised, "
-            "t.referred_at IS NOT NULL "
-            "FROM tickets t LEFT JOIN cases c ON c.id = t.case_id "
-            "WHERE t.ticket_no = $s FOR UPDATE",
-            (unsigned long long) ctx->subject_id,
-            ctx->arg.data, ctx->arg.len)
-        != NGX_OK)
-    {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;"
+        "SELECT t.id, t.status, t.track, t.department_id, "
+        "t.assignee_staff_id, c.judge_staff_id, ");
+    ngx_http_liaison_scope_in_charge_sql(ctx, "t.department_id");
+    ngx_http_liaison_sql(ctx,
+        ", t.supervised, t.referred_at IS NOT NULL "
+        "FROM tickets t LEFT JOIN cases c ON c.id = t.case_id "
+        "WHERE t.ticket_no = $s FOR UPDATE", no->data, no->len);
 
     if (action == LSN_ACT_DISPATCH || action == LSN_ACT_TRANSFER) {
         /* the target: a person (their department follows), or a
            department; a dispatch with neither goes to the case's judge */
         if (act->target_staff || act->target_dept == 0) {
-            if (ngx_http_liaison_db_sql_append(pool, sql,
-                    ";SELECT s.id, s.department_id, s.role FROM staff s "
-                    "WHERE s.active = 1 AND s.id = COALESCE(NULLIF($u, 0), "
-                    "(SELECT c.judge_staff_id FROM tickets t JOIN cases c "
-                    "ON c.id = t.case_id WHERE t.ticket_no = $s))",
-                    (unsigned long long) act->target_staff,
-                    ctx->arg.data, ctx->arg.len)
-                != NGX_OK)
-            {
-                goto failed;
-            }
+            ngx_http_liaison_sql(ctx,
+                ";SELECT s.id, s.department_id, s.role FROM staff s "
+                "WHERE s.active = 1 AND s.id = COALESCE(NULLIF($u, 0), "
+                "(SELECT c.judge_staff_id FROM tickets t JOIN cases c "
+                "ON c.id = t.case_id WHERE t.ticket_no = $s))",
+                (unsigned long long) act->target_staff, no->data, no->len);
 
-        } else if (ngx_http_liaison_db_sql_append(pool, sql,
-                       ";SELECT NULL, id, NULL FROM departments "
-                       "WHERE id = $u",
-                       (unsigned long long) act->target_dept)
-                   != NGX_OK)
-        {
-            goto failed;
+        } else {
+            ngx_http_liaison_sql(ctx,
+                ";SELECT NULL, id, NULL FROM departments WHERE id = $u",
+                (unsigned long long) act->target_dept);
         }
     }
 
-    /* a dispatch sets the acceptance deadline on the calendar */
-    if (action == LSN_ACT_DISPATCH || action == LSN_ACT_TRANSFER) {
-        act->lock_sql = *sql;
-        ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_action_start);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_action_locked);
-    return;
-
-failed:
-
-    ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-}
-
-
-static void
-ngx_http_liaison_action_start(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_action_t  *act;
-
-    act = ctx->data;
-    ctx->op.sql = act->lock_sql;
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_action_locked);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_action_locked);
 }
 
 
@@ -635,9 +396,8 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
             act->new_track = LSN_TRACK_ORDINARY;
 
         } else {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "track 须为 simple 或 ordinary", "track");
+            ngx_http_liaison_invalid(ctx, "track 须为 simple 或 ordinary",
+                                     "track");
             return NGX_ERROR;
         }
 
@@ -650,9 +410,7 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         if (s.data) {
             act->new_category = lsn_category_index((char *) s.data, s.len);
             if (act->new_category < 0) {
-                ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                       "invalid_argument", "未知的诉求类别",
-                                       "category");
+                ngx_http_liaison_invalid(ctx, "未知的诉求类别", "category");
                 return NGX_ERROR;
             }
         }
@@ -682,9 +440,8 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
                 act->close = 1;
 
             } else if (v->type != NGX_HTTP_LIAISON_JSON_FALSE) {
-                ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                       "invalid_argument",
-                                       "close 须为 true 或 false", "close");
+                ngx_http_liaison_invalid(ctx, "close 须为 true 或 false",
+                                         "close");
                 return NGX_ERROR;
             }
         }
@@ -705,10 +462,8 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         if (act->action == LSN_ACT_TRANSFER
             && act->target_staff == 0 && act->target_dept == 0)
         {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "转办须指定承办部门或承办人",
-                                   "department");
+            ngx_http_liaison_invalid(ctx, "转办须指定承办部门或承办人",
+                                     "department");
             return NGX_ERROR;
         }
 
@@ -744,10 +499,8 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
 
             act->risk_level = ngx_http_liaison_risk_level(&s);
             if (act->risk_level == NULL) {
-                ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                       "invalid_argument",
-                                       "风险等级须为 low、medium、high 或 "
-                                       "urgent", "level");
+                ngx_http_liaison_invalid(ctx, "风险等级须为 low、medium、"
+                                         "high 或 urgent", "level");
                 return NGX_ERROR;
             }
         }
@@ -773,25 +526,9 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         }
     }
 
-    return ngx_http_liaison_body_unknown(ctx);
+    return ngx_http_liaison_body_unknown(ctx, NULL);
 }
 
-
-
-
-static uint64_t
-ngx_http_liaison_row_id(MYSQL_ROW row, unsigned long *len, ngx_uint_t i)
-{
-    ngx_int_t  n;
-
-    if (row[i] == NULL) {
-        return 0;
-    }
-
-    n = ngx_atoi((u_char *) row[i], len[i]);
-
-    return n > 0 ? (uint64_t) n : 0;
-}
 
 
 static void
@@ -810,14 +547,12 @@ ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    row = mysql_fetch_row(op->res[1]);
+    row = ngx_http_liaison_row(op, 1, &len);
     if (row == NULL) {
-        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                                       "未找到该诉求", NULL);
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                                "未找到该诉求", NULL);
         return;
     }
-
-    len = mysql_fetch_lengths(op->res[1]);
 
     act->ticket_id = ngx_http_liaison_row_id(row, len, 0);
     act->status = lsn_status_index(row[1], len[1]);
@@ -831,9 +566,11 @@ ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op)
     act->referred = (row[8] && row[8][0] == '1');
 
     if (act->status < 0) {
-        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                       "internal_error", "诉求状态异常",
-                                       NULL);
+        ngx_log_error(NGX_LOG_ERR, ctx->r->connection->log, 0,
+                      "liaison: ticket #%uL has an unknown status",
+                      act->ticket_id);
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                "internal_error", "诉求状态异常", NULL);
         return;
     }
 
@@ -844,42 +581,8 @@ ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_action_write(ctx, act) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_action_done);
-}
-
-
-/* Whether a member of staff may see a ticket of this department etc. */
-
-ngx_uint_t
-ngx_http_liaison_staff_sees(ngx_http_liaison_ctx_t *ctx, uint64_t dept,
-    uint64_t assignee, ngx_uint_t in_charge)
-{
-    int  role;
-
-    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        return 0;
-    }
-
-    role = lsn_role_index((char *) ctx->role.data, ctx->role.len);
-    if (role < 0 || role == LSN_ROLE_SYS_ADMIN) {
-        return 0;
-    }
-
-    switch (lsn_role_scope((lsn_role_e) role)) {
-    case LSN_SCOPE_OWN:
-        return assignee && assignee == ctx->subject_id;
-    case LSN_SCOPE_DEPARTMENT:
-        return dept && dept == ctx->department_id;
-    case LSN_SCOPE_CHARGE:
-        return in_charge;
-    default:
-        return 1;
-    }
+    ngx_http_liaison_action_write(ctx, act);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_action_done);
 }
 
 
@@ -920,11 +623,11 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     unsigned long  *len;
     char            allowed[128];
 
-    if (!ngx_http_liaison_staff_sees(ctx, act->dept, act->assignee,
+    if (!ngx_http_liaison_scope_sees(ctx, act->dept, act->assignee,
                                      act->in_charge))
     {
-        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                                       "未找到该诉求", NULL);
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                                "未找到该诉求", NULL);
         return NGX_ERROR;
     }
 
@@ -932,7 +635,7 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     if (act->refer && (act->status == LSN_ST_CLOSED || !act->supervised
                        || act->referred))
     {
-        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
             act->status == LSN_ST_CLOSED ? "诉求已办结，不能移送纪检"
             : act->referred ? "该诉求已移送纪检"
             : "只有专项督办中的诉求可以移送纪检", NULL);
@@ -948,7 +651,7 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
 
         msg = ngx_pnalloc(ctx->r->pool, n + 128);
         if (msg == NULL) {
-            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            ngx_http_liaison_fail(ctx, "out of memory");
             return NGX_ERROR;
         }
 
@@ -957,8 +660,8 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
                            lsn_status_names[act->status],
                            n ? allowed : "无");
 
-        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
-                                       msg, NULL);
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
+                                msg, NULL);
         return NGX_ERROR;
     }
 
@@ -1014,13 +717,13 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     row = target ? mysql_fetch_row(target) : NULL;
 
     if (row == NULL) {
-        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_BAD_REQUEST,
-                                       "invalid_argument",
-                                       act->target_staff || act->target_dept
-                                       ? "承办人或部门不存在"
-                                       : "案件无承办法官，请指定承办人或部门",
-                                       act->target_dept && !act->target_staff
-                                       ? "department" : "assignee");
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_BAD_REQUEST,
+                                "invalid_argument",
+                                act->target_staff || act->target_dept
+                                ? "承办人或部门不存在"
+                                : "案件无承办法官，请指定承办人或部门",
+                                act->target_dept && !act->target_staff
+                                ? "department" : "assignee");
         return NGX_ERROR;
     }
 
@@ -1035,10 +738,10 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
         if (act->target_dept == 0 || role < 0
             || !lsn_role_in_department((lsn_role_e) role))
         {
-            ngx_http_liaison_action_refuse(ctx, NGX_HTTP_BAD_REQUEST,
-                                           "invalid_argument",
-                                           "只能派给部门的承办人",
-                                           "assignee");
+            ngx_http_liaison_refuse(ctx, NGX_HTTP_BAD_REQUEST,
+                                    "invalid_argument",
+                                    "只能派给部门的承办人",
+                                    "assignee");
             return NGX_ERROR;
         }
     }
@@ -1046,8 +749,8 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     if (!platform && act->action == LSN_ACT_DISPATCH
         && act->target_dept != ctx->department_id)
     {
-        ngx_http_liaison_action_refuse(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                                       "只能在本部门内指派", NULL);
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                                "只能在本部门内指派", NULL);
         return NGX_ERROR;
     }
 
@@ -1055,36 +758,27 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
 
 forbidden:
 
-    ngx_http_liaison_action_refuse(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                                   "只有承办人或其部门可以进行此操作", NULL);
+    ngx_http_liaison_refuse(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                            "只有承办人或其部门可以进行此操作", NULL);
     return NGX_ERROR;
 }
 
 
-static ngx_int_t
+static void
 ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act)
 {
-    ngx_str_t                 *sql;
-    ngx_pool_t                *pool;
-    unsigned long long         id, me;
-    const char                *type, *next;
-    ngx_uint_t                 pub;
+    ngx_uint_t           pub;
+    const char          *type, *next;
+    unsigned long long   id, me;
 
-    pool = ctx->r->pool;
-    sql = &ctx->op.sql;
     id = act->ticket_id;
     me = ctx->subject_id;
     next = lsn_status_names[act->next];
     pub = 1;
 
-    if (ngx_http_liaison_db_sql(pool, sql,
-            "UPDATE tickets SET status = $z, updated_at = $t",
-            next, ctx->now)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    ngx_http_liaison_sql(ctx, "UPDATE tickets SET status = $z, updated_at = $t",
+                         next, ctx->now);
 
     switch (act->action) {
 
@@ -1092,19 +786,12 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
         type = "triaged";
         pub = 0;
 
-        if (ngx_http_liaison_db_sql_append(pool, sql, ", track = $z",
-                lsn_track_name((lsn_track_e) act->new_track))
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+        ngx_http_liaison_sql(ctx, ", track = $z",
+                             lsn_track_name((lsn_track_e) act->new_track));
 
-        if (act->new_category >= 0
-            && ngx_http_liaison_db_sql_append(pool, sql, ", category = $z",
-                   lsn_categories[act->new_category])
-               != NGX_OK)
-        {
-            return NGX_ERROR;
+        if (act->new_category >= 0) {
+            ngx_http_liaison_sql(ctx, ", category = $z",
+                                 lsn_categories[act->new_category]);
         }
 
         break;
@@ -1112,21 +799,13 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     case LSN_ACT_REPLY:
         type = act->track == LSN_TRACK_SIMPLE ? "answered" : "replied";
 
-        if (ngx_http_liaison_db_sql_append(pool, sql,
-                ", replied_at = COALESCE(replied_at, $t)"
-                ", first_handler_staff_id = COALESCE(first_handler_staff_id, "
-                "$u)", ctx->now, me)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+        ngx_http_liaison_sql(ctx,
+            ", replied_at = COALESCE(replied_at, $t)"
+            ", first_handler_staff_id = COALESCE(first_handler_staff_id, $u)",
+            ctx->now, me);
 
-        if (act->close
-            && ngx_http_liaison_db_sql_append(pool, sql, ", closed_at = $t",
-                                              ctx->now)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
+        if (act->close) {
+            ngx_http_liaison_sql(ctx, ", closed_at = $t", ctx->now);
         }
 
         break;
@@ -1135,61 +814,40 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     case LSN_ACT_TRANSFER:
         type = act->action == LSN_ACT_DISPATCH ? "dispatched" : "transferred";
 
-        if (ngx_http_liaison_db_sql_append(pool, sql,
-                ", department_id = $u, assignee_staff_id = NULLIF($u, 0), "
-                "dispatched_at = COALESCE(dispatched_at, $t), "
-                "accept_due_at = COALESCE(accept_due_at, $t)",
-                (unsigned long long) act->target_dept,
-                (unsigned long long) act->target_staff, ctx->now,
-                /* A2: to be accepted within one working day */
-                lsn_calendar_add_working_days(ctx->mcf->calendar, ctx->now,
-                                              1, NULL))
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
+        ngx_http_liaison_sql(ctx,
+            ", department_id = $u, assignee_staff_id = NULLIF($u, 0), "
+            "dispatched_at = COALESCE(dispatched_at, $t), "
+            "accept_due_at = COALESCE(accept_due_at, $t)",
+            (unsigned long long) act->target_dept,
+            (unsigned long long) act->target_staff, ctx->now,
+            /* A2: to be accepted within one working day */
+            lsn_calendar_add_working_days(ctx->mcf->calendar, ctx->now, 1,
+                                          NULL));
         break;
 
     case LSN_ACT_ACCEPT:
         type = "accepted";
 
         /* the first to accept is the first handler, whoever comes later */
-        if (ngx_http_liaison_db_sql_append(pool, sql,
-                ", accepted_at = COALESCE(accepted_at, $t), "
-                "assignee_staff_id = COALESCE(assignee_staff_id, $u), "
-                "first_handler_staff_id = COALESCE(first_handler_staff_id, "
-                "$u)", ctx->now, me, me)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
+        ngx_http_liaison_sql(ctx,
+            ", accepted_at = COALESCE(accepted_at, $t), "
+            "assignee_staff_id = COALESCE(assignee_staff_id, $u), "
+            "first_handler_staff_id = COALESCE(first_handler_staff_id, $u)",
+            ctx->now, me, me);
         break;
 
     case LSN_ACT_RETURN:
         type = "returned";
         pub = 0;
 
-        if (ngx_http_liaison_db_sql_append(pool, sql,
-                ", department_id = NULL, assignee_staff_id = NULL")
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
+        ngx_http_liaison_sql(ctx,
+            ", department_id = NULL, assignee_staff_id = NULL");
         break;
 
     case LSN_ACT_CLOSE:
         type = "closed";
 
-        if (ngx_http_liaison_db_sql_append(pool, sql, ", closed_at = $t",
-                                           ctx->now)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
+        ngx_http_liaison_sql(ctx, ", closed_at = $t", ctx->now);
         break;
 
     default:
@@ -1197,43 +855,29 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
                : act->refer ? "referred" : "note";
         pub = 0;
 
-        if (act->refer
-            && ngx_http_liaison_db_sql_append(pool, sql, ", referred_at = $t",
-                                              ctx->now)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
+        if (act->refer) {
+            ngx_http_liaison_sql(ctx, ", referred_at = $t", ctx->now);
         }
     }
 
-    if (ngx_http_liaison_db_sql_append(pool, sql,
-            " WHERE id = $u;"
-            "INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-            "actor_id, status_from, status_to, note, public, created_at) "
-            "VALUES ($u, $z, 'staff', $u, $z, $z, $s, $u, $t)",
-            id, id, type, me, lsn_status_names[act->status], next,
-            act->text.data, act->text.len, (unsigned long long) pub,
-            ctx->now)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    ngx_http_liaison_sql(ctx,
+        " WHERE id = $u;"
+        "INSERT INTO ticket_events (ticket_id, type, actor_kind, actor_id, "
+        "status_from, status_to, note, public, created_at) "
+        "VALUES ($u, $z, 'staff', $u, $z, $z, $s, $u, $t)",
+        id, id, type, me, lsn_status_names[act->status], next,
+        act->text.data, act->text.len, (unsigned long long) pub, ctx->now);
 
-    if (act->risk_level
-        && ngx_http_liaison_risk_sql(ctx, act) != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (act->risk_level) {
+        ngx_http_liaison_risk_sql(ctx, act);
     }
 
     /* the reply reaches a WeChat owner: outbox, same transaction (A7) */
-    if (act->action == LSN_ACT_REPLY
-        && ngx_http_liaison_push_reply_sql(ctx, sql, id, &act->text)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (act->action == LSN_ACT_REPLY) {
+        ngx_http_liaison_outbox_reply(ctx, id, &act->text);
     }
 
-    return ngx_http_liaison_db_sql_append(pool, sql, ";COMMIT");
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 }
 
 
@@ -1258,43 +902,41 @@ ngx_http_liaison_risk_level(ngx_str_t *s)
 
 /* The risk, its first stage, the flag, and the alert to the division. */
 
-static ngx_int_t
+static void
 ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act)
 {
-    u_char               *text, *p;
-    unsigned long long    id, me;
+    u_char              *p;
+    ngx_str_t           *no, text;
+    unsigned long long   id, me;
 
     id = act->ticket_id;
     me = ctx->subject_id;
+    no = ngx_http_liaison_path(ctx, "no");
 
-    text = ngx_pnalloc(ctx->r->pool, ctx->arg.len + act->text.len + 128);
-    if (text == NULL) {
-        return NGX_ERROR;
+    text.data = ngx_pnalloc(ctx->r->pool, no->len + act->text.len + 128);
+    if (text.data == NULL) {
+        ctx->sql.failed = 1;
+        return;
     }
 
-    p = ngx_sprintf(text, "【诉讼服务风险预警】诉求 %V（%s）：%V。请立即接单处置。",
-                    &ctx->arg, act->risk_level, &act->text);
+    p = ngx_sprintf(text.data,
+                    "【诉讼服务风险预警】诉求 %V（%s）：%V。请立即接单处置。",
+                    no, act->risk_level, &act->text);
+    text.len = p - text.data;
 
-    return ngx_http_liaison_db_sql_append(ctx->r->pool, &ctx->op.sql,
+    ngx_http_liaison_sql(ctx,
         ";INSERT INTO risks (ticket_id, level, source, raised_by, note, "
         "stage, stage_since, created_at) VALUES ($u, $z, 'staff', $u, $s, "
         "'received', $t, $t)"
         ";INSERT INTO risk_events (risk_id, stage, staff_id, note, "
         "created_at) VALUES (LAST_INSERT_ID(), 'received', $u, $s, $t)"
-        ";UPDATE tickets SET risk_flag = 1 WHERE id = $u"
-        ";INSERT INTO outbox (channel, recipient, payload, ticket_id, kind, "
-        "next_attempt_at, created_at) "
-        "SELECT 'sms', mobile, JSON_OBJECT('text', $s), $u, 'risk_alert', "
-        "$t, $t FROM staff WHERE role = 'filing_admin' AND active = 1 "
-        "AND mobile IS NOT NULL "
-        "UNION ALL SELECT 'wecom', wecom_userid, JSON_OBJECT('text', $s), $u, "
-        "'risk_alert', $t, $t FROM staff WHERE role = 'filing_admin' "
-        "AND active = 1 AND wecom_userid IS NOT NULL",
+        ";UPDATE tickets SET risk_flag = 1 WHERE id = $u",
         id, act->risk_level, me, act->text.data, act->text.len, ctx->now,
-        ctx->now, me, act->text.data, act->text.len, ctx->now, id,
-        text, (size_t) (p - text), id, ctx->now, ctx->now,
-        text, (size_t) (p - text), id, ctx->now, ctx->now);
+        ctx->now, me, act->text.data, act->text.len, ctx->now, id);
+
+    ngx_http_liaison_outbox_staff(ctx, LSN_ROLE_FILING_ADMIN,
+                                  LSN_KIND_RISK_ALERT, id, &text);
 }
 
 
@@ -1303,8 +945,9 @@ ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    const char                 *next;
-    ngx_http_liaison_out_t      out;
+    const char                 *next, *track;
+    ngx_str_t                  *no;
+    ngx_http_liaison_buf_t      b;
     ngx_http_liaison_action_t  *act;
 
     act = ctx->data;
@@ -1314,73 +957,73 @@ ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 256) != NGX_OK) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
     next = lsn_status_names[act->next];
+    track = lsn_track_name(act->new_track >= 0
+                           ? (lsn_track_e) act->new_track
+                           : (lsn_track_e) act->track);
+    no = ngx_http_liaison_path(ctx, "no");
 
     ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
                   "liaison: staff #%uL: %s on ticket #%uL, %s -> %s",
-                  ctx->subject_id, lsn_action_names[act->action],
+                  ctx->subject_id, lsn_action_names[ctx->endpoint->action],
                   act->ticket_id, lsn_status_names[act->status], next);
 
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "ticket_no", ctx->arg.data, ctx->arg.len);
-    ngx_http_liaison_out_kv(&out, "status", (u_char *) next,
-                            ngx_strlen(next));
-    ngx_http_liaison_out_kv(&out, "track",
-                            (u_char *) lsn_track_name(
-                                act->new_track >= 0
-                                ? (lsn_track_e) act->new_track
-                                : (lsn_track_e) act->track),
-                            ngx_strlen(lsn_track_name(
-                                act->new_track >= 0
-                                ? (lsn_track_e) act->new_track
-                                : (lsn_track_e) act->track)));
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 256);
+
+    ngx_http_liaison_buf_lit(&b, "{");
+    ngx_http_liaison_json_kv(&b, "ticket_no", no->data, no->len);
+    ngx_http_liaison_json_kv(&b, "status", (u_char *) next,
+                             ngx_strlen(next));
+    ngx_http_liaison_json_kv(&b, "track", (u_char *) track,
+                             ngx_strlen(track));
 
     if (act->risk_level) {
         /* UPDATE, the event, then the risk */
-        ngx_http_liaison_out_key(&out, "risk_id");
-        ngx_http_liaison_out_int(&out, (int64_t) op->insert_id[2]);
+        ngx_http_liaison_json_key(&b, "risk_id");
+        ngx_http_liaison_json_int(&b, (int64_t) op->insert_id[2]);
     }
 
-    ngx_http_liaison_out_lit(&out, "}");
+    ngx_http_liaison_buf_lit(&b, "}");
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &b);
 }
 
 
-/* Refusals after the row lock: roll back first, then answer. */
+#define NGX_HTTP_LIAISON_ACTION(name, roles, body, flags, action)             \
+    { ngx_string("staff/tickets/{no}/" name), NGX_HTTP_LIAISON_POST,         \
+      NGX_HTTP_LIAISON_STAFF_ONLY, roles, body, flags,                       \
+      ngx_http_liaison_action, action }
 
-static void
-ngx_http_liaison_action_refuse(ngx_http_liaison_ctx_t *ctx,
-    ngx_uint_t status, const char *code, const char *message,
-    const char *field)
-{
-    ngx_http_liaison_action_t  *act;
+ngx_http_liaison_endpoint_t  ngx_http_liaison_staff_endpoints[] = {
 
-    act = ctx->data;
-    act->err_status = status;
-    act->err_code = code;
-    act->err_message = message;
-    act->err_field = field;
+    { ngx_string("staff/tickets"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_WORKERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_worklist, 0 },
 
-    ngx_str_set(&ctx->op.sql, "ROLLBACK");
-    ngx_http_liaison_query(ctx, ngx_http_liaison_action_rolled_back);
-}
+    NGX_HTTP_LIAISON_ACTION("triage", LSN_ROLES_TRIAGE,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_TRIAGE),
+    NGX_HTTP_LIAISON_ACTION("reply", LSN_ROLES_REPLY,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_REPLY),
+    NGX_HTTP_LIAISON_ACTION("dispatch", LSN_ROLES_DISPATCH,
+                            NGX_HTTP_LIAISON_BODY_JSON_OPTIONAL,
+                            NGX_HTTP_LIAISON_CALENDAR, LSN_ACT_DISPATCH),
+    NGX_HTTP_LIAISON_ACTION("accept", LSN_ROLES_ACCEPT,
+                            NGX_HTTP_LIAISON_BODY_JSON_OPTIONAL, 0,
+                            LSN_ACT_ACCEPT),
+    NGX_HTTP_LIAISON_ACTION("return", LSN_ROLES_RETURN,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_RETURN),
+    NGX_HTTP_LIAISON_ACTION("close", LSN_ROLES_CLOSE,
+                            NGX_HTTP_LIAISON_BODY_JSON_OPTIONAL, 0,
+                            LSN_ACT_CLOSE),
+    NGX_HTTP_LIAISON_ACTION("transfer", LSN_ROLES_TRANSFER,
+                            NGX_HTTP_LIAISON_BODY_JSON,
+                            NGX_HTTP_LIAISON_CALENDAR, LSN_ACT_TRANSFER),
+    NGX_HTTP_LIAISON_ACTION("notes", LSN_ROLES_NOTE,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_NOTE),
+    NGX_HTTP_LIAISON_ACTION("risk", LSN_ROLES_RISK,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_RISK),
+    NGX_HTTP_LIAISON_ACTION("refer", LSN_ROLES_REFER,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_REFER),
 
-
-static void
-ngx_http_liaison_action_rolled_back(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-
-    ngx_http_liaison_action_t  *act;
-
-    act = ctx->data;
-
-    ngx_http_liaison_error(ctx, act->err_status, act->err_code,
-                           act->err_message, act->err_field);
-}
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

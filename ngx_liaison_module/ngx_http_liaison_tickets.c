@@ -9,10 +9,13 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
-#include "lsn_caseno.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_calendar.h"
+#include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_scope.h"
+#include "ngx_http_liaison_tickets.h"
+#include "ngx_http_liaison_triage.h"
 #include "lsn_text.h"
-#include "lsn_ticket.h"
 #include "lsn_workflow.h"
 
 
@@ -20,112 +23,46 @@
 #define NGX_HTTP_LIAISON_NAME_MAX     50
 
 
-typedef struct {
-    int                         channel;
-    int                         category;
-    lsn_track_e                 track;
-    ngx_str_t                   content;
-    ngx_str_t                   contact_name;    /* data NULL: none */
-    ngx_str_t                   contact_phone;
-    lsn_caseno_t                caseno;
-    ngx_uint_t                  has_case;
-
-    ngx_str_t                   idem_key;        /* len 0: none */
-    ngx_uint_t                  need_seq;
-    char                        principal[48];
-    char                        body_hash[65];
-
-    char                        ticket_no[32];
-    char                        query_code[LSN_QUERY_CODE_LEN + 1];
-    time_t                      due_at;
-    uint64_t                    case_id;
-    uint64_t                    case_department;
-    lsn_triage_result_t         triage;
-
-    ngx_str_t                   response;
-} ngx_http_liaison_intake_t;
-
-
+static void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
-static ngx_int_t ngx_http_liaison_string_field(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_json_t *obj, const char *key, const char *field,
-    ngx_uint_t required, ngx_str_t *value);
+static void ngx_http_liaison_intake_answer(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
 static void ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx);
-static ngx_int_t ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
+static void ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in, uint64_t owner);
 static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
     MYSQL_RES *res);
 static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_status_attachments(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_not_found(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_out_datetime(ngx_http_liaison_out_t *out,
-    const char *key, char *value, unsigned long len);
-static void ngx_http_liaison_out_str_member(ngx_http_liaison_out_t *out,
-    const char *key, char *value);
+static void ngx_http_liaison_ticket_not_found(ngx_http_liaison_ctx_t *ctx);
 
 
 /* POST /tickets */
 
-void
+static void
 ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx)
 {
     ngx_http_liaison_intake_t  *in;
 
     in = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_intake_t));
     if (in == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
-
-    ctx->data = in;
 
     if (ngx_http_liaison_intake_validate(ctx, in) != NGX_OK) {
         return;
     }
 
-    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_intake_prepare);
-}
+    in->done = ngx_http_liaison_intake_answer;
 
-
-/*
- * A request registered on behalf of another endpoint (the WeChat push: a
- * customer-service text message): the owner is the litigant in
- * ctx->who/subject_id, the text passed lsn_text_valid() already; the same
- * triage, due time, number and transaction as POST /tickets, with
- * ctx->hook adding to the transaction and answering the client.
- */
-
-void
-ngx_http_liaison_intake_submit(ngx_http_liaison_ctx_t *ctx, int channel,
-    int category, ngx_str_t *content)
-{
-    ngx_http_liaison_intake_t  *in;
-
-    in = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_intake_t));
-    if (in == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ctx->data = in;
-
-    in->channel = channel;
-    in->category = category;
-    in->content = *content;
-
-    ngx_http_liaison_triage_run(ctx, in->category, &in->content,
-                                &in->triage);
-    in->track = in->triage.track;
-
-    ngx_snprintf((u_char *) in->principal, sizeof(in->principal) - 1,
-                 "l:%uL%Z", ctx->subject_id);
-
-    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_intake_prepare);
+    ngx_http_liaison_intake_start(ctx, in);
 }
 
 
@@ -136,13 +73,10 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in)
 {
     ngx_str_t                 s;
-    ngx_list_part_t          *part;
     ngx_table_elt_t          *h;
-    ngx_uint_t                i;
-    ngx_http_liaison_json_t  *contact, *extra;
+    ngx_http_liaison_json_t  *contact;
 
-    if (ngx_http_liaison_string_field(ctx, ctx->body, "channel", "channel", 1,
-                                      &s)
+    if (ngx_http_liaison_body_str(ctx, NULL, "channel", NULL, 1, &s)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -150,14 +84,12 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
 
     in->channel = lsn_channel_index((char *) s.data, s.len);
     if (in->channel < 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "渠道必须是 wechat、web、kiosk、hall 或 hotline",
-                               "channel");
+        ngx_http_liaison_invalid(ctx, "渠道必须是 wechat、web、kiosk、hall "
+                                      "或 hotline", "channel");
         return NGX_ERROR;
     }
 
-    if (ngx_http_liaison_string_field(ctx, ctx->body, "category", "category",
-                                      1, &s)
+    if (ngx_http_liaison_body_str(ctx, NULL, "category", NULL, 1, &s)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -165,15 +97,12 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
 
     in->category = lsn_category_index((char *) s.data, s.len);
     if (in->category < 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知的诉求类别", "category");
+        ngx_http_liaison_invalid(ctx, "未知的诉求类别", "category");
         return NGX_ERROR;
     }
 
-    in->track = lsn_track_for_category(in->category);
-
-    if (ngx_http_liaison_string_field(ctx, ctx->body, "content", "content", 1,
-                                      &in->content)
+    if (ngx_http_liaison_body_str(ctx, NULL, "content", NULL, 1,
+                                  &in->content)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -183,19 +112,12 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
                        NGX_HTTP_LIAISON_CONTENT_MAX)
         != 0)
     {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "诉求内容须为 1 到 2000 个字符，"
-                               "且不含控制字符", "content");
+        ngx_http_liaison_invalid(ctx, "诉求内容须为 1 到 2000 个字符，"
+                                      "且不含控制字符", "content");
         return NGX_ERROR;
     }
 
-    /* 繁简分流 by the rules (liaison_triage_rules), risk signals (A10) */
-    ngx_http_liaison_triage_run(ctx, in->category, &in->content,
-                                &in->triage);
-    in->track = in->triage.track;
-
-    if (ngx_http_liaison_string_field(ctx, ctx->body, "case_no", "case_no", 0,
-                                      &s)
+    if (ngx_http_liaison_body_str(ctx, NULL, "case_no", NULL, 0, &s)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -203,10 +125,9 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
 
     if (s.data) {
         if (lsn_caseno_parse((char *) s.data, s.len, &in->caseno) != 0) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "案号格式不正确，例如（2020）粤0115民初1234号",
-                                   "case_no");
+            ngx_http_liaison_invalid(ctx, "案号格式不正确，例如"
+                                          "（2020）粤0115民初1234号",
+                                     "case_no");
             return NGX_ERROR;
         }
 
@@ -216,8 +137,7 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
     if (!in->has_case && ngx_strcmp(lsn_categories[in->category],
                                     "contact_judge") == 0)
     {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "联系法官须填写案号", "case_no");
+        ngx_http_liaison_invalid(ctx, "联系法官须填写案号", "case_no");
         return NGX_ERROR;
     }
 
@@ -225,29 +145,19 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
 
     if (contact && contact->type != NGX_HTTP_LIAISON_JSON_NULL) {
         if (contact->type != NGX_HTTP_LIAISON_JSON_OBJECT) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "联系人必须是对象", "contact");
+            ngx_http_liaison_invalid(ctx, "联系人必须是对象", "contact");
             return NGX_ERROR;
         }
 
-        if (ngx_http_liaison_string_field(ctx, contact, "name",
-                                          "contact.name", 0,
-                                          &in->contact_name)
-            != NGX_OK
-            || ngx_http_liaison_string_field(ctx, contact, "phone",
-                                             "contact.phone", 0,
-                                             &in->contact_phone)
-               != NGX_OK)
+        if (ngx_http_liaison_body_str(ctx, contact, "name", "contact.name", 0,
+                                      &in->contact_name)
+               != NGX_OK
+            || ngx_http_liaison_body_str(ctx, contact, "phone",
+                                         "contact.phone", 0,
+                                         &in->contact_phone)
+               != NGX_OK
+            || ngx_http_liaison_body_unknown(ctx, contact) != NGX_OK)
         {
-            return NGX_ERROR;
-        }
-
-        extra = ngx_http_liaison_json_unused(contact);
-        if (extra) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument", "未知字段",
-                                   (char *) extra->key.data);
             return NGX_ERROR;
         }
 
@@ -256,10 +166,8 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
                               NGX_HTTP_LIAISON_NAME_MAX)
                != 0)
         {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "联系人姓名须为 1 到 50 个字符",
-                                   "contact.name");
+            ngx_http_liaison_invalid(ctx, "联系人姓名须为 1 到 50 个字符",
+                                     "contact.name");
             return NGX_ERROR;
         }
 
@@ -267,25 +175,20 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
             && !lsn_phone_valid((char *) in->contact_phone.data,
                                 in->contact_phone.len))
         {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "联系电话格式不正确", "contact.phone");
+            ngx_http_liaison_invalid(ctx, "联系电话格式不正确",
+                                     "contact.phone");
             return NGX_ERROR;
         }
     }
 
-    extra = ngx_http_liaison_json_unused(ctx->body);
-    if (extra) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知字段", (char *) extra->key.data);
+    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
         return NGX_ERROR;
     }
 
     if (lsn_channel_needs_staff(in->channel)) {
         if (ctx->who == NGX_HTTP_LIAISON_ANON) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_UNAUTHORIZED,
-                                   "unauthenticated",
-                                   "大厅和热线渠道须由工作人员登记", NULL);
+            ngx_http_liaison_unauthorized(ctx, "大厅和热线渠道须由工作人员"
+                                               "登记");
             return NGX_ERROR;
         }
 
@@ -296,50 +199,81 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
         }
 
         if (in->contact_name.data == NULL || in->contact_phone.data == NULL) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "代为登记须填写联系人姓名和电话",
-                                   in->contact_name.data ? "contact.phone"
-                                                         : "contact.name");
+            ngx_http_liaison_invalid(ctx, "代为登记须填写联系人姓名和电话",
+                                     in->contact_name.data ? "contact.phone"
+                                                           : "contact.name");
             return NGX_ERROR;
         }
     }
 
-    /* Idempotency-Key */
+    h = ngx_http_liaison_header(ctx->r, "Idempotency-Key");
 
-    part = &ctx->r->headers_in.headers.part;
-    h = part->elts;
+    if (h) {
+        in->idem_key = h->value;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Idempotency-Key") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Idempotency-Key",
-                               h[i].key.len) == 0)
+        if (!lsn_idempotency_key_valid((char *) in->idem_key.data,
+                                       in->idem_key.len))
         {
-            in->idem_key = h[i].value;
-            break;
+            ngx_http_liaison_invalid(ctx, "Idempotency-Key 须为 1 到 128 个"
+                                          "字母、数字或 _.:- 字符",
+                                     "Idempotency-Key");
+            return NGX_ERROR;
         }
+
+        lsn_sha256_hex(ctx->raw_body.data, ctx->raw_body.len, in->body_hash);
+        in->body_hash[64] = '\0';
     }
 
-    if (in->idem_key.data
-        && !lsn_idempotency_key_valid((char *) in->idem_key.data,
-                                      in->idem_key.len))
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_liaison_intake_answer(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
+{
+    ngx_http_liaison_db_op_t  *op;
+
+    op = &ctx->op;
+
+    if (op->rc == NGX_ERROR && op->err_no == 1062 && in->idem_key.len
+        && op->err_stmt == 1)
     {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "Idempotency-Key 须为 1 到 128 个字母、数字或 "
-                               "_.:- 字符", "Idempotency-Key");
-        return NGX_ERROR;
+        /* a concurrent request with the same key committed first */
+        ngx_http_liaison_sql(ctx,
+            "ROLLBACK;SELECT request_hash, status, response "
+            "FROM idempotency_keys WHERE principal = $z AND idem_key = $s",
+            in->principal, in->idem_key.data, in->idem_key.len);
+
+        ngx_http_liaison_run(ctx, ngx_http_liaison_intake_existing);
+        return;
     }
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
+                  "liaison: ticket %s registered (%s, %s)", in->ticket_no,
+                  lsn_channels[in->channel], lsn_track_name(in->track));
+
+    ngx_http_liaison_answer_str(ctx, NGX_HTTP_CREATED, &in->response);
+}
+
+
+/* The intake service */
+
+void
+ngx_http_liaison_intake_start(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
+{
+    ctx->data = in;
+
+    /* 繁简分流 by the rules (liaison_triage_rules), risk signals (A10) */
+    ngx_http_liaison_triage_run(ctx, in->category, &in->content,
+                                &in->triage);
+    in->track = in->triage.track;
 
     switch (ctx->who) {
     case NGX_HTTP_LIAISON_STAFF:
@@ -355,43 +289,7 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
                     sizeof(in->principal));
     }
 
-    lsn_sha256_hex(ctx->raw_body.data, ctx->raw_body.len, in->body_hash);
-    in->body_hash[64] = '\0';
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_liaison_string_field(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_json_t *obj, const char *key, const char *field,
-    ngx_uint_t required, ngx_str_t *value)
-{
-    ngx_http_liaison_json_t  *v;
-
-    ngx_str_null(value);
-
-    v = ngx_http_liaison_json_get(obj, key);
-
-    if (v == NULL || v->type == NGX_HTTP_LIAISON_JSON_NULL) {
-        if (!required) {
-            return NGX_OK;
-        }
-
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "缺少必填字段", field);
-        return NGX_ERROR;
-    }
-
-    if (v->type != NGX_HTTP_LIAISON_JSON_STRING) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "字段必须是字符串", field);
-        return NGX_ERROR;
-    }
-
-    *value = v->value;
-
-    return NGX_OK;
+    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_intake_prepare);
 }
 
 
@@ -400,13 +298,11 @@ ngx_http_liaison_string_field(ngx_http_liaison_ctx_t *ctx,
 static void
 ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_str_t                   *sql;
-    ngx_http_request_t          *r;
-    ngx_http_liaison_intake_t   *in;
+    ngx_uint_t                  n;
+    ngx_http_liaison_intake_t  *in;
 
-    r = ctx->r;
     in = ctx->data;
-    sql = &ctx->op.sql;
+    n = 0;
 
     /*
      * Ticket numbers come from the database sequence a block at a time
@@ -415,50 +311,32 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
      */
     in->need_seq = (ctx->mcf->seq_next >= ctx->mcf->seq_end);
 
-    sql->len = 0;
-
-    if (in->need_seq
-        && ngx_http_liaison_db_sql_append(r->pool, sql,
-                                          ";SELECT NEXTVAL(ticket_seq)")
-           != NGX_OK)
-    {
-        goto failed;
+    if (in->need_seq) {
+        ngx_http_liaison_sql(ctx, "SELECT NEXTVAL(ticket_seq)");
+        n++;
     }
 
-    if (in->has_case
-        && ngx_http_liaison_db_sql_append(r->pool, sql,
-               ";SELECT id, department_id FROM cases WHERE case_no = $s",
-               in->caseno.normalized, in->caseno.normalized_len)
-           != NGX_OK)
-    {
-        goto failed;
+    if (in->has_case) {
+        ngx_http_liaison_sql_sep(ctx, n++, ";");
+        ngx_http_liaison_sql(ctx,
+            "SELECT id, department_id FROM cases WHERE case_no = $s",
+            in->caseno.normalized, in->caseno.normalized_len);
     }
 
-    if (in->idem_key.len
-        && ngx_http_liaison_db_sql_append(r->pool, sql,
-               ";SELECT request_hash, status, response FROM idempotency_keys "
-               "WHERE principal = $z AND idem_key = $s",
-               in->principal, in->idem_key.data, in->idem_key.len)
-           != NGX_OK)
-    {
-        goto failed;
+    if (in->idem_key.len) {
+        ngx_http_liaison_sql_sep(ctx, n++, ";");
+        ngx_http_liaison_sql(ctx,
+            "SELECT request_hash, status, response FROM idempotency_keys "
+            "WHERE principal = $z AND idem_key = $s",
+            in->principal, in->idem_key.data, in->idem_key.len);
     }
 
-    if (sql->len == 0) {
+    if (n == 0) {
         ngx_http_liaison_intake_write(ctx);
         return;
     }
 
-    /* without the leading ';' */
-    sql->data++;
-    sql->len--;
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_intake_numbered);
-    return;
-
-failed:
-
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_intake_numbered);
 }
 
 
@@ -468,13 +346,11 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
     MYSQL_ROW                   row;
-    ngx_int_t                   seq, n;
+    uint64_t                    seq;
     ngx_uint_t                  next;
     unsigned long              *len;
-    ngx_http_request_t         *r;
     ngx_http_liaison_intake_t  *in;
 
-    r = ctx->r;
     in = ctx->data;
 
     if (op->rc != NGX_OK) {
@@ -485,38 +361,30 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
     next = 0;
 
     if (in->need_seq) {
-        row = mysql_fetch_row(op->res[0]);
-        seq = row ? ngx_atoi((u_char *) row[0],
-                             mysql_fetch_lengths(op->res[0])[0])
-                  : NGX_ERROR;
-        if (seq <= 0) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        row = ngx_http_liaison_row(op, next++, &len);
+        seq = row ? ngx_http_liaison_row_id(row, len, 0) : 0;
+
+        if (seq == 0) {
+            ngx_http_liaison_fail(ctx, "NEXTVAL(ticket_seq) gave no number");
             return;
         }
 
-        ctx->mcf->seq_next = (uint64_t) seq;
-        ctx->mcf->seq_end = (uint64_t) seq + NGX_HTTP_LIAISON_SEQ_BLOCK;
-        next++;
+        ctx->mcf->seq_next = seq;
+        ctx->mcf->seq_end = seq + NGX_HTTP_LIAISON_SEQ_BLOCK;
     }
 
     if (in->has_case) {
-        row = mysql_fetch_row(op->res[next]);
+        row = ngx_http_liaison_row(op, next++, &len);
         if (row) {
-            len = mysql_fetch_lengths(op->res[next]);
-            n = ngx_atoi((u_char *) row[0], len[0]);
-            in->case_id = n > 0 ? (uint64_t) n : 0;
-            n = row[1] ? ngx_atoi((u_char *) row[1], len[1]) : 0;
-            in->case_department = n > 0 ? (uint64_t) n : 0;
+            in->case_id = ngx_http_liaison_row_id(row, len, 0);
+            in->case_department = ngx_http_liaison_row_id(row, len, 1);
         }
-
-        next++;
     }
 
-    if (in->idem_key.len) {
-        n = ngx_http_liaison_intake_replay(ctx, op->res[next]);
-        if (n != NGX_DECLINED) {
-            return;
-        }
+    if (in->idem_key.len
+        && ngx_http_liaison_intake_replay(ctx, op->res[next]) != NGX_DECLINED)
+    {
+        return;
     }
 
     ngx_http_liaison_intake_write(ctx);
@@ -530,13 +398,10 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 {
     int                         unknown;
     u_char                      rnd[LSN_QUERY_CODE_LEN];
-    ngx_str_t                  *sql;
     uint64_t                    owner, staff, seq;
-    ngx_http_request_t         *r;
-    ngx_http_liaison_out_t      out;
+    ngx_http_liaison_buf_t      b;
     ngx_http_liaison_intake_t  *in;
 
-    r = ctx->r;
     in = ctx->data;
 
     if (ctx->mcf->seq_next >= ctx->mcf->seq_end) {
@@ -550,7 +415,8 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     /* the number, the code and the due time are the client's answer */
 
     if (ngx_http_liaison_random(rnd, sizeof(rnd)) != NGX_OK) {
-        goto failed;
+        ngx_http_liaison_fail(ctx, "no random bytes for a query code");
+        return;
     }
 
     lsn_ticket_no_make(ctx->now, (unsigned long long) seq, in->ticket_no);
@@ -562,138 +428,98 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
                                                &unknown);
     if (unknown && !ctx->mcf->calendar_warned) {
         ctx->mcf->calendar_warned = 1;
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
                       "liaison: the working-day calendar of %d is not "
                       "loaded, weekends only are assumed", unknown);
     }
 
-    if (ngx_http_liaison_out_init(&out, r->pool, 256) != NGX_OK) {
-        goto failed;
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 256);
+
+    ngx_http_liaison_buf_lit(&b, "{");
+    ngx_http_liaison_json_kv(&b, "ticket_no", (u_char *) in->ticket_no,
+                             ngx_strlen(in->ticket_no));
+    ngx_http_liaison_json_kv(&b, "track",
+                             (u_char *) lsn_track_name(in->track),
+                             ngx_strlen(lsn_track_name(in->track)));
+    ngx_http_liaison_buf_lit(&b, ",\"status\":\"registered\"");
+    ngx_http_liaison_json_kv(&b, "query_code", (u_char *) in->query_code,
+                             LSN_QUERY_CODE_LEN);
+    ngx_http_liaison_json_kv_time(&b, "due_at", in->due_at);
+    ngx_http_liaison_json_kv_time(&b, "created_at", ctx->now);
+    ngx_http_liaison_buf_lit(&b, "}");
+
+    if (ngx_http_liaison_buf_str(&b, &in->response) != NGX_OK) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
     }
-
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "ticket_no", (u_char *) in->ticket_no,
-                            ngx_strlen(in->ticket_no));
-    ngx_http_liaison_out_kv(&out, "track",
-                            (u_char *) lsn_track_name(in->track),
-                            ngx_strlen(lsn_track_name(in->track)));
-    ngx_http_liaison_out_lit(&out, ",\"status\":\"registered\"");
-    ngx_http_liaison_out_kv(&out, "query_code", (u_char *) in->query_code,
-                            LSN_QUERY_CODE_LEN);
-    ngx_http_liaison_out_kv_time(&out, "due_at", in->due_at);
-    ngx_http_liaison_out_kv_time(&out, "created_at", ctx->now);
-    ngx_http_liaison_out_lit(&out, "}");
-
-    if (out.failed) {
-        goto failed;
-    }
-
-    in->response.data = out.start;
-    in->response.len = out.pos - out.start;
 
     /* one transaction; the key's row goes first and takes its lock */
 
-    sql = &ctx->op.sql;
+    ngx_http_liaison_sql(ctx, "START TRANSACTION");
 
-    if (ngx_http_liaison_db_sql(r->pool, sql, "START TRANSACTION") != NGX_OK) {
-        goto failed;
-    }
-
-    if (in->idem_key.len
-        && ngx_http_liaison_db_sql_append(r->pool, sql,
-               ";INSERT INTO idempotency_keys (principal, idem_key, "
-               "request_hash, status, response, created_at) "
-               "VALUES ($z, $s, $z, 201, $s, $t)",
-               in->principal, in->idem_key.data, in->idem_key.len,
-               in->body_hash, in->response.data, in->response.len, ctx->now)
-           != NGX_OK)
-    {
-        goto failed;
+    if (in->idem_key.len) {
+        ngx_http_liaison_sql(ctx,
+            ";INSERT INTO idempotency_keys (principal, idem_key, "
+            "request_hash, status, response, created_at) "
+            "VALUES ($z, $s, $z, 201, $s, $t)",
+            in->principal, in->idem_key.data, in->idem_key.len,
+            in->body_hash, in->response.data, in->response.len, ctx->now);
     }
 
     owner = (ctx->who == NGX_HTTP_LIAISON_LITIGANT) ? ctx->subject_id : 0;
     staff = (ctx->who == NGX_HTTP_LIAISON_STAFF) ? ctx->subject_id : 0;
 
-    if (ngx_http_liaison_db_sql_append(r->pool, sql,
-            ";INSERT INTO tickets (ticket_no, query_code, channel, category, "
-            "track, status, case_no, case_legacy, case_id, content, "
-            "contact_name, contact_phone, owner_litigant_id, registered_by, "
-            "department_id, created_at, due_at, updated_at, content_review, "
-            "triage_rule, risk_flag, risk_rules) VALUES "
-            "($z, $z, $z, $z, $z, 'registered', $s, $i, NULLIF($u, 0), $s, "
-            "$s, $s, NULLIF($u, 0), NULLIF($u, 0), NULLIF($u, 0), $t, $t, $t, "
-            "$z, ",
-            in->ticket_no, in->query_code, lsn_channels[in->channel],
-            lsn_categories[in->category], lsn_track_name(in->track),
-            in->has_case ? in->caseno.normalized : NULL,
-            in->caseno.normalized_len,
-            (long long) in->caseno.legacy,
-            (unsigned long long) in->case_id,
-            in->content.data, in->content.len,
-            in->contact_name.data, in->contact_name.len,
-            in->contact_phone.data, in->contact_phone.len,
-            (unsigned long long) owner, (unsigned long long) staff,
-            (unsigned long long) in->case_department,
-            ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL)
-        != NGX_OK
-        || ngx_http_liaison_triage_columns(ctx, sql, &in->triage) != NGX_OK
-        || ngx_http_liaison_db_sql_append(r->pool, sql, ")") != NGX_OK)
-    {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO tickets (ticket_no, query_code, channel, category, "
+        "track, status, case_no, case_legacy, case_id, content, "
+        "contact_name, contact_phone, owner_litigant_id, registered_by, "
+        "department_id, created_at, due_at, updated_at, content_review, "
+        "triage_rule, risk_flag, risk_rules) VALUES "
+        "($z, $z, $z, $z, $z, 'registered', $s, $i, NULLIF($u, 0), $s, "
+        "$s, $s, NULLIF($u, 0), NULLIF($u, 0), NULLIF($u, 0), $t, $t, $t, "
+        "$z, ",
+        in->ticket_no, in->query_code, lsn_channels[in->channel],
+        lsn_categories[in->category], lsn_track_name(in->track),
+        in->has_case ? in->caseno.normalized : NULL,
+        in->caseno.normalized_len,
+        (long long) in->caseno.legacy,
+        (unsigned long long) in->case_id,
+        in->content.data, in->content.len,
+        in->contact_name.data, in->contact_name.len,
+        in->contact_phone.data, in->contact_phone.len,
+        (unsigned long long) owner, (unsigned long long) staff,
+        (unsigned long long) in->case_department,
+        ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL);
 
-    if (ngx_http_liaison_db_sql_append(r->pool, sql,
-            ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-            "actor_id, status_to, public, created_at) VALUES "
-            "(LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), "
-            "'registered', 1, $t)",
-            ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
-            : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
-            (unsigned long long) ctx->subject_id, ctx->now)
-        != NGX_OK)
-    {
-        goto failed;
-    }
+    ngx_http_liaison_triage_columns(ctx, &in->triage);
 
-    if (lsn_category_index("complaint", 9) == in->category
-        && ngx_http_liaison_supervision_sql(ctx, in, owner) != NGX_OK)
-    {
-        goto failed;
+    ngx_http_liaison_sql(ctx,
+        ");INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+        "actor_id, status_to, public, created_at) VALUES "
+        "(LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), "
+        "'registered', 1, $t)",
+        ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
+        : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
+        (unsigned long long) ctx->subject_id, ctx->now);
+
+    if (lsn_category_index("complaint", 9) == in->category) {
+        ngx_http_liaison_supervision_sql(ctx, in, owner);
     }
 
     /* what the rules found; the text to WeChat's content check */
-    if (ngx_http_liaison_triage_sql(ctx, sql, in->ticket_no, &in->triage, 0)
-        != NGX_OK
-        || (owner
-            && ngx_http_liaison_content_check_sql(ctx, sql, in->ticket_no)
-               != NGX_OK))
-    {
-        goto failed;
+    ngx_http_liaison_triage_hits(ctx, in->ticket_no, &in->triage, 0);
+
+    if (owner) {
+        ngx_http_liaison_outbox_content_check(ctx, in->ticket_no, 0);
     }
 
-    if (ctx->hook) {
-        /* the endpoint that asked for this ticket adds its statements */
-        ngx_cpystrn((u_char *) ctx->hook->ticket_no, (u_char *) in->ticket_no,
-                    sizeof(ctx->hook->ticket_no));
-        ngx_cpystrn((u_char *) ctx->hook->query_code,
-                    (u_char *) in->query_code, sizeof(ctx->hook->query_code));
-        ctx->hook->reopened = 0;
-
-        if (ctx->hook->sql(ctx, sql) != NGX_OK) {
-            goto failed;
-        }
+    if (in->extra) {
+        in->extra(ctx, in);
     }
 
-    if (ngx_http_liaison_db_sql_append(r->pool, sql, ";COMMIT") != NGX_OK) {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_intake_done);
-    return;
-
-failed:
-
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_intake_done);
 }
 
 
@@ -705,31 +531,28 @@ failed:
  */
 
 #define NGX_HTTP_LIAISON_SUPERVISED                                           \
-    " FROM tickets t JOIN (SELECT DISTINCT k.ticket_id "                     \
-    "FROM complaint_keys k "                                                  \
+    "(SELECT DISTINCT k.ticket_id FROM complaint_keys k "                     \
     "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN "          \
     "($s, $s, $s) AND created_at >= $t GROUP BY match_key "                   \
     "HAVING COUNT(*) >= $u) m ON m.match_key = k.match_key "                  \
-    "WHERE k.created_at >= $t) s ON s.ticket_id = t.id"
+    "WHERE k.created_at >= $t) s"
 
-static ngx_int_t
+static void
 ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in, uint64_t owner)
 {
-    u_char       *k;
-    time_t        since;
-    ngx_str_t    *sql, key[3];
-    ngx_uint_t    i, n, j;
-    ngx_pool_t   *pool;
+    u_char      *k;
+    time_t       since;
+    ngx_str_t    key[3];
+    ngx_uint_t   i, n, j;
 
-    pool = ctx->r->pool;
-    sql = &ctx->op.sql;
     since = ctx->now - ctx->mcf->supervise_window;
     n = 0;
 
-    k = ngx_pnalloc(pool, 3 * (LSN_CASENO_MAX + 24));
+    k = ngx_pnalloc(ctx->r->pool, 3 * (LSN_CASENO_MAX + 24));
     if (k == NULL) {
-        return NGX_ERROR;
+        ctx->sql.failed = 1;
+        return;
     }
 
     if (in->contact_phone.data) {
@@ -754,37 +577,30 @@ ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
     }
 
     if (n == 0) {
-        return NGX_OK;
+        return;
     }
 
     for (i = 0; i < n; i++) {
-        if (ngx_http_liaison_db_sql_append(pool, sql,
-                i ? " UNION ALL SELECT $s, id, $t FROM tickets "
-                    "WHERE ticket_no = $z"
-                  : ";INSERT INTO complaint_keys (match_key, ticket_id, "
-                    "created_at) SELECT $s, id, $t FROM tickets "
-                    "WHERE ticket_no = $z",
-                key[i].data, key[i].len, ctx->now, in->ticket_no)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+        ngx_http_liaison_sql(ctx,
+            i ? " UNION ALL SELECT $s, id, $t FROM tickets "
+                "WHERE ticket_no = $z"
+              : ";INSERT INTO complaint_keys (match_key, ticket_id, "
+                "created_at) SELECT $s, id, $t FROM tickets "
+                "WHERE ticket_no = $z",
+            key[i].data, key[i].len, ctx->now, in->ticket_no);
     }
 
     /* the IN list repeats the last key when there are fewer than three */
     j = n > 1 ? 1 : 0;
 
-    return ngx_http_liaison_db_sql_append(pool, sql,
+    ngx_http_liaison_sql(ctx,
         ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
         "status_to, note, public, created_at) SELECT t.id, 'supervised', "
-        "'system', t.status, $z, 0, $t" NGX_HTTP_LIAISON_SUPERVISED
-        " WHERE t.supervised = 0"
-        ";UPDATE tickets t JOIN (SELECT k.ticket_id FROM complaint_keys k "
-        "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN "
-        "($s, $s, $s) AND created_at >= $t GROUP BY match_key "
-        "HAVING COUNT(*) >= $u) m ON m.match_key = k.match_key "
-        "WHERE k.created_at >= $t) s ON s.ticket_id = t.id "
-        "SET t.supervised = 1",
+        "'system', t.status, $z, 0, $t FROM tickets t JOIN "
+        NGX_HTTP_LIAISON_SUPERVISED " ON s.ticket_id = t.id "
+        "WHERE t.supervised = 0"
+        ";UPDATE tickets t JOIN " NGX_HTTP_LIAISON_SUPERVISED
+        " ON s.ticket_id = t.id SET t.supervised = 1",
         "同一事项重复投诉，列入专项督办", ctx->now,
         key[0].data, key[0].len, key[j].data, key[j].len,
         key[n - 1].data, key[n - 1].len, since,
@@ -805,8 +621,8 @@ ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res)
 {
     MYSQL_ROW                   row;
     ngx_int_t                   status;
+    ngx_str_t                   body;
     unsigned long              *len;
-    ngx_http_liaison_out_t      out;
     ngx_http_liaison_intake_t  *in;
 
     in = ctx->data;
@@ -828,15 +644,14 @@ ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx, MYSQL_RES *res)
     status = ngx_atoi((u_char *) row[1], len[1]);
 
     if (status < 200 || status > 299
-        || ngx_http_liaison_out_init(&out, ctx->r->pool, len[2] + 1)
+        || ngx_http_liaison_row_copy(ctx->r->pool, row, len, 2, &body)
            != NGX_OK)
     {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "an idempotency key with a bad answer");
         return NGX_OK;
     }
 
-    ngx_http_liaison_out_raw(&out, row[2], len[2]);
-    ngx_http_liaison_finish(ctx, status, &out);
+    ngx_http_liaison_answer_str(ctx, status, &body);
 
     return NGX_OK;
 }
@@ -850,41 +665,7 @@ ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_intake_t  *in;
 
     in = ctx->data;
-
-    if (ctx->hook) {
-        ctx->hook->done(ctx, op);
-        return;
-    }
-
-    if (op->rc == NGX_ERROR && op->err_no == 1062 && in->idem_key.len
-        && op->err_stmt == 1)
-    {
-        /* a concurrent request with the same key committed first */
-        if (ngx_http_liaison_db_sql(ctx->r->pool, &op->sql,
-                "ROLLBACK;SELECT request_hash, status, response "
-                "FROM idempotency_keys WHERE principal = $z "
-                "AND idem_key = $s",
-                in->principal, in->idem_key.data, in->idem_key.len)
-            != NGX_OK)
-        {
-            ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-        ngx_http_liaison_query(ctx, ngx_http_liaison_intake_existing);
-        return;
-    }
-
-    if (op->rc != NGX_OK) {
-        ngx_http_liaison_db_error(ctx);
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
-                  "liaison: ticket %s registered (%s, %s)", in->ticket_no,
-                  lsn_channels[in->channel], lsn_track_name(in->track));
-
-    ngx_http_liaison_finish_body(ctx, NGX_HTTP_CREATED, &in->response);
+    in->done(ctx, in);
 }
 
 
@@ -907,56 +688,6 @@ ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op)
 
 /* GET /tickets/{ticket_no}[?query_code=] */
 
-#define NGX_HTTP_LIAISON_STATUS_SQL(in_charge)                               \
-    "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "        \
-    "t.track, t.status, t.case_no, t.content, t.contact_name, "              \
-    "t.contact_phone, t.owner_litigant_id, t.department_id, "                \
-    "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "            \
-    "t.closed_at, e.type, e.status_to, e.note, e.created_at, "               \
-    "e.public, e.id, " in_charge ", "                                        \
-    "t.attachment_count "                                                    \
-    "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "        \
-    "WHERE t.ticket_no = $s"
-
-
-void
-ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_uint_t           vp;
-    ngx_http_request_t  *r;
-
-    r = ctx->r;
-
-    if (!lsn_ticket_no_valid((char *) ctx->arg.data, ctx->arg.len)) {
-        ngx_http_liaison_not_found(ctx);
-        return;
-    }
-
-    /*
-     * One statement: the ticket's columns repeat on each event row.  The
-     * in-charge test costs a subquery: only a vice president needs it.
-     */
-    vp = ctx->who == NGX_HTTP_LIAISON_STAFF
-         && lsn_role_index((char *) ctx->role.data, ctx->role.len)
-            == LSN_ROLE_VICE_PRESIDENT;
-
-    if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-            vp ? NGX_HTTP_LIAISON_STATUS_SQL("t.department_id IN (SELECT id "
-                                             "FROM departments WHERE "
-                                             "vice_president_staff_id = $u)")
-               : NGX_HTTP_LIAISON_STATUS_SQL("$u"),
-            (unsigned long long) (vp ? ctx->subject_id : 0),
-            ctx->arg.data, ctx->arg.len)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_liaison_query(ctx, ngx_http_liaison_status_loaded);
-}
-
-
 enum {
     TK_ID = 0, TK_NO, TK_CODE, TK_CHANNEL, TK_CATEGORY, TK_TRACK, TK_STATUS,
     TK_CASE_NO, TK_CONTENT, TK_NAME, TK_PHONE, TK_OWNER, TK_DEPARTMENT,
@@ -964,6 +695,39 @@ enum {
     EV_TYPE, EV_STATUS, EV_NOTE, EV_AT, EV_PUBLIC, EV_ID, TK_IN_CHARGE,
     TK_ATTACHMENTS
 };
+
+
+static void
+ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_str_t  *no;
+
+    no = ngx_http_liaison_path(ctx, "no");
+
+    if (!lsn_ticket_no_valid((char *) no->data, no->len)) {
+        ngx_http_liaison_ticket_not_found(ctx);
+        return;
+    }
+
+    /*
+     * One statement: the ticket's columns repeat on each event row.  The
+     * in-charge test costs a subquery: only a vice president needs it.
+     */
+    ngx_http_liaison_sql(ctx,
+        "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "
+        "t.track, t.status, t.case_no, t.content, t.contact_name, "
+        "t.contact_phone, t.owner_litigant_id, t.department_id, "
+        "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "
+        "t.closed_at, e.type, e.status_to, e.note, e.created_at, "
+        "e.public, e.id, ");
+    ngx_http_liaison_scope_in_charge_sql(ctx, "t.department_id");
+    ngx_http_liaison_sql(ctx,
+        ", t.attachment_count "
+        "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "
+        "WHERE t.ticket_no = $s", no->data, no->len);
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_status_loaded);
+}
 
 
 /*
@@ -993,6 +757,7 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
 
     char                     code[LSN_QUERY_CODE_LEN];
     char                     masked[40];
+    char                    *note;
     size_t                   i;
     MYSQL_ROW                row, ev, *events;
     my_ulonglong             nev;
@@ -1000,20 +765,19 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     ngx_int_t                n;
     ngx_uint_t               allowed, staff;
     unsigned long           *len;
-    ngx_http_liaison_out_t   out, *saved;
+    ngx_http_liaison_buf_t   b, *saved;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    row = mysql_fetch_row(op->res[0]);
+    row = ngx_http_liaison_row(op, 0, &len);
     if (row == NULL) {
-        ngx_http_liaison_not_found(ctx);
+        ngx_http_liaison_ticket_not_found(ctx);
         return;
     }
 
-    len = mysql_fetch_lengths(op->res[0]);
     allowed = 0;
     staff = 0;
 
@@ -1024,87 +788,79 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
                                   len[TK_CODE]) == 0);
     }
 
-    if (ctx->who == NGX_HTTP_LIAISON_LITIGANT && row[TK_OWNER]) {
-        n = ngx_atoi((u_char *) row[TK_OWNER], len[TK_OWNER]);
+    if (ctx->who == NGX_HTTP_LIAISON_LITIGANT) {
+        n = (ngx_int_t) ngx_http_liaison_row_id(row, len, TK_OWNER);
         allowed |= (n > 0 && (uint64_t) n == ctx->subject_id);
     }
 
     if (ctx->who == NGX_HTTP_LIAISON_STAFF) {
-        staff = ngx_http_liaison_staff_sees(ctx,
-                    row[TK_DEPARTMENT]
-                    ? (uint64_t) ngx_atoi((u_char *) row[TK_DEPARTMENT],
-                                          len[TK_DEPARTMENT]) : 0,
-                    row[TK_ASSIGNEE]
-                    ? (uint64_t) ngx_atoi((u_char *) row[TK_ASSIGNEE],
-                                          len[TK_ASSIGNEE]) : 0,
+        staff = ngx_http_liaison_scope_sees(ctx,
+                    ngx_http_liaison_row_id(row, len, TK_DEPARTMENT),
+                    ngx_http_liaison_row_id(row, len, TK_ASSIGNEE),
                     row[TK_IN_CHARGE] && row[TK_IN_CHARGE][0] == '1');
         allowed |= staff;
     }
 
     if (!allowed) {
-        ngx_http_liaison_not_found(ctx);
+        ngx_http_liaison_ticket_not_found(ctx);
         return;
     }
 
-    if (ngx_http_liaison_out_init(&out, ctx->r->pool, 1024 + len[TK_CONTENT])
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool,
+                                     1024 + len[TK_CONTENT]);
 
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "ticket_no", (u_char *) row[TK_NO],
-                            len[TK_NO]);
-    ngx_http_liaison_out_kv(&out, "channel", (u_char *) row[TK_CHANNEL],
-                            len[TK_CHANNEL]);
-    ngx_http_liaison_out_kv(&out, "category", (u_char *) row[TK_CATEGORY],
-                            len[TK_CATEGORY]);
-    ngx_http_liaison_out_kv(&out, "track", (u_char *) row[TK_TRACK],
-                            len[TK_TRACK]);
-    ngx_http_liaison_out_kv(&out, "status", (u_char *) row[TK_STATUS],
-                            len[TK_STATUS]);
-    ngx_http_liaison_out_kv(&out, "case_no", (u_char *) row[TK_CASE_NO],
-                            len[TK_CASE_NO]);
-    ngx_http_liaison_out_kv(&out, "content", (u_char *) row[TK_CONTENT],
-                            len[TK_CONTENT]);
-    ngx_http_liaison_out_datetime(&out, "created_at", row[TK_CREATED],
-                                  len[TK_CREATED]);
-    ngx_http_liaison_out_datetime(&out, "due_at", row[TK_DUE], len[TK_DUE]);
-    ngx_http_liaison_out_datetime(&out, "updated_at", row[TK_UPDATED],
-                                  len[TK_UPDATED]);
-    ngx_http_liaison_out_datetime(&out, "closed_at", row[TK_CLOSED],
-                                  len[TK_CLOSED]);
+    ngx_http_liaison_buf_lit(&b, "{");
+    ngx_http_liaison_json_kv(&b, "ticket_no", (u_char *) row[TK_NO],
+                             len[TK_NO]);
+    ngx_http_liaison_json_kv(&b, "channel", (u_char *) row[TK_CHANNEL],
+                             len[TK_CHANNEL]);
+    ngx_http_liaison_json_kv(&b, "category", (u_char *) row[TK_CATEGORY],
+                             len[TK_CATEGORY]);
+    ngx_http_liaison_json_kv(&b, "track", (u_char *) row[TK_TRACK],
+                             len[TK_TRACK]);
+    ngx_http_liaison_json_kv(&b, "status", (u_char *) row[TK_STATUS],
+                             len[TK_STATUS]);
+    ngx_http_liaison_json_kv(&b, "case_no", (u_char *) row[TK_CASE_NO],
+                             len[TK_CASE_NO]);
+    ngx_http_liaison_json_kv(&b, "content", (u_char *) row[TK_CONTENT],
+                             len[TK_CONTENT]);
+    ngx_http_liaison_json_kv_dt(&b, "created_at", row[TK_CREATED],
+                                len[TK_CREATED]);
+    ngx_http_liaison_json_kv_dt(&b, "due_at", row[TK_DUE], len[TK_DUE]);
+    ngx_http_liaison_json_kv_dt(&b, "updated_at", row[TK_UPDATED],
+                                len[TK_UPDATED]);
+    ngx_http_liaison_json_kv_dt(&b, "closed_at", row[TK_CLOSED],
+                                len[TK_CLOSED]);
 
-    ngx_http_liaison_out_key(&out, "contact");
+    ngx_http_liaison_json_key(&b, "contact");
 
     if (row[TK_NAME] || row[TK_PHONE]) {
-        ngx_http_liaison_out_lit(&out, "{");
-        ngx_http_liaison_out_kv(&out, "name", (u_char *) row[TK_NAME],
-                                len[TK_NAME]);
+        ngx_http_liaison_buf_lit(&b, "{");
+        ngx_http_liaison_json_kv(&b, "name", (u_char *) row[TK_NAME],
+                                 len[TK_NAME]);
 
         if (row[TK_PHONE] && !staff && len[TK_PHONE] < sizeof(masked)) {
             /* the public view never shows a whole phone number */
             n = lsn_phone_mask(row[TK_PHONE], len[TK_PHONE], masked);
-            ngx_http_liaison_out_kv(&out, "phone", (u_char *) masked, n);
+            ngx_http_liaison_json_kv(&b, "phone", (u_char *) masked, n);
 
         } else {
-            ngx_http_liaison_out_kv(&out, "phone", (u_char *) row[TK_PHONE],
-                                    len[TK_PHONE]);
+            ngx_http_liaison_json_kv(&b, "phone", (u_char *) row[TK_PHONE],
+                                     len[TK_PHONE]);
         }
 
-        ngx_http_liaison_out_lit(&out, "}");
+        ngx_http_liaison_buf_lit(&b, "}");
 
     } else {
-        ngx_http_liaison_out_lit(&out, "null");
+        ngx_http_liaison_buf_lit(&b, "null");
     }
 
-    ngx_http_liaison_out_lit(&out, ",\"timeline\":[");
+    ngx_http_liaison_buf_lit(&b, ",\"timeline\":[");
 
     nev = mysql_num_rows(op->res[0]);
     events = ngx_palloc(ctx->r->pool, nev * sizeof(MYSQL_ROW));
     if (events == NULL) {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
@@ -1122,52 +878,57 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
             continue;
         }
 
-        if (out.pos[-1] != '[') {
-            ngx_http_liaison_out_lit(&out, ",");
+        if (ngx_http_liaison_buf_last(&b) != '[') {
+            ngx_http_liaison_buf_lit(&b, ",");
         }
 
-        ngx_http_liaison_out_lit(&out, "{");
-        ngx_http_liaison_out_str_member(&out, "type", ev[EV_TYPE]);
-        ngx_http_liaison_out_str_member(&out, "status", ev[EV_STATUS]);
         /* what staff wrote among themselves stays with staff */
-        ngx_http_liaison_out_str_member(&out, "note",
-            staff || ngx_strcmp(ev[EV_TYPE], "answered") == 0
-            || ngx_strcmp(ev[EV_TYPE], "replied") == 0
-            || ngx_strcmp(ev[EV_TYPE], "message") == 0  /* the owner's */
-            ? ev[EV_NOTE] : NULL);
-        ngx_http_liaison_out_datetime(&out, "at", ev[EV_AT],
-                                      ev[EV_AT] ? ngx_strlen(ev[EV_AT]) : 0);
-        ngx_http_liaison_out_lit(&out, "}");
+        note = (staff || ngx_strcmp(ev[EV_TYPE], "answered") == 0
+                || ngx_strcmp(ev[EV_TYPE], "replied") == 0
+                || ngx_strcmp(ev[EV_TYPE], "message") == 0)  /* the owner's */
+               ? ev[EV_NOTE] : NULL;
+
+        ngx_http_liaison_buf_lit(&b, "{");
+        ngx_http_liaison_json_kv(&b, "type", (u_char *) ev[EV_TYPE],
+                                 ngx_strlen(ev[EV_TYPE]));
+        ngx_http_liaison_json_kv(&b, "status", (u_char *) ev[EV_STATUS],
+                                 ev[EV_STATUS] ? ngx_strlen(ev[EV_STATUS])
+                                               : 0);
+        ngx_http_liaison_json_kv(&b, "note", (u_char *) note,
+                                 note ? ngx_strlen(note) : 0);
+        ngx_http_liaison_json_kv_dt(&b, "at", ev[EV_AT],
+                                    ev[EV_AT] ? ngx_strlen(ev[EV_AT]) : 0);
+        ngx_http_liaison_buf_lit(&b, "}");
     }
 
-    ngx_http_liaison_out_lit(&out, "],\"attachments\":");
+    ngx_http_liaison_buf_lit(&b, "],\"attachments\":");
 
     /* most tickets have none: their list costs a statement only if any */
     if (row[TK_ATTACHMENTS] == NULL || row[TK_ATTACHMENTS][0] == '0') {
-        ngx_http_liaison_out_lit(&out, "[]}");
-        ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+        ngx_http_liaison_buf_lit(&b, "[]}");
+        ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &b);
         return;
     }
 
-    saved = ngx_palloc(ctx->r->pool, sizeof(ngx_http_liaison_out_t));
-    if (saved == NULL
-        || ngx_http_liaison_db_sql(ctx->r->pool, &ctx->op.sql,
-               "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', a.id, 'purpose', "
-               "a.purpose, 'uploader', a.uploader_kind, 'filename', "
-               "a.filename, 'content_type', a.content_type, 'size', a.size, "
-               "'sha256', a.sha256, 'created_at', DATE_FORMAT(a.created_at, "
-               "'%Y-%m-%dT%H:%i:%s+08:00')) ORDER BY a.id) "
-               "FROM attachments a WHERE a.ticket_id = $s",
-               row[TK_ID], ngx_strlen(row[TK_ID]))
-           != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    saved = ngx_palloc(ctx->r->pool, sizeof(ngx_http_liaison_buf_t));
+    if (saved == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
-    *saved = out;
+    *saved = b;
     ctx->data = saved;
-    ngx_http_liaison_query(ctx, ngx_http_liaison_status_attachments);
+
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', a.id, 'purpose', "
+        "a.purpose, 'uploader', a.uploader_kind, 'filename', "
+        "a.filename, 'content_type', a.content_type, 'size', a.size, "
+        "'sha256', a.sha256, 'created_at', DATE_FORMAT(a.created_at, "
+        "'%Y-%m-%dT%H:%i:%s+08:00')) ORDER BY a.id) "
+        "FROM attachments a WHERE a.ticket_id = $s",
+        row[TK_ID], (size_t) len[TK_ID]);
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_status_attachments);
 }
 
 
@@ -1177,60 +938,47 @@ ngx_http_liaison_status_attachments(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
     MYSQL_ROW                row;
-    ngx_http_liaison_out_t  *out;
+    unsigned long           *len;
+    ngx_http_liaison_buf_t  *b;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    out = ctx->data;
-    row = mysql_fetch_row(op->res[0]);
+    b = ctx->data;
+    row = ngx_http_liaison_row(op, 0, &len);
 
     if (row && row[0]) {
-        ngx_http_liaison_out_raw(out, row[0],
-                                 mysql_fetch_lengths(op->res[0])[0]);
+        ngx_http_liaison_buf_raw(b, row[0], len[0]);
 
     } else {
-        ngx_http_liaison_out_lit(out, "[]");
+        ngx_http_liaison_buf_lit(b, "[]");
     }
 
-    ngx_http_liaison_out_lit(out, "}");
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, out);
+    ngx_http_liaison_buf_lit(b, "}");
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, b);
 }
 
 
 /* Unknown number and wrong code answer alike: numbers cannot be probed. */
 
 static void
-ngx_http_liaison_not_found(ngx_http_liaison_ctx_t *ctx)
+ngx_http_liaison_ticket_not_found(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                           "未找到该诉求，请核对编号和查询码", NULL);
+    ngx_http_liaison_not_found(ctx, "未找到该诉求，请核对编号和查询码");
 }
 
 
-static void
-ngx_http_liaison_out_datetime(ngx_http_liaison_out_t *out, const char *key,
-    char *value, unsigned long len)
-{
-    time_t  t;
+ngx_http_liaison_endpoint_t  ngx_http_liaison_tickets_endpoints[] = {
 
-    if (value == NULL || lsn_parse_datetime(value, len, &t) != 0) {
-        ngx_http_liaison_out_kv(out, key, NULL, 0);
-        return;
-    }
+    { ngx_string("tickets"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_ANYONE, 0, NGX_HTTP_LIAISON_BODY_JSON,
+      NGX_HTTP_LIAISON_CALENDAR, ngx_http_liaison_tickets_create, 0 },
 
-    ngx_http_liaison_out_kv_time(out, key, t);
-}
+    { ngx_string("tickets/{no}"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_ANYONE, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      ngx_http_liaison_tickets_get, 0 },
 
-
-/* A text column of a row whose lengths are gone: no NUL inside them. */
-
-static void
-ngx_http_liaison_out_str_member(ngx_http_liaison_out_t *out, const char *key,
-    char *value)
-{
-    ngx_http_liaison_out_kv(out, key, (u_char *) value,
-                            value ? ngx_strlen(value) : 0);
-}
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

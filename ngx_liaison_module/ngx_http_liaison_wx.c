@@ -7,14 +7,15 @@
  * proxy_passes to the configured base URL, read in memory when it ends
  * (the auth_request pattern).  Nothing of the client's request (headers,
  * body) goes to WeChat.  Here too: the configuration of the litigant
- * side, POST /wx/login (jscode2session) and POST /wx/logout.
+ * side and POST /wx/login (jscode2session).
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_wx.h"
 #include "lsn_text.h"
 
 
@@ -29,6 +30,7 @@ typedef struct {
 } ngx_http_liaison_login_state_t;
 
 
+static void ngx_http_liaison_wx_login(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_wx_post(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static void ngx_http_liaison_wx_resume(ngx_http_request_t *r);
@@ -209,55 +211,6 @@ ngx_http_liaison_wx_template(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     *field = value[2];
-
-    return NGX_CONF_OK;
-}
-
-
-static void
-ngx_http_liaison_triage_cleanup(void *data)
-{
-    lsn_triage_free(data);
-}
-
-
-/* liaison_triage_rules PATH; compiled here, once per configuration. */
-
-char *
-ngx_http_liaison_triage_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_liaison_main_conf_t  *mcf = conf;
-
-    char                 err[512];
-    ngx_str_t           *value, name;
-    ngx_pool_cleanup_t  *cln;
-
-    if (mcf->lit.triage_file.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    name = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    mcf->lit.triage = lsn_triage_load((char *) name.data, err, sizeof(err));
-    if (mcf->lit.triage == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"liaison_triage_rules\": %s", err);
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_liaison_triage_cleanup;
-    cln->data = mcf->lit.triage;
-    mcf->lit.triage_file = name;
 
     return NGX_CONF_OK;
 }
@@ -644,13 +597,13 @@ ngx_http_liaison_wx_log_handler(ngx_http_request_t *r,
 
 /* POST /wx/login {code} */
 
-void
+static void
 ngx_http_liaison_wx_login(ngx_http_liaison_ctx_t *ctx)
 {
     u_char                          *p;
     ngx_uint_t                       i;
     ngx_http_request_t              *r;
-    ngx_http_liaison_json_t         *code, *extra;
+    ngx_http_liaison_json_t         *code;
     ngx_http_liaison_lit_conf_t     *lcf;
     ngx_http_liaison_login_state_t  *st;
 
@@ -659,10 +612,7 @@ ngx_http_liaison_wx_login(ngx_http_liaison_ctx_t *ctx)
 
     code = ngx_http_liaison_json_get(ctx->body, "code");
 
-    extra = ngx_http_liaison_json_unused(ctx->body);
-    if (extra) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "未知字段", (char *) extra->key.data);
+    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
         return;
     }
 
@@ -724,7 +674,7 @@ bad_code:
 
 failed:
 
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_fail(ctx, "cannot call WeChat");
 }
 
 
@@ -776,41 +726,33 @@ ngx_http_liaison_wx_login_done(ngx_http_liaison_ctx_t *ctx,
     }
 
     if (ngx_http_liaison_random(rnd, sizeof(rnd)) != NGX_OK) {
-        goto failed;
+        ngx_http_liaison_fail(ctx, "no random bytes for a session");
+        return;
     }
 
     lsn_hex(st->sid, rnd, sizeof(rnd));
     st->sid[LSN_TOKEN_SID_LEN] = '\0';
 
-    if (ngx_http_liaison_db_sql(r->pool, &ctx->op.sql,
-            "START TRANSACTION;"
-            "INSERT INTO litigants (openid, unionid, created_at, "
-            "last_login_at) VALUES ($s, $s, $t, $t) "
-            "ON DUPLICATE KEY UPDATE "
-            "unionid = COALESCE(VALUES(unionid), unionid), "
-            "last_login_at = VALUES(last_login_at);"
-            "INSERT INTO sessions (id, kind, litigant_id, created_at, "
-            "expires_at) SELECT $z, 'l', id, $t, $t FROM litigants "
-            "WHERE openid = $s;"
-            "SELECT id FROM litigants WHERE openid = $s;"
-            "COMMIT",
-            st->openid.data, st->openid.len,
-            st->unionid.len ? st->unionid.data : NULL, st->unionid.len,
-            ctx->now, ctx->now,
-            st->sid, ctx->now, ctx->now + ctx->mcf->token_ttl,
-            st->openid.data, st->openid.len,
-            st->openid.data, st->openid.len)
-        != NGX_OK)
-    {
-        goto failed;
-    }
+    ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;"
+        "INSERT INTO litigants (openid, unionid, created_at, "
+        "last_login_at) VALUES ($s, $s, $t, $t) "
+        "ON DUPLICATE KEY UPDATE "
+        "unionid = COALESCE(VALUES(unionid), unionid), "
+        "last_login_at = VALUES(last_login_at);"
+        "INSERT INTO sessions (id, kind, litigant_id, created_at, "
+        "expires_at) SELECT $z, 'l', id, $t, $t FROM litigants "
+        "WHERE openid = $s;"
+        "SELECT id FROM litigants WHERE openid = $s;"
+        "COMMIT",
+        st->openid.data, st->openid.len,
+        st->unionid.len ? st->unionid.data : NULL, st->unionid.len,
+        ctx->now, ctx->now,
+        st->sid, ctx->now, ctx->now + ctx->mcf->token_ttl,
+        st->openid.data, st->openid.len,
+        st->openid.data, st->openid.len);
 
-    ngx_http_liaison_query(ctx, ngx_http_liaison_wx_login_saved);
-    return;
-
-failed:
-
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_wx_login_saved);
 }
 
 
@@ -823,7 +765,7 @@ ngx_http_liaison_wx_login_saved(ngx_http_liaison_db_op_t *op)
     size_t                           n;
     MYSQL_ROW                        row;
     lsn_token_t                      tok;
-    ngx_http_liaison_out_t           out;
+    ngx_http_liaison_buf_t           out;
     ngx_http_liaison_login_state_t  *st;
 
     st = ctx->data;
@@ -842,24 +784,24 @@ ngx_http_liaison_wx_login_saved(ngx_http_liaison_db_op_t *op)
     n = lsn_token_make(ctx->mcf->token_secret.data,
                        ctx->mcf->token_secret.len, &tok, token);
 
-    if (n == 0
-        || ngx_http_liaison_out_init(&out, ctx->r->pool, 256) != NGX_OK)
-    {
-        ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (n == 0) {
+        ngx_http_liaison_fail(ctx, "cannot make a token");
         return;
     }
 
-    ngx_http_liaison_out_lit(&out, "{");
-    ngx_http_liaison_out_kv(&out, "token", (u_char *) token, n);
-    ngx_http_liaison_out_key(&out, "expires_in");
-    ngx_http_liaison_out_int(&out, ctx->mcf->token_ttl);
-    ngx_http_liaison_out_lit(&out, "}");
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 256);
+
+    ngx_http_liaison_buf_lit(&out, "{");
+    ngx_http_liaison_json_kv(&out, "token", (u_char *) token, n);
+    ngx_http_liaison_json_key(&out, "expires_in");
+    ngx_http_liaison_json_int(&out, ctx->mcf->token_ttl);
+    ngx_http_liaison_buf_lit(&out, "}");
 
     ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
                   "liaison: litigant #%s logged in with WeChat",
                   row && row[0] ? row[0] : "?");
 
-    ngx_http_liaison_finish(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
 }
 
 
@@ -921,21 +863,11 @@ ngx_http_liaison_wx_wipe(ngx_http_liaison_json_t *node)
 }
 
 
-/* POST /wx/logout: revokes the litigant's session. */
+ngx_http_liaison_endpoint_t  ngx_http_liaison_wx_endpoints[] = {
 
-void
-ngx_http_liaison_wx_logout(ngx_http_liaison_ctx_t *ctx)
-{
-    if (ctx->who == NGX_HTTP_LIAISON_ANON) {
-        ngx_http_liaison_unauthorized(ctx);
-        return;
-    }
+    { ngx_string("wx/login"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
+      ngx_http_liaison_wx_login, 0 },
 
-    if (ctx->who != NGX_HTTP_LIAISON_LITIGANT) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
-                               "工作人员请使用 /staff/logout", NULL);
-        return;
-    }
-
-    ngx_http_liaison_staff_logout(ctx);
-}
+    { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
+};

@@ -14,7 +14,7 @@ const char *lsn_status_names[] = {
 
 const char *lsn_action_names[] = {
     "triage", "reply", "dispatch", "accept", "return", "close", "transfer",
-    "note", NULL
+    "note", "risk", "refer", NULL
 };
 
 const char *lsn_role_names[] = {
@@ -24,25 +24,15 @@ const char *lsn_role_names[] = {
 
 
 /*
- * Who may take which action (rows: roles in lsn_role_e order; columns:
- * triage reply dispatch accept return close transfer note).  The platform
- * and the case-filing division register, triage, answer simple requests
- * and dispatch; departments receive, reply and close; a department's
- * leader and liaison also assign within it; leaders above follow up with
- * notes.
+ * Who may take which action, by action.  The platform and the case-filing
+ * division register, triage, answer simple requests and dispatch;
+ * departments receive, reply and close; a department's leader and liaison
+ * also assign within it; leaders above follow up with notes.
  */
-static const unsigned char  lsn_role_actions[LSN_ROLE_COUNT][LSN_ACT_COUNT]
-    = {
-    /*                 tri rep dis acc ret clo tra not */
-    /* platform */   {  1,  1,  1,  0,  0,  1,  1,  1 },
-    /* judge */      {  0,  1,  0,  1,  1,  1,  1,  1 },
-    /* dept_staff */ {  0,  1,  0,  1,  1,  1,  0,  1 },
-    /* liaison */    {  0,  1,  1,  1,  1,  1,  1,  1 },
-    /* leader */     {  0,  1,  1,  1,  1,  1,  1,  1 },
-    /* vp */         {  0,  0,  0,  0,  0,  0,  0,  1 },
-    /* president */  {  0,  0,  0,  0,  0,  0,  0,  1 },
-    /* filing */     {  1,  1,  1,  0,  0,  1,  1,  1 },
-    /* sys_admin */  {  0,  0,  0,  0,  0,  0,  0,  0 },
+static const unsigned  lsn_action_role_sets[LSN_ACT_COUNT] = {
+    LSN_ROLES_TRIAGE, LSN_ROLES_REPLY, LSN_ROLES_DISPATCH, LSN_ROLES_ACCEPT,
+    LSN_ROLES_RETURN, LSN_ROLES_CLOSE, LSN_ROLES_TRANSFER, LSN_ROLES_NOTE,
+    LSN_ROLES_RISK, LSN_ROLES_REFER
 };
 
 
@@ -94,7 +84,15 @@ lsn_role_may(lsn_role_e role, lsn_action_e action)
         return 0;
     }
 
-    return lsn_role_actions[role][action];
+    return (lsn_action_role_sets[action] & LSN_ROLE_BIT(role)) != 0;
+}
+
+
+unsigned
+lsn_action_roles(lsn_action_e action)
+{
+    return (unsigned) action < LSN_ACT_COUNT ? lsn_action_role_sets[action]
+                                              : 0;
 }
 
 
@@ -160,6 +158,8 @@ lsn_workflow_next(lsn_action_e action, lsn_status_e status, int track,
         return -1;
 
     case LSN_ACT_NOTE:
+    case LSN_ACT_RISK:
+    case LSN_ACT_REFER:
         return status;
 
     default:
@@ -181,7 +181,8 @@ lsn_workflow_allowed(lsn_status_e status, int track, char *buf, size_t cap)
     len = 0;
     buf[0] = '\0';
 
-    for (a = 0; a < LSN_ACT_COUNT; a++) {
+    /* the actions that move a ticket, not the notes' variants */
+    for (a = 0; a <= LSN_ACT_NOTE; a++) {
         if (lsn_workflow_next((lsn_action_e) a, status, track, 0) < 0) {
             continue;
         }

@@ -31,6 +31,8 @@ typedef enum {
     LSN_ACT_CLOSE,
     LSN_ACT_TRANSFER,
     LSN_ACT_NOTE,
+    LSN_ACT_RISK,               /* a note that raises an A10 warning */
+    LSN_ACT_REFER,              /* a note that refers (A17) */
     LSN_ACT_COUNT
 } lsn_action_e;
 
@@ -47,6 +49,46 @@ typedef enum {
     LSN_ROLE_SYS_ADMIN,
     LSN_ROLE_COUNT
 } lsn_role_e;
+
+
+/* A role's bit in a set of roles; the sets used by the code: */
+#define LSN_ROLE_BIT(r)         (1u << (r))
+
+/* the platform and the case-filing division: intake, triage, dispatch */
+#define LSN_ROLES_PLATFORM      (LSN_ROLE_BIT(LSN_ROLE_PLATFORM_STAFF)       \
+                                 | LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN))
+/* a department's people, who receive its work orders */
+#define LSN_ROLES_DEPARTMENT    (LSN_ROLE_BIT(LSN_ROLE_JUDGE)                \
+                                 | LSN_ROLE_BIT(LSN_ROLE_DEPT_STAFF)         \
+                                 | LSN_ROLE_BIT(LSN_ROLE_LIAISON)            \
+                                 | LSN_ROLE_BIT(LSN_ROLE_DEPT_LEADER))
+/* who assigns within a department */
+#define LSN_ROLES_ASSIGNERS     (LSN_ROLE_BIT(LSN_ROLE_LIAISON)              \
+                                 | LSN_ROLE_BIT(LSN_ROLE_DEPT_LEADER))
+/* the court's leaders */
+#define LSN_ROLES_COURT_LEADERS (LSN_ROLE_BIT(LSN_ROLE_VICE_PRESIDENT)       \
+                                 | LSN_ROLE_BIT(LSN_ROLE_PRESIDENT))
+/* everyone who oversees: leaders, the filing division, the platform */
+#define LSN_ROLES_LEADERS       (LSN_ROLES_ASSIGNERS | LSN_ROLES_COURT_LEADERS \
+                                 | LSN_ROLES_PLATFORM)
+/* everyone who works on requests (all but the system administrator) */
+#define LSN_ROLES_WORKERS       (LSN_ROLES_PLATFORM | LSN_ROLES_DEPARTMENT   \
+                                 | LSN_ROLES_COURT_LEADERS)
+
+/* who may take each action (its scope on the ticket is checked apart) */
+#define LSN_ROLES_TRIAGE        LSN_ROLES_PLATFORM
+#define LSN_ROLES_REPLY         (LSN_ROLES_PLATFORM | LSN_ROLES_DEPARTMENT)
+#define LSN_ROLES_DISPATCH      (LSN_ROLES_PLATFORM | LSN_ROLES_ASSIGNERS)
+#define LSN_ROLES_ACCEPT        LSN_ROLES_DEPARTMENT
+#define LSN_ROLES_RETURN        LSN_ROLES_DEPARTMENT
+#define LSN_ROLES_CLOSE         (LSN_ROLES_PLATFORM | LSN_ROLES_DEPARTMENT)
+#define LSN_ROLES_TRANSFER      (LSN_ROLES_PLATFORM                          \
+                                 | LSN_ROLE_BIT(LSN_ROLE_JUDGE)              \
+                                 | LSN_ROLES_ASSIGNERS)
+#define LSN_ROLES_NOTE          LSN_ROLES_WORKERS
+#define LSN_ROLES_RISK          LSN_ROLES_WORKERS
+#define LSN_ROLES_REFER         (LSN_ROLE_BIT(LSN_ROLE_PRESIDENT)            \
+                                 | LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN))
 
 
 /* What a staff member may see of tickets. */
@@ -68,6 +110,9 @@ int lsn_action_index(const char *s, size_t len);
 int lsn_role_index(const char *s, size_t len);
 
 lsn_scope_e lsn_role_scope(lsn_role_e role);
+
+/* The roles that may take the action at all: LSN_ROLE_BIT()s. */
+unsigned lsn_action_roles(lsn_action_e action);
 
 /* 1 when the role may take the action at all (scope is checked apart). */
 int lsn_role_may(lsn_role_e role, lsn_action_e action);

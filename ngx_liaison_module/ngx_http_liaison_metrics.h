@@ -2,19 +2,17 @@
 /*
  * Copyright (C) Liaison authors
  *
- * Operations: the metrics module (ngx_http_liaison_metrics.c) and the
- * schema version check (ngx_http_liaison_schema.c).
+ * ngx_http_liaison_metrics_module: Prometheus metrics in a shared zone;
+ * its main configuration also keeps the schema check's state per worker
+ * (ngx_http_liaison_schema.c).
  */
 
 
-#ifndef _NGX_HTTP_LIAISON_OPS_H_INCLUDED_
-#define _NGX_HTTP_LIAISON_OPS_H_INCLUDED_
+#ifndef _NGX_HTTP_LIAISON_METRICS_H_INCLUDED_
+#define _NGX_HTTP_LIAISON_METRICS_H_INCLUDED_
 
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-#include "ngx_http_liaison_module.h"
+#include "ngx_http_liaison_common.h"
 #include "ngx_liaison_schema.h"
 
 
@@ -46,18 +44,14 @@ typedef struct {
     ngx_int_t                           schema_found;
     ngx_msec_t                          schema_checked;
     ngx_msec_t                          schema_logged;
-} ngx_http_liaison_ops_conf_t;
+} ngx_http_liaison_metrics_conf_t;
 
 
 extern ngx_module_t  ngx_http_liaison_metrics_module;
 
 
-/* ngx_http_liaison_metrics.c */
+/* counts a schema mismatch found by a worker */
 void ngx_http_liaison_metrics_schema_mismatch(ngx_cycle_t *cycle);
 
-/* ngx_http_liaison_schema.c */
-void ngx_http_liaison_schema_health(ngx_http_liaison_ctx_t *ctx);
-ngx_int_t ngx_http_liaison_schema_gate(ngx_http_liaison_ctx_t *ctx);
 
-
-#endif /* _NGX_HTTP_LIAISON_OPS_H_INCLUDED_ */
+#endif /* _NGX_HTTP_LIAISON_METRICS_H_INCLUDED_ */

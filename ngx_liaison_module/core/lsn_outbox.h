@@ -1,0 +1,76 @@
+/*
+ * Liaison: the outbox, the contract between the module (and the worker's
+ * own jobs), which write messages, and the worker, which sends them.
+ * Plain C: shared by the module, the worker and unit tests.
+ *
+ * A row is one message to one recipient on one channel:
+ *
+ *   channel       recipient         payload (JSON)
+ *   wx_subscribe  openid            {"data": {key: value, ...}, "page"}
+ *                                   (template_id: the subscribe template)
+ *   wx_template   openid            {"data": {...}, "url"|"miniprogram"}
+ *   sms           mobile number     {"text"}
+ *   wecom         WeCom userid      {"text"}
+ *   wx_sec_check  openid            {"version": 2, "scene", "content",
+ *                                    "ticket_id", "message_id"}
+ *   wx_custom     openid            {"touser", "msgtype": "text",
+ *                                    "text": {"content"}}
+ *
+ * kind says what the message is about (lsn_outbox_kinds, or for the A8
+ * ladder the level's name, lsn_ladder_level_name()).  status, attempts,
+ * claims and outcomes are the worker's (docs/worker.md).
+ */
+
+#ifndef _LSN_OUTBOX_H_INCLUDED_
+#define _LSN_OUTBOX_H_INCLUDED_
+
+
+#include <stddef.h>
+
+
+typedef enum {
+    LSN_CH_WX_SUBSCRIBE = 0,
+    LSN_CH_WX_TEMPLATE,
+    LSN_CH_SMS,
+    LSN_CH_WECOM,
+    LSN_CH_WX_SEC_CHECK,        /* msg_sec_check of litigants' text */
+    LSN_CH_WX_CUSTOM,           /* customer-service message */
+    LSN_CH_COUNT
+} lsn_channel_e;
+
+
+typedef enum {
+    LSN_KIND_TICKET_REPLY = 0,  /* a staff reply, to the owner */
+    LSN_KIND_CASE_NODE,         /* a case's process node (A7) */
+    LSN_KIND_CONTENT_CHECK,     /* a litigant's text to msg_sec_check */
+    LSN_KIND_PUSH_REPLY,        /* the answer to a pushed message */
+    LSN_KIND_RISK_ALERT,        /* an A10 warning, to the filing division */
+    LSN_KIND_RISK_OVERDUE,      /* a risk stuck in a stage */
+    LSN_KIND_SMS_FALLBACK,      /* no subscribe consent left: an SMS */
+    LSN_KIND_CALENDAR_MISSING,  /* next year's calendar is not loaded */
+    LSN_KIND_COUNT
+} lsn_kind_e;
+
+
+/* by lsn_channel_e, by lsn_kind_e; NULL-terminated */
+extern const char *lsn_outbox_channels[];
+extern const char *lsn_outbox_kinds[];
+
+int lsn_outbox_channel_index(const char *s, size_t len);
+
+
+/*
+ * Every insert names these columns, in this order, and lets status and
+ * attempts take their defaults ('pending', 0):
+ *   (channel, recipient, template_id, payload, ticket_id, kind,
+ *    next_attempt_at, created_at)
+ */
+#define LSN_OUTBOX_INSERT                                                     \
+    "INSERT INTO outbox (channel, recipient, template_id, payload, "         \
+    "ticket_id, kind, next_attempt_at, created_at) "
+
+/* the payload of an sms or wecom row, from a SQL expression of the text */
+#define LSN_OUTBOX_TEXT(expr)  "JSON_OBJECT('text', " expr ")"
+
+
+#endif /* _LSN_OUTBOX_H_INCLUDED_ */

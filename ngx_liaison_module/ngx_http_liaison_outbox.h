@@ -1,0 +1,41 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * What the module's transactions put in the outbox for the worker to
+ * send (core/lsn_outbox.h is the contract): each appends one statement to
+ * the next batch, so the message commits with the change it tells of.
+ */
+
+
+#ifndef _NGX_HTTP_LIAISON_OUTBOX_H_INCLUDED_
+#define _NGX_HTTP_LIAISON_OUTBOX_H_INCLUDED_
+
+
+#include "ngx_http_liaison_common.h"
+
+
+/*
+ * The ticket's text (message_sql NULL) or the message in @lsn_message to
+ * WeChat's msg_sec_check, when the owner has a WeChat identity.
+ */
+void ngx_http_liaison_outbox_content_check(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, ngx_uint_t message);
+
+/* A staff reply pushed to the ticket's WeChat owner (subscribe message). */
+void ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
+    uint64_t ticket_id, ngx_str_t *reply);
+
+/* A customer-service text message to an openid (the push callback). */
+void ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *openid, const char *text, const char *ticket_no);
+
+/*
+ * An SMS and a WeCom message with text to every active member of staff of
+ * the role, who has a mobile or a WeCom id.
+ */
+void ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx,
+    lsn_role_e role, lsn_kind_e kind, uint64_t ticket_id, ngx_str_t *text);
+
+
+#endif /* _NGX_HTTP_LIAISON_OUTBOX_H_INCLUDED_ */

@@ -1,0 +1,187 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * Triage: the rules of liaison_triage_rules over a request's text.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_triage.h"
+
+
+static void ngx_http_liaison_triage_cleanup(void *data);
+
+
+static void
+ngx_http_liaison_triage_cleanup(void *data)
+{
+    lsn_triage_free(data);
+}
+
+
+/* liaison_triage_rules PATH; compiled here, once per configuration. */
+
+char *
+ngx_http_liaison_triage_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_liaison_main_conf_t  *mcf = conf;
+
+    char                 err[512];
+    ngx_str_t           *value, name;
+    ngx_pool_cleanup_t  *cln;
+
+    if (mcf->lit.triage_file.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->lit.triage = lsn_triage_load((char *) name.data, err, sizeof(err));
+    if (mcf->lit.triage == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_triage_rules\": %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_liaison_triage_cleanup;
+    cln->data = mcf->lit.triage;
+    mcf->lit.triage_file = name;
+
+    return NGX_CONF_OK;
+}
+
+
+void
+ngx_http_liaison_triage_run(ngx_http_liaison_ctx_t *ctx, int category,
+    ngx_str_t *text, lsn_triage_result_t *res)
+{
+    size_t  i;
+
+    if (lsn_triage_classify(ctx->mcf->lit.triage, category,
+                            (char *) text->data, text->len, res)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
+                      "liaison: triage failed, the category decides");
+    }
+
+    for (i = 0; i < res->nrisks; i++) {
+        ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,
+                      "liaison: risk signal \"%s\" (rule %s)",
+                      res->risks[i]->label, res->risks[i]->id);
+    }
+}
+
+
+ngx_int_t
+ngx_http_liaison_triage_risks(ngx_pool_t *pool, lsn_triage_result_t *res,
+    ngx_str_t *list)
+{
+    u_char  *p, *last;
+    size_t   i, n;
+
+    list->len = 0;
+    list->data = ngx_pnalloc(pool, 256);
+    if (list->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = list->data;
+    last = p + 255;
+
+    for (i = 0; i < res->nrisks; i++) {
+        n = ngx_strlen(res->risks[i]->id);
+
+        if (p + n + (i ? 1 : 0) > last) {
+            break;
+        }
+
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, res->risks[i]->id, n);
+    }
+
+    list->len = p - list->data;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_liaison_triage_columns(ngx_http_liaison_ctx_t *ctx,
+    lsn_triage_result_t *res)
+{
+    ngx_str_t    risks;
+    const char  *rule;
+
+    if (ngx_http_liaison_triage_risks(ctx->r->pool, res, &risks) != NGX_OK) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    rule = res->track_rule ? res->track_rule->id : NULL;
+
+    ngx_http_liaison_sql(ctx, "$s, $i, $s",
+                         rule, rule ? ngx_strlen(rule) : 0,
+                         (long long) (res->nrisks > 0),
+                         res->nrisks ? risks.data : NULL, risks.len);
+}
+
+
+void
+ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, lsn_triage_result_t *res, ngx_uint_t message)
+{
+    size_t             i, n;
+    const lsn_rule_t  *hits[LSN_TRIAGE_MAX_HITS + 1];
+
+    n = 0;
+
+    if (res->track_rule && !message) {
+        hits[n++] = res->track_rule;
+    }
+
+    for (i = 0; i < res->nrisks; i++) {
+        hits[n++] = res->risks[i];
+    }
+
+    if (n == 0) {
+        return;
+    }
+
+    ngx_http_liaison_sql(ctx,
+        message
+        ? ";INSERT INTO triage_hits (ticket_id, message_id, rule_id, "
+          "action, label, created_at) SELECT t.id, @lsn_message, "
+          "h.r, h.a, h.l, $t FROM tickets t JOIN ("
+        : ";INSERT INTO triage_hits (ticket_id, message_id, rule_id, "
+          "action, label, created_at) SELECT t.id, NULL, "
+          "h.r, h.a, h.l, $t FROM tickets t JOIN (",
+        ctx->now);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_liaison_sql_sep(ctx, i, " UNION ALL ");
+        ngx_http_liaison_sql(ctx, "SELECT $z AS r, $z AS a, $z AS l",
+                             hits[i]->id,
+                             lsn_rule_action_name(hits[i]->action),
+                             hits[i]->label);
+    }
+
+    ngx_http_liaison_sql(ctx, ") h WHERE t.ticket_no = $z", ticket_no);
+}
