@@ -45,7 +45,8 @@ ngx_http_liaison_router_handler(ngx_http_request_t *r)
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_liaison_ctx_t));
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        /* no memory for even a JSON error: the connection is closed */
+        return NGX_ERROR;
     }
 
     ctx->r = r;
