@@ -47,10 +47,6 @@ static void ngx_http_liaison_written(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op);
 
 
-
-
-
-
 /* GET /staff/departments: for dispatch and the directory. */
 
 static void

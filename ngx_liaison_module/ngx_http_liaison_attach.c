@@ -811,8 +811,6 @@ ngx_http_liaison_attach_not_found(ngx_http_liaison_ctx_t *ctx)
 }
 
 
-
-
 ngx_http_liaison_endpoint_t  ngx_http_liaison_attach_endpoints[] = {
 
     { ngx_string("tickets/{no}/attachments"), NGX_HTTP_LIAISON_POST,

@@ -1729,7 +1729,6 @@ ngx_http_liaison_nodes_list(ngx_http_liaison_db_op_t *op)
 }
 
 
-
 ngx_http_liaison_endpoint_t  ngx_http_liaison_cases_endpoints[] = {
 
     { ngx_string("ingest/cases"), NGX_HTTP_LIAISON_POST,

@@ -802,73 +802,44 @@ ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
 /*
  * GET /staff/overview: the leader's live view (A13): open requests by
  * status, overdue by department, escalations that reached the caller and
- * are still open, open risks, and the caller's follow-up items.
+ * are still open, open risks, and the caller's follow-up items.  The
+ * live counts cover what the caller oversees (ngx_http_liaison_scope.c).
  */
-
-/*
- * The live counts cover what the caller oversees: a department's leader
- * and liaison their department, a vice president the departments in
- * charge, the others the whole court.
- */
-#define NGX_HTTP_LIAISON_OVERVIEW_SQL(scope)                                  \
-    "SELECT JSON_OBJECTAGG(status, n) FROM (SELECT t.status, "                \
-    "COUNT(*) n FROM tickets t WHERE t.status IN ('registered', "             \
-    "'dispatched', 'accepted', 'reopened') AND " scope " "                    \
-    "GROUP BY t.status) s;"                                                   \
-    "SELECT JSON_ARRAYAGG(JSON_OBJECT('department_id', id, "                  \
-    "'department', name, 'overdue', n)) FROM (SELECT d.id, d.name, "          \
-    "COUNT(*) n FROM tickets t JOIN departments d "                           \
-    "ON d.id = t.department_id WHERE t.due_at < $t AND t.status IN "          \
-    "('registered', 'dispatched', 'accepted', 'reopened') AND " scope " "     \
-    "GROUP BY d.id, d.name ORDER BY n DESC) o;"                               \
-    "SELECT JSON_ARRAYAGG(JSON_OBJECT('ticket_no', t.ticket_no, "             \
-    "'level', e.level, 'fired_at', e.fired_at, 'status', t.status)) "         \
-    "FROM escalations e JOIN tickets t ON t.id = e.ticket_id "                \
-    "WHERE e.status = 'fired' AND e.level >= 2 "                              \
-    "AND FIND_IN_SET($u, e.recipients) AND t.status IN "                      \
-    "('registered', 'dispatched', 'accepted', 'reopened');"                   \
-    "SELECT COUNT(*) FROM risks WHERE closed_at IS NULL;"                     \
-    "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "             \
-    "'due_on', due_on, 'status', status, 'overdue', "                         \
-    NGX_HTTP_LIAISON_SQL_BOOL("due_on < DATE($t)")                            \
-    ")) FROM follow_ups WHERE owner_staff_id = $u AND status = 'open'"
-
 
 static void
 ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
 {
-    int                 role;
-    const char         *fmt;
-    unsigned long long  scope;
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECTAGG(status, n) FROM (SELECT t.status, "
+        "COUNT(*) n FROM tickets t WHERE t.status IN ('registered', "
+        "'dispatched', 'accepted', 'reopened') AND ");
+    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
 
-    static const char  *formats[] = {
-        NGX_HTTP_LIAISON_OVERVIEW_SQL("$u >= 0"),   /* the whole court */
-        NGX_HTTP_LIAISON_OVERVIEW_SQL("t.department_id = $u"),
-        NGX_HTTP_LIAISON_OVERVIEW_SQL("t.department_id IN (SELECT id FROM "
-                                      "departments WHERE "
-                                      "vice_president_staff_id = $u)")
-    };
+    ngx_http_liaison_sql(ctx,
+        " GROUP BY t.status) s;"
+        "SELECT JSON_ARRAYAGG(JSON_OBJECT('department_id', id, "
+        "'department', name, 'overdue', n)) FROM (SELECT d.id, d.name, "
+        "COUNT(*) n FROM tickets t JOIN departments d "
+        "ON d.id = t.department_id WHERE t.due_at < $t AND t.status IN "
+        "('registered', 'dispatched', 'accepted', 'reopened') AND ",
+        ctx->now);
+    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
 
-    role = ctx->role_index;
-
-    switch (lsn_role_scope((lsn_role_e) role)) {
-    case LSN_SCOPE_DEPARTMENT:
-        fmt = formats[1];
-        scope = ctx->department_id;
-        break;
-    case LSN_SCOPE_CHARGE:
-        fmt = formats[2];
-        scope = ctx->subject_id;
-        break;
-    default:
-        fmt = formats[0];
-        scope = 0;
-    }
-
-    /* the scope's value, once in each of the first two statements */
-    ngx_http_liaison_sql(ctx, fmt, scope, ctx->now, scope,
-                         (unsigned long long) ctx->subject_id, ctx->now,
-                         (unsigned long long) ctx->subject_id);
+    ngx_http_liaison_sql(ctx,
+        " GROUP BY d.id, d.name ORDER BY n DESC) o;"
+        "SELECT JSON_ARRAYAGG(JSON_OBJECT('ticket_no', t.ticket_no, "
+        "'level', e.level, 'fired_at', e.fired_at, 'status', t.status)) "
+        "FROM escalations e JOIN tickets t ON t.id = e.ticket_id "
+        "WHERE e.status = 'fired' AND e.level >= 2 "
+        "AND FIND_IN_SET($u, e.recipients) AND t.status IN "
+        "('registered', 'dispatched', 'accepted', 'reopened');"
+        "SELECT COUNT(*) FROM risks WHERE closed_at IS NULL;"
+        "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "
+        "'due_on', due_on, 'status', status, 'overdue', "
+        NGX_HTTP_LIAISON_SQL_BOOL("due_on < DATE($t)")
+        ")) FROM follow_ups WHERE owner_staff_id = $u AND status = 'open'",
+        (unsigned long long) ctx->subject_id, ctx->now,
+        (unsigned long long) ctx->subject_id);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_overview_done);
 }

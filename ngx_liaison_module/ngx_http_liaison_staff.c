@@ -530,7 +530,6 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
 }
 
 
-
 static void
 ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op)
 {

@@ -13,7 +13,6 @@
 #include "ngx_http_liaison_common.h"
 
 
-
 extern ngx_http_liaison_endpoint_t  ngx_http_liaison_staff_endpoints[];
 
 
