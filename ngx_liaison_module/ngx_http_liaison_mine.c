@@ -204,9 +204,12 @@ ngx_http_liaison_message_lock(ngx_http_liaison_ctx_t *ctx)
         "SELECT id, status, closed_at, owner_litigant_id, track, "
         "category, ticket_no FROM tickets WHERE ticket_no = $s "
         "FOR UPDATE;"
-        "SELECT openid FROM litigants WHERE id = $u",
+        "SELECT openid FROM litigants WHERE id = $u;"
+        "SELECT r.id FROM risks r JOIN tickets t ON t.id = r.ticket_id "
+        "WHERE t.ticket_no = $s AND r.closed_at IS NULL LIMIT 1",
         fu->ticket_no.data, fu->ticket_no.len,
-        (unsigned long long) ctx->subject_id);
+        (unsigned long long) ctx->subject_id,
+        fu->ticket_no.data, fu->ticket_no.len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_message_locked);
 }
@@ -263,6 +266,7 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
 
     int                           unknown, category;
     time_t                        closed;
+    ngx_uint_t                    open_risk;
     MYSQL_ROW                     row, lrow;
     ngx_str_t                     risks;
     lsn_track_e                   track;
@@ -271,7 +275,7 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
 
     fu = ctx->data;
 
-    if (op->rc != NGX_OK || op->nstmts != 3) {
+    if (op->rc != NGX_OK || op->nstmts != 4) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
@@ -282,6 +286,7 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
 
     lrow = ngx_http_liaison_row(op, 2, NULL);
     fu->has_openid = (lrow != NULL && lrow[0] != NULL);
+    open_risk = (ngx_http_liaison_row(op, 3, NULL) != NULL);
 
     if (fu->status.len == 6
         && ngx_strncmp(fu->status.data, "closed", 6) == 0)
@@ -360,6 +365,8 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
 
     ngx_http_liaison_triage_hits(ctx, (char *) fu->ticket_no.data,
                                  &fu->triage, 1);
+    ngx_http_liaison_triage_risk(ctx, (char *) fu->ticket_no.data,
+                                 &fu->triage, &fu->content, open_risk);
 
     if (fu->has_openid) {
         ngx_http_liaison_outbox_content_check(ctx, NULL, 1);

@@ -89,23 +89,29 @@ ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
 }
 
 
+/* the case-filing division's people, as a condition on staff s */
+#define NGX_HTTP_LIAISON_DIVISION                                             \
+    "s.active = 1 AND (s.role IN ('filing_admin', 'platform_staff') "        \
+    "OR s.id IN (SELECT leader_staff_id FROM departments "                   \
+    "WHERE kind = 'filing'))"
+
 void
-ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx, lsn_role_e role,
-    lsn_kind_e kind, uint64_t ticket_id, ngx_str_t *text)
+ngx_http_liaison_outbox_division(ngx_http_liaison_ctx_t *ctx,
+    lsn_kind_e kind, const char *ticket_no, ngx_str_t *text)
 {
     ngx_http_liaison_sql(ctx,
         ";" LSN_OUTBOX_INSERT
-        "SELECT $z, mobile, NULL, " LSN_OUTBOX_TEXT("$s") ", "
-        "NULLIF($u, 0), $z, $t, $t FROM staff "
-        "WHERE role = $z AND active = 1 AND mobile IS NOT NULL "
+        "SELECT $z, s.mobile, NULL, " LSN_OUTBOX_TEXT("$s") ", "
+        "(SELECT id FROM tickets WHERE ticket_no = $z), $z, $t, $t "
+        "FROM staff s "
+        "WHERE " NGX_HTTP_LIAISON_DIVISION " AND s.mobile IS NOT NULL "
         "UNION ALL "
-        "SELECT $z, wecom_userid, NULL, " LSN_OUTBOX_TEXT("$s") ", "
-        "NULLIF($u, 0), $z, $t, $t FROM staff "
-        "WHERE role = $z AND active = 1 AND wecom_userid IS NOT NULL",
-        lsn_outbox_channels[LSN_CH_SMS], text->data, text->len,
-        (unsigned long long) ticket_id, lsn_outbox_kinds[kind], ctx->now,
-        ctx->now, lsn_role_names[role],
-        lsn_outbox_channels[LSN_CH_WECOM], text->data, text->len,
-        (unsigned long long) ticket_id, lsn_outbox_kinds[kind], ctx->now,
-        ctx->now, lsn_role_names[role]);
+        "SELECT $z, s.wecom_userid, NULL, " LSN_OUTBOX_TEXT("$s") ", "
+        "(SELECT id FROM tickets WHERE ticket_no = $z), $z, $t, $t "
+        "FROM staff s "
+        "WHERE " NGX_HTTP_LIAISON_DIVISION " AND s.wecom_userid IS NOT NULL",
+        lsn_outbox_channels[LSN_CH_SMS], text->data, text->len, ticket_no,
+        lsn_outbox_kinds[kind], ctx->now, ctx->now,
+        lsn_outbox_channels[LSN_CH_WECOM], text->data, text->len, ticket_no,
+        lsn_outbox_kinds[kind], ctx->now, ctx->now);
 }

@@ -31,11 +31,12 @@ void ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *openid, const char *text, const char *ticket_no);
 
 /*
- * An SMS and a WeCom message with text to every active member of staff of
- * the role, who has a mobile or a WeCom id.
+ * An SMS and a WeCom message with text to every active member of the
+ * case-filing division who has a mobile or a WeCom id: its leader, the
+ * filing administrators and the platform staff (A10).
  */
-void ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx,
-    lsn_role_e role, lsn_kind_e kind, uint64_t ticket_id, ngx_str_t *text);
+void ngx_http_liaison_outbox_division(ngx_http_liaison_ctx_t *ctx,
+    lsn_kind_e kind, const char *ticket_no, ngx_str_t *text);
 
 
 #endif /* _NGX_HTTP_LIAISON_OUTBOX_H_INCLUDED_ */

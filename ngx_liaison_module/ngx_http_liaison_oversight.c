@@ -46,6 +46,8 @@ static void ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_risk_get(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_risk_found(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx);
@@ -360,6 +362,70 @@ ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
          && v.len == 1 && v.data[0] == '1'));
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
+}
+
+
+/*
+ * GET /staff/risks/{id}: a risk in the caller's scope with its closed
+ * loop so far: each stage, who moved it there (null: the triage rules),
+ * when, and the note.
+ */
+
+static void
+ngx_http_liaison_risk_get(ngx_http_liaison_ctx_t *ctx)
+{
+    uint64_t  id;
+
+    if (ngx_http_liaison_path_id(ctx, "id", &id) != NGX_OK) {
+        return;
+    }
+
+    ngx_http_liaison_sql(ctx,
+        "SELECT JSON_OBJECT('id', r.id, 'ticket_no', t.ticket_no, "
+        "'level', r.level, 'source', r.source, 'rule_id', r.rule_id, "
+        "'note', r.note, 'stage', r.stage, 'stage_since', "
+        "DATE_FORMAT(r.stage_since, '%Y-%m-%dT%H:%i:%s+08:00'), "
+        "'created_at', DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%s+08:00'), "
+        "'closed', " NGX_HTTP_LIAISON_SQL_BOOL("r.closed_at IS NOT NULL") ", "
+        "'events', (SELECT JSON_ARRAYAGG(JSON_OBJECT('stage', e.stage, "
+        "'note', e.note, 'at', "
+        "DATE_FORMAT(e.created_at, '%Y-%m-%dT%H:%i:%s+08:00'), "
+        "'staff', IF(s.id IS NULL, NULL, JSON_OBJECT('id', s.id, "
+        "'name', s.name, 'role', s.role))) ORDER BY e.id) "
+        "FROM risk_events e LEFT JOIN staff s ON s.id = e.staff_id "
+        "WHERE e.risk_id = r.id)) "
+        "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
+        "WHERE r.id = $u AND ", (unsigned long long) id);
+    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_risk_found);
+}
+
+
+static void
+ngx_http_liaison_risk_found(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW                row;
+    unsigned long           *len;
+    ngx_http_liaison_buf_t   b;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    row = ngx_http_liaison_row(op, 0, &len);
+    if (row == NULL || row[0] == NULL) {
+        ngx_http_liaison_not_found(ctx, "风险记录不存在");
+        return;
+    }
+
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, len[0] + 1);
+    ngx_http_liaison_buf_raw(&b, row[0], len[0]);
+
+    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &b);
 }
 
 
@@ -1059,6 +1125,10 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_oversight_endpoints[] = {
     { ngx_string("staff/risks"), NGX_HTTP_LIAISON_GET,
       NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
       NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_risks_list, 0 },
+
+    { ngx_string("staff/risks/{id}"), NGX_HTTP_LIAISON_GET,
+      NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
+      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_risk_get, 0 },
 
     { ngx_string("staff/risks/{id}/advance"), NGX_HTTP_LIAISON_POST,
       NGX_HTTP_LIAISON_STAFF_ONLY,

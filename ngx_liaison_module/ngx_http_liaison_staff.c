@@ -17,6 +17,7 @@
 #include "ngx_http_liaison_outbox.h"
 #include "ngx_http_liaison_scope.h"
 #include "ngx_http_liaison_staff.h"
+#include "lsn_triage.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
 
@@ -40,6 +41,7 @@ typedef struct {
     uint64_t                    target_dept;
 
     /* the locked ticket */
+    char                        ticket_no[32];
     uint64_t                    ticket_id;
     int                         status;
     int                         track;
@@ -78,7 +80,6 @@ static ngx_uint_t ngx_http_liaison_receiver(ngx_http_liaison_ctx_t *ctx,
 static void ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op);
-static const char *ngx_http_liaison_risk_level(ngx_str_t *s);
 static void ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 
@@ -338,10 +339,14 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx)
 
     no = ngx_http_liaison_path(ctx, "no");
 
-    if (!lsn_ticket_no_valid((char *) no->data, no->len)) {
+    if (!lsn_ticket_no_valid((char *) no->data, no->len)
+        || no->len >= sizeof(act->ticket_no))
+    {
         ngx_http_liaison_not_found(ctx, "未找到该诉求");
         return;
     }
+
+    ngx_memcpy(act->ticket_no, no->data, no->len);
 
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
@@ -379,6 +384,7 @@ static ngx_int_t
 ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act)
 {
+    int                       level;
     ngx_str_t                 s;
     ngx_http_liaison_json_t  *v;
 
@@ -497,12 +503,14 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
                 return NGX_ERROR;
             }
 
-            act->risk_level = ngx_http_liaison_risk_level(&s);
-            if (act->risk_level == NULL) {
+            level = lsn_risk_level_index((char *) s.data, s.len);
+            if (level < 0) {
                 ngx_http_liaison_invalid(ctx, "风险等级须为 low、medium、"
                                          "high 或 urgent", "level");
                 return NGX_ERROR;
             }
+
+            act->risk_level = lsn_risk_levels[level];
         }
 
         if (ngx_http_liaison_body_text(ctx,
@@ -880,25 +888,6 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
 }
 
 
-static const char *
-ngx_http_liaison_risk_level(ngx_str_t *s)
-{
-    static const char  *levels[] = { "low", "medium", "high", "urgent", NULL };
-
-    ngx_uint_t  i;
-
-    for (i = 0; levels[i]; i++) {
-        if (s->len == ngx_strlen(levels[i])
-            && ngx_strncmp(s->data, levels[i], s->len) == 0)
-        {
-            return levels[i];
-        }
-    }
-
-    return NULL;
-}
-
-
 /* The risk, its first stage, the flag, and the alert to the division. */
 
 static void
@@ -906,22 +895,24 @@ ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act)
 {
     u_char              *p;
-    ngx_str_t           *no, text;
+    ngx_str_t            text;
     unsigned long long   id, me;
 
     id = act->ticket_id;
     me = ctx->subject_id;
-    no = ngx_http_liaison_path(ctx, "no");
 
-    text.data = ngx_pnalloc(ctx->r->pool, no->len + act->text.len + 128);
+    text.data = ngx_pnalloc(ctx->r->pool, act->text.len + 160);
     if (text.data == NULL) {
         ctx->sql.failed = 1;
         return;
     }
 
     p = ngx_sprintf(text.data,
-                    "【诉讼服务风险预警】诉求 %V（%s）：%V。请立即接单处置。",
-                    no, act->risk_level, &act->text);
+                    "【诉讼服务风险预警】诉求 %s（风险等级：%s）：%V。"
+                    "请立即接单处置。", act->ticket_no,
+                    lsn_risk_level_zh(lsn_risk_level_index(
+                        act->risk_level, ngx_strlen(act->risk_level))),
+                    &act->text);
     text.len = p - text.data;
 
     ngx_http_liaison_sql(ctx,
@@ -934,8 +925,8 @@ ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
         id, act->risk_level, me, act->text.data, act->text.len, ctx->now,
         ctx->now, me, act->text.data, act->text.len, ctx->now, id);
 
-    ngx_http_liaison_outbox_staff(ctx, LSN_ROLE_FILING_ADMIN,
-                                  LSN_KIND_RISK_ALERT, id, &text);
+    ngx_http_liaison_outbox_division(ctx, LSN_KIND_RISK_ALERT, act->ticket_no,
+                                     &text);
 }
 
 

@@ -506,8 +506,11 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         ngx_http_liaison_supervision_sql(ctx, in, owner);
     }
 
-    /* what the rules found; the text to WeChat's content check */
+    /* what the rules found (a risk opened and alerted at once, A10); the
+       text to WeChat's content check */
     ngx_http_liaison_triage_hits(ctx, in->ticket_no, &in->triage, 0);
+    ngx_http_liaison_triage_risk(ctx, in->ticket_no, &in->triage,
+                                 &in->content, 0);
 
     if (owner) {
         ngx_http_liaison_outbox_content_check(ctx, in->ticket_no, 0);

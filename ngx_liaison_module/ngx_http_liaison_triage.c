@@ -10,7 +10,13 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_outbox.h"
 #include "ngx_http_liaison_triage.h"
+#include "lsn_text.h"
+
+
+/* characters of the request quoted in an alert */
+#define NGX_HTTP_LIAISON_ALERT_QUOTE  40
 
 
 static void ngx_http_liaison_triage_cleanup(void *data);
@@ -184,4 +190,75 @@ ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
     }
 
     ngx_http_liaison_sql(ctx, ") h WHERE t.ticket_no = $z", ticket_no);
+}
+
+
+void
+ngx_http_liaison_triage_risk(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, lsn_triage_result_t *res, ngx_str_t *text,
+    ngx_uint_t open_risk)
+{
+    int                cut;
+    u_char            *p, *last;
+    size_t             i, n;
+    ngx_str_t          labels, alert;
+    lsn_risk_level_e   level;
+
+    if (res->nrisks == 0) {
+        return;
+    }
+
+    labels.data = ngx_pnalloc(ctx->r->pool, 256);
+    alert.data = ngx_pnalloc(ctx->r->pool, 512 + text->len);
+    if (labels.data == NULL || alert.data == NULL) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    /* "自伤自杀、威胁言论" and the highest level among the rules hit */
+    p = labels.data;
+    last = p + 256;
+    level = LSN_RISK_LOW;
+
+    for (i = 0; i < res->nrisks; i++) {
+        p = ngx_slprintf(p, last, i ? "、%s" : "%s",
+                         lsn_risk_label_zh(res->risks[i]->label));
+
+        if (res->risks[i]->level > level) {
+            level = res->risks[i]->level;
+        }
+    }
+
+    labels.len = p - labels.data;
+
+    n = lsn_utf8_prefix((char *) text->data, text->len,
+                        NGX_HTTP_LIAISON_ALERT_QUOTE, &cut);
+
+    p = ngx_sprintf(alert.data,
+                    "【诉讼服务风险预警】诉求 %s 出现“%V”风险信号（%s），"
+                    "原文：%*s%s。请立即接单排查处置。",
+                    ticket_no, &labels, lsn_risk_level_zh(level), n,
+                    text->data, cut ? "……" : "");
+    alert.len = p - alert.data;
+
+    if (!open_risk) {
+        ngx_http_liaison_sql(ctx,
+            ";INSERT INTO risks (ticket_id, level, source, rule_id, note, "
+            "stage, stage_since, created_at) SELECT id, $z, 'rule', $z, $s, "
+            "'received', $t, $t FROM tickets WHERE ticket_no = $z"
+            ";INSERT INTO risk_events (risk_id, stage, staff_id, note, "
+            "created_at) VALUES (LAST_INSERT_ID(), 'received', NULL, $s, $t)",
+            lsn_risk_levels[level], res->risks[0]->id,
+            labels.data, labels.len, ctx->now, ctx->now, ticket_no,
+            labels.data, labels.len, ctx->now);
+    }
+
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO ticket_events (ticket_id, type, actor_kind, note, "
+        "public, created_at) SELECT id, 'risk_signal', 'system', $s, 0, $t "
+        "FROM tickets WHERE ticket_no = $z",
+        labels.data, labels.len, ctx->now, ticket_no);
+
+    ngx_http_liaison_outbox_division(ctx, LSN_KIND_RISK_ALERT, ticket_no,
+                                     &alert);
 }

@@ -45,4 +45,17 @@ void ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
     const char *ticket_no, lsn_triage_result_t *res, ngx_uint_t message);
 
 
+/*
+ * The risk signals of res (A10), for the ticket's transaction: unless the
+ * ticket has an open risk already (open_risk), one is opened at stage
+ * "received" with the highest level of the rules hit; an internal
+ * timeline event records the signal and the case-filing division is
+ * alerted at once (SMS and WeCom through the outbox), quoting text.
+ * Nothing when res holds no risk.
+ */
+void ngx_http_liaison_triage_risk(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, lsn_triage_result_t *res, ngx_str_t *text,
+    ngx_uint_t open_risk);
+
+
 #endif /* _NGX_HTTP_LIAISON_TRIAGE_H_INCLUDED_ */

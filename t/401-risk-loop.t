@@ -1,6 +1,6 @@
 #!/usr/bin/perl
-# A10 emergency warning: a risk raised on a ticket alerts every account of
-# the case-filing division at once (SMS and WeCom through the outbox, in
+# A10 emergency warning: a risk raised on a ticket alerts the case-filing
+# division (its leader, filing administrators, platform staff) at once (SMS and WeCom through the outbox, in
 # the same transaction), then runs the closed loop received → investigated
 # → assessed → handled → fed_back one stage at a time (out of order,
 # repeated, after the end: 409; two advances at once: exactly one event);
@@ -77,9 +77,12 @@ subtest 'raising a risk' => sub {
     my $out = $env->sql("SELECT channel, recipient, payload FROM outbox "
         . "WHERE kind = 'risk_alert' ORDER BY channel, recipient");
     is_deeply [ map { [ $_->{channel}, $_->{recipient} ] } @$out ],
-        [ [ sms => '13800138006' ], [ sms => '13800139101' ], [ wecom => 'zhongli' ] ],
-        'alerts to every active filing-division account: SMS to both, WeCom '
-        . 'to the one with a WeCom id, none to the inactive one';
+        [ [ sms => '13800138006' ], [ sms => '13800138008' ],
+          [ sms => '13800139101' ], [ sms => '13800139103' ],
+          [ wecom => 'zhongli' ] ],
+        'alerts to the case-filing division: its leader, the filing '
+        . 'administrators and the platform staff, by SMS, and WeCom to the '
+        . 'one with a WeCom id; none to the inactive one';
     like $out->[0]{payload}, qr/$t->{ticket_no}/, '... naming the ticket';
     my $text = $out->[0]{payload};
     utf8::decode($text) unless utf8::is_utf8($text);

@@ -79,6 +79,9 @@ test_format_errors(void **state)
           "t.rules:3: duplicate rule id \"a\" (first on line 1)");
     t_bad("a risk x * (unclosed\n", "t.rules:1: rule \"a\": pattern error");
     t_bad("a risk x * foo\xff\n", "not valid UTF-8");
+    t_bad("a risk:severe x * foo\n", "unknown risk level \"severe\"");
+    t_bad("a risk: x * foo\n", "unknown risk level \"\"");
+    t_bad("a ordinary:high x * foo\n", "unknown action \"ordinary:high\"");
 }
 
 
@@ -95,10 +98,12 @@ test_format_good(void **state)
                 "  \t\n"
                 "r.1\tordinary  facts   *   证据 伪造\r\n"
                 "r-2 simple fees other,consultation 诉讼费\n"
-                "r_3 risk self_harm case_query (?:跳楼|自杀)",
+                "r_3 risk self_harm case_query (?:跳楼|自杀)\n"
+                "r4 risk:urgent violence * 同归于尽\n"
+                "r5 risk:low mood * 烦",
                 err, sizeof(err));
     assert_non_null(t);
-    assert_int_equal(lsn_triage_count(t), 3);
+    assert_int_equal(lsn_triage_count(t), 5);
 
     r = lsn_triage_rule(t, 0);
     assert_string_equal(r->id, "r.1");
@@ -115,7 +120,21 @@ test_format_good(void **state)
     r = lsn_triage_rule(t, 2);
     assert_int_equal(r->action, LSN_RULE_RISK);
     assert_int_equal(r->categories, 1u << CAT("case_query"));
-    assert_null(lsn_triage_rule(t, 3));
+    assert_int_equal(r->level, LSN_RISK_HIGH);      /* the default */
+
+    r = lsn_triage_rule(t, 3);
+    assert_int_equal(r->action, LSN_RULE_RISK);
+    assert_int_equal(r->level, LSN_RISK_URGENT);
+    assert_string_equal(lsn_risk_level_zh(r->level), "紧急");
+    assert_string_equal(lsn_risk_label_zh(r->label), "暴力倾向");
+
+    r = lsn_triage_rule(t, 4);
+    assert_int_equal(r->level, LSN_RISK_LOW);
+    assert_string_equal(lsn_risk_label_zh(r->label), "mood");
+    assert_null(lsn_triage_rule(t, 5));
+
+    assert_int_equal(lsn_risk_level_index("medium", 6), LSN_RISK_MEDIUM);
+    assert_int_equal(lsn_risk_level_index("Medium", 6), -1);
 
     assert_string_equal(lsn_rule_action_name(LSN_RULE_RISK), "risk");
 

@@ -578,3 +578,37 @@ lsn_hex(char *dst, const unsigned char *src, size_t len)
         dst[2 * i + 1] = lsn_hex_digits[src[i] & 0x0f];
     }
 }
+
+
+size_t
+lsn_utf8_prefix(const char *s, size_t len, size_t max, int *cut)
+{
+    size_t  i, count;
+
+    count = 0;
+
+    if (cut) {
+        *cut = 0;
+    }
+
+    for (i = 0; i < len; ) {
+        if (count == max) {
+            if (cut) {
+                *cut = 1;
+            }
+
+            return i;
+        }
+
+        i++;
+
+        /* continuation bytes belong to the character */
+        while (i < len && ((unsigned char) s[i] & 0xc0) == 0x80) {
+            i++;
+        }
+
+        count++;
+    }
+
+    return len;
+}

@@ -21,6 +21,12 @@ long lsn_utf8_count(const unsigned char *s, size_t len);
  * than \t \n \r, DEL, C1), and min..max code points after trimming ASCII
  * white space and U+3000 at both ends.  Returns 0, or -1.
  */
+/*
+ * The bytes of at most max characters of UTF-8 s; *cut (may be NULL) is
+ * 1 when characters were left out.
+ */
+size_t lsn_utf8_prefix(const char *s, size_t len, size_t max, int *cut);
+
 int lsn_text_valid(const unsigned char *s, size_t len, long min, long max);
 
 /*

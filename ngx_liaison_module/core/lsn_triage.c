@@ -49,9 +49,55 @@ static int lsn_rule_matches(const lsn_rule_code_t *rc, const char *text,
 
 static const char  *lsn_rule_actions[] = { "ordinary", "simple", "risk" };
 
+const char  *lsn_risk_levels[] = { "low", "medium", "high", "urgent", NULL };
+
+static const char  *lsn_risk_levels_zh[] = { "低", "中", "高", "紧急" };
+
+
+/* the Chinese names of the risk labels the shipped rules use */
+static const char  *lsn_risk_labels[][2] = {
+    { "self_harm", "自伤自杀" },
+    { "violence", "暴力倾向" },
+    { "threat", "威胁言论" },
+    { "group_petition", "群体性事件" },
+    { "media_exposure", "媒体炒作" },
+    { "extreme_emotion", "情绪激烈" },
+    { NULL, NULL }
+};
+
 #define LSN_CATEGORY_CONTACT_JUDGE  5
 #define LSN_CATEGORY_COMPLAINT      6
 #define LSN_CATEGORY_OTHER          7
+
+
+int
+lsn_risk_level_index(const char *s, size_t len)
+{
+    return lsn_name_index(lsn_risk_levels, s, len);
+}
+
+
+const char *
+lsn_risk_level_zh(lsn_risk_level_e level)
+{
+    return (unsigned) level <= LSN_RISK_URGENT ? lsn_risk_levels_zh[level]
+                                               : "";
+}
+
+
+const char *
+lsn_risk_label_zh(const char *label)
+{
+    size_t  i;
+
+    for (i = 0; lsn_risk_labels[i][0]; i++) {
+        if (strcmp(lsn_risk_labels[i][0], label) == 0) {
+            return lsn_risk_labels[i][1];
+        }
+    }
+
+    return label;
+}
 
 
 const char *
@@ -199,11 +245,11 @@ static int
 lsn_triage_line(lsn_triage_t *t, const char *name, int line, const char *s,
     size_t len, char *err, size_t errlen)
 {
-    int               rc, i;
+    int               rc, i, level;
     char              msg[256];
-    size_t            flen[4], erroff, plen;
+    size_t            flen[4], erroff, plen, alen;
     uint32_t          cap;
-    const char       *f[4], *p, *end, *pat;
+    const char       *f[4], *p, *end, *pat, *colon;
     lsn_rule_code_t  *rc_rule;
 
     end = s + len;
@@ -273,22 +319,43 @@ lsn_triage_line(lsn_triage_t *t, const char *name, int line, const char *s,
         }
     }
 
+    /* "risk" or "risk:LEVEL" */
+    alen = flen[1];
+    colon = memchr(f[1], ':', flen[1]);
+    if (colon) {
+        alen = (size_t) (colon - f[1]);
+    }
+
     for (i = 0; i < 3; i++) {
-        if (strlen(lsn_rule_actions[i]) == flen[1]
-            && memcmp(lsn_rule_actions[i], f[1], flen[1]) == 0)
+        if (strlen(lsn_rule_actions[i]) == alen
+            && memcmp(lsn_rule_actions[i], f[1], alen) == 0)
         {
             break;
         }
     }
 
-    if (i == 3) {
+    if (i == 3 || (colon && i != LSN_RULE_RISK)) {
         lsn_triage_error(err, errlen, name, line,
-                         "unknown action \"%.*s\" (ordinary, simple or "
-                         "risk)", (int) flen[1], f[1]);
+                         "unknown action \"%.*s\" (ordinary, simple, risk "
+                         "or risk:LEVEL)", (int) flen[1], f[1]);
         return -1;
     }
 
     rc_rule->rule.action = (lsn_rule_action_e) i;
+    rc_rule->rule.level = LSN_RISK_HIGH;
+
+    if (colon) {
+        level = lsn_risk_level_index(colon + 1, flen[1] - alen - 1);
+        if (level < 0) {
+            lsn_triage_error(err, errlen, name, line,
+                             "unknown risk level \"%.*s\" (low, medium, "
+                             "high or urgent)",
+                             (int) (flen[1] - alen - 1), colon + 1);
+            return -1;
+        }
+
+        rc_rule->rule.level = (lsn_risk_level_e) level;
+    }
 
     if (flen[2] > LSN_TRIAGE_ID_MAX || !lsn_word_ok(f[2], flen[2], 0)) {
         lsn_triage_error(err, errlen, name, line,

@@ -10,7 +10,9 @@
  *               simple    a request of category "other" that platform
  *                         staff can answer (A4)
  *               risk      a risk or sensitive-event signal (A10): the
- *                         ticket is flagged; the track is not changed
+ *                         ticket is flagged and a risk opened; the track
+ *                         is not changed.  "risk:LEVEL" gives the risk's
+ *                         level (low, medium, high, urgent; default high)
  *   label       1..32 of [a-z0-9_], what the rule recognises
  *   categories  "*" or a comma list of ticket categories the rule
  *               applies to (lsn_categories[])
@@ -50,10 +52,20 @@ typedef enum {
 } lsn_rule_action_e;
 
 
+/* the levels of an A10 risk, lowest first */
+typedef enum {
+    LSN_RISK_LOW = 0,
+    LSN_RISK_MEDIUM,
+    LSN_RISK_HIGH,
+    LSN_RISK_URGENT
+} lsn_risk_level_e;
+
+
 typedef struct {
     char                 id[LSN_TRIAGE_ID_MAX + 1];
     char                 label[LSN_TRIAGE_ID_MAX + 1];
     lsn_rule_action_e    action;
+    lsn_risk_level_e     level;        /* risk rules */
     unsigned             categories;   /* bit i: lsn_categories[i] */
     int                  line;
 } lsn_rule_t;
@@ -97,6 +109,15 @@ int lsn_triage_classify(const lsn_triage_t *t, int category,
 
 /* "ordinary", "simple", "risk". */
 const char *lsn_rule_action_name(lsn_rule_action_e action);
+
+/* "low" .. "urgent" by lsn_risk_level_e, NULL-terminated; index or -1 */
+extern const char *lsn_risk_levels[];
+int lsn_risk_level_index(const char *s, size_t len);
+
+/* Chinese names of a level and of a risk rule's label (the label itself
+   when it has none) */
+const char *lsn_risk_level_zh(lsn_risk_level_e level);
+const char *lsn_risk_label_zh(const char *label);
 
 
 #endif /* _LSN_TRIAGE_H_INCLUDED_ */
