@@ -22,6 +22,8 @@ typedef struct {
     ngx_str_t                   username;
     ngx_str_t                   name;
     ngx_str_t                   mobile;
+    ngx_str_t                   wecom;         /* WeCom userid */
+    ngx_uint_t                  wecom_set;     /* 1: given, 2: null */
     int                         role;
     uint64_t                    department;
     ngx_int_t                   active;        /* -1: unchanged */
@@ -74,6 +76,7 @@ ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         "SELECT JSON_OBJECT('id', id, 'username', username, 'name', "
         "name, 'role', role, 'department_id', department_id, "
+        "'wecom_userid', wecom_userid, "
         "'active', " NGX_HTTP_LIAISON_SQL_BOOL("active = 1") ", "
         "'locked', " NGX_HTTP_LIAISON_SQL_BOOL("locked_until IS NOT NULL "
                                               "AND locked_until > $t")
@@ -85,8 +88,8 @@ ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
 
 /*
  * POST /staff/accounts {username, name, role, department_id, mobile,
- * password}; PUT /staff/accounts/{id} {name, role, department_id, mobile,
- * active}.
+ * wecom_userid, password}; PUT /staff/accounts/{id} {name, role,
+ * department_id, mobile, wecom_userid, active}.
  */
 
 static void
@@ -162,6 +165,11 @@ ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx)
     if (ac->mobile.data) {
         ngx_http_liaison_sql(ctx, ", mobile = $s", ac->mobile.data,
                              ac->mobile.len);
+    }
+
+    if (ac->wecom_set) {
+        ngx_http_liaison_sql(ctx, ", wecom_userid = $s", ac->wecom.data,
+                             ac->wecom.len);
     }
 
     if (ac->active >= 0) {
@@ -254,6 +262,34 @@ ngx_http_liaison_account_body(ngx_http_liaison_ctx_t *ctx,
         return NGX_ERROR;
     }
 
+    /* the WeCom userid staff alerts go to; null removes it */
+    v = ngx_http_liaison_json_get(ctx->body, "wecom_userid");
+    if (v && v->type == NGX_HTTP_LIAISON_JSON_NULL) {
+        ac->wecom_set = 2;
+
+    } else if (v) {
+        for (i = 0; v->type == NGX_HTTP_LIAISON_JSON_STRING
+                    && i < v->value.len; i++)
+        {
+            c = v->value.data[i];
+
+            if (!(ngx_http_liaison_id_char(c) || c == '.' || c == '@')) {
+                break;
+            }
+        }
+
+        if (v->type != NGX_HTTP_LIAISON_JSON_STRING || v->value.len == 0
+            || v->value.len > 64 || i != v->value.len)
+        {
+            ngx_http_liaison_invalid(ctx, "企业微信账号须为 1 到 64 个字母、"
+                                     "数字或 _-.@", "wecom_userid");
+            return NGX_ERROR;
+        }
+
+        ac->wecom = v->value;
+        ac->wecom_set = 1;
+    }
+
     v = ngx_http_liaison_json_get(ctx->body, "department_id");
     if (v && v->type != NGX_HTTP_LIAISON_JSON_NULL) {
         n = (v->type == NGX_HTTP_LIAISON_JSON_NUMBER && v->value.len <= 10)
@@ -315,15 +351,15 @@ ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
         "INSERT INTO staff (username, name, role, department_id, mobile, "
-        "password_hash, created_at) VALUES ($s, $s, $z, NULLIF($u, 0), "
-        "$s, $z, $t);"
+        "wecom_userid, password_hash, created_at) VALUES ($s, $s, $z, "
+        "NULLIF($u, 0), $s, $s, $z, $t);"
         "INSERT INTO account_events (staff_id, actor_staff_id, type, "
         "created_at) VALUES (LAST_INSERT_ID(), $u, 'created', $t);"
         "SELECT LAST_INSERT_ID();COMMIT",
         ac->username.data, ac->username.len, ac->name.data, ac->name.len,
         lsn_role_names[ac->role], (unsigned long long) ac->department,
-        ac->mobile.data, ac->mobile.len, pt->hash, ctx->now,
-        (unsigned long long) ctx->subject_id, ctx->now);
+        ac->mobile.data, ac->mobile.len, ac->wecom.data, ac->wecom.len,
+        pt->hash, ctx->now, (unsigned long long) ctx->subject_id, ctx->now);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_account_saved);
 }

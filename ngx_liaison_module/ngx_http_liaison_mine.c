@@ -5,7 +5,9 @@
  * A litigant's own requests: GET /tickets?mine=1, follow-up messages
  * (POST /tickets/{no}/messages, reopening a ticket closed less than 7
  * days ago), feedback (POST /tickets/{no}/feedback) and the in-app
- * notifications (GET /notifications).
+ * notifications (GET /notifications).  Messages and feedback come from
+ * the owner's litigant token, or from whoever holds the ticket's query
+ * code (callers without WeChat: web, kiosk, hall, hotline).
  */
 
 
@@ -34,6 +36,8 @@ static void ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_message_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_message_answer(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_followup_t *fu);
+static ngx_int_t ngx_http_liaison_caller(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu);
 static void ngx_http_liaison_tickets_feedback(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_feedback_loaded(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_feedback_done(ngx_http_liaison_db_op_t *op);
@@ -41,6 +45,7 @@ static ngx_int_t ngx_http_liaison_own_ticket(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_op_t *op, ngx_uint_t i,
     ngx_http_liaison_followup_t *fu, MYSQL_ROW *rowp,
     unsigned long **lenp);
+static ngx_uint_t ngx_http_liaison_answered(ngx_str_t *status);
 static void ngx_http_liaison_ticket_not_found(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_notifications(ngx_http_liaison_ctx_t *ctx);
 
@@ -150,7 +155,9 @@ ngx_http_liaison_tickets_message(ngx_http_liaison_ctx_t *ctx)
 
     v = ngx_http_liaison_json_get(ctx->body, "content");
 
-    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
+    if (ngx_http_liaison_caller(ctx, fu) != NGX_OK
+        || ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK)
+    {
         return;
     }
 
@@ -169,6 +176,52 @@ ngx_http_liaison_tickets_message(ngx_http_liaison_ctx_t *ctx)
     fu->done = ngx_http_liaison_message_answer;
 
     ngx_http_liaison_followup_start(ctx, fu);
+}
+
+
+/*
+ * Who adds to or rates a ticket: the owner's litigant token, or the
+ * ticket's query code in the body ({"query_code": ...}) for a caller
+ * without one.  Answers 401/403 itself.
+ */
+
+static ngx_int_t
+ngx_http_liaison_caller(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu)
+{
+    ngx_str_t  code;
+
+    if (ngx_http_liaison_body_str(ctx, NULL, "query_code", NULL, 0, &code)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->who == NGX_HTTP_LIAISON_LITIGANT && code.data == NULL) {
+        return NGX_OK;
+    }
+
+    if (ctx->who == NGX_HTTP_LIAISON_STAFF) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                               "仅限当事人本人操作", NULL);
+        return NGX_ERROR;
+    }
+
+    if (code.data == NULL) {
+        ngx_http_liaison_unauthorized(ctx, "需要登录，或提供诉求的查询码");
+        return NGX_ERROR;
+    }
+
+    /* a malformed code is a wrong code: 404 like an unknown ticket */
+    if (lsn_query_code_normalize((char *) code.data, code.len, fu->code)
+        != 0)
+    {
+        ngx_memzero(fu->code, sizeof(fu->code));
+    }
+
+    fu->by_code = 1;
+
+    return NGX_OK;
 }
 
 
@@ -202,8 +255,8 @@ ngx_http_liaison_message_lock(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
         "SELECT id, status, closed_at, owner_litigant_id, track, "
-        "category, ticket_no FROM tickets WHERE ticket_no = $s "
-        "FOR UPDATE;"
+        "category, ticket_no, department_id, assignee_staff_id, query_code "
+        "FROM tickets WHERE ticket_no = $s FOR UPDATE;"
         "SELECT openid FROM litigants WHERE id = $u;"
         "SELECT r.id FROM risks r JOIN tickets t ON t.id = r.ticket_id "
         "WHERE t.ticket_no = $s AND r.closed_at IS NULL LIMIT 1",
@@ -217,8 +270,8 @@ ngx_http_liaison_message_lock(ngx_http_liaison_ctx_t *ctx)
 
 /*
  * Statement i's row: the caller's own ticket (columns id, status,
- * closed_at, owner, track, category, ticket_no), or NGX_DECLINED after a
- * 404 like an unknown one.
+ * closed_at, owner, track, category, ticket_no, department, assignee,
+ * query_code), or NGX_DECLINED after a 404 like an unknown one.
  */
 
 static ngx_int_t
@@ -232,7 +285,10 @@ ngx_http_liaison_own_ticket(ngx_http_liaison_ctx_t *ctx,
     row = ngx_http_liaison_row(op, i, &len);
 
     if (row == NULL
-        || ngx_http_liaison_row_id(row, len, 3) != ctx->subject_id)
+        || (fu->by_code
+            ? lsn_ct_compare(fu->code, LSN_QUERY_CODE_LEN, row[9], len[9])
+              != 0
+            : ngx_http_liaison_row_id(row, len, 3) != ctx->subject_id))
     {
         ngx_http_liaison_ticket_not_found(ctx);
         return NGX_DECLINED;
@@ -267,6 +323,7 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
     int                           unknown, category;
     time_t                        closed;
     ngx_uint_t                    open_risk;
+    const char                   *author;
     MYSQL_ROW                     row, lrow;
     ngx_str_t                     risks;
     lsn_track_e                   track;
@@ -337,29 +394,31 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
             risks.data, risks.len);
     }
 
+    author = fu->by_code ? "public" : "litigant";
+
     ngx_http_liaison_sql(ctx,
         " WHERE id = $u;"
         "INSERT INTO ticket_messages (ticket_id, author_kind, author_id, "
         "content, content_review, created_at) VALUES "
-        "($u, 'litigant', $u, $s, $z, $t);"
+        "($u, $z, NULLIF($u, 0), $s, $z, $t);"
         "SET @lsn_message = LAST_INSERT_ID();"
         "INSERT INTO ticket_events (ticket_id, type, actor_kind, actor_id, "
         "status_from, status_to, note, public, created_at) "
-        "VALUES ($u, 'message', 'litigant', $u, NULL, NULL, $s, 1, $t)",
+        "VALUES ($u, 'message', $z, NULLIF($u, 0), NULL, NULL, $s, 1, $t)",
         (unsigned long long) fu->ticket_id,
-        (unsigned long long) fu->ticket_id,
+        (unsigned long long) fu->ticket_id, author,
         (unsigned long long) ctx->subject_id,
         fu->content.data, fu->content.len,
         fu->has_openid ? "pending" : NULL, ctx->now,
-        (unsigned long long) fu->ticket_id,
+        (unsigned long long) fu->ticket_id, author,
         (unsigned long long) ctx->subject_id,
         fu->content.data, fu->content.len, ctx->now);
 
     if (fu->reopen) {
         ngx_http_liaison_sql(ctx,
-            ",($u, 'reopened', 'litigant', $u, 'closed', 'reopened', "
+            ",($u, 'reopened', $z, NULLIF($u, 0), 'closed', 'reopened', "
             "NULL, 1, $t)",
-            (unsigned long long) fu->ticket_id,
+            (unsigned long long) fu->ticket_id, author,
             (unsigned long long) ctx->subject_id, ctx->now);
     }
 
@@ -370,6 +429,12 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
 
     if (fu->has_openid) {
         ngx_http_liaison_outbox_content_check(ctx, NULL, 1);
+    }
+
+    /* a work order's handlers hear of it at once */
+    if (row[7] || row[8]) {
+        ngx_http_liaison_outbox_handlers(ctx, fu->ticket_id,
+                                         LSN_KIND_TICKET_MESSAGE);
     }
 
     if (fu->extra) {
@@ -448,7 +513,9 @@ ngx_http_liaison_tickets_feedback(ngx_http_liaison_ctx_t *ctx)
     rating = ngx_http_liaison_json_get(ctx->body, "rating");
     comment = ngx_http_liaison_json_get(ctx->body, "comment");
 
-    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
+    if (ngx_http_liaison_caller(ctx, fu) != NGX_OK
+        || ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK)
+    {
         return;
     }
 
@@ -487,7 +554,8 @@ ngx_http_liaison_tickets_feedback(ngx_http_liaison_ctx_t *ctx)
 
     ngx_http_liaison_sql(ctx,
         "SELECT id, status, closed_at, owner_litigant_id, track, "
-        "category, ticket_no FROM tickets WHERE ticket_no = $s",
+        "category, ticket_no, department_id, assignee_staff_id, query_code "
+        "FROM tickets WHERE ticket_no = $s",
         fu->ticket_no.data, fu->ticket_no.len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_feedback_loaded);
@@ -515,32 +583,34 @@ ngx_http_liaison_feedback_loaded(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (fu->status.len != 6 || ngx_strncmp(fu->status.data, "closed", 6)) {
+    if (!ngx_http_liaison_answered(&fu->status)) {
         ngx_http_liaison_error(ctx, NGX_HTTP_CONFLICT, "conflict",
-                               "诉求办结后才能评价", NULL);
+                               "诉求答复或办结后才能评价", NULL);
         return;
     }
 
     p = ngx_sprintf(note, "rating %i", fu->rating);
 
     /*
-     * Only while the ticket is still closed: INSERT ... SELECT writes
+     * Only while the ticket is still answered: INSERT ... SELECT writes
      * nothing if a follow-up reopened it meanwhile; a second feedback
      * hits the primary key.
      */
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
         "INSERT INTO ticket_feedback (ticket_id, litigant_id, rating, "
-        "comment, created_at) SELECT id, $u, $i, $s, $t FROM tickets "
-        "WHERE id = $u AND status = 'closed';"
+        "comment, created_at) SELECT id, NULLIF($u, 0), $i, $s, $t "
+        "FROM tickets WHERE id = $u "
+        "AND status IN ('answered', 'replied', 'closed');"
         "INSERT INTO ticket_events (ticket_id, type, actor_kind, "
         "actor_id, note, public, created_at) SELECT ticket_id, "
-        "'feedback', 'litigant', litigant_id, $s, 0, $t "
+        "'feedback', $z, litigant_id, $s, 0, $t "
         "FROM ticket_feedback WHERE ticket_id = $u AND created_at = $t;"
         "COMMIT",
         (unsigned long long) ctx->subject_id, (long long) fu->rating,
         fu->comment.data, fu->comment.len, ctx->now,
         (unsigned long long) fu->ticket_id,
+        fu->by_code ? "public" : "litigant",
         note, (size_t) (p - note), ctx->now,
         (unsigned long long) fu->ticket_id, ctx->now);
 
@@ -571,7 +641,7 @@ ngx_http_liaison_feedback_done(ngx_http_liaison_db_op_t *op)
 
     if (op->affected[1] != 1) {
         ngx_http_liaison_error(ctx, NGX_HTTP_CONFLICT, "conflict",
-                               "诉求办结后才能评价", NULL);
+                               "诉求答复或办结后才能评价", NULL);
         return;
     }
 
@@ -589,6 +659,19 @@ ngx_http_liaison_feedback_done(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_buf_lit(&b, "}");
 
     ngx_http_liaison_answer(ctx, NGX_HTTP_CREATED, &b);
+}
+
+
+/* Answered, replied or closed: the court has spoken, it can be rated. */
+
+static ngx_uint_t
+ngx_http_liaison_answered(ngx_str_t *status)
+{
+    return (status->len == 6 && ngx_strncmp(status->data, "closed", 6) == 0)
+           || (status->len == 7
+               && ngx_strncmp(status->data, "replied", 7) == 0)
+           || (status->len == 8
+               && ngx_strncmp(status->data, "answered", 8) == 0);
 }
 
 
@@ -632,11 +715,11 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_mine_endpoints[] = {
       ngx_http_liaison_tickets_mine, 0 },
 
     { ngx_string("tickets/{no}/messages"), NGX_HTTP_LIAISON_POST,
-      NGX_HTTP_LIAISON_LITIGANTS, 0, NGX_HTTP_LIAISON_BODY_JSON,
+      NGX_HTTP_LIAISON_ANYONE, 0, NGX_HTTP_LIAISON_BODY_JSON,
       NGX_HTTP_LIAISON_CALENDAR, ngx_http_liaison_tickets_message, 0 },
 
     { ngx_string("tickets/{no}/feedback"), NGX_HTTP_LIAISON_POST,
-      NGX_HTTP_LIAISON_LITIGANTS, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
+      NGX_HTTP_LIAISON_ANYONE, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
       ngx_http_liaison_tickets_feedback, 0 },
 
     { ngx_string("notifications"), NGX_HTTP_LIAISON_GET,

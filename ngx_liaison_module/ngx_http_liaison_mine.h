@@ -13,6 +13,7 @@
 
 
 #include "ngx_http_liaison_common.h"
+#include "lsn_ticket.h"
 
 
 typedef struct ngx_http_liaison_followup_s  ngx_http_liaison_followup_t;
@@ -22,9 +23,12 @@ typedef void (*ngx_http_liaison_followup_pt)(ngx_http_liaison_ctx_t *ctx,
 
 
 struct ngx_http_liaison_followup_s {
-    /* the request: content passed lsn_text_valid() */
+    /* the request: content passed lsn_text_valid(); the caller is the
+       litigant in ctx, or with by_code whoever holds the query code */
     ngx_str_t                     ticket_no;
     ngx_str_t                     content;
+    char                          code[LSN_QUERY_CODE_LEN];
+    ngx_uint_t                    by_code;
 
     /* the caller's, as for the intake service (ngx_http_liaison_tickets.h) */
     ngx_http_liaison_followup_pt  extra;
@@ -46,8 +50,9 @@ struct ngx_http_liaison_followup_s {
 
 
 /*
- * Adds the caller's (a litigant's) message to their own ticket, reopening
- * it when it was closed less than 7 days ago: one transaction, then
+ * Adds the caller's message to their own ticket (a litigant's, or the one
+ * of the query code), reopening it when it was closed less than 7 days
+ * ago, alerting its handlers: one transaction, then
  * fu->done(ctx, fu) with its outcome in ctx->op (an unknown or foreign
  * ticket, or one closed too long ago, is answered here, not by done).
  */

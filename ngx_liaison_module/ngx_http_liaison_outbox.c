@@ -75,6 +75,85 @@ ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
 
 
 void
+ngx_http_liaison_outbox_owner_sms(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, lsn_kind_e kind, ngx_str_t *text)
+{
+    ngx_http_liaison_sql(ctx,
+        ";" LSN_OUTBOX_INSERT
+        "SELECT $z, t.contact_phone, NULL, " LSN_OUTBOX_TEXT("$s") ", t.id, "
+        "$z, $t, $t FROM tickets t WHERE t.ticket_no = $z "
+        "AND t.owner_litigant_id IS NULL "
+        "AND t.contact_phone REGEXP '^1[3-9][0-9]{9}$$'",
+        lsn_outbox_channels[LSN_CH_SMS], text->data, text->len,
+        lsn_outbox_kinds[kind], ctx->now, ctx->now, ticket_no);
+}
+
+
+/*
+ * The handlers of a work order, as "FROM tickets t JOIN staff s ...", and
+ * the text of each kind built by SQL from the ticket as it is at that point
+ * of the transaction (for a follow-up: the message in @lsn_message).
+ */
+#define NGX_HTTP_LIAISON_HANDLERS                                             \
+    " FROM tickets t JOIN staff s ON s.active = 1 "                          \
+    "AND (s.id = t.assignee_staff_id OR (t.assignee_staff_id IS NULL "       \
+    "AND s.department_id = t.department_id "                                 \
+    "AND s.role IN ('dept_leader', 'liaison')))"
+
+#define NGX_HTTP_LIAISON_WORK_ORDER_TEXT                                      \
+    "CONCAT('【诉讼服务工单】您有新的工单 ', t.ticket_no, '：', "            \
+    "LEFT(t.content, 40), IF(CHAR_LENGTH(t.content) > 40, '……', ''), "       \
+    "'。请于', DATE_FORMAT(COALESCE(t.accept_due_at, t.due_at), "            \
+    "'%m月%d日%H:%i'), '前接收，', DATE_FORMAT(t.due_at, '%m月%d日%H:%i'), " \
+    "'前答复。')"
+
+#define NGX_HTTP_LIAISON_MESSAGE_TEXT                                         \
+    "CONCAT('【诉讼服务工单】当事人对工单 ', t.ticket_no, ' 补充了信息：', " \
+    "LEFT(m.content, 40), IF(CHAR_LENGTH(m.content) > 40, '……', ''), "       \
+    "'，请及时处理。')"
+
+void
+ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
+    uint64_t ticket_id, lsn_kind_e kind)
+{
+    ngx_uint_t   i;
+    const char  *text, *from;
+
+    static const lsn_channel_e  channels[] = { LSN_CH_SMS, LSN_CH_WECOM };
+    static const char          *columns[] = { "s.mobile", "s.wecom_userid" };
+
+    if (kind == LSN_KIND_TICKET_MESSAGE) {
+        text = NGX_HTTP_LIAISON_MESSAGE_TEXT;
+        from = NGX_HTTP_LIAISON_HANDLERS
+               " JOIN ticket_messages m ON m.id = @lsn_message";
+
+    } else {
+        text = NGX_HTTP_LIAISON_WORK_ORDER_TEXT;
+        from = NGX_HTTP_LIAISON_HANDLERS;
+    }
+
+    ngx_http_liaison_sql(ctx, ";" LSN_OUTBOX_INSERT);
+
+    for (i = 0; i < 2; i++) {
+        /* the column names and texts are constants of the code */
+        ngx_http_liaison_sql_sep(ctx, i, " UNION ALL ");
+        ngx_http_liaison_sql(ctx, "SELECT $z, ",
+                             lsn_outbox_channels[channels[i]]);
+        ngx_http_liaison_sql(ctx, columns[i]);
+        ngx_http_liaison_sql(ctx, ", NULL, JSON_OBJECT('text', ");
+        ngx_http_liaison_sql(ctx, text);
+        ngx_http_liaison_sql(ctx, "), t.id, $z, $t, $t",
+                             lsn_outbox_kinds[kind], ctx->now, ctx->now);
+        ngx_http_liaison_sql(ctx, from);
+        ngx_http_liaison_sql(ctx, " WHERE t.id = $u AND ",
+                             (unsigned long long) ticket_id);
+        ngx_http_liaison_sql(ctx, columns[i]);
+        ngx_http_liaison_sql(ctx, " IS NOT NULL");
+    }
+}
+
+
+void
 ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *openid, const char *text, const char *ticket_no)
 {

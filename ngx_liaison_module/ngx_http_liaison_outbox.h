@@ -26,6 +26,23 @@ void ngx_http_liaison_outbox_content_check(ngx_http_liaison_ctx_t *ctx,
 void ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
     uint64_t ticket_id, ngx_str_t *reply);
 
+/*
+ * An SMS with text to the contact mobile of a ticket whose owner is not on
+ * WeChat (web, kiosk, hall, hotline), who hears of it no other way.
+ */
+void ngx_http_liaison_outbox_owner_sms(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, lsn_kind_e kind, ngx_str_t *text);
+
+/*
+ * An SMS and a WeCom message to whoever handles the work order now: its
+ * assignee, or with nobody assigned the department's leader and liaison.
+ * kind is LSN_KIND_WORK_ORDER (dispatched or transferred to them) or
+ * LSN_KIND_TICKET_MESSAGE (the litigant added to it).  Written after the
+ * change in the same transaction, so it reads the new handler.
+ */
+void ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
+    uint64_t ticket_id, lsn_kind_e kind);
+
 /* A customer-service text message to an openid (the push callback). */
 void ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *openid, const char *text, const char *ticket_no);

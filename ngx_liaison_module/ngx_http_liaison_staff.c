@@ -24,6 +24,7 @@
 
 #define NGX_HTTP_LIAISON_REPLY_MAX   2000
 #define NGX_HTTP_LIAISON_REASON_MAX  500
+#define NGX_HTTP_LIAISON_SMS_QUOTE   60       /* characters of a reply */
 
 
 typedef struct {
@@ -81,6 +82,8 @@ static void ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act);
+static void ngx_http_liaison_reply_sms(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 
 
@@ -879,9 +882,22 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
         ngx_http_liaison_risk_sql(ctx, act);
     }
 
-    /* the reply reaches a WeChat owner: outbox, same transaction (A7) */
-    if (act->action == LSN_ACT_REPLY) {
+    switch (act->action) {
+
+    case LSN_ACT_REPLY:
+        /* the owner hears of it: WeChat, or else an SMS (A4-A6) */
         ngx_http_liaison_outbox_reply(ctx, id, &act->text);
+        ngx_http_liaison_reply_sms(ctx, act);
+        break;
+
+    case LSN_ACT_DISPATCH:
+    case LSN_ACT_TRANSFER:
+        /* the new handler hears of it at once, not at the reminder */
+        ngx_http_liaison_outbox_handlers(ctx, id, LSN_KIND_WORK_ORDER);
+        break;
+
+    default:
+        break;
     }
 
     ngx_http_liaison_sql(ctx, ";COMMIT");
@@ -927,6 +943,37 @@ ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
 
     ngx_http_liaison_outbox_division(ctx, LSN_KIND_RISK_ALERT, act->ticket_no,
                                      &text);
+}
+
+
+/* The answer to a caller without WeChat, by SMS. */
+
+static void
+ngx_http_liaison_reply_sms(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act)
+{
+    int         cut;
+    u_char     *p;
+    size_t      n;
+    ngx_str_t   text;
+
+    text.data = ngx_pnalloc(ctx->r->pool, act->text.len + 256);
+    if (text.data == NULL) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    n = lsn_utf8_prefix((char *) act->text.data, act->text.len,
+                        NGX_HTTP_LIAISON_SMS_QUOTE, &cut);
+
+    p = ngx_sprintf(text.data,
+                    "【诉讼服务】您的诉求（编号 %s）已答复：%*s%s。"
+                    "可凭编号和查询码查看全文、补充信息或评价。",
+                    act->ticket_no, n, act->text.data, cut ? "……" : "");
+    text.len = p - text.data;
+
+    ngx_http_liaison_outbox_owner_sms(ctx, act->ticket_no,
+                                      LSN_KIND_TICKET_REPLY, &text);
 }
 
 

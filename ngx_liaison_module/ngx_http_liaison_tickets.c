@@ -31,6 +31,8 @@ static void ngx_http_liaison_intake_answer(ngx_http_liaison_ctx_t *ctx,
 static void ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_intake_sms(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
 static void ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in, uint64_t owner);
 static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
@@ -514,6 +516,10 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 
     if (owner) {
         ngx_http_liaison_outbox_content_check(ctx, in->ticket_no, 0);
+
+    } else {
+        /* without WeChat, the number and the code reach the caller by SMS */
+        ngx_http_liaison_intake_sms(ctx, in);
     }
 
     if (in->extra) {
@@ -523,6 +529,30 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx, ";COMMIT");
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_intake_done);
+}
+
+
+static void
+ngx_http_liaison_intake_sms(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
+{
+    u_char     *p;
+    ngx_str_t   text;
+
+    text.data = ngx_pnalloc(ctx->r->pool, 256);
+    if (text.data == NULL) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    p = ngx_sprintf(text.data,
+                    "【诉讼服务】您的诉求已登记，编号 %s，查询码 %s，请妥善"
+                    "保管。可凭编号和查询码在法院网站或诉讼服务大厅一体机"
+                    "查询进度、补充信息。", in->ticket_no, in->query_code);
+    text.len = p - text.data;
+
+    ngx_http_liaison_outbox_owner_sms(ctx, in->ticket_no,
+                                      LSN_KIND_TICKET_REGISTERED, &text);
 }
 
 

@@ -229,7 +229,11 @@ my $anon = $env->req(POST => '/api/v1/tickets', body => ticket_body())->json;
 $r = $env->req(POST => "/api/v1/staff/tickets/$anon->{ticket_no}/reply",
     token => $staff, body => { content => '已答复。' });
 is $r->status, 200, 'reply to an anonymous ticket: 200';
-is $env->sql_one("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket_reply'"),
-    1, '... no push without a WeChat owner';
+is $env->sql_one("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket_reply' "
+    . "AND channel = 'wx_subscribe'"), 1,
+    '... no push without a WeChat owner';
+is $env->sql_one("SELECT recipient FROM outbox WHERE kind = 'ticket_reply' "
+    . "AND channel = 'sms'"), $anon->{contact}{phone} // '13800138000',
+    '... but an SMS to the contact mobile';
 
 done_testing;

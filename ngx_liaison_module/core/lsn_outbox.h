@@ -48,6 +48,9 @@ typedef enum {
     LSN_KIND_RISK_OVERDUE,      /* a risk stuck in a stage */
     LSN_KIND_SMS_FALLBACK,      /* no subscribe consent left: an SMS */
     LSN_KIND_CALENDAR_MISSING,  /* next year's calendar is not loaded */
+    LSN_KIND_TICKET_REGISTERED, /* number and query code, by SMS */
+    LSN_KIND_WORK_ORDER,        /* dispatched or transferred: the handler */
+    LSN_KIND_TICKET_MESSAGE,    /* the litigant added to a work order */
     LSN_KIND_COUNT
 } lsn_kind_e;
 
