@@ -388,12 +388,24 @@ ngx_http_liaison_cases_validate(ngx_http_liaison_ctx_t *ctx,
                 return NGX_ERROR;
             }
 
-            if (ngx_http_liaison_json_get(p, "phone")
-                || ngx_http_liaison_json_get(p, "mobile"))
+            if (ngx_http_liaison_json_get(p, "phone")) {
+                ngx_http_liaison_bad_field(ctx,
+                    "电话号码请放在 mobile（仅手机号，用于短信通知）",
+                    "cases[%ui].parties[%ui].phone", i, j);
+                return NGX_ERROR;
+            }
+
+            /* a mainland mobile, only to text the party the case's nodes */
+            v = ngx_http_liaison_json_get(p, "mobile");
+            if (v && v->type != NGX_HTTP_LIAISON_JSON_NULL
+                && (v->type != NGX_HTTP_LIAISON_JSON_STRING
+                    || v->value.len != 11 || v->value.data[0] != '1'
+                    || !lsn_phone_valid((char *) v->value.data,
+                                        v->value.len)))
             {
                 ngx_http_liaison_bad_field(ctx,
-                    "不接收电话号码，请发送 phone_hash",
-                    "cases[%ui].parties[%ui].phone", i, j);
+                    "mobile 须为 11 位手机号",
+                    "cases[%ui].parties[%ui].mobile", i, j);
                 return NGX_ERROR;
             }
 
@@ -456,7 +468,8 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
     u_char                      *p;
     ngx_uint_t                   i, nparties;
     lsn_caseno_t                *cn;
-    ngx_http_liaison_json_t     *party, *role, *name, *hash;
+    char                         computed[LSN_PHONE_HASH_LEN + 1];
+    ngx_http_liaison_json_t     *party, *role, *name, *hash, *mobile;
     ngx_http_liaison_case_in_t  *ci;
 
     nparties = 0;
@@ -542,7 +555,7 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
     if (nparties) {
         ngx_http_liaison_sql(ctx,
             ";INSERT INTO case_parties (case_id, kind, role, name, "
-            "phone_hash) VALUES ");
+            "phone_hash, mobile) VALUES ");
     }
 
     nparties = 0;
@@ -557,27 +570,77 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
             role = ngx_http_liaison_json_get(party, "role");
             name = ngx_http_liaison_json_get(party, "name");
             hash = ngx_http_liaison_json_get(party, "phone_hash");
+            mobile = ngx_http_liaison_json_get(party, "mobile");
 
             if (hash && hash->type != NGX_HTTP_LIAISON_JSON_STRING) {
                 hash = NULL;
             }
 
+            if (mobile && mobile->type != NGX_HTTP_LIAISON_JSON_STRING) {
+                mobile = NULL;
+            }
+
+            /* a mobile without its hash: the hash from the shared key, so
+               the party can still verify on WeChat */
+            computed[0] = '\0';
+
+            if (hash == NULL && mobile && ctx->mcf->lit.phone_key.len
+                && lsn_phone_hash(ctx->mcf->lit.phone_key.data,
+                                  ctx->mcf->lit.phone_key.len,
+                                  (char *) mobile->value.data,
+                                  mobile->value.len, computed)
+                   != 0)
+            {
+                computed[0] = '\0';
+            }
+
             ngx_http_liaison_sql_sep(ctx, nparties++, ",");
             ngx_http_liaison_sql(ctx,
                 "((SELECT id FROM cases WHERE case_no = $z), $z, $s, "
-                "$s, $s)",
+                "$s, $s, $s)",
                 ci->cn.normalized,
                 lsn_party_role_is_lawyer(lsn_party_role_index(
                     (char *) role->value.data, role->value.len))
                 ? "lawyer" : "party",
                 role->value.data, role->value.len,
                 name->value.data, name->value.len,
-                hash ? hash->value.data : NULL,
-                hash ? hash->value.len : 0);
+                hash ? (char *) hash->value.data
+                     : computed[0] ? computed : NULL,
+                hash ? hash->value.len : ngx_strlen(computed),
+                mobile ? mobile->value.data : NULL,
+                mobile ? mobile->value.len : 0);
         }
     }
 
-    ngx_http_liaison_sql(ctx, ";COMMIT");
+    /*
+     * Requests filed before their case reached us meet it now (A5): the
+     * case, and for those still waiting to be dispatched its department,
+     * so that a dispatch goes to the case's judge.
+     */
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO ticket_events (ticket_id, type, actor_kind, note, "
+        "public, created_at) SELECT t.id, 'case_linked', 'system', "
+        "CONCAT('案件已同步：', c.case_no), 0, $t FROM tickets t "
+        "JOIN cases c ON c.case_no = t.case_no WHERE t.case_id IS NULL "
+        "AND c.case_no IN (", ctx->now);
+
+    for (i = 0; i < in->n; i++) {
+        ngx_http_liaison_sql_sep(ctx, i, ",");
+        ngx_http_liaison_sql(ctx, "$z", in->cases[i].cn.normalized);
+    }
+
+    ngx_http_liaison_sql(ctx,
+        ");UPDATE tickets t JOIN cases c ON c.case_no = t.case_no "
+        "SET t.case_id = c.id, t.department_id = IF(t.status = 'registered' "
+        "AND t.department_id IS NULL, c.department_id, t.department_id) "
+        "WHERE t.case_id IS NULL AND c.case_no IN (");
+
+    for (i = 0; i < in->n; i++) {
+        ngx_http_liaison_sql_sep(ctx, i, ",");
+        ngx_http_liaison_sql(ctx, "$z", in->cases[i].cn.normalized);
+    }
+
+    ngx_http_liaison_sql(ctx, ");COMMIT");
 }
 
 
@@ -1015,6 +1078,47 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
         }
 
         ngx_http_liaison_sql(ctx, ") ORDER BY n.occurred_at, n.id");
+
+        /*
+         * A party or lawyer the trial system gave a mobile for, and who
+         * never verified on WeChat (so gets no subscribe message): an SMS.
+         */
+        ngx_http_liaison_sql(ctx,
+            ";" LSN_OUTBOX_INSERT
+            "SELECT $z, p.mobile, NULL, JSON_OBJECT('text', CONCAT("
+            "'【诉讼服务】您的案件', c.case_no, '有新进展：', CASE n.type",
+            lsn_outbox_channels[LSN_CH_SMS]);
+
+        for (i = 0; lsn_node_types[i]; i++) {
+            ngx_http_liaison_sql(ctx, " WHEN $z THEN $z", lsn_node_types[i],
+                                 lsn_node_phrases[i]);
+        }
+
+        ngx_http_liaison_sql(ctx,
+            " ELSE '进度更新' END, '（', "
+            "DATE_FORMAT(n.occurred_at, '%Y年%m月%d日'), '）', "
+            "IF(n.detail IS NULL, '', CONCAT('，', LEFT(n.detail, 40))), "
+            "'。详情请登录广州微法院查询。')), NULL, $z, $t, $t "
+            "FROM case_nodes n JOIN cases c ON c.id = n.case_id "
+            "JOIN case_parties p ON p.case_id = n.case_id "
+            "WHERE p.mobile IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+            "case_subscriptions s WHERE s.case_id = n.case_id "
+            "AND s.party_id = p.id) AND n.event_id IN (",
+            lsn_outbox_kinds[LSN_KIND_CASE_NODE], ctx->now, ctx->now);
+
+        for (i = 0, k = 0; i < in->n; i++) {
+            ni = &in->events[i];
+
+            if (!ni->fresh) {
+                continue;
+            }
+
+            ngx_http_liaison_sql_sep(ctx, k++, ",");
+            ngx_http_liaison_sql(ctx, "$s", ni->event_id.data,
+                                 ni->event_id.len);
+        }
+
+        ngx_http_liaison_sql(ctx, ") ORDER BY n.occurred_at, n.id, p.id");
     }
 
     ngx_http_liaison_sql(ctx, ";COMMIT");
