@@ -165,6 +165,15 @@ typedef struct {
 } lw_ctx_t;
 
 
+/* the time of this pass: --now= of `once`, else the clock */
+
+static inline time_t
+lw_now(lw_ctx_t *ctx)
+{
+    return ctx->fixed_now ? ctx->fixed_now : time(NULL);
+}
+
+
 /* lw_log.c */
 void lw_log_init(int level);
 void lw_log(int level, const char *fmt, ...)
@@ -311,7 +320,6 @@ long lw_json_errcode(const char *body, size_t len, char *errmsg,
 
 
 /* lw_outbox.c */
-time_t lw_now(lw_ctx_t *ctx);
 int lw_outbox_pass(lw_ctx_t *ctx);
 /* appends one VALUES tuple for INSERT INTO outbox (LW_OUTBOX_COLUMNS) */
 #define LW_OUTBOX_COLUMNS                                                    \

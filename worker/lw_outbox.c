@@ -53,13 +53,6 @@ static int lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n,
     int round);
 
 
-time_t
-lw_now(lw_ctx_t *ctx)
-{
-    return ctx->fixed_now ? ctx->fixed_now : time(NULL);
-}
-
-
 int
 lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len)
 {
