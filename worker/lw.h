@@ -147,7 +147,7 @@ typedef struct {
     lsn_calendar_t         *cal;
 
     time_t                  fixed_now;      /* once --now=, or 0 */
-    int                     once;
+    int                     once;           /* a subcommand, not the daemon */
 
     int                     schema_ok;      /* lw_schema_check() passed */
 
