@@ -16,7 +16,7 @@ WORKER_SRCS := $(wildcard worker/*.c)
 WORKER_HDRS := $(wildcard worker/*.h)
 # the part of the core the worker uses
 WORKER_CORE := $(addprefix $(CORE_DIR)/lsn_,calendar.c ladder.c sql.c \
-               text.c wxmsg.c kpi.c)
+               text.c wxmsg.c kpi.c outbox.c)
 WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt
 PROVE_JOBS ?= 2
 # the schema version this build expects: the highest sql/NNN_name.sql

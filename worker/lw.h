@@ -25,6 +25,7 @@
 
 #include "lsn_calendar.h"
 #include "lsn_ladder.h"
+#include "lsn_outbox.h"
 
 
 #define LW_VERSION  "0.1.0"
@@ -36,15 +37,6 @@
 #define LW_LOG_INFO   2
 #define LW_LOG_DEBUG  3
 
-
-/* channels: outbox.channel values, in this order */
-#define LW_CH_WX_SUBSCRIBE  0
-#define LW_CH_WX_TEMPLATE   1
-#define LW_CH_SMS           2
-#define LW_CH_WECOM         3
-#define LW_CH_WX_SEC_CHECK  4       /* msg_sec_check of litigants' text */
-#define LW_CH_WX_CUSTOM     5       /* customer-service message (issue 8) */
-#define LW_CH_COUNT         6
 
 /* token names in access_tokens */
 #define LW_TOKEN_WX     "wx_stable"
@@ -84,7 +76,7 @@ typedef struct {
     int                 http_timeout;
     int                 connect_timeout;
     int                 token_refresh_ahead;
-    double              rate[LW_CH_COUNT];
+    double              rate[LSN_CH_COUNT];
 
     /* WeChat */
     char               *wx_api_base;
@@ -291,7 +283,7 @@ typedef struct {
 
 typedef struct {
     unsigned long long   id;
-    int                  channel;
+    int                  channel;      /* lsn_channel_e */
     char                *recipient;
     char                *template_id;
     char                *payload;
@@ -308,8 +300,6 @@ typedef struct {
     lw_req_t             req;
 } lw_msg_t;
 
-const char *lw_channel_name(int channel);
-int lw_channel_index(const char *s, size_t len);
 /* builds m->req; returns 0, or -1 with m->out set (a permanent failure) */
 int lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token);
 /* classifies the finished m->req into m->out */
@@ -321,12 +311,9 @@ long lw_json_errcode(const char *body, size_t len, char *errmsg,
 
 /* lw_outbox.c */
 int lw_outbox_pass(lw_ctx_t *ctx);
-/* appends one VALUES tuple for INSERT INTO outbox (LW_OUTBOX_COLUMNS) */
-#define LW_OUTBOX_COLUMNS                                                    \
-    "(channel, recipient, template_id, payload, ticket_id, kind, status, "  \
-    "attempts, next_attempt_at, created_at)"
-int lw_outbox_tuple(lw_buf_t *sql, int channel, const char *recipient,
-    const char *template_id, const char *payload_json,
+/* appends one VALUES tuple for LSN_OUTBOX_INSERT */
+int lw_outbox_tuple(lw_buf_t *sql, lsn_channel_e channel,
+    const char *recipient, const char *template_id, const char *payload_json,
     unsigned long long ticket_id, const char *kind, time_t now);
 /* {"text": text} */
 int lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len);

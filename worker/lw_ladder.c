@@ -540,7 +540,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
 
     lw_buf_adds(&esc, "INSERT INTO escalations (ticket_id, level, status, "
                 "due_instant, fired_at, recipients) VALUES ");
-    lw_buf_adds(&out, "INSERT INTO outbox " LW_OUTBOX_COLUMNS " VALUES ");
+    lw_buf_adds(&out, LSN_OUTBOX_INSERT "VALUES ");
     lw_buf_adds(&ev, "INSERT INTO ticket_events (ticket_id, type, "
                 "actor_kind, note, public, created_at) VALUES ");
 
@@ -617,7 +617,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
 
             for (k = 0; k < nwho; k++) {
                 if (ctx->conf->ladder_sms && who[k]->mobile[0] != '\0'
-                    && lw_conf_channel_ready(ctx->conf, LW_CH_SMS))
+                    && lw_conf_channel_ready(ctx->conf, LSN_CH_SMS))
                 {
                     lw_buf_reset(&text);
                     lw_ladder_text(ctx, &text, level, supervised, row[1], due,
@@ -631,13 +631,13 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                         lw_buf_adds(&out, ",");
                     }
 
-                    lw_outbox_tuple(&out, LW_CH_SMS, who[k]->mobile, NULL,
+                    lw_outbox_tuple(&out, LSN_CH_SMS, who[k]->mobile, NULL,
                                     payload.data, tid,
                                     lsn_ladder_level_name(level), now);
                 }
 
                 if (ctx->conf->ladder_wecom && who[k]->wecom[0] != '\0'
-                    && lw_conf_channel_ready(ctx->conf, LW_CH_WECOM))
+                    && lw_conf_channel_ready(ctx->conf, LSN_CH_WECOM))
                 {
                     lw_buf_reset(&text);
                     lw_ladder_text(ctx, &text, level, supervised, row[1], due,
@@ -651,7 +651,7 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                         lw_buf_adds(&out, ",");
                     }
 
-                    lw_outbox_tuple(&out, LW_CH_WECOM, who[k]->wecom, NULL,
+                    lw_outbox_tuple(&out, LSN_CH_WECOM, who[k]->wecom, NULL,
                                     payload.data, tid,
                                     lsn_ladder_level_name(level), now);
                 }
