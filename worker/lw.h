@@ -1,14 +1,24 @@
 /*
  * liaison-worker: shared declarations.
  *
- * One file per concern: lw_log.c (logging), lw_buf.c (growing buffers,
- * JSON helpers), lw_config.c (the key = value file, secrets), lw_db.c
- * (MariaDB, every statement built by lsn_sql_format()), lw_http.c (libcurl
- * multi engine, rate limits), lw_tokens.c (access tokens), lw_channels.c
- * (requests and answers of the four channels), lw_outbox.c (claims,
- * delivery, retries), lw_ladder.c (the A8 escalation ladder),
- * lw_calendar.c (working-day calendar, missing-calendar alert),
- * liaison_worker.c (command line, daemon loop, signals).
+ * One file per concern:
+ *
+ *   liaison_worker.c  command line, subcommands, daemon loop, signals
+ *   lw_log.c          logging, phone masking
+ *   lw_buf.c          growing buffers, JSON, SQL and UTF-8 helpers
+ *   lw_config.c       the key = value file, secrets
+ *   lw_db.c           MariaDB, every statement built by lsn_sql_format()
+ *   lw_http.c         libcurl multi engine, rate limits
+ *   lw_tokens.c       WeChat and WeCom access tokens
+ *   lw_channels.c     requests and answers of the outbox channels
+ *   lw_outbox.c       claims, delivery, retries; rows for the outbox
+ *   lw_ladder.c       the A8 escalation ladder
+ *   lw_calendar.c     working-day calendar, missing-calendar alert
+ *   lw_bulletin.c     monthly bulletin (A11, A12, A16), A10 risk alerts
+ *   lw_ops.c          migrations, schema check, metrics, retention
+ *   lw_attach.c       attachment files: purge with retention, sweep
+ *
+ * The outbox's channels and kinds are the core's (lsn_outbox.h).
  */
 
 #ifndef _LW_H_INCLUDED_
