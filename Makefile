@@ -13,11 +13,16 @@ MOD_SRCS   := $(wildcard ngx_liaison_module/*.c ngx_liaison_module/*.h) \
               $(CORE_SRCS) $(CORE_HDRS) config
 TOOL_LIBS  := -lcrypto -lcrypt -lpcre2-8
 WORKER_SRCS := $(wildcard worker/*.c)
-WORKER_HDRS := $(wildcard worker/*.h)
 # the part of the core the worker uses
 WORKER_CORE := $(addprefix $(CORE_DIR)/lsn_,calendar.c ladder.c sql.c \
-               text.c wxmsg.c kpi.c)
+               text.c wxmsg.c kpi.c outbox.c)
 WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt
+# one object per file: build/worker/ and build/worker/core/
+WORKER_OBJS := $(patsubst worker/%.c,$(BUILD)/worker/%.o,$(WORKER_SRCS)) \
+               $(patsubst $(CORE_DIR)/%.c,$(BUILD)/worker/core/%.o,\
+                   $(WORKER_CORE))
+WORKER_CFLAGS = $(CFLAGS) -MMD -MP -I$(CORE_DIR) -Iworker \
+                -I/usr/include/mariadb
 PROVE_JOBS ?= 2
 # the schema version this build expects: the highest sql/NNN_name.sql
 SQL_MIGRATIONS := $(wildcard sql/[0-9]*_*.sql)
@@ -25,8 +30,8 @@ SCHEMA_VERSION := $(shell ls sql | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$$/\1/p' 
                     | sort -n | tail -1)
 
 .PHONY: all deps module tools worker unit unit-asan itest test run stop \
-        bench bench-worker bench-litigant bench-worklist clean browser-deps \
-        deb deb-test
+        cycles cycles-module cycles-worker bench bench-worker bench-litigant \
+        bench-worklist clean browser-deps deb deb-test
 
 all: module tools worker
 
@@ -54,15 +59,41 @@ $(BUILD)/bin/liaison-admin: tools/liaison-admin.c $(CORE_SRCS) $(CORE_HDRS)
 
 tools: $(BUILD)/bin/liaison-admin
 
-# the companion daemon (docs/worker.md)
-$(BUILD)/bin/liaison-worker: $(WORKER_SRCS) $(WORKER_HDRS) $(WORKER_CORE) \
-        $(CORE_HDRS) $(SQL_MIGRATIONS)
-	@mkdir -p $(BUILD)/bin
-	$(CC) $(CFLAGS) -I$(CORE_DIR) -Iworker -I/usr/include/mariadb \
-	    -DLW_SCHEMA_VERSION=$(SCHEMA_VERSION) \
-	    -o $@ $(WORKER_SRCS) $(WORKER_CORE) $(WORKER_LIBS)
+# the companion daemon (docs/worker.md); headers are followed through the
+# .d files the compiler writes (-MMD)
+$(BUILD)/worker/%.o: worker/%.c
+	@mkdir -p $(@D)
+	$(CC) $(WORKER_CFLAGS) $(WORKER_DEFS) -c -o $@ $<
+
+$(BUILD)/worker/core/%.o: $(CORE_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(WORKER_CFLAGS) -c -o $@ $<
+
+# the schema version this build expects: lw_ops.c checks it
+$(BUILD)/worker/lw_ops.o: $(SQL_MIGRATIONS)
+$(BUILD)/worker/lw_ops.o: WORKER_DEFS = -DLW_SCHEMA_VERSION=$(SCHEMA_VERSION)
+
+$(BUILD)/bin/liaison-worker: $(WORKER_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(WORKER_OBJS) $(WORKER_LIBS)
 
 worker: $(BUILD)/bin/liaison-worker
+
+-include $(wildcard $(BUILD)/worker/*.d $(BUILD)/worker/core/*.d)
+
+# no dependency cycle between object files (scripts/cycles.pl); every file
+# of the module may name its ngx_module_t variables
+cycles: cycles-module cycles-worker
+
+cycles-module: module
+	@scripts/cycles.pl --exempt=ngx_http_liaison_module \
+	    --exempt=ngx_http_liaison_metrics_module \
+	    $(BUILD)/addon/ngx_liaison_module/*.o $(BUILD)/addon/core/*.o
+	@echo "cycles: module: none"
+
+cycles-worker: worker
+	@scripts/cycles.pl $(WORKER_OBJS)
+	@echo "cycles: worker: none"
 
 unit:
 	$(MAKE) -C tests run
@@ -76,6 +107,7 @@ itest: module tools worker
 test: deps
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) cycles
 	$(MAKE) browser-deps
 	$(MAKE) itest
 

@@ -7,6 +7,9 @@
  *   liaison-worker [-c FILE]                   the daemon (foreground)
  *   liaison-worker --check [-c FILE]           check the configuration
  *   liaison-worker once [--now=TIME] [-c FILE] one full pass, then exit
+ *   liaison-worker bulletin --month=YYYY-MM [-c FILE]
+ *                                              (re)generate a month's
+ *                                              bulletin
  *   liaison-worker migrate [-c FILE | --defaults-file=FILE] [--sql-dir=DIR]
  *                                              apply pending migrations
  *   liaison-worker metrics [-c FILE]           Prometheus text to stdout
@@ -41,8 +44,33 @@
 #endif
 
 
-static volatile sig_atomic_t  lw_stop;
-static volatile sig_atomic_t  lw_reload;
+/* the subcommand, the first argument; none: the daemon */
+typedef enum {
+    LW_CMD_DAEMON = 0,
+    LW_CMD_ONCE,
+    LW_CMD_BULLETIN,
+    LW_CMD_MIGRATE,
+    LW_CMD_METRICS,
+    LW_CMD_COUNT
+} lw_cmd_e;
+
+
+typedef struct {
+    const char  *path;              /* -c */
+    const char  *now;               /* once --now= */
+    const char  *month;             /* bulletin --month= */
+    const char  *defaults_file;     /* migrate --defaults-file= */
+    const char  *sql_dir;           /* migrate --sql-dir= */
+} lw_args_t;
+
+
+typedef int (*lw_cmd_pt)(lw_ctx_t *ctx, lw_args_t *args);
+
+
+typedef struct {
+    const char  *name;
+    lw_cmd_pt    run;               /* returns the exit code */
+} lw_cmd_t;
 
 
 static int lw_usage(void);
@@ -51,6 +79,26 @@ static int lw_signals(void);
 static int lw_pass(lw_ctx_t *ctx, int full);
 static void lw_sleep(int seconds);
 static int lw_do_reload(lw_ctx_t *ctx, const char *path);
+static lw_cmd_e lw_cmd_find(const char *name);
+static int lw_cmd_daemon(lw_ctx_t *ctx, lw_args_t *args);
+static int lw_cmd_once(lw_ctx_t *ctx, lw_args_t *args);
+static int lw_cmd_bulletin(lw_ctx_t *ctx, lw_args_t *args);
+static int lw_cmd_migrate(lw_ctx_t *ctx, lw_args_t *args);
+static int lw_cmd_metrics(lw_ctx_t *ctx, lw_args_t *args);
+
+
+static volatile sig_atomic_t  lw_stop;
+static volatile sig_atomic_t  lw_reload;
+
+
+/* by lw_cmd_e */
+static const lw_cmd_t  lw_cmds[LW_CMD_COUNT] = {
+    { NULL, lw_cmd_daemon },
+    { "once", lw_cmd_once },
+    { "bulletin", lw_cmd_bulletin },
+    { "migrate", lw_cmd_migrate },
+    { "metrics", lw_cmd_metrics }
+};
 
 
 static int
@@ -229,60 +277,151 @@ lw_do_reload(lw_ctx_t *ctx, const char *path)
 }
 
 
+/* a subcommand by its name; LW_CMD_DAEMON when it names none */
+
+static lw_cmd_e
+lw_cmd_find(const char *name)
+{
+    int  i;
+
+    for (i = LW_CMD_DAEMON + 1; i < LW_CMD_COUNT; i++) {
+        if (strcmp(lw_cmds[i].name, name) == 0) {
+            return (lw_cmd_e) i;
+        }
+    }
+
+    return LW_CMD_DAEMON;
+}
+
+
+static int
+lw_cmd_daemon(lw_ctx_t *ctx, lw_args_t *args)
+{
+    int  rc;
+
+    lw_log(LW_LOG_INFO, "liaison-worker " LW_VERSION " started as %s",
+           ctx->conf->worker_id);
+
+    rc = 0;
+
+    while (!lw_stop) {
+        if (lw_reload) {
+            lw_reload = 0;
+            (void) lw_do_reload(ctx, args->path);
+        }
+
+        rc = lw_pass(ctx, 0);
+
+        if (rc == -2) {
+            break;
+        }
+
+        if (rc != 0 && !lw_db_ok(ctx)) {
+            lw_log(LW_LOG_WARN, "database unavailable, retrying in %d s",
+                   ctx->conf->poll_interval);
+        }
+
+        if (!lw_stop && !lw_reload) {
+            lw_sleep(ctx->conf->poll_interval);
+        }
+    }
+
+    return (rc == -2) ? 1 : 0;
+}
+
+
+static int
+lw_cmd_once(lw_ctx_t *ctx, lw_args_t *args)
+{
+    (void) args;
+
+    return lw_pass(ctx, 1) == 0 ? 0 : 1;
+}
+
+
+/* bulletin --month=YYYY-MM: (re)generate one month's bulletin */
+
+static int
+lw_cmd_bulletin(lw_ctx_t *ctx, lw_args_t *args)
+{
+    if (args->month != NULL && lw_db_connect(ctx) == 0
+        && lw_schema_check(ctx) == 0
+        && lw_calendar_load(ctx) == 0
+        && lw_db_exec(ctx, "DELETE FROM monthly_reports WHERE month = $z",
+                      args->month) >= 0
+        && lw_bulletin_generate(ctx, args->month) == 0)
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static int
+lw_cmd_migrate(lw_ctx_t *ctx, lw_args_t *args)
+{
+    return lw_migrate(ctx, args->defaults_file, args->sql_dir);
+}
+
+
+static int
+lw_cmd_metrics(lw_ctx_t *ctx, lw_args_t *args)
+{
+    (void) args;
+
+    return lw_metrics(ctx);
+}
+
+
 int
 main(int argc, char **argv)
 {
-    int           i, check, once, rc;
-    char          err[1024];
-    const char   *path, *now_arg, *month, *defaults_file, *sql_dir;
-    lw_ctx_t      ctx;
-    lw_conf_t    *conf;
+    int          i, check, rc;
+    char         err[1024];
+    lw_ctx_t     ctx;
+    lw_cmd_e     cmd;
+    lw_args_t    args;
+    lw_conf_t   *conf;
 
-    path = LW_DEFAULT_CONF;
     check = 0;
-    once = 0;
-    now_arg = NULL;
-    month = NULL;
-    defaults_file = NULL;
-    sql_dir = LW_SQL_DIR;
+    cmd = LW_CMD_DAEMON;
+    memset(&args, 0, sizeof(lw_args_t));
+    args.path = LW_DEFAULT_CONF;
+    args.sql_dir = LW_SQL_DIR;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-            path = argv[++i];
+            args.path = argv[++i];
 
         } else if (strncmp(argv[i], "--config=", 9) == 0) {
-            path = argv[i] + 9;
+            args.path = argv[i] + 9;
 
         } else if (strcmp(argv[i], "--check") == 0
                    || strcmp(argv[i], "-t") == 0)
         {
             check = 1;
 
-        } else if (strcmp(argv[i], "once") == 0 && i == 1) {
-            once = 1;
-
-        } else if (strcmp(argv[i], "bulletin") == 0 && i == 1) {
-            once = 2;
-
-        } else if (strcmp(argv[i], "migrate") == 0 && i == 1) {
-            once = 3;
-
-        } else if (strcmp(argv[i], "metrics") == 0 && i == 1) {
-            once = 4;
+        } else if (i == 1 && lw_cmd_find(argv[i]) != LW_CMD_DAEMON) {
+            cmd = lw_cmd_find(argv[i]);
 
         } else if (strncmp(argv[i], "--defaults-file=", 16) == 0
-                   && once == 3)
+                   && cmd == LW_CMD_MIGRATE)
         {
-            defaults_file = argv[i] + 16;
+            args.defaults_file = argv[i] + 16;
 
-        } else if (strncmp(argv[i], "--sql-dir=", 10) == 0 && once == 3) {
-            sql_dir = argv[i] + 10;
+        } else if (strncmp(argv[i], "--sql-dir=", 10) == 0
+                   && cmd == LW_CMD_MIGRATE)
+        {
+            args.sql_dir = argv[i] + 10;
 
-        } else if (strncmp(argv[i], "--month=", 8) == 0 && once == 2) {
-            month = argv[i] + 8;
+        } else if (strncmp(argv[i], "--month=", 8) == 0
+                   && cmd == LW_CMD_BULLETIN)
+        {
+            args.month = argv[i] + 8;
 
-        } else if (strncmp(argv[i], "--now=", 6) == 0 && once == 1) {
-            now_arg = argv[i] + 6;
+        } else if (strncmp(argv[i], "--now=", 6) == 0 && cmd == LW_CMD_ONCE) {
+            args.now = argv[i] + 6;
 
         } else if (strcmp(argv[i], "--version") == 0
                    || strcmp(argv[i], "-V") == 0)
@@ -296,32 +435,33 @@ main(int argc, char **argv)
     }
 
     memset(&ctx, 0, sizeof(lw_ctx_t));
-    ctx.once = once;
+    ctx.once = (cmd != LW_CMD_DAEMON);
     ctx.stop = &lw_stop;
 
-    if (now_arg != NULL
-        && lsn_parse_rfc3339(now_arg, strlen(now_arg), &ctx.fixed_now) != 0)
+    if (args.now != NULL
+        && lsn_parse_rfc3339(args.now, strlen(args.now), &ctx.fixed_now) != 0)
     {
         fprintf(stderr, "liaison-worker: --now: not an RFC 3339 time: %s\n",
-                now_arg);
+                args.now);
         return 2;
     }
 
-    if (once == 3 && defaults_file != NULL) {
+    if (cmd == LW_CMD_MIGRATE && args.defaults_file != NULL) {
         /* migrate with a MariaDB option file: no worker configuration */
-        rc = lw_migrate(&ctx, defaults_file, sql_dir);
+        rc = lw_cmd_migrate(&ctx, &args);
         mysql_library_end();
         return rc;
     }
 
-    conf = lw_conf_load(path, err, sizeof(err));
+    conf = lw_conf_load(args.path, err, sizeof(err));
     if (conf == NULL) {
         fprintf(stderr, "liaison-worker: %s\n", err);
         return 1;
     }
 
     if (check) {
-        printf("liaison-worker: the configuration file %s is ok\n", path);
+        printf("liaison-worker: the configuration file %s is ok\n",
+               args.path);
         lw_conf_free(conf);
         return 0;
     }
@@ -346,63 +486,12 @@ main(int argc, char **argv)
 
     lsn_calendar_init(ctx.cal);
 
-    if (once == 3) {
-        rc = lw_migrate(&ctx, NULL, sql_dir);
+    rc = lw_cmds[cmd].run(&ctx, &args);
 
-    } else if (once == 4) {
-        rc = lw_metrics(&ctx);
-
-    } else if (once == 2) {
-        /* bulletin --month=YYYY-MM: (re)generate one month's bulletin */
-        rc = 1;
-
-        if (month != NULL && lw_db_connect(&ctx) == 0
-            && lw_schema_check(&ctx) == 0
-            && lw_calendar_load(&ctx) == 0
-            && lw_db_exec(&ctx, "DELETE FROM monthly_reports "
-                          "WHERE month = $z", month) >= 0
-            && lw_bulletin_generate(&ctx, month) == 0)
-        {
-            rc = 0;
-        }
-
-    } else if (once) {
-        rc = lw_pass(&ctx, 1) == 0 ? 0 : 1;
-
-    } else {
-        lw_log(LW_LOG_INFO, "liaison-worker " LW_VERSION " started as %s",
-               conf->worker_id);
-
-        rc = 0;
-
-        while (!lw_stop) {
-            if (lw_reload) {
-                lw_reload = 0;
-                (void) lw_do_reload(&ctx, path);
-            }
-
-            rc = lw_pass(&ctx, 0);
-
-            if (rc == -2) {
-                break;
-            }
-
-            if (rc != 0 && !lw_db_ok(&ctx)) {
-                lw_log(LW_LOG_WARN, "database unavailable, retrying in "
-                       "%d s", ctx.conf->poll_interval);
-            }
-
-            if (!lw_stop && !lw_reload) {
-                lw_sleep(ctx.conf->poll_interval);
-            }
-        }
-
-        rc = (rc == -2) ? 1 : 0;
-    }
-
-    lw_log(once ? LW_LOG_DEBUG : LW_LOG_INFO, "liaison-worker %s: %lu sent, "
-           "%lu to retry, %lu failed, %lu ladder steps", once ? "pass done"
-           : "stopped", ctx.sent, ctx.retried, ctx.failed, ctx.fired);
+    lw_log(ctx.once ? LW_LOG_DEBUG : LW_LOG_INFO, "liaison-worker %s: %lu "
+           "sent, %lu to retry, %lu failed, %lu ladder steps", ctx.once
+           ? "pass done" : "stopped", ctx.sent, ctx.retried, ctx.failed,
+           ctx.fired);
 
     lw_db_close(&ctx);
     lw_http_destroy(ctx.http);

@@ -1,14 +1,24 @@
 /*
  * liaison-worker: shared declarations.
  *
- * One file per concern: lw_log.c (logging), lw_buf.c (growing buffers,
- * JSON helpers), lw_config.c (the key = value file, secrets), lw_db.c
- * (MariaDB, every statement built by lsn_sql_format()), lw_http.c (libcurl
- * multi engine, rate limits), lw_tokens.c (access tokens), lw_channels.c
- * (requests and answers of the four channels), lw_outbox.c (claims,
- * delivery, retries), lw_ladder.c (the A8 escalation ladder),
- * lw_calendar.c (working-day calendar, missing-calendar alert),
- * liaison_worker.c (command line, daemon loop, signals).
+ * One file per concern:
+ *
+ *   liaison_worker.c  command line, subcommands, daemon loop, signals
+ *   lw_log.c          logging, phone masking
+ *   lw_buf.c          growing buffers, JSON, SQL and UTF-8 helpers
+ *   lw_config.c       the key = value file, secrets
+ *   lw_db.c           MariaDB, every statement built by lsn_sql_format()
+ *   lw_http.c         libcurl multi engine, rate limits
+ *   lw_tokens.c       WeChat and WeCom access tokens
+ *   lw_channels.c     requests and answers of the outbox channels
+ *   lw_outbox.c       claims, delivery, retries; rows for the outbox
+ *   lw_ladder.c       the A8 escalation ladder
+ *   lw_calendar.c     working-day calendar, missing-calendar alert
+ *   lw_bulletin.c     monthly bulletin (A11, A12, A16), A10 risk alerts
+ *   lw_ops.c          migrations, schema check, metrics, retention
+ *   lw_attach.c       attachment files: purge with retention, sweep
+ *
+ * The outbox's channels and kinds are the core's (lsn_outbox.h).
  */
 
 #ifndef _LW_H_INCLUDED_
@@ -25,6 +35,7 @@
 
 #include "lsn_calendar.h"
 #include "lsn_ladder.h"
+#include "lsn_outbox.h"
 
 
 #define LW_VERSION  "0.1.0"
@@ -36,15 +47,6 @@
 #define LW_LOG_INFO   2
 #define LW_LOG_DEBUG  3
 
-
-/* channels: outbox.channel values, in this order */
-#define LW_CH_WX_SUBSCRIBE  0
-#define LW_CH_WX_TEMPLATE   1
-#define LW_CH_SMS           2
-#define LW_CH_WECOM         3
-#define LW_CH_WX_SEC_CHECK  4       /* msg_sec_check of litigants' text */
-#define LW_CH_WX_CUSTOM     5       /* customer-service message (issue 8) */
-#define LW_CH_COUNT         6
 
 /* token names in access_tokens */
 #define LW_TOKEN_WX     "wx_stable"
@@ -84,7 +86,7 @@ typedef struct {
     int                 http_timeout;
     int                 connect_timeout;
     int                 token_refresh_ahead;
-    double              rate[LW_CH_COUNT];
+    double              rate[LSN_CH_COUNT];
 
     /* WeChat */
     char               *wx_api_base;
@@ -147,7 +149,7 @@ typedef struct {
     lsn_calendar_t         *cal;
 
     time_t                  fixed_now;      /* once --now=, or 0 */
-    int                     once;
+    int                     once;           /* a subcommand, not the daemon */
 
     int                     schema_ok;      /* lw_schema_check() passed */
 
@@ -163,6 +165,15 @@ typedef struct {
     unsigned long           failed;
     unsigned long           fired;
 } lw_ctx_t;
+
+
+/* the time of this pass: --now= of `once`, else the clock */
+
+static inline time_t
+lw_now(lw_ctx_t *ctx)
+{
+    return ctx->fixed_now ? ctx->fixed_now : time(NULL);
+}
 
 
 /* lw_log.c */
@@ -282,7 +293,7 @@ typedef struct {
 
 typedef struct {
     unsigned long long   id;
-    int                  channel;
+    int                  channel;      /* lsn_channel_e */
     char                *recipient;
     char                *template_id;
     char                *payload;
@@ -299,8 +310,6 @@ typedef struct {
     lw_req_t             req;
 } lw_msg_t;
 
-const char *lw_channel_name(int channel);
-int lw_channel_index(const char *s, size_t len);
 /* builds m->req; returns 0, or -1 with m->out set (a permanent failure) */
 int lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token);
 /* classifies the finished m->req into m->out */
@@ -311,14 +320,10 @@ long lw_json_errcode(const char *body, size_t len, char *errmsg,
 
 
 /* lw_outbox.c */
-time_t lw_now(lw_ctx_t *ctx);
 int lw_outbox_pass(lw_ctx_t *ctx);
-/* appends one VALUES tuple for INSERT INTO outbox (LW_OUTBOX_COLUMNS) */
-#define LW_OUTBOX_COLUMNS                                                    \
-    "(channel, recipient, template_id, payload, ticket_id, kind, status, "  \
-    "attempts, next_attempt_at, created_at)"
-int lw_outbox_tuple(lw_buf_t *sql, int channel, const char *recipient,
-    const char *template_id, const char *payload_json,
+/* appends one VALUES tuple for LSN_OUTBOX_INSERT */
+int lw_outbox_tuple(lw_buf_t *sql, lsn_channel_e channel,
+    const char *recipient, const char *template_id, const char *payload_json,
     unsigned long long ticket_id, const char *kind, time_t now);
 /* {"text": text} */
 int lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len);

@@ -903,18 +903,20 @@ lw_risk_pass(lw_ctx_t *ctx, int hours)
     }
 
     n = lw_db_exec(ctx,
-            "INSERT INTO outbox " LW_OUTBOX_COLUMNS " "
-            "SELECT 'sms', s.mobile, NULL, JSON_OBJECT('text', CONCAT("
-            "'【风险处置督办】风险预警 #', r.id, ' 已在“', "
-            "ELT(FIELD(r.stage, 'received', 'investigated', 'assessed', "
-            "'handled'), '接单', '排查', '研判', '处置'), "
-            "'”阶段停留超过 ', $u, ' 小时，请督促处置。')), r.ticket_id, "
-            "'risk_overdue', 'pending', 0, $t, $t "
+            LSN_OUTBOX_INSERT
+            "SELECT $z, s.mobile, NULL, "
+            LSN_OUTBOX_TEXT("CONCAT('【风险处置督办】风险预警 #', r.id, "
+                            "' 已在“', ELT(FIELD(r.stage, 'received', "
+                            "'investigated', 'assessed', 'handled'), "
+                            "'接单', '排查', '研判', '处置'), "
+                            "'”阶段停留超过 ', $u, ' 小时，请督促处置。')")
+            ", r.ticket_id, $z, $t, $t "
             "FROM risks r JOIN departments d ON d.kind = 'filing' "
             "JOIN staff s ON s.id = d.leader_staff_id "
             "WHERE r.closed_at IS NULL AND r.stage_alerted = 0 "
             "AND r.stage_since <= $t AND s.mobile IS NOT NULL",
-            (unsigned long long) hours, now, now,
+            lsn_outbox_channels[LSN_CH_SMS], (unsigned long long) hours,
+            lsn_outbox_kinds[LSN_KIND_RISK_OVERDUE], now, now,
             now - (time_t) hours * 3600);
 
     if (n >= 0) {

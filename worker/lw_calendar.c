@@ -153,30 +153,31 @@ lw_calendar_alert(lw_ctx_t *ctx)
     lw_buf_init(&sql);
     lw_buf_init(&payload);
     lw_outbox_text_payload(&payload, text, strlen(text));
-    lw_buf_adds(&sql, "INSERT INTO outbox " LW_OUTBOX_COLUMNS " VALUES ");
+    lw_buf_adds(&sql, LSN_OUTBOX_INSERT "VALUES ");
     n = 0;
 
     while ((row = mysql_fetch_row(res)) != NULL) {
         if (row[0] != NULL && row[0][0] != '\0'
-            && lw_conf_channel_ready(ctx->conf, LW_CH_SMS))
+            && lw_conf_channel_ready(ctx->conf, LSN_CH_SMS))
         {
             if (n++) {
                 lw_buf_adds(&sql, ",");
             }
 
-            lw_outbox_tuple(&sql, LW_CH_SMS, row[0], NULL, payload.data, 0,
-                            "calendar_missing", now);
+            lw_outbox_tuple(&sql, LSN_CH_SMS, row[0], NULL, payload.data, 0,
+                            lsn_outbox_kinds[LSN_KIND_CALENDAR_MISSING], now);
         }
 
         if (row[1] != NULL && row[1][0] != '\0'
-            && lw_conf_channel_ready(ctx->conf, LW_CH_WECOM))
+            && lw_conf_channel_ready(ctx->conf, LSN_CH_WECOM))
         {
             if (n++) {
                 lw_buf_adds(&sql, ",");
             }
 
-            lw_outbox_tuple(&sql, LW_CH_WECOM, row[1], NULL, payload.data, 0,
-                            "calendar_missing", now);
+            lw_outbox_tuple(&sql, LSN_CH_WECOM, row[1], NULL, payload.data,
+                            0, lsn_outbox_kinds[LSN_KIND_CALENDAR_MISSING],
+                            now);
         }
     }
 

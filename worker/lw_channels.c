@@ -41,12 +41,6 @@ lw_ystr(yajl_val v)
 }
 
 
-static const char  *lw_channel_names[LW_CH_COUNT] = {
-    "wx_subscribe", "wx_template", "sms", "wecom", "wx_sec_check",
-    "wx_custom"
-};
-
-
 static void lw_out(lw_outcome_t *o, lw_result_e result, const char *code,
     const char *detail);
 static int lw_build_wx_subscribe(lw_ctx_t *ctx, lw_msg_t *m,
@@ -68,34 +62,6 @@ static int lw_sms_expand(lw_ctx_t *ctx, lw_buf_t *b, const char *tpl,
 static void lw_classify_wx(lw_ctx_t *ctx, lw_msg_t *m);
 static void lw_classify_sms(lw_ctx_t *ctx, lw_msg_t *m);
 static const char *lw_value_string(yajl_val v);
-
-
-const char *
-lw_channel_name(int channel)
-{
-    if (channel < 0 || channel >= LW_CH_COUNT) {
-        return "?";
-    }
-
-    return lw_channel_names[channel];
-}
-
-
-int
-lw_channel_index(const char *s, size_t len)
-{
-    int  i;
-
-    for (i = 0; i < LW_CH_COUNT; i++) {
-        if (strlen(lw_channel_names[i]) == len
-            && memcmp(lw_channel_names[i], s, len) == 0)
-        {
-            return i;
-        }
-    }
-
-    return -1;
-}
 
 
 static void
@@ -687,19 +653,19 @@ lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token)
     m->req.channel = m->channel;
 
     switch (m->channel) {
-    case LW_CH_WX_SUBSCRIBE:
+    case LSN_CH_WX_SUBSCRIBE:
         rc = lw_build_wx_subscribe(ctx, m, root, token);
         break;
-    case LW_CH_WX_TEMPLATE:
+    case LSN_CH_WX_TEMPLATE:
         rc = lw_build_wx_template(ctx, m, root, token);
         break;
-    case LW_CH_SMS:
+    case LSN_CH_SMS:
         rc = lw_build_sms(ctx, m, root);
         break;
-    case LW_CH_WX_SEC_CHECK:
+    case LSN_CH_WX_SEC_CHECK:
         rc = lw_build_sec_check(ctx, m, root, token);
         break;
-    case LW_CH_WX_CUSTOM:
+    case LSN_CH_WX_CUSTOM:
         rc = lw_build_wx_custom(ctx, m, root, token);
         break;
     default:
@@ -714,8 +680,8 @@ lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token)
     }
 
     if (lw_req_prepare(ctx->http, &m->req,
-                       m->channel == LW_CH_SMS ? c->sms_method : "POST",
-                       m->channel == LW_CH_SMS ? c->sms_content_type
+                       m->channel == LSN_CH_SMS ? c->sms_method : "POST",
+                       m->channel == LSN_CH_SMS ? c->sms_content_type
                        : "application/json")
         != 0)
     {
@@ -798,7 +764,7 @@ lw_classify_wx(lw_ctx_t *ctx, lw_msg_t *m)
 
     snprintf(num, sizeof(num), "%ld", code);
 
-    if (m->channel == LW_CH_WX_SEC_CHECK && (code == 0 || code == 87014)) {
+    if (m->channel == LSN_CH_WX_SEC_CHECK && (code == 0 || code == 87014)) {
         lw_classify_sec_check(m, code, errmsg);
         return;
     }
@@ -808,7 +774,7 @@ lw_classify_wx(lw_ctx_t *ctx, lw_msg_t *m)
     case 0:
         lw_out(&m->out, LW_SENT, "0", NULL);
 
-        if (m->channel != LW_CH_WECOM || r->resp.data == NULL) {
+        if (m->channel != LSN_CH_WECOM || r->resp.data == NULL) {
             return;
         }
 
@@ -852,7 +818,7 @@ lw_classify_wx(lw_ctx_t *ctx, lw_msg_t *m)
 
     case 43101:
         lw_out(&m->out, LW_FAILED, num, errmsg);
-        m->out.consent_used_up = m->channel == LW_CH_WX_SUBSCRIBE;
+        m->out.consent_used_up = m->channel == LSN_CH_WX_SUBSCRIBE;
         return;
 
     case 47003:
@@ -933,7 +899,7 @@ lw_channel_classify(lw_ctx_t *ctx, lw_msg_t *m)
         return;
     }
 
-    if (m->channel == LW_CH_SMS) {
+    if (m->channel == LSN_CH_SMS) {
         lw_classify_sms(ctx, m);
         return;
     }

@@ -72,15 +72,15 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "connect_timeout", LW_T_INT, LW_OFF(connect_timeout), 1, 300 },
     { "token_refresh_ahead", LW_T_INT, LW_OFF(token_refresh_ahead),
       0, 3600 },
-    { "rate_wx_subscribe", LW_T_RATE, LW_OFF(rate[LW_CH_WX_SUBSCRIBE]),
+    { "rate_wx_subscribe", LW_T_RATE, LW_OFF(rate[LSN_CH_WX_SUBSCRIBE]),
       0, 100000 },
-    { "rate_wx_template", LW_T_RATE, LW_OFF(rate[LW_CH_WX_TEMPLATE]),
+    { "rate_wx_template", LW_T_RATE, LW_OFF(rate[LSN_CH_WX_TEMPLATE]),
       0, 100000 },
-    { "rate_sms", LW_T_RATE, LW_OFF(rate[LW_CH_SMS]), 0, 100000 },
-    { "rate_wecom", LW_T_RATE, LW_OFF(rate[LW_CH_WECOM]), 0, 100000 },
-    { "rate_wx_sec_check", LW_T_RATE, LW_OFF(rate[LW_CH_WX_SEC_CHECK]),
+    { "rate_sms", LW_T_RATE, LW_OFF(rate[LSN_CH_SMS]), 0, 100000 },
+    { "rate_wecom", LW_T_RATE, LW_OFF(rate[LSN_CH_WECOM]), 0, 100000 },
+    { "rate_wx_sec_check", LW_T_RATE, LW_OFF(rate[LSN_CH_WX_SEC_CHECK]),
       0, 100000 },
-    { "rate_wx_custom", LW_T_RATE, LW_OFF(rate[LW_CH_WX_CUSTOM]),
+    { "rate_wx_custom", LW_T_RATE, LW_OFF(rate[LSN_CH_WX_CUSTOM]),
       0, 100000 },
 
     { "wx_api_base", LW_T_STR, LW_OFF(wx_api_base), 0, 0 },
@@ -178,12 +178,12 @@ lw_conf_defaults(lw_conf_t *c)
     c->http_timeout = 10;
     c->connect_timeout = 3;
     c->token_refresh_ahead = 300;
-    c->rate[LW_CH_WX_SUBSCRIBE] = 100;
-    c->rate[LW_CH_WX_TEMPLATE] = 100;
-    c->rate[LW_CH_SMS] = 20;
-    c->rate[LW_CH_WECOM] = 20;
-    c->rate[LW_CH_WX_SEC_CHECK] = 50;
-    c->rate[LW_CH_WX_CUSTOM] = 50;
+    c->rate[LSN_CH_WX_SUBSCRIBE] = 100;
+    c->rate[LSN_CH_WX_TEMPLATE] = 100;
+    c->rate[LSN_CH_SMS] = 20;
+    c->rate[LSN_CH_WECOM] = 20;
+    c->rate[LSN_CH_WX_SEC_CHECK] = 50;
+    c->rate[LSN_CH_WX_CUSTOM] = 50;
     c->wx_require_consent = 1;
     c->sms_fallback = 1;
     c->wecom_dup_interval = 1800;
@@ -757,14 +757,14 @@ int
 lw_conf_channel_ready(const lw_conf_t *c, int channel)
 {
     switch (channel) {
-    case LW_CH_WX_SUBSCRIBE:
-    case LW_CH_WX_TEMPLATE:
-    case LW_CH_WX_SEC_CHECK:
-    case LW_CH_WX_CUSTOM:
+    case LSN_CH_WX_SUBSCRIBE:
+    case LSN_CH_WX_TEMPLATE:
+    case LSN_CH_WX_SEC_CHECK:
+    case LSN_CH_WX_CUSTOM:
         return c->wx_appid != NULL && c->wx_secret != NULL;
-    case LW_CH_SMS:
+    case LSN_CH_SMS:
         return c->sms_url != NULL;
-    case LW_CH_WECOM:
+    case LSN_CH_WECOM:
         return c->wecom_corpid != NULL && c->wecom_secret != NULL;
     default:
         return 0;

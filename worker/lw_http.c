@@ -23,9 +23,9 @@
 struct lw_http_s {
     CURLM            *multi;
     const lw_conf_t  *conf;
-    double            tokens[LW_CH_COUNT];
-    double            last[LW_CH_COUNT];
-    int               primed[LW_CH_COUNT];
+    double            tokens[LSN_CH_COUNT];
+    double            last[LSN_CH_COUNT];
+    int               primed[LSN_CH_COUNT];
 };
 
 
@@ -225,7 +225,7 @@ lw_http_take(lw_http_t *h, int channel, double *wait)
 {
     double  rate, burst, now;
 
-    if (channel < 0 || channel >= LW_CH_COUNT) {
+    if (channel < 0 || channel >= LSN_CH_COUNT) {
         return 1;
     }
 

@@ -58,6 +58,48 @@ typedef struct {
 } lw_done_t;
 
 
+/* one ticket of a batch, as its steps need it */
+typedef struct {
+    unsigned long long   id;
+    unsigned long long   dept;
+    unsigned long long   assignee;
+    const char          *ticket_no;
+    const char          *content;       /* the litigant's message */
+    const char          *dept_name;     /* "" when unknown */
+    const char          *handler;       /* "" when unknown */
+    time_t               due;
+    int                  supervised;
+    int                  reached;       /* tickets.escalation_level */
+} lw_ticket_t;
+
+
+/*
+ * The statements of one batch, built while its tickets are locked.  Every
+ * buffer is initialised once and freed once (lw_fire_init, lw_fire_free);
+ * text, payload, note and rcp are scratch space, reset before each use,
+ * and an allocation failure in them is kept in failed.
+ */
+typedef struct {
+    lw_buf_t             ids;           /* "1,2,3" */
+    lw_buf_t             sql;           /* a SELECT, then the UPDATE */
+    lw_buf_t             esc;           /* INSERT INTO escalations */
+    lw_buf_t             out;           /* INSERT INTO outbox */
+    lw_buf_t             ev;            /* INSERT INTO ticket_events */
+    lw_buf_t             lvl;           /* CASE of escalation_level */
+    lw_buf_t             text;
+    lw_buf_t             payload;
+    lw_buf_t             note;
+    lw_buf_t             rcp;
+    int                  n_esc;
+    int                  n_out;
+    int                  n_ev;
+    int                  n_lvl;
+    int                  failed;
+    lw_done_t           *dm;            /* the steps already recorded */
+    size_t               ndm;
+} lw_fire_t;
+
+
 typedef struct {
     lw_staff_t          *staff;
     size_t               nstaff;
@@ -79,10 +121,20 @@ static lw_dept_t *lw_dept_find(lw_ladder_t *l, unsigned long long id);
 static size_t lw_ladder_recipients(lw_ladder_t *l, int level,
     unsigned long long dept, unsigned long long assignee,
     lw_staff_t **out, size_t cap);
+static void lw_fire_init(lw_fire_t *f);
+static void lw_fire_free(lw_fire_t *f);
+static int lw_ladder_lock(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f);
+static unsigned lw_ladder_done(lw_fire_t *f, unsigned long long id);
 static int lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l);
+static void lw_ladder_ticket(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f,
+    MYSQL_ROW row, unsigned long *len, time_t now);
+static void lw_ladder_step(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f,
+    lw_ticket_t *t, int level, int skipped, time_t at, time_t now);
+static void lw_ladder_message(lw_ctx_t *ctx, lw_fire_t *f, lw_ticket_t *t,
+    int level, lsn_channel_e channel, const char *recipient,
+    size_t max_chars, time_t now);
 static void lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level,
-    int supervised, const char *ticket_no, time_t due, const char *dept,
-    const char *handler, const char *content, size_t max_chars);
+    lw_ticket_t *t, size_t max_chars);
 static void lw_ladder_note(lw_buf_t *b, int level, int supervised,
     lw_staff_t **who, size_t n);
 static int lw_ladder_target(int level, int supervised);
@@ -311,19 +363,21 @@ lw_ladder_target(int level, int supervised)
 
 
 static void
-lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, int supervised,
-    const char *ticket_no, time_t due, const char *dept, const char *handler,
-    const char *content, size_t max_chars)
+lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, lw_ticket_t *t,
+    size_t max_chars)
 {
     int                 cut, days;
     char                when[64];
     size_t              n;
+    const char         *dept, *ticket_no;
     lsn_ladder_conf_t  *lc;
 
     lc = &ctx->conf->ladder_conf;
-    lw_fmt_when(due, when, sizeof(when));
+    lw_fmt_when(t->due, when, sizeof(when));
+    dept = t->dept_name;
+    ticket_no = t->ticket_no;
 
-    if (supervised && level >= LSN_LADDER_LEADER) {
+    if (t->supervised && level >= LSN_LADDER_LEADER) {
         days = lc->leader_days
                + (level >= LSN_LADDER_VP ? lc->vp_days : 0);
         lw_buf_printf(b, "【专项督办】%s工单%s为同一事项重复投诉，已列入"
@@ -350,8 +404,8 @@ lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, int supervised,
 
     case LSN_LADDER_LEADER:
         lw_buf_printf(b, "【诉讼服务督办】%s%s承办的工单%s超期%d个工作日"
-                      "仍未答复，请部门领导督办。", dept, handler, ticket_no,
-                      lc->leader_days);
+                      "仍未答复，请部门领导督办。", dept, t->handler,
+                      ticket_no, lc->leader_days);
         break;
 
     case LSN_LADDER_VP:
@@ -369,9 +423,9 @@ lw_ladder_text(lw_ctx_t *ctx, lw_buf_t *b, int level, int supervised,
     }
 
     /* A8: the litigant's own message goes with it */
-    n = lw_utf8_prefix(content, strlen(content), max_chars, &cut);
+    n = lw_utf8_prefix(t->content, strlen(t->content), max_chars, &cut);
     lw_buf_adds(b, "当事人留言：");
-    lw_buf_add(b, content, n);
+    lw_buf_add(b, t->content, n);
 
     if (cut) {
         lw_buf_adds(b, "…");
@@ -423,346 +477,406 @@ lw_ladder_note(lw_buf_t *b, int level, int supervised, lw_staff_t **who,
 }
 
 
+static void
+lw_fire_init(lw_fire_t *f)
+{
+    memset(f, 0, sizeof(lw_fire_t));
+
+    lw_buf_init(&f->ids);
+    lw_buf_init(&f->sql);
+    lw_buf_init(&f->esc);
+    lw_buf_init(&f->out);
+    lw_buf_init(&f->ev);
+    lw_buf_init(&f->lvl);
+    lw_buf_init(&f->text);
+    lw_buf_init(&f->payload);
+    lw_buf_init(&f->note);
+    lw_buf_init(&f->rcp);
+}
+
+
+static void
+lw_fire_free(lw_fire_t *f)
+{
+    free(f->dm);
+    lw_buf_free(&f->ids);
+    lw_buf_free(&f->sql);
+    lw_buf_free(&f->esc);
+    lw_buf_free(&f->out);
+    lw_buf_free(&f->ev);
+    lw_buf_free(&f->lvl);
+    lw_buf_free(&f->text);
+    lw_buf_free(&f->payload);
+    lw_buf_free(&f->note);
+    lw_buf_free(&f->rcp);
+}
+
+
+/*
+ * Begins the batch's transaction, locks its tickets and reads the steps
+ * already recorded for them under the locks, into f->dm.
+ */
+
+static int
+lw_ladder_lock(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f)
+{
+    size_t      i;
+    MYSQL_ROW   row;
+    MYSQL_RES  *res;
+
+    for (i = 0; i < l->nbatch; i++) {
+        lw_buf_sql(&f->ids, i ? ",$u" : "$u", l->batch[i]);
+    }
+
+    if (f->ids.failed || lw_db_begin(ctx) != 0) {
+        return -1;
+    }
+
+    lw_buf_reset(&f->sql);
+    lw_buf_adds(&f->sql, "SELECT id FROM tickets WHERE id IN (");
+    lw_buf_add(&f->sql, f->ids.data, f->ids.len);
+    lw_buf_adds(&f->sql, ") ORDER BY id FOR UPDATE");
+
+    if (f->sql.failed || lw_db_raw(ctx, f->sql.data, f->sql.len) < 0) {
+        return -1;
+    }
+
+    res = mysql_store_result(ctx->db);
+    if (res != NULL) {
+        mysql_free_result(res);
+    }
+
+    lw_buf_reset(&f->sql);
+    lw_buf_adds(&f->sql, "SELECT ticket_id, BIT_OR(1 << level) FROM "
+                "escalations WHERE ticket_id IN (");
+    lw_buf_add(&f->sql, f->ids.data, f->ids.len);
+    lw_buf_adds(&f->sql, ") GROUP BY ticket_id");
+
+    if (f->sql.failed || lw_db_raw(ctx, f->sql.data, f->sql.len) < 0) {
+        return -1;
+    }
+
+    res = mysql_store_result(ctx->db);
+    if (res == NULL) {
+        return -1;
+    }
+
+    f->ndm = (size_t) mysql_num_rows(res);
+    f->dm = calloc(f->ndm ? f->ndm : 1, sizeof(lw_done_t));
+    if (f->dm == NULL) {
+        mysql_free_result(res);
+        return -1;
+    }
+
+    for (i = 0; i < f->ndm && (row = mysql_fetch_row(res)) != NULL; i++) {
+        f->dm[i].id = strtoull(row[0], NULL, 10);
+        f->dm[i].done = (unsigned) strtoul(row[1], NULL, 10);
+    }
+
+    mysql_free_result(res);
+
+    return 0;
+}
+
+
+static unsigned
+lw_ladder_done(lw_fire_t *f, unsigned long long id)
+{
+    size_t  i;
+
+    for (i = 0; i < f->ndm; i++) {
+        if (f->dm[i].id == id) {
+            return f->dm[i].done;
+        }
+    }
+
+    return 0;
+}
+
+
 /* Fires the steps due for the tickets in l->batch, in one transaction. */
 
 static int
 lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
 {
-    int                  level, n_esc, n_out, n_ev, unknown;
-    char                 ids_csv[32];
-    time_t               now, due, at[LSN_LADDER_LEVELS];
-    size_t               i, j, nwho, k;
-    unsigned             fire, skip, done;
-    lw_buf_t             ids, esc, out, ev, text, payload, note, rcp, lvl;
-    int                  supervised, target, reached, n_lvl;
-    MYSQL_ROW            row;
-    MYSQL_RES           *res;
-    lw_dept_t           *d;
-    lw_staff_t          *who[32], *handler;
-    unsigned long long   tid, dept, assignee;
-    unsigned long       *len;
-    lw_done_t           *dm;
-    size_t               ndm;
+    int          rc;
+    time_t       now;
+    lw_fire_t    f;
+    MYSQL_ROW    row;
+    MYSQL_RES   *res;
 
     if (l->nbatch == 0) {
         return 0;
     }
 
     now = lw_now(ctx);
-
-    lw_buf_init(&ids);
-    lw_buf_init(&esc);
-    lw_buf_init(&out);
-    lw_buf_init(&ev);
-    lw_buf_init(&text);
-    lw_buf_init(&payload);
-    lw_buf_init(&note);
-    lw_buf_init(&rcp);
-    lw_buf_init(&lvl);
-    dm = NULL;
+    lw_fire_init(&f);
     res = NULL;
+    rc = -1;
 
-    for (i = 0; i < l->nbatch; i++) {
-        lw_buf_sql(&ids, i ? ",$u" : "$u", l->batch[i]);
+    if (lw_ladder_lock(ctx, l, &f) != 0) {
+        goto done;
     }
 
-    if (ids.failed || lw_db_begin(ctx) != 0) {
-        goto failed;
-    }
-
-    /* the steps already recorded, read under the tickets' locks */
-    lw_buf_reset(&text);
-    lw_buf_adds(&text, "SELECT id FROM tickets WHERE id IN (");
-    lw_buf_add(&text, ids.data, ids.len);
-    lw_buf_adds(&text, ") ORDER BY id FOR UPDATE");
-
-    if (text.failed || lw_db_raw(ctx, text.data, text.len) < 0) {
-        goto failed;
-    }
-
-    res = mysql_store_result(ctx->db);
-    if (res != NULL) {
-        mysql_free_result(res);
-        res = NULL;
-    }
-
-    lw_buf_reset(&text);
-    lw_buf_adds(&text, "SELECT ticket_id, BIT_OR(1 << level) FROM "
-                "escalations WHERE ticket_id IN (");
-    lw_buf_add(&text, ids.data, ids.len);
-    lw_buf_adds(&text, ") GROUP BY ticket_id");
-
-    if (text.failed || lw_db_raw(ctx, text.data, text.len) < 0) {
-        goto failed;
-    }
-
-    res = mysql_store_result(ctx->db);
-    if (res == NULL) {
-        goto failed;
-    }
-
-    ndm = (size_t) mysql_num_rows(res);
-    dm = calloc(ndm ? ndm : 1, sizeof(lw_done_t));
-    if (dm == NULL) {
-        goto failed;
-    }
-
-    for (i = 0; i < ndm && (row = mysql_fetch_row(res)) != NULL; i++) {
-        dm[i].id = strtoull(row[0], NULL, 10);
-        dm[i].done = (unsigned) strtoul(row[1], NULL, 10);
-    }
-
-    mysql_free_result(res);
-
-    lw_buf_reset(&text);
-    lw_buf_adds(&text, "SELECT id, ticket_no, content, "
+    lw_buf_reset(&f.sql);
+    lw_buf_adds(&f.sql, "SELECT id, ticket_no, content, "
                 "COALESCE(department_id, 0), COALESCE(assignee_staff_id, 0), "
                 "DATE_FORMAT(due_at, '%Y-%m-%d %H:%i:%s'), supervised "
                 "FROM tickets "
                 "WHERE track = 'ordinary' AND status IN ('dispatched', "
                 "'accepted') AND id IN (");
-    lw_buf_add(&text, ids.data, ids.len);
-    lw_buf_adds(&text, ")");
+    lw_buf_add(&f.sql, f.ids.data, f.ids.len);
+    lw_buf_adds(&f.sql, ")");
 
-    if (text.failed || lw_db_raw(ctx, text.data, text.len) < 0) {
-        goto failed;
+    if (f.sql.failed || lw_db_raw(ctx, f.sql.data, f.sql.len) < 0) {
+        goto done;
     }
 
     res = mysql_store_result(ctx->db);
     if (res == NULL) {
-        goto failed;
+        goto done;
     }
 
-    n_esc = 0;
-    n_out = 0;
-    n_ev = 0;
-    n_lvl = 0;
-
-    lw_buf_adds(&esc, "INSERT INTO escalations (ticket_id, level, status, "
+    lw_buf_adds(&f.esc, "INSERT INTO escalations (ticket_id, level, status, "
                 "due_instant, fired_at, recipients) VALUES ");
-    lw_buf_adds(&out, "INSERT INTO outbox " LW_OUTBOX_COLUMNS " VALUES ");
-    lw_buf_adds(&ev, "INSERT INTO ticket_events (ticket_id, type, "
+    lw_buf_adds(&f.out, LSN_OUTBOX_INSERT "VALUES ");
+    lw_buf_adds(&f.ev, "INSERT INTO ticket_events (ticket_id, type, "
                 "actor_kind, note, public, created_at) VALUES ");
 
     while ((row = mysql_fetch_row(res)) != NULL) {
-        len = mysql_fetch_lengths(res);
-        tid = strtoull(row[0], NULL, 10);
-        dept = strtoull(row[3], NULL, 10);
-        assignee = strtoull(row[4], NULL, 10);
-        supervised = row[6] != NULL && row[6][0] == '1';
-        reached = 0;
-
-        if (lsn_parse_datetime(row[5], len[5], &due) != 0) {
-            continue;
-        }
-
-        done = 0;
-
-        for (j = 0; j < ndm; j++) {
-            if (dm[j].id == tid) {
-                done = dm[j].done;
-                break;
-            }
-        }
-
-        lsn_ladder_instants(ctx->cal, &ctx->conf->ladder_conf, due, at,
-                            &unknown);
-        fire = lsn_ladder_due(at, now, done, &skip);
-
-        if (fire == 0 && skip == 0) {
-            continue;
-        }
-
-        d = lw_dept_find(l, dept);
-        handler = lw_staff_find(l, assignee);
-
-        for (level = 0; level < LSN_LADDER_LEVELS; level++) {
-            if (!((fire | skip) & (1u << level))) {
-                continue;
-            }
-
-            target = lw_ladder_target(level, supervised);
-
-            if ((skip & (1u << level)) || target < 0) {
-                lw_buf_sql(&esc, n_esc++ ? ",($u, $i, 'skipped', $t, $t, "
-                           "NULL)" : "($u, $i, 'skipped', $t, $t, NULL)",
-                           tid, (long long) level, at[level], now);
-                l->skipped++;
-                continue;
-            }
-
-            nwho = lw_ladder_recipients(l, target, dept, assignee, who,
-                                        sizeof(who) / sizeof(who[0]));
-
-            /* tickets.escalation_level: 1 leader, 2 vp, 3 president */
-            if (target >= LSN_LADDER_LEADER
-                && target - LSN_LADDER_LEADER + 1 > reached)
-            {
-                reached = target - LSN_LADDER_LEADER + 1;
-            }
-
-            lw_buf_reset(&rcp);
-            for (k = 0; k < nwho; k++) {
-                snprintf(ids_csv, sizeof(ids_csv), k ? ",%llu" : "%llu",
-                         who[k]->id);
-                if (rcp.len + strlen(ids_csv) < 250) {
-                    lw_buf_adds(&rcp, ids_csv);
-                }
-            }
-
-            lw_buf_sql(&esc, n_esc++ ? ",($u, $i, 'fired', $t, $t, $z)"
-                       : "($u, $i, 'fired', $t, $t, $z)", tid,
-                       (long long) level, at[level], now,
-                       nwho ? rcp.data : NULL);
-
-            for (k = 0; k < nwho; k++) {
-                if (ctx->conf->ladder_sms && who[k]->mobile[0] != '\0'
-                    && lw_conf_channel_ready(ctx->conf, LW_CH_SMS))
-                {
-                    lw_buf_reset(&text);
-                    lw_ladder_text(ctx, &text, level, supervised, row[1], due,
-                                   d ? d->name : "",
-                                   handler ? handler->name : "", row[2],
-                                   (size_t) ctx->conf->ladder_sms_chars);
-                    lw_buf_reset(&payload);
-                    lw_outbox_text_payload(&payload, text.data, text.len);
-
-                    if (n_out++) {
-                        lw_buf_adds(&out, ",");
-                    }
-
-                    lw_outbox_tuple(&out, LW_CH_SMS, who[k]->mobile, NULL,
-                                    payload.data, tid,
-                                    lsn_ladder_level_name(level), now);
-                }
-
-                if (ctx->conf->ladder_wecom && who[k]->wecom[0] != '\0'
-                    && lw_conf_channel_ready(ctx->conf, LW_CH_WECOM))
-                {
-                    lw_buf_reset(&text);
-                    lw_ladder_text(ctx, &text, level, supervised, row[1], due,
-                                   d ? d->name : "",
-                                   handler ? handler->name : "", row[2],
-                                   LW_WECOM_CHARS);
-                    lw_buf_reset(&payload);
-                    lw_outbox_text_payload(&payload, text.data, text.len);
-
-                    if (n_out++) {
-                        lw_buf_adds(&out, ",");
-                    }
-
-                    lw_outbox_tuple(&out, LW_CH_WECOM, who[k]->wecom, NULL,
-                                    payload.data, tid,
-                                    lsn_ladder_level_name(level), now);
-                }
-            }
-
-            /* the staff timeline */
-            lw_buf_reset(&note);
-            lw_ladder_note(&note, level, supervised, who, nwho);
-            snprintf(ids_csv, sizeof(ids_csv), "escalation_%s",
-                     lsn_ladder_level_name(level));
-            lw_buf_sql(&ev, n_ev++ ? ",($u, $z, 'system', $z, 0, $t)"
-                       : "($u, $z, 'system', $z, 0, $t)", tid, ids_csv,
-                       note.data, now);
-
-            if (nwho == 0) {
-                lw_log(LW_LOG_WARN, "ticket %s: ladder step %s has no "
-                       "recipient (department %llu)", row[1],
-                       lsn_ladder_level_name(level), dept);
-            }
-
-            l->fired++;
-        }
-
-        /* what the litigant sees: supervised, once */
-        if ((fire & ~(1u << LSN_LADDER_REMINDER)) != 0
-            && (done & ~(1u << LSN_LADDER_REMINDER)) == 0)
-        {
-            lw_buf_sql(&ev, n_ev++ ? ",($u, 'supervised', 'system', $z, 1, "
-                       "$t)" : "($u, 'supervised', 'system', $z, 1, $t)",
-                       tid, "您的诉求已进入督办流程，我们正在督促承办人员"
-                       "尽快答复。", now);
-        }
-
-        if (reached > 0) {
-            lw_buf_sql(&lvl, n_lvl++ ? " WHEN $u THEN $i" : "$u THEN $i",
-                       tid, (long long) reached);
-        }
-
-        if (unknown != 0 && l->unknown_year == 0) {
-            l->unknown_year = unknown;
-        }
+        lw_ladder_ticket(ctx, l, &f, row, mysql_fetch_lengths(res), now);
     }
 
     mysql_free_result(res);
     res = NULL;
 
-    if (n_lvl > 0) {
-        lw_buf_reset(&text);
-        lw_buf_adds(&text, "UPDATE tickets SET escalation_level = "
+    if (f.n_lvl > 0) {
+        lw_buf_reset(&f.sql);
+        lw_buf_adds(&f.sql, "UPDATE tickets SET escalation_level = "
                     "GREATEST(escalation_level, CASE id WHEN ");
-        lw_buf_add(&text, lvl.data, lvl.len);
-        lw_buf_adds(&text, " ELSE 0 END) WHERE id IN (");
-        lw_buf_add(&text, ids.data, ids.len);
-        lw_buf_adds(&text, ")");
+        lw_buf_add(&f.sql, f.lvl.data, f.lvl.len);
+        lw_buf_adds(&f.sql, " ELSE 0 END) WHERE id IN (");
+        lw_buf_add(&f.sql, f.ids.data, f.ids.len);
+        lw_buf_adds(&f.sql, ")");
     }
 
-    if (esc.failed || out.failed || ev.failed || text.failed
-        || payload.failed || note.failed || lvl.failed)
+    if (f.failed || f.esc.failed || f.out.failed || f.ev.failed
+        || f.lvl.failed || f.sql.failed)
     {
-        goto failed;
+        goto done;
     }
 
-    if ((n_esc > 0 && lw_db_raw(ctx, esc.data, esc.len) < 0)
-        || (n_out > 0 && lw_db_raw(ctx, out.data, out.len) < 0)
-        || (n_ev > 0 && lw_db_raw(ctx, ev.data, ev.len) < 0)
-        || (n_lvl > 0 && lw_db_raw(ctx, text.data, text.len) < 0)
+    if ((f.n_esc > 0 && lw_db_raw(ctx, f.esc.data, f.esc.len) < 0)
+        || (f.n_out > 0 && lw_db_raw(ctx, f.out.data, f.out.len) < 0)
+        || (f.n_ev > 0 && lw_db_raw(ctx, f.ev.data, f.ev.len) < 0)
+        || (f.n_lvl > 0 && lw_db_raw(ctx, f.sql.data, f.sql.len) < 0)
         || lw_db_commit(ctx) != 0)
     {
-        goto failed;
+        goto done;
     }
 
-    l->messages += (unsigned long) n_out;
-    l->nbatch = 0;
+    l->messages += (unsigned long) f.n_out;
+    rc = 0;
 
-    free(dm);
-    lw_buf_free(&ids);
-    lw_buf_free(&esc);
-    lw_buf_free(&out);
-    lw_buf_free(&ev);
-    lw_buf_free(&text);
-    lw_buf_free(&payload);
-    lw_buf_free(&note);
-    lw_buf_free(&rcp);
-    lw_buf_free(&lvl);
+done:
 
-    return 0;
+    if (rc != 0) {
+        /* nothing of the batch is written; the next pass tries again */
+        if (res != NULL) {
+            mysql_free_result(res);
+        }
 
-failed:
-
-    /* nothing of the batch is written; the next pass tries again */
-    if (res != NULL) {
-        mysql_free_result(res);
+        lw_db_rollback(ctx);
+        lw_log(LW_LOG_ERROR, "ladder: a batch of %zu tickets failed: %s",
+               l->nbatch, lw_db_error(ctx));
     }
 
-    lw_db_rollback(ctx);
-    lw_log(LW_LOG_ERROR, "ladder: a batch of %zu tickets failed: %s",
-           l->nbatch, lw_db_error(ctx));
     l->nbatch = 0;
+    lw_fire_free(&f);
 
-    free(dm);
-    lw_buf_free(&ids);
-    lw_buf_free(&esc);
-    lw_buf_free(&out);
-    lw_buf_free(&ev);
-    lw_buf_free(&text);
-    lw_buf_free(&payload);
-    lw_buf_free(&note);
-    lw_buf_free(&rcp);
-    lw_buf_free(&lvl);
+    return rc;
+}
 
-    return -1;
+
+/* The steps due for one ticket of the batch, row of the SELECT above. */
+
+static void
+lw_ladder_ticket(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f, MYSQL_ROW row,
+    unsigned long *len, time_t now)
+{
+    int           level, unknown;
+    time_t        at[LSN_LADDER_LEVELS];
+    unsigned      fire, skip, done;
+    lw_dept_t    *d;
+    lw_staff_t   *handler;
+    lw_ticket_t   t;
+
+    t.id = strtoull(row[0], NULL, 10);
+    t.ticket_no = row[1];
+    t.content = row[2];
+    t.dept = strtoull(row[3], NULL, 10);
+    t.assignee = strtoull(row[4], NULL, 10);
+    t.supervised = row[6] != NULL && row[6][0] == '1';
+    t.reached = 0;
+
+    if (lsn_parse_datetime(row[5], len[5], &t.due) != 0) {
+        return;
+    }
+
+    done = lw_ladder_done(f, t.id);
+
+    lsn_ladder_instants(ctx->cal, &ctx->conf->ladder_conf, t.due, at,
+                        &unknown);
+    fire = lsn_ladder_due(at, now, done, &skip);
+
+    if (fire == 0 && skip == 0) {
+        return;
+    }
+
+    d = lw_dept_find(l, t.dept);
+    handler = lw_staff_find(l, t.assignee);
+    t.dept_name = d ? d->name : "";
+    t.handler = handler ? handler->name : "";
+
+    for (level = 0; level < LSN_LADDER_LEVELS; level++) {
+        if ((fire | skip) & (1u << level)) {
+            lw_ladder_step(ctx, l, f, &t, level,
+                           (skip & (1u << level)) != 0, at[level], now);
+        }
+    }
+
+    /* what the litigant sees: supervised, once */
+    if ((fire & ~(1u << LSN_LADDER_REMINDER)) != 0
+        && (done & ~(1u << LSN_LADDER_REMINDER)) == 0)
+    {
+        lw_buf_sql(&f->ev, f->n_ev++ ? ",($u, 'supervised', 'system', $z, "
+                   "1, $t)" : "($u, 'supervised', 'system', $z, 1, $t)",
+                   t.id, "您的诉求已进入督办流程，我们正在督促承办人员"
+                   "尽快答复。", now);
+    }
+
+    if (t.reached > 0) {
+        lw_buf_sql(&f->lvl, f->n_lvl++ ? " WHEN $u THEN $i" : "$u THEN $i",
+                   t.id, (long long) t.reached);
+    }
+
+    if (unknown != 0 && l->unknown_year == 0) {
+        l->unknown_year = unknown;
+    }
+}
+
+
+/*
+ * One step of a ticket: its escalations row, a message to each recipient
+ * on each channel configured, and the staff timeline event.
+ */
+
+static void
+lw_ladder_step(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f, lw_ticket_t *t,
+    int level, int skipped, time_t at, time_t now)
+{
+    int          target;
+    char         id[32], type[32];
+    size_t       k, nwho;
+    lw_staff_t  *who[32];
+
+    target = lw_ladder_target(level, t->supervised);
+
+    if (skipped || target < 0) {
+        lw_buf_sql(&f->esc, f->n_esc++ ? ",($u, $i, 'skipped', $t, $t, "
+                   "NULL)" : "($u, $i, 'skipped', $t, $t, NULL)",
+                   t->id, (long long) level, at, now);
+        l->skipped++;
+        return;
+    }
+
+    nwho = lw_ladder_recipients(l, target, t->dept, t->assignee, who,
+                                sizeof(who) / sizeof(who[0]));
+
+    /* tickets.escalation_level: 1 leader, 2 vp, 3 president */
+    if (target >= LSN_LADDER_LEADER
+        && target - LSN_LADDER_LEADER + 1 > t->reached)
+    {
+        t->reached = target - LSN_LADDER_LEADER + 1;
+    }
+
+    lw_buf_reset(&f->rcp);
+
+    for (k = 0; k < nwho; k++) {
+        snprintf(id, sizeof(id), k ? ",%llu" : "%llu", who[k]->id);
+
+        if (f->rcp.len + strlen(id) < 250) {
+            lw_buf_adds(&f->rcp, id);
+        }
+    }
+
+    f->failed |= f->rcp.failed;
+
+    lw_buf_sql(&f->esc, f->n_esc++ ? ",($u, $i, 'fired', $t, $t, $z)"
+               : "($u, $i, 'fired', $t, $t, $z)", t->id, (long long) level,
+               at, now, nwho ? f->rcp.data : NULL);
+
+    for (k = 0; k < nwho; k++) {
+        if (ctx->conf->ladder_sms && who[k]->mobile[0] != '\0'
+            && lw_conf_channel_ready(ctx->conf, LSN_CH_SMS))
+        {
+            lw_ladder_message(ctx, f, t, level, LSN_CH_SMS, who[k]->mobile,
+                              (size_t) ctx->conf->ladder_sms_chars, now);
+        }
+
+        if (ctx->conf->ladder_wecom && who[k]->wecom[0] != '\0'
+            && lw_conf_channel_ready(ctx->conf, LSN_CH_WECOM))
+        {
+            lw_ladder_message(ctx, f, t, level, LSN_CH_WECOM, who[k]->wecom,
+                              LW_WECOM_CHARS, now);
+        }
+    }
+
+    /* the staff timeline */
+    lw_buf_reset(&f->note);
+    lw_ladder_note(&f->note, level, t->supervised, who, nwho);
+    f->failed |= f->note.failed;
+
+    snprintf(type, sizeof(type), "escalation_%s",
+             lsn_ladder_level_name(level));
+    lw_buf_sql(&f->ev, f->n_ev++ ? ",($u, $z, 'system', $z, 0, $t)"
+               : "($u, $z, 'system', $z, 0, $t)", t->id, type,
+               f->note.data, now);
+
+    if (nwho == 0) {
+        lw_log(LW_LOG_WARN, "ticket %s: ladder step %s has no recipient "
+               "(department %llu)", t->ticket_no,
+               lsn_ladder_level_name(level), t->dept);
+    }
+
+    l->fired++;
+}
+
+
+/*
+ * One recipient's message of a step on one channel: the same text for
+ * SMS and WeCom, cut to the channel's length.  The kind is the level.
+ */
+
+static void
+lw_ladder_message(lw_ctx_t *ctx, lw_fire_t *f, lw_ticket_t *t, int level,
+    lsn_channel_e channel, const char *recipient, size_t max_chars,
+    time_t now)
+{
+    lw_buf_reset(&f->text);
+    lw_ladder_text(ctx, &f->text, level, t, max_chars);
+
+    lw_buf_reset(&f->payload);
+    lw_outbox_text_payload(&f->payload, f->text.data, f->text.len);
+
+    f->failed |= f->text.failed | f->payload.failed;
+
+    if (f->n_out++) {
+        lw_buf_adds(&f->out, ",");
+    }
+
+    lw_outbox_tuple(&f->out, channel, recipient, NULL, f->payload.data,
+                    t->id, lsn_ladder_level_name(level), now);
 }
 
 

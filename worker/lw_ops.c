@@ -753,12 +753,12 @@ lw_metrics(lw_ctx_t *ctx)
 
     now = time(NULL);
 
-    for (ch = 0; ch < LW_CH_COUNT; ch++) {
+    for (ch = 0; ch < LSN_CH_COUNT; ch++) {
         res = lw_db_query(ctx,
                   "SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, MIN(created_at), "
                   "$t)) FROM outbox WHERE channel = $z "
                   "AND status IN ('pending', 'sending')",
-                  now, lw_channel_name(ch));
+                  now, lsn_outbox_channels[ch]);
         if (res == NULL) {
             rc = -1;
             break;
@@ -766,7 +766,7 @@ lw_metrics(lw_ctx_t *ctx)
 
         row = mysql_fetch_row(res);
         lw_buf_printf(&out, "liaison_worker_outbox_oldest_pending_seconds"
-                      "{channel=\"%s\"} %s\n", lw_channel_name(ch),
+                      "{channel=\"%s\"} %s\n", lsn_outbox_channels[ch],
                       row != NULL && row[0] != NULL ? row[0] : "0");
         mysql_free_result(res);
     }

@@ -53,13 +53,6 @@ static int lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n,
     int round);
 
 
-time_t
-lw_now(lw_ctx_t *ctx)
-{
-    return ctx->fixed_now ? ctx->fixed_now : time(NULL);
-}
-
-
 int
 lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len)
 {
@@ -72,13 +65,13 @@ lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len)
 
 
 int
-lw_outbox_tuple(lw_buf_t *sql, int channel, const char *recipient,
+lw_outbox_tuple(lw_buf_t *sql, lsn_channel_e channel, const char *recipient,
     const char *template_id, const char *payload_json,
     unsigned long long ticket_id, const char *kind, time_t now)
 {
-    return lw_buf_sql(sql, "($z, $z, $z, $z, NULLIF($u, 0), $z, 'pending', "
-                      "0, $t, $t)", lw_channel_name(channel), recipient,
-                      template_id, payload_json, ticket_id, kind, now, now);
+    return lw_buf_sql(sql, "($z, $z, $z, $z, NULLIF($u, 0), $z, $t, $t)",
+                      lsn_outbox_channels[channel], recipient, template_id,
+                      payload_json, ticket_id, kind, now, now);
 }
 
 
@@ -87,7 +80,7 @@ lw_recipient_log(lw_msg_t *m, char *buf, size_t cap)
 {
     size_t  n;
 
-    if (m->channel == LW_CH_SMS) {
+    if (m->channel == LSN_CH_SMS) {
         return lw_mask_phone(m->recipient, buf, cap);
     }
 
@@ -147,7 +140,7 @@ lw_outbox_attempt(lw_buf_t *sql, lw_ctx_t *ctx, lw_msg_t *m,
     lw_buf_sql(sql, "INSERT INTO delivery_attempts (outbox_id, at, channel, "
                "result, code, detail, worker, elapsed_ms) VALUES ($u, $t, "
                "$z, $z, $z, $z, $z, $u)", m->id, lw_now(ctx),
-               lw_channel_name(m->channel), result,
+               lsn_outbox_channels[m->channel], result,
                m->out.code[0] ? m->out.code : NULL,
                m->out.detail[0] ? m->out.detail : NULL,
                ctx->conf->worker_id,
@@ -300,7 +293,7 @@ lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **out, size_t *count)
 
         lw_req_init(&m->req);
         m->id = strtoull(row[0], NULL, 10);
-        m->channel = lw_channel_index(row[1], len[1]);
+        m->channel = lsn_outbox_channel_index(row[1], len[1]);
         m->recipient = strdup(row[2]);
         m->template_id = row[3] ? strdup(row[3]) : NULL;
         m->payload = strdup(row[4] ? row[4] : "{}");
@@ -475,14 +468,14 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
         if (dead) {
             ctx->failed++;
             lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): gave up after %u "
-                   "attempts, last %s", m->id, lw_channel_name(m->channel),
+                   "attempts, last %s", m->id, lsn_outbox_channels[m->channel],
                    lw_recipient_log(m, rbuf, sizeof(rbuf)), m->attempts,
                    m->out.code);
 
         } else {
             ctx->retried++;
             lw_log(LW_LOG_INFO, "outbox %llu (%s to %s): %s, retry in %ld s",
-                   m->id, lw_channel_name(m->channel),
+                   m->id, lsn_outbox_channels[m->channel],
                    lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
                    (long) (next - now));
         }
@@ -499,7 +492,7 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
                    ctx->conf->worker_id);
         ctx->failed++;
         lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): failed, %s %s", m->id,
-               lw_channel_name(m->channel),
+               lsn_outbox_channels[m->channel],
                lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
                m->out.detail);
         break;
@@ -527,7 +520,7 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
         goto failed;
     }
 
-    if (m->channel == LW_CH_WX_SUBSCRIBE && m->template_id != NULL) {
+    if (m->channel == LSN_CH_WX_SUBSCRIBE && m->template_id != NULL) {
         if (m->out.consent_used_up) {
             /* 43101: WeChat says there is none, whatever we counted */
             if (lw_db_exec(ctx, "UPDATE subscribe_consents SET "
@@ -559,22 +552,25 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
      * list (GET /notifications); an SMS goes to the mobile the request was
      * filed with, when SMS is configured.
      */
-    if (m->channel == LW_CH_WX_SUBSCRIBE && m->ticket_id
+    if (m->channel == LSN_CH_WX_SUBSCRIBE && m->ticket_id
         && (m->out.consent_used_up || strcmp(m->out.code, "no_consent") == 0)
         && ctx->conf->sms_fallback
-        && lw_conf_channel_ready(ctx->conf, LW_CH_SMS)
-        && lw_db_exec(ctx, "INSERT INTO outbox " LW_OUTBOX_COLUMNS " "
-               "SELECT 'sms', t.contact_phone, NULL, JSON_OBJECT('text', "
-               "CONCAT('【诉讼服务】您的诉求（编号 ', t.ticket_no, "
-               "'）有新进展，请登录广州微法院或法院网站查询。')), t.id, "
-               "'sms_fallback', 'pending', 0, $t, $t FROM tickets t "
+        && lw_conf_channel_ready(ctx->conf, LSN_CH_SMS)
+        && lw_db_exec(ctx, LSN_OUTBOX_INSERT
+               "SELECT $z, t.contact_phone, NULL, "
+               LSN_OUTBOX_TEXT("CONCAT('【诉讼服务】您的诉求（编号 ', "
+                               "t.ticket_no, '）有新进展，请登录广州微法院"
+                               "或法院网站查询。')") ", "
+               "t.id, $z, $t, $t FROM tickets t "
                "WHERE t.id = $u AND t.contact_phone REGEXP "
-               "'^1[3-9][0-9]{9}$$'", now, now, m->ticket_id) < 0)
+               "'^1[3-9][0-9]{9}$$'", lsn_outbox_channels[LSN_CH_SMS],
+               lsn_outbox_kinds[LSN_KIND_SMS_FALLBACK], now, now,
+               m->ticket_id) < 0)
     {
         goto failed;
     }
 
-    if (m->channel == LW_CH_WX_SEC_CHECK && m->out.result == LW_SENT
+    if (m->channel == LSN_CH_WX_SEC_CHECK && m->out.result == LW_SENT
         && m->out.verdict[0] != '\0' && lw_sec_check_apply(ctx, m) != 0)
     {
         goto failed;
@@ -705,7 +701,7 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
             continue;
         }
 
-        if (m->channel == LW_CH_WX_SUBSCRIBE && round == 1
+        if (m->channel == LSN_CH_WX_SUBSCRIBE && round == 1
             && ctx->conf->wx_require_consent
             && lw_conf_channel_ready(ctx->conf, m->channel))
         {
@@ -723,10 +719,10 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
         }
 
         /* the token of the channel, once per round */
-        if (m->channel != LW_CH_SMS
+        if (m->channel != LSN_CH_SMS
             && lw_conf_channel_ready(ctx->conf, m->channel))
         {
-            t = m->channel == LW_CH_WECOM;
+            t = m->channel == LSN_CH_WECOM;
             name = t ? LW_TOKEN_WECOM : LW_TOKEN_WX;
             failed = round == 2 ? m->token : NULL;
 

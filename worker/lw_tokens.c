@@ -295,13 +295,13 @@ lw_tokens_upkeep(lw_ctx_t *ctx)
 {
     char  tok[1025];
 
-    if (lw_conf_channel_ready(ctx->conf, LW_CH_WX_SUBSCRIBE)
+    if (lw_conf_channel_ready(ctx->conf, LSN_CH_WX_SUBSCRIBE)
         && lw_token_get(ctx, LW_TOKEN_WX, NULL, tok, sizeof(tok)) != 0)
     {
         lw_log(LW_LOG_WARN, "token %s unavailable", LW_TOKEN_WX);
     }
 
-    if (lw_conf_channel_ready(ctx->conf, LW_CH_WECOM)
+    if (lw_conf_channel_ready(ctx->conf, LSN_CH_WECOM)
         && lw_token_get(ctx, LW_TOKEN_WECOM, NULL, tok, sizeof(tok)) != 0)
     {
         lw_log(LW_LOG_WARN, "token %s unavailable", LW_TOKEN_WECOM);
