@@ -433,7 +433,7 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
 
     /* a work order's handlers hear of it at once */
     if (row[7] || row[8]) {
-        ngx_http_liaison_outbox_handlers(ctx, fu->ticket_id,
+        ngx_http_liaison_outbox_handlers(ctx, (char *) fu->ticket_no.data,
                                          LSN_KIND_TICKET_MESSAGE);
     }
 

@@ -114,7 +114,7 @@ ngx_http_liaison_outbox_owner_sms(ngx_http_liaison_ctx_t *ctx,
 
 void
 ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
-    uint64_t ticket_id, lsn_kind_e kind)
+    const char *ticket_no, lsn_kind_e kind)
 {
     ngx_uint_t   i;
     const char  *text, *from;
@@ -145,8 +145,7 @@ ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
         ngx_http_liaison_sql(ctx, "), t.id, $z, $t, $t",
                              lsn_outbox_kinds[kind], ctx->now, ctx->now);
         ngx_http_liaison_sql(ctx, from);
-        ngx_http_liaison_sql(ctx, " WHERE t.id = $u AND ",
-                             (unsigned long long) ticket_id);
+        ngx_http_liaison_sql(ctx, " WHERE t.ticket_no = $z AND ", ticket_no);
         ngx_http_liaison_sql(ctx, columns[i]);
         ngx_http_liaison_sql(ctx, " IS NOT NULL");
     }

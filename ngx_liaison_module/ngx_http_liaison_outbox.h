@@ -41,7 +41,7 @@ void ngx_http_liaison_outbox_owner_sms(ngx_http_liaison_ctx_t *ctx,
  * change in the same transaction, so it reads the new handler.
  */
 void ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
-    uint64_t ticket_id, lsn_kind_e kind);
+    const char *ticket_no, lsn_kind_e kind);
 
 /* A customer-service text message to an openid (the push callback). */
 void ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,

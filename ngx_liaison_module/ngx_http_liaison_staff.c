@@ -893,7 +893,8 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     case LSN_ACT_DISPATCH:
     case LSN_ACT_TRANSFER:
         /* the new handler hears of it at once, not at the reminder */
-        ngx_http_liaison_outbox_handlers(ctx, id, LSN_KIND_WORK_ORDER);
+        ngx_http_liaison_outbox_handlers(ctx, act->ticket_no,
+                                         LSN_KIND_WORK_ORDER);
         break;
 
     default:

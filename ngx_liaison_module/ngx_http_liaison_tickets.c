@@ -325,6 +325,13 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
             in->caseno.normalized, in->caseno.normalized_len);
     }
 
+    if (lsn_category_route(in->category)) {
+        ngx_http_liaison_sql_sep(ctx, n++, ";");
+        ngx_http_liaison_sql(ctx,
+            "SELECT id FROM departments WHERE kind = $z ORDER BY id LIMIT 1",
+            lsn_category_route(in->category));
+    }
+
     if (in->idem_key.len) {
         ngx_http_liaison_sql_sep(ctx, n++, ";");
         ngx_http_liaison_sql(ctx,
@@ -383,6 +390,19 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
         }
     }
 
+    if (lsn_category_route(in->category)) {
+        row = ngx_http_liaison_row(op, next++, &len);
+        in->routed = row ? ngx_http_liaison_row_id(row, len, 0) : 0;
+
+        if (in->routed == 0) {
+            ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
+                          "liaison: no department of kind \"%s\" for %s "
+                          "requests: the platform dispatches them",
+                          lsn_category_route(in->category),
+                          lsn_categories[in->category]);
+        }
+    }
+
     if (in->idem_key.len
         && ngx_http_liaison_intake_replay(ctx, op->res[next]) != NGX_DECLINED)
     {
@@ -401,6 +421,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     int                         unknown;
     u_char                      rnd[LSN_QUERY_CODE_LEN];
     uint64_t                    owner, staff, seq;
+    const char                 *status;
     ngx_http_liaison_buf_t      b;
     ngx_http_liaison_intake_t  *in;
 
@@ -428,6 +449,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     in->due_at = lsn_calendar_add_working_days(ctx->mcf->calendar, ctx->now,
                                                (int) ctx->mcf->sla[in->track],
                                                &unknown);
+    status = in->routed ? "dispatched" : "registered";
     if (unknown && !ctx->mcf->calendar_warned) {
         ctx->mcf->calendar_warned = 1;
         ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
@@ -443,7 +465,8 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_json_kv(&b, "track",
                              (u_char *) lsn_track_name(in->track),
                              ngx_strlen(lsn_track_name(in->track)));
-    ngx_http_liaison_buf_lit(&b, ",\"status\":\"registered\"");
+    ngx_http_liaison_json_kv(&b, "status", (u_char *) status,
+                             ngx_strlen(status));
     ngx_http_liaison_json_kv(&b, "query_code", (u_char *) in->query_code,
                              LSN_QUERY_CODE_LEN);
     ngx_http_liaison_json_kv_time(&b, "due_at", in->due_at);
@@ -476,12 +499,13 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         "track, status, case_no, case_legacy, case_id, content, "
         "contact_name, contact_phone, owner_litigant_id, registered_by, "
         "department_id, created_at, due_at, updated_at, content_review, "
+        "dispatched_at, accept_due_at, "
         "triage_rule, risk_flag, risk_rules) VALUES "
-        "($z, $z, $z, $z, $z, 'registered', $s, $i, NULLIF($u, 0), $s, "
+        "($z, $z, $z, $z, $z, $z, $s, $i, NULLIF($u, 0), $s, "
         "$s, $s, NULLIF($u, 0), NULLIF($u, 0), NULLIF($u, 0), $t, $t, $t, "
-        "$z, ",
+        "$z, IF($u, $t, NULL), IF($u, $t, NULL), ",
         in->ticket_no, in->query_code, lsn_channels[in->channel],
-        lsn_categories[in->category], lsn_track_name(in->track),
+        lsn_categories[in->category], lsn_track_name(in->track), status,
         in->has_case ? in->caseno.normalized : NULL,
         in->caseno.normalized_len,
         (long long) in->caseno.legacy,
@@ -490,8 +514,12 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         in->contact_name.data, in->contact_name.len,
         in->contact_phone.data, in->contact_phone.len,
         (unsigned long long) owner, (unsigned long long) staff,
-        (unsigned long long) in->case_department,
-        ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL);
+        (unsigned long long) (in->routed ? in->routed : in->case_department),
+        ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL,
+        (unsigned long long) (in->routed != 0), ctx->now,
+        (unsigned long long) (in->routed != 0),
+        /* A2: to be accepted within one working day */
+        lsn_calendar_add_working_days(ctx->mcf->calendar, ctx->now, 1, NULL));
 
     ngx_http_liaison_triage_columns(ctx, &in->triage);
 
@@ -503,6 +531,19 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
         : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
         (unsigned long long) ctx->subject_id, ctx->now);
+
+    if (in->routed) {
+        /* A3: straight to its office, whose people hear of it at once */
+        ngx_http_liaison_sql(ctx,
+            ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+            "status_from, status_to, note, public, created_at) "
+            "SELECT t.id, 'dispatched', 'system', 'registered', "
+            "'dispatched', CONCAT('按类别直接转', d.name, '办理'), 1, $t "
+            "FROM tickets t JOIN departments d ON d.id = t.department_id "
+            "WHERE t.ticket_no = $z", ctx->now, in->ticket_no);
+        ngx_http_liaison_outbox_handlers(ctx, in->ticket_no,
+                                         LSN_KIND_WORK_ORDER);
+    }
 
     if (lsn_category_index("complaint", 9) == in->category) {
         ngx_http_liaison_supervision_sql(ctx, in, owner);

@@ -52,6 +52,7 @@ struct ngx_http_liaison_intake_s {
     time_t                      due_at;
     uint64_t                    case_id;
     uint64_t                    case_department;
+    uint64_t                    routed;          /* A3: the office's dept */
     ngx_str_t                   response;        /* the 201 body */
 
     /* the service's own */

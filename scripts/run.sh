@@ -50,8 +50,8 @@ demo_accounts=(
 )
 # every account of sql/demo.sql gets the demo password
 demo_usernames="platform judge1 judge2 deptstaff liaison leader leader_filing
-    leader_criminal leader_admin leader_enforcement leader_trial_mgmt vp
-    president filing admin"
+    leader_criminal leader_admin leader_enforcement leader_trial_mgmt
+    leader_president_office leader_discipline vp president filing admin"
 
 say() { echo "run: $*"; }
 die() { echo "run: $*" >&2; exit 1; }

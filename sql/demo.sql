@@ -1,5 +1,5 @@
 -- Liaison demo data for `make run` (not a migration: never loaded in
--- production).  A basic people's court: six departments, one staff account
+-- production).  A basic people's court: eight departments, one staff account
 -- per role (two judges, one leader per department) and each department's
 -- leader and vice president in charge.
 --
@@ -18,7 +18,9 @@ INSERT INTO departments (code, name, kind) VALUES
     ('criminal',    '刑事审判庭',     'trial'),
     ('admin',       '行政审判庭',     'trial'),
     ('enforcement', '执行局',         'enforcement'),
-    ('trial_mgmt',  '审判管理办公室', 'office')
+    ('trial_mgmt',  '审判管理办公室', 'office'),
+    ('president_office', '院长办公室', 'president_office'),
+    ('discipline',  '纪检监察室',     'discipline')
 ON DUPLICATE KEY UPDATE name = VALUES(name), kind = VALUES(kind);
 
 INSERT INTO staff (username, name, role, department_id, mobile,
@@ -38,6 +40,8 @@ FROM (
     UNION ALL SELECT 'leader_admin',       '何静怡', 'dept_leader', 'admin',       '13800138013'
     UNION ALL SELECT 'leader_enforcement', '罗志刚', 'dept_leader', 'enforcement', '13800138014'
     UNION ALL SELECT 'leader_trial_mgmt',  '梁慧敏', 'dept_leader', 'trial_mgmt',  '13800138015'
+    UNION ALL SELECT 'leader_president_office', '钱卫东', 'dept_leader', 'president_office', '13800138016'
+    UNION ALL SELECT 'leader_discipline',  '唐振宇', 'dept_leader', 'discipline',  '13800138017'
     UNION ALL SELECT 'vp',        '周文斌', 'vice_president', 'trial_mgmt',  '13800138007'
     UNION ALL SELECT 'president', '林振华', 'president',      'trial_mgmt',  '13800138008'
     UNION ALL SELECT 'filing',    '吴静',   'filing_admin',   'filing',      '13800138009'
@@ -57,6 +61,6 @@ JOIN staff v ON v.username = 'vp'
 SET d.leader_staff_id = l.id,
     d.vice_president_staff_id = v.id
 WHERE d.code IN ('filing', 'civil', 'criminal', 'admin', 'enforcement',
-                 'trial_mgmt');
+                 'trial_mgmt', 'president_office', 'discipline');
 
 COMMIT;

@@ -90,12 +90,13 @@ test_categories_and_tracks(void **state)
     int          i;
     const char  *names[] = {
         "case_query", "consultation", "document", "material", "suggestion",
-        "contact_judge", "complaint", "other"
+        "contact_judge", "complaint", "other", "president_mailbox",
+        "petition", "report"
     };
 
     (void) state;
 
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < 11; i++) {
         assert_string_equal(lsn_categories[i], names[i]);
         assert_int_equal(lsn_category_index(names[i], strlen(names[i])), i);
 
@@ -104,7 +105,19 @@ test_categories_and_tracks(void **state)
                          i < 5 ? LSN_TRACK_SIMPLE : LSN_TRACK_ORDINARY);
     }
 
-    assert_null(lsn_categories[8]);
+    assert_null(lsn_categories[11]);
+
+    /* A3: three categories go straight to an office */
+    assert_null(lsn_category_route(lsn_category_index("complaint", 9)));
+    assert_null(lsn_category_route(lsn_category_index("other", 5)));
+    assert_string_equal(lsn_category_route(
+        lsn_category_index("president_mailbox", 17)), "president_office");
+    assert_string_equal(lsn_category_route(
+        lsn_category_index("petition", 8)), "filing");
+    assert_string_equal(lsn_category_route(
+        lsn_category_index("report", 6)), "discipline");
+    assert_null(lsn_category_route(-1));
+    assert_null(lsn_category_route(11));
 
     assert_int_equal(lsn_track_for_category(lsn_category_index("complaint",
                                                                9)),
@@ -120,7 +133,7 @@ test_categories_and_tracks(void **state)
 
     /* unknown categories go to a person */
     assert_int_equal(lsn_track_for_category(-1), LSN_TRACK_ORDINARY);
-    assert_int_equal(lsn_track_for_category(8), LSN_TRACK_ORDINARY);
+    assert_int_equal(lsn_track_for_category(11), LSN_TRACK_ORDINARY);
     assert_int_equal(lsn_track_for_category(INT_MAX), LSN_TRACK_ORDINARY);
 
     assert_string_equal(lsn_track_name(LSN_TRACK_SIMPLE), "simple");

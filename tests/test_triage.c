@@ -110,7 +110,7 @@ test_format_good(void **state)
     assert_int_equal(r->action, LSN_RULE_ORDINARY);
     assert_string_equal(r->label, "facts");
     assert_int_equal(r->line, 3);
-    assert_int_equal(r->categories, 0xff);
+    assert_int_equal(r->categories, 0x7ff);
 
     r = lsn_triage_rule(t, 1);
     assert_int_equal(r->action, LSN_RULE_SIMPLE);

@@ -70,6 +70,8 @@ static const char  *lw_labels[][2] = {
     { "document", "开具诉讼文书" }, { "material", "材料收转" },
     { "suggestion", "意见建议" }, { "contact_judge", "联系法官" },
     { "complaint", "投诉" }, { "other", "其他" },
+    { "president_mailbox", "院长信箱" }, { "petition", "网上信访" },
+    { "report", "举报" },
     { "wechat", "微信（广州微法院）" }, { "web", "网站" },
     { "kiosk", "诉讼服务一体机" }, { "hall", "诉讼服务大厅" },
     { "hotline", "12368 热线" },

@@ -26,13 +26,20 @@ const char  *lsn_channels[] = {
 
 const char  *lsn_categories[] = {
     "case_query", "consultation", "document", "material", "suggestion",
-    "contact_judge", "complaint", "other", NULL
+    "contact_judge", "complaint", "other", "president_mailbox", "petition",
+    "report", NULL
 };
 
 /* indexes into the lists above */
 #define LSN_CHANNEL_HALL      3
 #define LSN_CHANNEL_HOTLINE   4
 #define LSN_CATEGORY_SIMPLE   5    /* the first five are the simple track */
+#define LSN_CATEGORY_ROUTED   8    /* from here on: straight to an office */
+
+
+static const char  *lsn_category_routes[] = {
+    "president_office", "filing", "discipline"
+};
 
 static const char  lsn_query_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
@@ -66,6 +73,21 @@ lsn_track_for_category(int category)
     }
 
     return LSN_TRACK_ORDINARY;
+}
+
+
+const char *
+lsn_category_route(int category)
+{
+    if (category < LSN_CATEGORY_ROUTED
+        || category >= LSN_CATEGORY_ROUTED
+                       + (int) (sizeof(lsn_category_routes)
+                                / sizeof(lsn_category_routes[0])))
+    {
+        return NULL;
+    }
+
+    return lsn_category_routes[category - LSN_CATEGORY_ROUTED];
 }
 
 

@@ -22,7 +22,8 @@ typedef enum {
  * Index into lsn_channels[] / lsn_categories[] (exact, case-sensitive
  * match), or -1 when unknown.  Channels, in this order: wechat web kiosk
  * hall hotline; categories: case_query consultation document material
- * suggestion contact_judge complaint other.
+ * suggestion contact_judge complaint other president_mailbox petition
+ * report.
  */
 int lsn_channel_index(const char *s, size_t len);
 int lsn_category_index(const char *s, size_t len);
@@ -38,6 +39,15 @@ int lsn_channel_needs_staff(int channel);
  * the others, and an unknown index, -> ordinary (a person looks at it).
  */
 lsn_track_e lsn_track_for_category(int category);
+
+/*
+ * A3: the categories that go straight to one office, by the kind of its
+ * department (departments.kind): the president's mailbox (院长信箱) to the
+ * president's office, an online petition (网上信访) to the case-filing
+ * division, a report (举报) to discipline inspection.  NULL for the rest,
+ * which platform staff triage and dispatch.
+ */
+const char *lsn_category_route(int category);
 /* "simple", "ordinary" ("unknown" for a value out of the enum). */
 const char *lsn_track_name(lsn_track_e track);
 

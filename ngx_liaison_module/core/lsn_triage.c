@@ -632,7 +632,8 @@ lsn_triage_classify(const lsn_triage_t *t, int category, const char *text,
     res->track = lsn_track_for_category(category);
     simple_cat = (res->track == LSN_TRACK_SIMPLE);
     track_fixed = (category == LSN_CATEGORY_CONTACT_JUDGE
-                   || category == LSN_CATEGORY_COMPLAINT);
+                   || category == LSN_CATEGORY_COMPLAINT
+                   || lsn_category_route(category) != NULL);
 
     if (t == NULL || t->n == 0) {
         return 0;
