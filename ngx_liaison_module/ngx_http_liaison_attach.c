@@ -419,12 +419,12 @@ ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
         "SELECT t.id, t.status, t.owner_litigant_id, t.department_id, "
-        "t.assignee_staff_id, t.department_id IN (SELECT id FROM "
-        "departments WHERE vice_president_staff_id = $u) "
-        "FROM tickets t WHERE t.ticket_no = $s FOR UPDATE;"
+        "t.assignee_staff_id, ");
+    ngx_http_liaison_scope_reach_sql(ctx);
+    ngx_http_liaison_sql(ctx,
+        " FROM tickets t WHERE t.ticket_no = $s FOR UPDATE;"
         "SELECT COUNT(*) FROM attachments a JOIN tickets t "
         "ON t.id = a.ticket_id WHERE t.ticket_no = $s",
-        (unsigned long long) (at->staff ? ctx->subject_id : 0),
         at->ticket_no.data, at->ticket_no.len,
         at->ticket_no.data, at->ticket_no.len);
 
@@ -657,12 +657,11 @@ ngx_http_liaison_attach_download(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         "SELECT a.storage_name, a.content_type, a.filename, "
         "t.query_code, t.owner_litigant_id, t.department_id, "
-        "t.assignee_staff_id, t.department_id IN (SELECT id FROM "
-        "departments WHERE vice_president_staff_id = $u) "
-        "FROM attachments a JOIN tickets t ON t.id = a.ticket_id "
+        "t.assignee_staff_id, ");
+    ngx_http_liaison_scope_reach_sql(ctx);
+    ngx_http_liaison_sql(ctx,
+        " FROM attachments a JOIN tickets t ON t.id = a.ticket_id "
         "WHERE t.ticket_no = $s AND a.id = $u",
-        (unsigned long long) (ctx->who == NGX_HTTP_LIAISON_STAFF
-                              ? ctx->subject_id : 0),
         no->data, no->len, (unsigned long long) id);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_attach_found);

@@ -12,7 +12,7 @@
  *   _buf _db _json        text buffers, the database pool, JSON
  *   _api                  the request kernel: answers, errors, readers,
  *                         "run this SQL then call me"
- *   _auth _calendar _scope _schema _triage _outbox _wx
+ *   _auth _calendar _scope _schema _triage _outbox _supervision _wx
  *                         services every feature may call
  *   _router               matching, bodies, the pipeline
  *   features              _tickets _mine _staff _accounts _oversight

@@ -18,6 +18,7 @@
 #include "ngx_http_liaison_calendar.h"
 #include "ngx_http_liaison_mine.h"
 #include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_supervision.h"
 #include "ngx_http_liaison_triage.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
@@ -40,6 +41,8 @@ static ngx_int_t ngx_http_liaison_caller(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_followup_t *fu);
 static void ngx_http_liaison_tickets_feedback(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_feedback_loaded(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_feedback_supervise(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu);
 static void ngx_http_liaison_feedback_done(ngx_http_liaison_db_op_t *op);
 static ngx_int_t ngx_http_liaison_own_ticket(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_op_t *op, ngx_uint_t i,
@@ -605,8 +608,7 @@ ngx_http_liaison_feedback_loaded(ngx_http_liaison_db_op_t *op)
         "INSERT INTO ticket_events (ticket_id, type, actor_kind, "
         "actor_id, note, public, created_at) SELECT ticket_id, "
         "'feedback', $z, litigant_id, $s, 0, $t "
-        "FROM ticket_feedback WHERE ticket_id = $u AND created_at = $t;"
-        "COMMIT",
+        "FROM ticket_feedback WHERE ticket_id = $u AND created_at = $t",
         (unsigned long long) ctx->subject_id, (long long) fu->rating,
         fu->comment.data, fu->comment.len, ctx->now,
         (unsigned long long) fu->ticket_id,
@@ -614,7 +616,47 @@ ngx_http_liaison_feedback_loaded(ngx_http_liaison_db_op_t *op)
         note, (size_t) (p - note), ctx->now,
         (unsigned long long) fu->ticket_id, ctx->now);
 
+    if (fu->rating <= LSN_SUPERVISE_RATING_MAX) {
+        ngx_http_liaison_feedback_supervise(ctx, fu);
+    }
+
+    ngx_http_liaison_sql(ctx, ";COMMIT");
+
     ngx_http_liaison_run(ctx, ngx_http_liaison_feedback_done);
+}
+
+
+/*
+ * A17: a rating of 1 or 2 puts the request under special supervision and
+ * tells the leader who answers for it, when the feedback was recorded.
+ */
+
+static void
+ngx_http_liaison_feedback_supervise(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_followup_t *fu)
+{
+    u_char                  why[64];
+    ngx_str_t               cond, reason;
+    ngx_http_liaison_buf_t  b;
+
+    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 160);
+    ngx_http_liaison_buf_sql(&b,
+        "t.id = $u AND EXISTS (SELECT 1 FROM ticket_feedback f "
+        "WHERE f.ticket_id = t.id AND f.created_at = $t)",
+        (unsigned long long) fu->ticket_id, ctx->now);
+
+    if (ngx_http_liaison_buf_str(&b, &cond) != NGX_OK) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    reason.data = why;
+    reason.len = lsn_supervise_reason_zh(LSN_SUPERVISE_RATING,
+                                         (int) fu->rating, (char *) why,
+                                         sizeof(why));
+
+    ngx_http_liaison_supervise(ctx, &cond, LSN_SUPERVISE_RATING, &reason, 0,
+                               NULL, 1);
 }
 
 
@@ -634,7 +676,10 @@ ngx_http_liaison_feedback_done(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    if (op->rc != NGX_OK || op->nstmts != 4) {
+    /* START, feedback, event, (A17: event, alert, mark,) COMMIT */
+    if (op->rc != NGX_OK
+        || op->nstmts != (fu->rating <= LSN_SUPERVISE_RATING_MAX ? 7 : 4))
+    {
         ngx_http_liaison_db_error(ctx);
         return;
     }

@@ -167,29 +167,32 @@ ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
 }
 
 
-/* the case-filing division's people, as a condition on staff s */
-#define NGX_HTTP_LIAISON_DIVISION                                             \
-    "s.active = 1 AND (s.role IN ('filing_admin', 'platform_staff') "        \
-    "OR s.id IN (SELECT leader_staff_id FROM departments "                   \
-    "WHERE kind = 'filing'))"
-
 void
-ngx_http_liaison_outbox_division(ngx_http_liaison_ctx_t *ctx,
-    lsn_kind_e kind, const char *ticket_no, ngx_str_t *text)
+ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
+    const char *ticket_no, ngx_str_t *text, const char *who)
 {
-    ngx_http_liaison_sql(ctx,
-        ";" LSN_OUTBOX_INSERT
-        "SELECT $z, s.mobile, NULL, " LSN_OUTBOX_TEXT("$s") ", "
-        "(SELECT id FROM tickets WHERE ticket_no = $z), $z, $t, $t "
-        "FROM staff s "
-        "WHERE " NGX_HTTP_LIAISON_DIVISION " AND s.mobile IS NOT NULL "
-        "UNION ALL "
-        "SELECT $z, s.wecom_userid, NULL, " LSN_OUTBOX_TEXT("$s") ", "
-        "(SELECT id FROM tickets WHERE ticket_no = $z), $z, $t, $t "
-        "FROM staff s "
-        "WHERE " NGX_HTTP_LIAISON_DIVISION " AND s.wecom_userid IS NOT NULL",
-        lsn_outbox_channels[LSN_CH_SMS], text->data, text->len, ticket_no,
-        lsn_outbox_kinds[kind], ctx->now, ctx->now,
-        lsn_outbox_channels[LSN_CH_WECOM], text->data, text->len, ticket_no,
-        lsn_outbox_kinds[kind], ctx->now, ctx->now);
+    ngx_uint_t  i;
+
+    static const lsn_channel_e  channels[] = { LSN_CH_SMS, LSN_CH_WECOM };
+    static const char          *columns[] = { "s.mobile", "s.wecom_userid" };
+
+    ngx_http_liaison_sql(ctx, ";" LSN_OUTBOX_INSERT);
+
+    for (i = 0; i < 2; i++) {
+        /* the column names and the condition are constants of the code */
+        ngx_http_liaison_sql_sep(ctx, i, " UNION ALL ");
+        ngx_http_liaison_sql(ctx, "SELECT $z, ",
+                             lsn_outbox_channels[channels[i]]);
+        ngx_http_liaison_sql(ctx, columns[i]);
+        ngx_http_liaison_sql(ctx,
+            ", NULL, " LSN_OUTBOX_TEXT("$s") ", t.id, $z, $t, $t "
+            "FROM staff s JOIN tickets t ON t.ticket_no = $z "
+            "WHERE s.active = 1 AND ",
+            text->data, text->len, lsn_outbox_kinds[kind], ctx->now,
+            ctx->now, ticket_no);
+        ngx_http_liaison_sql(ctx, columns[i]);
+        ngx_http_liaison_sql(ctx, " IS NOT NULL AND (");
+        ngx_http_liaison_sql(ctx, who);
+        ngx_http_liaison_sql(ctx, ")");
+    }
 }

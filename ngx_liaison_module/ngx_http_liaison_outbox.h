@@ -48,12 +48,28 @@ void ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *openid, const char *text, const char *ticket_no);
 
 /*
- * An SMS and a WeCom message with text to every active member of the
- * case-filing division who has a mobile or a WeCom id: its leader, the
- * filing administrators and the platform staff (A10).
+ * An SMS and a WeCom message with text about the ticket to every active
+ * member of staff s for whom who (a constant condition on s, which may
+ * read the ticket as t) is true and who has a mobile or a WeCom id.
  */
-void ngx_http_liaison_outbox_division(ngx_http_liaison_ctx_t *ctx,
-    lsn_kind_e kind, const char *ticket_no, ngx_str_t *text);
+void ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx,
+    lsn_kind_e kind, const char *ticket_no, ngx_str_t *text,
+    const char *who);
+
+/* the case-filing division: its leader, the filing administrators and
+   the platform staff (A10) */
+#define NGX_HTTP_LIAISON_TO_DIVISION                                          \
+    "s.role IN ('filing_admin', 'platform_staff') "                          \
+    "OR s.id IN (SELECT leader_staff_id FROM departments "                   \
+    "WHERE kind = 'filing')"
+
+/* discipline inspection (A17) */
+#define NGX_HTTP_LIAISON_TO_DISCIPLINE  "s.role = 'discipline'"
+
+/* whoever referred the ticket to discipline inspection (A17) */
+#define NGX_HTTP_LIAISON_TO_REFERRER                                          \
+    "s.id IN (SELECT actor_id FROM ticket_events "                           \
+    "WHERE ticket_id = t.id AND type = 'referred')"
 
 
 #endif /* _NGX_HTTP_LIAISON_OUTBOX_H_INCLUDED_ */

@@ -396,7 +396,7 @@ ngx_http_liaison_risk_get(ngx_http_liaison_ctx_t *ctx)
         "WHERE e.risk_id = r.id)) "
         "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
         "WHERE r.id = $u AND ", (unsigned long long) id);
-    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
+    ngx_http_liaison_scope_sql(ctx);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_risk_found);
 }
@@ -879,7 +879,7 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
         "SELECT JSON_OBJECTAGG(status, n) FROM (SELECT t.status, "
         "COUNT(*) n FROM tickets t WHERE t.status IN ('registered', "
         "'dispatched', 'accepted', 'reopened') AND ");
-    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
+    ngx_http_liaison_scope_sql(ctx);
 
     ngx_http_liaison_sql(ctx,
         " GROUP BY t.status) s;"
@@ -889,7 +889,7 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
         "ON d.id = t.department_id WHERE t.due_at < $t AND t.status IN "
         "('registered', 'dispatched', 'accepted', 'reopened') AND ",
         ctx->now);
-    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
+    ngx_http_liaison_scope_sql(ctx);
 
     ngx_http_liaison_sql(ctx,
         " GROUP BY d.id, d.name ORDER BY n DESC) o;"

@@ -19,26 +19,27 @@
 
 /*
  * Whether the caller (staff) sees a ticket of the department, assigned to
- * assignee; in_charge: the caller is the vice president in charge of that
- * department.
+ * assignee; reach: ngx_http_liaison_scope_reach_sql() of the ticket.
  */
 ngx_uint_t ngx_http_liaison_scope_sees(ngx_http_liaison_ctx_t *ctx,
-    uint64_t dept, uint64_t assignee, ngx_uint_t in_charge);
+    uint64_t dept, uint64_t assignee, ngx_uint_t reach);
 
 /*
- * Appends to the next batch a SQL condition true for the rows the caller
- * sees; dept and assignee name the columns (constants of the code).
+ * Appends to the next batch a SQL condition true for the tickets (as t)
+ * the caller sees: a judge those assigned to them, a department's people
+ * their department's, a vice president those of the departments in
+ * charge, discipline inspection their office's and those referred to it,
+ * the others all (sys_admin none).
  */
-void ngx_http_liaison_scope_sql(ngx_http_liaison_ctx_t *ctx,
-    const char *dept, const char *assignee);
+void ngx_http_liaison_scope_sql(ngx_http_liaison_ctx_t *ctx);
 
 /*
- * Appends a SQL expression that is 1 when the department column dept is
- * one the caller is in charge of (0 for all but vice presidents, at no
- * cost for them).
+ * Appends a SQL expression that is 1 when the caller reaches the ticket
+ * t beyond its department and assignee: for a vice president, a
+ * department in charge; for discipline inspection, a referral (0 for the
+ * others, at no cost).
  */
-void ngx_http_liaison_scope_in_charge_sql(ngx_http_liaison_ctx_t *ctx,
-    const char *dept);
+void ngx_http_liaison_scope_reach_sql(ngx_http_liaison_ctx_t *ctx);
 
 
 #endif /* _NGX_HTTP_LIAISON_SCOPE_H_INCLUDED_ */

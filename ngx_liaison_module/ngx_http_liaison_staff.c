@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_supervision.h"
 #include "ngx_http_liaison_scope.h"
 #include "ngx_http_liaison_staff.h"
 #include "lsn_triage.h"
@@ -35,6 +36,8 @@ typedef struct {
     ngx_str_t                   text;        /* reply, note, reason */
     const char                 *risk_level;  /* a note that raises a risk */
     ngx_uint_t                  refer;       /* a note that refers (A17) */
+    ngx_uint_t                  supervise;   /* ... that supervises */
+    ngx_uint_t                  conclude;    /* ... that concludes */
     ngx_uint_t                  close;
     int                         new_track;
     int                         new_category;
@@ -52,6 +55,8 @@ typedef struct {
     ngx_uint_t                  in_charge;   /* vice president's dept */
     ngx_uint_t                  supervised;  /* A17 special supervision */
     ngx_uint_t                  referred;    /* ... already referred */
+    ngx_uint_t                  concluded;   /* ... and concluded */
+    ngx_uint_t                  inspectors;  /* discipline accounts */
     int                         next;
 } ngx_http_liaison_action_t;
 
@@ -74,6 +79,7 @@ static void ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op);
+static char *ngx_http_liaison_a17_conflict(ngx_http_liaison_action_t *act);
 static ngx_int_t ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act, MYSQL_RES *target);
 static ngx_uint_t ngx_http_liaison_receiver(ngx_http_liaison_ctx_t *ctx,
@@ -82,6 +88,8 @@ static void ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act);
+static void ngx_http_liaison_a17_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_reply_sms(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
@@ -175,7 +183,7 @@ ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_worklist_t *wl)
 {
     ngx_http_liaison_sql(ctx, " WHERE ");
-    ngx_http_liaison_scope_sql(ctx, "t.department_id", "t.assignee_staff_id");
+    ngx_http_liaison_scope_sql(ctx);
 
     /* a worklist is what waits on the court, unless asked otherwise */
     if (wl->status >= 0) {
@@ -300,9 +308,12 @@ ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op)
 /*
  * POST /staff/tickets/{no}/<action>; the action is the endpoint's.  risk
  * {level, note} is an A10 emergency warning: an internal note that also
- * opens a risk and alerts the case-filing division at once.  refer {note}
- * is the A17 referral of a ticket under special supervision, not closed,
- * to discipline inspection: referred_at and an internal event.
+ * opens a risk and alerts the case-filing division at once.  A17:
+ * supervise {note} puts a ticket under special supervision by hand and
+ * alerts the leader who answers for it; refer {note} refers a supervised
+ * ticket, not closed, to discipline inspection, whose accounts are
+ * alerted; conclude {note} is discipline inspection's conclusion, told
+ * to whoever referred it.
  */
 
 static void
@@ -320,14 +331,27 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx)
 
     action = (lsn_action_e) ctx->endpoint->action;
 
-    /* a warning and a referral are notes, as the state machine sees them */
-    if (action == LSN_ACT_RISK) {
-        action = LSN_ACT_NOTE;
+    /* a warning, supervision and a referral are notes, as the state
+       machine sees them */
+    switch (action) {
+    case LSN_ACT_RISK:
         act->risk_level = "";
-
-    } else if (action == LSN_ACT_REFER) {
-        action = LSN_ACT_NOTE;
+        break;
+    case LSN_ACT_REFER:
         act->refer = 1;
+        break;
+    case LSN_ACT_SUPERVISE:
+        act->supervise = 1;
+        break;
+    case LSN_ACT_CONCLUDE:
+        act->conclude = 1;
+        break;
+    default:
+        break;
+    }
+
+    if (action > LSN_ACT_NOTE) {
+        action = LSN_ACT_NOTE;
     }
 
     act->action = action;
@@ -355,9 +379,11 @@ ngx_http_liaison_action(ngx_http_liaison_ctx_t *ctx)
         "START TRANSACTION;"
         "SELECT t.id, t.status, t.track, t.department_id, "
         "t.assignee_staff_id, c.judge_staff_id, ");
-    ngx_http_liaison_scope_in_charge_sql(ctx, "t.department_id");
+    ngx_http_liaison_scope_reach_sql(ctx);
     ngx_http_liaison_sql(ctx,
-        ", t.supervised, t.referred_at IS NOT NULL "
+        ", t.supervised, t.referred_at IS NOT NULL, "
+        "t.referral_concluded_at IS NOT NULL, (SELECT COUNT(*) FROM staff "
+        "WHERE role = 'discipline' AND active = 1) "
         "FROM tickets t LEFT JOIN cases c ON c.id = t.case_id "
         "WHERE t.ticket_no = $s FOR UPDATE", no->data, no->len);
 
@@ -517,7 +543,8 @@ ngx_http_liaison_action_body(ngx_http_liaison_ctx_t *ctx,
         }
 
         if (ngx_http_liaison_body_text(ctx,
-                act->risk_level || act->refer ? "note" : "content", 1,
+                act->risk_level || act->refer || act->supervise
+                || act->conclude ? "note" : "content", 1,
                 NGX_HTTP_LIAISON_REPLY_MAX, &act->text)
             != NGX_OK)
         {
@@ -574,6 +601,8 @@ ngx_http_liaison_action_locked(ngx_http_liaison_db_op_t *op)
     act->in_charge = (row[6] && row[6][0] == '1');
     act->supervised = (row[7] && row[7][0] == '1');
     act->referred = (row[8] && row[8][0] == '1');
+    act->concluded = (row[9] && row[9][0] == '1');
+    act->inspectors = ngx_http_liaison_row_id(row, len, 10);
 
     if (act->status < 0) {
         ngx_log_error(NGX_LOG_ERR, ctx->r->connection->log, 0,
@@ -621,6 +650,38 @@ ngx_http_liaison_receiver(ngx_http_liaison_ctx_t *ctx,
 }
 
 
+/*
+ * A17: supervision starts once on a ticket still open; only a supervised
+ * ticket still open is referred, once, and only where discipline
+ * inspection has an account to receive it; a referral is concluded once.
+ * The reason a step is refused, or NULL.
+ */
+
+static char *
+ngx_http_liaison_a17_conflict(ngx_http_liaison_action_t *act)
+{
+    if (act->supervise) {
+        return act->status == LSN_ST_CLOSED ? "诉求已办结，不能列入督办"
+               : act->supervised ? "该诉求已在专项督办中" : NULL;
+    }
+
+    if (act->refer) {
+        return act->status == LSN_ST_CLOSED ? "诉求已办结，不能移送纪检"
+               : act->referred ? "该诉求已移送纪检"
+               : !act->supervised ? "只有专项督办中的诉求可以移送纪检"
+               : act->inspectors == 0 ? "本院尚未设置纪检监察账号，无法移送"
+               : NULL;
+    }
+
+    if (act->conclude) {
+        return !act->referred ? "该诉求未移送纪检"
+               : act->concluded ? "该移送事项已办结" : NULL;
+    }
+
+    return NULL;
+}
+
+
 static ngx_int_t
 ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act, MYSQL_RES *target)
@@ -641,14 +702,11 @@ ngx_http_liaison_action_check(ngx_http_liaison_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    /* A17: only a supervised ticket still open is referred, once */
-    if (act->refer && (act->status == LSN_ST_CLOSED || !act->supervised
-                       || act->referred))
-    {
-        ngx_http_liaison_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
-            act->status == LSN_ST_CLOSED ? "诉求已办结，不能移送纪检"
-            : act->referred ? "该诉求已移送纪检"
-            : "只有专项督办中的诉求可以移送纪检", NULL);
+    msg = ngx_http_liaison_a17_conflict(act);
+
+    if (msg) {
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_CONFLICT, "conflict", msg,
+                                NULL);
         return NGX_ERROR;
     }
 
@@ -862,11 +920,17 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
 
     default:
         type = act->risk_level ? "risk_raised"
-               : act->refer ? "referred" : "note";
+               : act->refer ? "referred"
+               : act->supervise ? "supervised"
+               : act->conclude ? "referral_concluded" : "note";
         pub = 0;
 
         if (act->refer) {
             ngx_http_liaison_sql(ctx, ", referred_at = $t", ctx->now);
+
+        } else if (act->conclude) {
+            ngx_http_liaison_sql(ctx, ", referral_concluded_at = $t",
+                                 ctx->now);
         }
     }
 
@@ -880,6 +944,9 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
 
     if (act->risk_level) {
         ngx_http_liaison_risk_sql(ctx, act);
+
+    } else if (act->supervise || act->refer || act->conclude) {
+        ngx_http_liaison_a17_sql(ctx, act);
     }
 
     switch (act->action) {
@@ -942,8 +1009,70 @@ ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
         id, act->risk_level, me, act->text.data, act->text.len, ctx->now,
         ctx->now, me, act->text.data, act->text.len, ctx->now, id);
 
-    ngx_http_liaison_outbox_division(ctx, LSN_KIND_RISK_ALERT, act->ticket_no,
-                                     &text);
+    ngx_http_liaison_outbox_staff(ctx, LSN_KIND_RISK_ALERT, act->ticket_no,
+                                  &text, NGX_HTTP_LIAISON_TO_DIVISION);
+}
+
+
+/*
+ * A17: who hears of it.  Supervision: the leader who answers for the
+ * ticket; a referral: discipline inspection; its conclusion: whoever
+ * referred it.  The text quotes the note.
+ */
+
+static void
+ngx_http_liaison_a17_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act)
+{
+    int                     cut;
+    u_char                 *p;
+    size_t                  n;
+    ngx_str_t               text, cond;
+    ngx_http_liaison_buf_t  b;
+
+    text.data = ngx_pnalloc(ctx->r->pool, act->text.len + 256);
+    if (text.data == NULL) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    n = lsn_utf8_prefix((char *) act->text.data, act->text.len,
+                        NGX_HTTP_LIAISON_SMS_QUOTE, &cut);
+
+    if (act->supervise) {
+        p = ngx_sprintf(text.data, "院领导或立案庭交办督办（%*s%s）", n,
+                        act->text.data, cut ? "……" : "");
+        text.len = p - text.data;
+
+        (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 32);
+        ngx_http_liaison_buf_sql(&b, "t.id = $u",
+                                 (unsigned long long) act->ticket_id);
+
+        if (ngx_http_liaison_buf_str(&b, &cond) != NGX_OK) {
+            ctx->sql.failed = 1;
+            return;
+        }
+
+        /* the event is the action's own */
+        ngx_http_liaison_supervise(ctx, &cond, LSN_SUPERVISE_MANUAL, &text,
+                                   ctx->subject_id, NULL, 0);
+        return;
+    }
+
+    p = ngx_sprintf(text.data,
+                    act->refer ? "【纪检监察】诉求 %s 经专项督办后问题仍未"
+                                 "解决，已移送纪检监察部门督查：%*s%s。"
+                                 "请登录诉讼服务平台查看。"
+                               : "【纪检监察】诉求 %s 移送纪检监察的事项"
+                                 "已办结：%*s%s。",
+                    act->ticket_no, n, act->text.data, cut ? "……" : "");
+    text.len = p - text.data;
+
+    ngx_http_liaison_outbox_staff(ctx,
+        act->refer ? LSN_KIND_REFERRAL : LSN_KIND_REFERRAL_CONCLUDED,
+        act->ticket_no, &text,
+        act->refer ? NGX_HTTP_LIAISON_TO_DISCIPLINE
+                   : NGX_HTTP_LIAISON_TO_REFERRER);
 }
 
 
@@ -1062,6 +1191,11 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_staff_endpoints[] = {
                             NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_RISK),
     NGX_HTTP_LIAISON_ACTION("refer", LSN_ROLES_REFER,
                             NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_REFER),
+    NGX_HTTP_LIAISON_ACTION("supervise", LSN_ROLES_SUPERVISE,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0,
+                            LSN_ACT_SUPERVISE),
+    NGX_HTTP_LIAISON_ACTION("conclude", LSN_ROLES_CONCLUDE,
+                            NGX_HTTP_LIAISON_BODY_JSON, 0, LSN_ACT_CONCLUDE),
 
     { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
 };

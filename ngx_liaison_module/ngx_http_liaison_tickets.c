@@ -12,6 +12,7 @@
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_calendar.h"
 #include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_supervision.h"
 #include "ngx_http_liaison_scope.h"
 #include "ngx_http_liaison_tickets.h"
 #include "ngx_http_liaison_triage.h"
@@ -33,8 +34,6 @@ static void ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_sms(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
-static void ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_intake_t *in, uint64_t owner);
 static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
     MYSQL_RES *res);
 static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
@@ -546,7 +545,9 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     }
 
     if (lsn_category_index("complaint", 9) == in->category) {
-        ngx_http_liaison_supervision_sql(ctx, in, owner);
+        ngx_http_liaison_supervise_complaints(ctx, in->ticket_no,
+            &in->contact_phone, in->has_case ? in->caseno.normalized : NULL,
+            owner);
     }
 
     /* what the rules found (a risk opened and alerted at once, A10); the
@@ -594,94 +595,6 @@ ngx_http_liaison_intake_sms(ngx_http_liaison_ctx_t *ctx,
 
     ngx_http_liaison_outbox_owner_sms(ctx, in->ticket_no,
                                       LSN_KIND_TICKET_REGISTERED, &text);
-}
-
-
-/*
- * A17: a complaint is filed under what it is about (the phone, the case,
- * the litigant); when the window holds liaison_supervision's count of
- * complaints about one of them, they all go under special supervision,
- * each newly supervised ticket with an internal event.
- */
-
-#define NGX_HTTP_LIAISON_SUPERVISED                                           \
-    "(SELECT DISTINCT k.ticket_id FROM complaint_keys k "                     \
-    "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN "          \
-    "($s, $s, $s) AND created_at >= $t GROUP BY match_key "                   \
-    "HAVING COUNT(*) >= $u) m ON m.match_key = k.match_key "                  \
-    "WHERE k.created_at >= $t) s"
-
-static void
-ngx_http_liaison_supervision_sql(ngx_http_liaison_ctx_t *ctx,
-    ngx_http_liaison_intake_t *in, uint64_t owner)
-{
-    u_char      *k;
-    time_t       since;
-    ngx_str_t    key[3];
-    ngx_uint_t   i, n, j;
-
-    since = ctx->now - ctx->mcf->supervise_window;
-    n = 0;
-
-    k = ngx_pnalloc(ctx->r->pool, 3 * (LSN_CASENO_MAX + 24));
-    if (k == NULL) {
-        ctx->sql.failed = 1;
-        return;
-    }
-
-    if (in->contact_phone.data) {
-        key[n].data = k;
-        k = ngx_sprintf(k, "p:%V", &in->contact_phone);
-        key[n].len = k - key[n].data;
-        n++;
-    }
-
-    if (in->has_case) {
-        key[n].data = k;
-        k = ngx_sprintf(k, "c:%s", in->caseno.normalized);
-        key[n].len = k - key[n].data;
-        n++;
-    }
-
-    if (owner) {
-        key[n].data = k;
-        k = ngx_sprintf(k, "l:%uL", owner);
-        key[n].len = k - key[n].data;
-        n++;
-    }
-
-    if (n == 0) {
-        return;
-    }
-
-    for (i = 0; i < n; i++) {
-        ngx_http_liaison_sql(ctx,
-            i ? " UNION ALL SELECT $s, id, $t FROM tickets "
-                "WHERE ticket_no = $z"
-              : ";INSERT INTO complaint_keys (match_key, ticket_id, "
-                "created_at) SELECT $s, id, $t FROM tickets "
-                "WHERE ticket_no = $z",
-            key[i].data, key[i].len, ctx->now, in->ticket_no);
-    }
-
-    /* the IN list repeats the last key when there are fewer than three */
-    j = n > 1 ? 1 : 0;
-
-    ngx_http_liaison_sql(ctx,
-        ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-        "status_to, note, public, created_at) SELECT t.id, 'supervised', "
-        "'system', t.status, $z, 0, $t FROM tickets t JOIN "
-        NGX_HTTP_LIAISON_SUPERVISED " ON s.ticket_id = t.id "
-        "WHERE t.supervised = 0"
-        ";UPDATE tickets t JOIN " NGX_HTTP_LIAISON_SUPERVISED
-        " ON s.ticket_id = t.id SET t.supervised = 1",
-        "同一事项重复投诉，列入专项督办", ctx->now,
-        key[0].data, key[0].len, key[j].data, key[j].len,
-        key[n - 1].data, key[n - 1].len, since,
-        (unsigned long long) ctx->mcf->supervise_count, since,
-        key[0].data, key[0].len, key[j].data, key[j].len,
-        key[n - 1].data, key[n - 1].len, since,
-        (unsigned long long) ctx->mcf->supervise_count, since);
 }
 
 
@@ -794,7 +707,7 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
         "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "
         "t.closed_at, e.type, e.status_to, e.note, e.created_at, "
         "e.public, e.id, ");
-    ngx_http_liaison_scope_in_charge_sql(ctx, "t.department_id");
+    ngx_http_liaison_scope_reach_sql(ctx);
     ngx_http_liaison_sql(ctx,
         ", t.attachment_count "
         "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "

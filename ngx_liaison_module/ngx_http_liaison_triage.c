@@ -259,6 +259,6 @@ ngx_http_liaison_triage_risk(ngx_http_liaison_ctx_t *ctx,
         "FROM tickets WHERE ticket_no = $z",
         labels.data, labels.len, ctx->now, ticket_no);
 
-    ngx_http_liaison_outbox_division(ctx, LSN_KIND_RISK_ALERT, ticket_no,
-                                     &alert);
+    ngx_http_liaison_outbox_staff(ctx, LSN_KIND_RISK_ALERT, ticket_no, &alert,
+                                  NGX_HTTP_LIAISON_TO_DIVISION);
 }

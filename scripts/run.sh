@@ -47,11 +47,13 @@ demo_accounts=(
     "president  president       审判管理办公室"
     "filing     filing_admin    立案庭"
     "admin      sys_admin       审判管理办公室"
+    "inspector  discipline      纪检监察室"
 )
 # every account of sql/demo.sql gets the demo password
 demo_usernames="platform judge1 judge2 deptstaff liaison leader leader_filing
     leader_criminal leader_admin leader_enforcement leader_trial_mgmt
-    leader_president_office leader_discipline vp president filing admin"
+    leader_president_office leader_discipline vp president filing admin
+    inspector"
 
 say() { echo "run: $*"; }
 die() { echo "run: $*" >&2; exit 1; }

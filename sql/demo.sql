@@ -46,6 +46,7 @@ FROM (
     UNION ALL SELECT 'president', '林振华', 'president',      'trial_mgmt',  '13800138008'
     UNION ALL SELECT 'filing',    '吴静',   'filing_admin',   'filing',      '13800138009'
     UNION ALL SELECT 'admin',     '郑凯',   'sys_admin',      'trial_mgmt',  '13800138010'
+    UNION ALL SELECT 'inspector', '冯正清', 'discipline',     'discipline',  '13800138018'
 ) AS s
 JOIN departments d ON d.code = s.dept
 ON DUPLICATE KEY UPDATE name = VALUES(name), role = VALUES(role),

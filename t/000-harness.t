@@ -97,17 +97,19 @@ for my $round (1, 2) {
     };
     ok $out, "sql/demo.sql loads (round $round)" or diag $@;
 }
-is $env->sql_one('SELECT COUNT(*) FROM departments'), 6, 'six departments';
+is $env->sql_one('SELECT COUNT(*) FROM departments'), 8,
+    'eight departments (with the president\'s office and discipline '
+    . 'inspection, A3)';
 is $env->sql_one('SELECT COUNT(*) FROM departments WHERE leader_staff_id IS '
     . 'NULL OR vice_president_staff_id IS NULL'), 0,
     'every department has a leader and a vice president in charge';
 is $env->sql_one('SELECT COUNT(*) FROM departments d JOIN staff s '
     . 'ON s.id = d.leader_staff_id WHERE s.role = ? AND s.department_id = d.id',
-    'dept_leader'), 6, 'each leader is a dept_leader of that department';
+    'dept_leader'), 8, 'each leader is a dept_leader of that department';
 my %roles = map { $_->{role} => $_->{n} } @{ $env->sql(
     'SELECT role, COUNT(*) AS n FROM staff GROUP BY role') };
 for my $role (qw(platform_staff dept_staff liaison vice_president president
-                 filing_admin sys_admin dept_leader)) {
+                 filing_admin sys_admin dept_leader discipline)) {
     ok $roles{$role}, "a $role account";
 }
 is $roles{judge}, 2, 'two judges';

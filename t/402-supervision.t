@@ -5,7 +5,8 @@
 # supervision, each with one internal event; a complaint outside the
 # window, other matters and other categories do not count.  A supervised
 # ticket still open may be referred to discipline inspection (president,
-# case-filing division), once.  Supervised work orders have their own
+# case-filing division), once, when discipline inspection has an account
+# (t/420 follows the referral to its conclusion).  Supervised work orders have their own
 # escalation (docs/worker.md): the leader step goes to the vice president
 # in charge, the vp step to the president; tickets.escalation_level
 # follows the ladder.
@@ -125,6 +126,12 @@ subtest 'referral: POST /staff/tickets/{no}/refer' => sub {
     is $r->status, 409, 'a ticket not under supervision: 409' or diag $r->summary;
     like $r->error_message, qr/专项督办/, '... saying why';
     ok !ticket_row($env, $PLAIN)->{referred_at}, '... not referred';
+
+    $r = $refer->('filing', $SUP);
+    is $r->status, 409, 'no discipline inspection account: 409';
+    like $r->error_message, qr/纪检监察账号/, '... saying so';
+    $env->add_staff(username => 'inspector', role => 'discipline',
+        department => 'discipline', mobile => '13700009999');
 
     $r = $refer->('filing', $SUP);
     is $r->status, 200, 'the filing division refers a supervised ticket'

@@ -138,6 +138,25 @@ test_roles(void **state)
                      LSN_SCOPE_CHARGE);
     assert_int_equal(lsn_role_scope(LSN_ROLE_FILING_ADMIN), LSN_SCOPE_ALL);
 
+    /* A17: discipline inspection concludes referrals, and nobody else */
+    assert_int_equal(lsn_role_index("discipline", 10), LSN_ROLE_DISCIPLINE);
+    assert_int_equal(lsn_role_scope(LSN_ROLE_DISCIPLINE),
+                     LSN_SCOPE_REFERRED);
+    assert_true(lsn_role_may(LSN_ROLE_DISCIPLINE, LSN_ACT_CONCLUDE));
+    assert_true(lsn_role_may(LSN_ROLE_DISCIPLINE, LSN_ACT_NOTE));
+    assert_false(lsn_role_may(LSN_ROLE_DISCIPLINE, LSN_ACT_REFER));
+    assert_false(lsn_role_may(LSN_ROLE_DISCIPLINE, LSN_ACT_DISPATCH));
+    assert_false(lsn_role_may(LSN_ROLE_PRESIDENT, LSN_ACT_CONCLUDE));
+    assert_false(lsn_role_may(LSN_ROLE_FILING_ADMIN, LSN_ACT_CONCLUDE));
+    assert_true(lsn_role_in_department(LSN_ROLE_DISCIPLINE));
+    assert_true(lsn_role_may(LSN_ROLE_PRESIDENT, LSN_ACT_SUPERVISE));
+    assert_true(lsn_role_may(LSN_ROLE_FILING_ADMIN, LSN_ACT_SUPERVISE));
+    assert_false(lsn_role_may(LSN_ROLE_JUDGE, LSN_ACT_SUPERVISE));
+    assert_false(lsn_role_may(LSN_ROLE_DEPT_LEADER, LSN_ACT_SUPERVISE));
+    assert_int_equal(lsn_action_index("conclude", 8), LSN_ACT_CONCLUDE);
+    assert_int_equal(lsn_workflow_next(LSN_ACT_CONCLUDE, LSN_ST_CLOSED, 1, 0),
+                     LSN_ST_CLOSED);
+
     assert_true(lsn_status_open(LSN_ST_ACCEPTED));
     assert_false(lsn_status_open(LSN_ST_REPLIED));
 }

@@ -13,6 +13,7 @@
  *   lw_channels.c     requests and answers of the outbox channels
  *   lw_outbox.c       claims, delivery, retries; rows for the outbox
  *   lw_ladder.c       the A8 escalation ladder
+ *   lw_supervision.c  A17 special supervision of idle work orders
  *   lw_calendar.c     working-day calendar, missing-calendar alert
  *   lw_bulletin.c     monthly bulletin (A11, A12, A16), A10 risk alerts
  *   lw_ops.c          migrations, schema check, metrics, retention
@@ -128,6 +129,7 @@ typedef struct {
     char               *alert_roles;    /* comma-separated staff roles */
     int                 bulletin;       /* A12 monthly bulletin */
     int                 risk_stage_hours;   /* A10, 0: no alerts */
+    int                 supervision_idle_days;  /* A17, 0: off */
     int                 retention_days;     /* personal data, 0: kept */
     char               *attachment_dir;     /* liaison_attachment_dir */
 
@@ -331,6 +333,10 @@ int lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len);
 
 /* lw_ladder.c */
 int lw_ladder_pass(lw_ctx_t *ctx);
+
+
+/* lw_supervision.c */
+int lw_supervision_pass(lw_ctx_t *ctx);
 
 
 /* lw_calendar.c */

@@ -124,6 +124,8 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "alert_roles", LW_T_STR, LW_OFF(alert_roles), 0, 0 },
     { "bulletin", LW_T_BOOL, LW_OFF(bulletin), 0, 0 },
     { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
+    { "supervision_idle_days", LW_T_INT, LW_OFF(supervision_idle_days),
+      0, 60 },
     { "retention_days", LW_T_INT, LW_OFF(retention_days), 0, 36500 },
     { "attachment_dir", LW_T_STR, LW_OFF(attachment_dir), 0, 0 },
 
@@ -197,6 +199,7 @@ lw_conf_defaults(lw_conf_t *c)
     c->calendar_alert = 1;
     c->bulletin = 1;
     c->risk_stage_hours = 24;
+    c->supervision_idle_days = 10;
     c->retention_days = 1095;
 }
 

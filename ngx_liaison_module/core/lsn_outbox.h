@@ -51,6 +51,9 @@ typedef enum {
     LSN_KIND_TICKET_REGISTERED, /* number and query code, by SMS */
     LSN_KIND_WORK_ORDER,        /* dispatched or transferred: the handler */
     LSN_KIND_TICKET_MESSAGE,    /* the litigant added to a work order */
+    LSN_KIND_SUPERVISION,       /* special supervision started (A17) */
+    LSN_KIND_REFERRAL,          /* referred to discipline inspection */
+    LSN_KIND_REFERRAL_CONCLUDED, /* ... who concluded it: the referrer */
     LSN_KIND_COUNT
 } lsn_kind_e;
 

@@ -14,12 +14,13 @@ const char *lsn_status_names[] = {
 
 const char *lsn_action_names[] = {
     "triage", "reply", "dispatch", "accept", "return", "close", "transfer",
-    "note", "risk", "refer", NULL
+    "note", "risk", "refer", "supervise", "conclude", NULL
 };
 
 const char *lsn_role_names[] = {
     "platform_staff", "judge", "dept_staff", "liaison", "dept_leader",
-    "vice_president", "president", "filing_admin", "sys_admin", NULL
+    "vice_president", "president", "filing_admin", "sys_admin", "discipline",
+    NULL
 };
 
 
@@ -32,7 +33,7 @@ const char *lsn_role_names[] = {
 static const unsigned  lsn_action_role_sets[LSN_ACT_COUNT] = {
     LSN_ROLES_TRIAGE, LSN_ROLES_REPLY, LSN_ROLES_DISPATCH, LSN_ROLES_ACCEPT,
     LSN_ROLES_RETURN, LSN_ROLES_CLOSE, LSN_ROLES_TRANSFER, LSN_ROLES_NOTE,
-    LSN_ROLES_RISK, LSN_ROLES_REFER
+    LSN_ROLES_RISK, LSN_ROLES_REFER, LSN_ROLES_SUPERVISE, LSN_ROLES_CONCLUDE
 };
 
 
@@ -69,6 +70,8 @@ lsn_role_scope(lsn_role_e role)
         return LSN_SCOPE_DEPARTMENT;
     case LSN_ROLE_VICE_PRESIDENT:
         return LSN_SCOPE_CHARGE;
+    case LSN_ROLE_DISCIPLINE:
+        return LSN_SCOPE_REFERRED;
     default:
         return LSN_SCOPE_ALL;
     }
@@ -100,7 +103,8 @@ int
 lsn_role_in_department(lsn_role_e role)
 {
     return role == LSN_ROLE_JUDGE || role == LSN_ROLE_DEPT_STAFF
-           || role == LSN_ROLE_LIAISON || role == LSN_ROLE_DEPT_LEADER;
+           || role == LSN_ROLE_LIAISON || role == LSN_ROLE_DEPT_LEADER
+           || role == LSN_ROLE_DISCIPLINE;
 }
 
 
@@ -160,6 +164,8 @@ lsn_workflow_next(lsn_action_e action, lsn_status_e status, int track,
     case LSN_ACT_NOTE:
     case LSN_ACT_RISK:
     case LSN_ACT_REFER:
+    case LSN_ACT_SUPERVISE:
+    case LSN_ACT_CONCLUDE:
         return status;
 
     default:

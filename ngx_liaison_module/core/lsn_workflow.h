@@ -33,6 +33,8 @@ typedef enum {
     LSN_ACT_NOTE,
     LSN_ACT_RISK,               /* a note that raises an A10 warning */
     LSN_ACT_REFER,              /* a note that refers (A17) */
+    LSN_ACT_SUPERVISE,          /* a note that starts supervision (A17) */
+    LSN_ACT_CONCLUDE,           /* a note that concludes a referral */
     LSN_ACT_COUNT
 } lsn_action_e;
 
@@ -47,6 +49,7 @@ typedef enum {
     LSN_ROLE_PRESIDENT,
     LSN_ROLE_FILING_ADMIN,
     LSN_ROLE_SYS_ADMIN,
+    LSN_ROLE_DISCIPLINE,        /* discipline inspection (纪检监察) */
     LSN_ROLE_COUNT
 } lsn_role_e;
 
@@ -57,11 +60,13 @@ typedef enum {
 /* the platform and the case-filing division: intake, triage, dispatch */
 #define LSN_ROLES_PLATFORM      (LSN_ROLE_BIT(LSN_ROLE_PLATFORM_STAFF)       \
                                  | LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN))
-/* a department's people, who receive its work orders */
+/* a department's people, who receive its work orders (discipline
+   inspectors those of their office: reports, A3) */
 #define LSN_ROLES_DEPARTMENT    (LSN_ROLE_BIT(LSN_ROLE_JUDGE)                \
                                  | LSN_ROLE_BIT(LSN_ROLE_DEPT_STAFF)         \
                                  | LSN_ROLE_BIT(LSN_ROLE_LIAISON)            \
-                                 | LSN_ROLE_BIT(LSN_ROLE_DEPT_LEADER))
+                                 | LSN_ROLE_BIT(LSN_ROLE_DEPT_LEADER)        \
+                                 | LSN_ROLE_BIT(LSN_ROLE_DISCIPLINE))
 /* who assigns within a department */
 #define LSN_ROLES_ASSIGNERS     (LSN_ROLE_BIT(LSN_ROLE_LIAISON)              \
                                  | LSN_ROLE_BIT(LSN_ROLE_DEPT_LEADER))
@@ -89,6 +94,11 @@ typedef enum {
 #define LSN_ROLES_RISK          LSN_ROLES_WORKERS
 #define LSN_ROLES_REFER         (LSN_ROLE_BIT(LSN_ROLE_PRESIDENT)            \
                                  | LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN))
+/* A17: those who oversee the court's handling put a matter under special
+   supervision by hand (evasive or perfunctory handling) */
+#define LSN_ROLES_SUPERVISE     (LSN_ROLES_COURT_LEADERS                     \
+                                 | LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN))
+#define LSN_ROLES_CONCLUDE      LSN_ROLE_BIT(LSN_ROLE_DISCIPLINE)
 
 
 /* What a staff member may see of tickets. */
@@ -96,7 +106,9 @@ typedef enum {
     LSN_SCOPE_ALL = 0,          /* platform, filing division, president */
     LSN_SCOPE_CHARGE,           /* vice president: departments in charge */
     LSN_SCOPE_DEPARTMENT,       /* department staff, liaison, leader */
-    LSN_SCOPE_OWN               /* judge: work orders assigned to them */
+    LSN_SCOPE_OWN,              /* judge: work orders assigned to them */
+    LSN_SCOPE_REFERRED          /* discipline inspection: their office's
+                                   and the tickets referred to them */
 } lsn_scope_e;
 
 

@@ -1,0 +1,45 @@
+
+/*
+ * Copyright (C) Liaison authors
+ *
+ * A17 special supervision as the module starts it: repeated complaints
+ * about one matter (at intake), a low satisfaction rating (feedback), a
+ * leader's or the case-filing division's decision (the supervise action).
+ * The worker starts it for idle work orders with the same statements
+ * (core/lsn_supervision.h).
+ */
+
+
+#ifndef _NGX_HTTP_LIAISON_SUPERVISION_H_INCLUDED_
+#define _NGX_HTTP_LIAISON_SUPERVISION_H_INCLUDED_
+
+
+#include "ngx_http_liaison_common.h"
+#include "lsn_supervision.h"
+
+
+/*
+ * Appends to the next batch the statements that put the tickets t for
+ * which the condition tickets is true (SQL bound by the caller with
+ * ngx_http_liaison_buf_sql()) under supervision for the reason: the
+ * internal 'supervised' event (actor: staff actor, or the system when 0;
+ * note: note, or the reason and "，列入专项督办"), the alert to the leader
+ * who answers for each, the mark.  With event 0 the caller records the
+ * event itself.  Tickets already supervised are left alone.
+ */
+void ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *tickets, lsn_supervise_reason_e reason, ngx_str_t *why,
+    uint64_t actor, ngx_str_t *note, ngx_uint_t event);
+
+/*
+ * At intake of a complaint (ticket_no): files it under what it is about
+ * (the contact phone, the case, the owner litigant) and, when the window
+ * of liaison_supervision holds its count of complaints about one of them,
+ * puts them all under supervision.
+ */
+void ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, ngx_str_t *phone, const char *case_no,
+    uint64_t owner);
+
+
+#endif /* _NGX_HTTP_LIAISON_SUPERVISION_H_INCLUDED_ */

@@ -1,0 +1,185 @@
+/*
+ * liaison-worker: A17 special supervision of idle work orders.
+ *
+ * A work order that waits on its department (dispatched, accepted,
+ * reopened) and has seen no handling for supervision_idle_days working
+ * days goes under special supervision: the same statements as the
+ * module's (lsn_supervision.h) — an internal event by the system, an SMS
+ * and a WeCom message to the department's leader, the mark — in one
+ * transaction per ticket.  A ticket is supervised once; an action that
+ * lands meanwhile keeps it out.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lw.h"
+#include "lsn_supervision.h"
+
+
+/* what counts as handling: the clock starts again at each */
+#define LW_HANDLING                                                           \
+    "('dispatched', 'transferred', 'accepted', 'replied', 'note', "          \
+    "'reopened')"
+
+#define LW_IDLE_BATCH  500
+
+
+static int lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id,
+    const char *last, int days, time_t now);
+
+
+int
+lw_supervision_pass(lw_ctx_t *ctx)
+{
+    int                  days, rc;
+    time_t               now, last, at;
+    MYSQL_RES           *res;
+    MYSQL_ROW            row;
+    unsigned long       *len;
+    unsigned long long   id;
+
+    days = ctx->conf->supervision_idle_days;
+    if (days < 1) {
+        return 0;
+    }
+
+    now = lw_now(ctx);
+
+    /* n working days are at least n calendar days: a cheap first cut */
+    res = lw_db_query(ctx,
+        "SELECT t.id, DATE_FORMAT(COALESCE((SELECT MAX(e.created_at) "
+        "FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN "
+        LW_HANDLING "), t.dispatched_at), '%Y-%m-%d %H:%i:%s') AS last "
+        "FROM tickets t WHERE t.supervised = 0 "
+        "AND t.status IN ('dispatched', 'accepted', 'reopened') "
+        "AND t.department_id IS NOT NULL AND t.dispatched_at <= $t "
+        "HAVING last <= $t ORDER BY t.id LIMIT $u",
+        now - (time_t) days * 86400, now - (time_t) days * 86400,
+        (unsigned long long) LW_IDLE_BATCH);
+
+    if (res == NULL) {
+        lw_log(LW_LOG_ERROR, "supervision: %s", lw_db_error(ctx));
+        return -1;
+    }
+
+    rc = 0;
+
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        len = mysql_fetch_lengths(res);
+
+        if (row[1] == NULL
+            || lsn_parse_datetime(row[1], len[1], &last) != 0)
+        {
+            continue;
+        }
+
+        at = lsn_supervise_idle_at(ctx->cal, last, days);
+        if (at == 0 || at > now) {
+            continue;
+        }
+
+        id = strtoull(row[0], NULL, 10);
+
+        if (lw_supervise_idle(ctx, id, row[1], days, now) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+
+    mysql_free_result(res);
+
+    return rc;
+}
+
+
+static int
+lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id, const char *last,
+    int days, time_t now)
+{
+    int        rc;
+    char       why[96], note[128];
+    size_t     wn;
+    lw_buf_t   cond, sql;
+    long long  n;
+
+    wn = lsn_supervise_reason_zh(LSN_SUPERVISE_IDLE, days, why, sizeof(why));
+    snprintf(note, sizeof(note), "%s，列入专项督办", why);
+
+    lw_buf_init(&cond);
+    lw_buf_init(&sql);
+
+    /* still idle and waiting when the transaction looks again */
+    lw_buf_sql(&cond,
+        "t.id = $u AND t.status IN ('dispatched', 'accepted', 'reopened') "
+        "AND NOT EXISTS (SELECT 1 FROM ticket_events e WHERE "
+        "e.ticket_id = t.id AND e.type IN " LW_HANDLING
+        " AND e.created_at > $z)", id, last);
+
+    rc = -1;
+
+    if (cond.failed || lw_db_begin(ctx) != 0) {
+        goto done;
+    }
+
+    lw_buf_sql(&sql, LSN_SUPERVISE_EVENT, "system", 0ULL, note,
+               strlen(note), now);
+    lw_buf_add(&sql, cond.data, cond.len);
+
+    if (sql.failed || (n = lw_db_raw(ctx, sql.data, sql.len)) < 0) {
+        goto failed;
+    }
+
+    if (n == 0) {
+        /* handled or supervised meanwhile */
+        lw_db_rollback(ctx);
+        rc = 0;
+        goto done;
+    }
+
+    lw_buf_reset(&sql);
+    lw_buf_adds(&sql, LSN_OUTBOX_INSERT);
+    lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.mobile"),
+               lsn_outbox_channels[LSN_CH_SMS], why, wn,
+               lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
+    lw_buf_add(&sql, cond.data, cond.len);
+    lw_buf_adds(&sql, " UNION ALL ");
+    lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.wecom_userid"),
+               lsn_outbox_channels[LSN_CH_WECOM], why, wn,
+               lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
+    lw_buf_add(&sql, cond.data, cond.len);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
+        goto failed;
+    }
+
+    lw_buf_reset(&sql);
+    lw_buf_sql(&sql, LSN_SUPERVISE_UPDATE, now,
+               lsn_supervise_reasons[LSN_SUPERVISE_IDLE]);
+    lw_buf_add(&sql, cond.data, cond.len);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) != 1
+        || lw_db_commit(ctx) != 0)
+    {
+        goto failed;
+    }
+
+    lw_log(LW_LOG_INFO, "supervision: ticket #%llu idle since %s: "
+           "under special supervision", id, last);
+    rc = 0;
+    goto done;
+
+failed:
+
+    lw_log(LW_LOG_ERROR, "supervision: ticket #%llu: %s", id,
+           sql.failed || cond.failed ? "out of memory" : lw_db_error(ctx));
+    lw_db_rollback(ctx);
+
+done:
+
+    lw_buf_free(&cond);
+    lw_buf_free(&sql);
+
+    return rc;
+}
