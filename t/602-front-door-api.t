@@ -351,4 +351,52 @@ is $att->{note}, '补充证据.jpg', '... with the file name';
 is $att->{actor}{kind}, 'public', '... by the public';
 is scalar @{ $v->{attachments} }, 1, '... and listed';
 
+# --- sys_admin: WeCom ids, departments ------------------------------------
+
+my $admin = tok($env, 'admin');
+$r = $env->req(PUT => '/api/v1/staff/accounts/' . sid($env, 'judge1'),
+    token => $admin, body => { wecom_userid => 'LiJianGuo.01' });
+is $r->status, 200, 'a WeCom id set' or diag $r->summary;
+is $env->sql_one('SELECT wecom_userid FROM staff WHERE id = ?',
+    sid($env, 'judge1')), 'LiJianGuo.01', '... stored';
+($item) = grep { $_->{id} == sid($env, 'judge1') }
+    @{ $env->req(GET => '/api/v1/staff/accounts', token => $admin)->json->{items} };
+is $item->{wecom_userid}, 'LiJianGuo.01', '... listed';
+$r = $env->req(PUT => '/api/v1/staff/accounts/' . sid($env, 'judge1'),
+    token => $admin, body => { wecom_userid => 'a b' });
+is $r->status, 400, 'a WeCom id with a space: 400';
+is $r->error_field, 'wecom_userid', '... naming it';
+$r = $env->req(PUT => '/api/v1/staff/accounts/' . sid($env, 'judge1'),
+    token => $admin, body => { wecom_userid => undef });
+is $r->status, 200, 'null takes it away';
+is $env->sql_one('SELECT wecom_userid FROM staff WHERE id = ?',
+    sid($env, 'judge1')), undef, '... gone';
+
+$r = $env->req(POST => '/api/v1/staff/departments', token => $admin,
+    body => { code => 'admin_court', name => '行政审判庭', kind => 'trial' });
+is $r->status, 201, 'a department created' or diag $r->summary;
+my $did = $r->json->{id};
+$r = $env->req(PUT => "/api/v1/staff/departments/$did", token => $admin,
+    body => { leader_staff_id => sid($env, 'leader'),
+              vice_president_staff_id => sid($env, 'vp') });
+is $r->status, 200, '... its leader and vice president';
+is_deeply $env->sql('SELECT name, kind, leader_staff_id, '
+    . 'vice_president_staff_id FROM departments WHERE id = ?', $did)->[0],
+    { name => '行政审判庭', kind => 'trial', leader_staff_id => sid($env, 'leader'),
+      vice_president_staff_id => sid($env, 'vp') }, '... stored';
+$r = $env->req(PUT => "/api/v1/staff/departments/$did", token => $admin,
+    body => { leader_staff_id => undef });
+is $r->status, 200, 'null takes the leader away';
+is $env->sql_one('SELECT leader_staff_id FROM departments WHERE id = ?', $did),
+    undef, '... gone';
+$r = $env->req(POST => '/api/v1/staff/departments', token => $admin,
+    body => { code => 'admin_court', name => '重复' });
+is $r->status, 409, 'a code taken: 409';
+$r = $env->req(PUT => '/api/v1/staff/departments/99999', token => $admin,
+    body => { name => 'x' });
+is $r->status, 404, 'an unknown department: 404';
+$r = $env->req(POST => '/api/v1/staff/departments', token => tok($env, 'filing'),
+    body => { code => 'x', name => 'x' });
+is $r->status, 403, 'not for the filing division: 403';
+
 done_testing;
