@@ -133,8 +133,8 @@ try {
   await p.selectOption('#category', 'contact_judge');
   await p.fill('#content', '请转告承办法官：我已补交证据。');
   await p.click('#submit');
-  await p.waitForFunction(() => document.querySelector('#msg').classList.contains('err'));
-  check('kiosk: contact_judge without a case number is caught', (await text(p, '#msg')).includes('案号'));
+  await p.locator('#case_no[aria-invalid=true]').waitFor();
+  check('kiosk: contact_judge without a case number is caught, at the field', (await text(p, '#case_no-err')).includes('案号'), await text(p, '#case_no-err'));
   await p.fill('#case_no', '(2026)粤0115民初101号');
   await p.click('#submit');
   await p.locator('#done:not([hidden])').waitFor();
@@ -172,7 +172,7 @@ try {
   await p.waitForFunction(() => document.querySelector('#msg').classList.contains('err'));
   check('staff login: a wrong password is refused', (await text(p, '#msg')) === '用户名或密码错误');
   await login(p, 'platform');
-  check('worklist: the header names the role', (await text(p, '#who')).includes('平台工作人员'), await text(p, '#who'));
+  check('worklist: the header names the role', (await text(p, '#nav')).includes('平台工作人员'), await text(p, '#nav'));
   check('worklist: the overdue badge', (await p.locator('#list .b-over').count()) > 0);
   check('worklist: the escalation badge', (await p.locator('#list .b-esc').count()) > 0);
   check('worklist: the ticket is listed', (await p.locator(`#list li[data-no="${ticketNo}"]`).count()) === 1);
