@@ -64,10 +64,10 @@ static const lsn_label_t  lsn_event_labels[] = {
     { "feedback", "满意度评价" }, { "attachment", "上传附件" },
     { "supervised", "列入督办" },
     { "escalation_warning", "到期预警" },
-    { "escalation_reminder", "到期前提醒" },
-    { "escalation_leader", "部门负责人督办" },
+    { "escalation_reminder", "半日提醒" },
+    { "escalation_leader", "部门领导督办" },
     { "escalation_vp", "分管院领导督办" },
-    { "escalation_president", "院长督办" },
+    { "escalation_president", "院主要领导督办" },
     { NULL, NULL }
 };
 
@@ -85,14 +85,14 @@ static const lsn_label_t  lsn_risk_level_labels[] = {
 };
 
 static const lsn_label_t  lsn_escalation_labels[] = {
-    { "1", "已报部门负责人" }, { "2", "已报分管院领导" },
-    { "3", "已报院长" },
+    { "1", "已报部门领导" }, { "2", "已报分管院领导" },
+    { "3", "已报院主要领导" },
     { NULL, NULL }
 };
 
 static const lsn_label_t  lsn_ladder_labels[] = {
-    { "0", "到期预警" }, { "1", "到期前提醒" }, { "2", "部门负责人督办" },
-    { "3", "分管院领导督办" }, { "4", "院长督办" },
+    { "0", "到期预警" }, { "1", "半日提醒" }, { "2", "部门领导督办" },
+    { "3", "分管院领导督办" }, { "4", "院主要领导督办" },
     { NULL, NULL }
 };
 

@@ -118,6 +118,8 @@ try {
   await shot(p, 'leader-04-bulletin-link');
   const [bp] = await Promise.all([ctx.waitForEvent('page'), p.click('#m-html')]);
   await bp.waitForLoadState();
+  // the viewer fetches the bulletin with the token, then shows it
+  await bp.waitForFunction(() => !!document.querySelector('.red-head'));
   const h1 = await text(bp, 'h1');
   check('the bulletin opens as a page', h1.includes('月度通报') && h1.includes(month), h1);
   check('it has its charts', (await bp.locator('svg rect').count()) > 0);
