@@ -1005,6 +1005,8 @@ sub _spew {
     my ($f, $data, $mode) = @_;
     my $old = umask 077;
     open my $fh, '>:raw', $f or croak "$f: $!";
+    # text (a configuration naming the court in Chinese) as UTF-8
+    utf8::encode($data) if utf8::is_utf8($data);
     print $fh $data;
     close $fh or croak "$f: $!";
     umask $old;
