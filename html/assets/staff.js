@@ -430,9 +430,10 @@ PAGES.admin = function () {
       $('#a-dept').innerHTML = options(deptMap, '', '（不属于部门）');
       $('#a-role').innerHTML = options(L.role, 'judge');
       $('#accounts').innerHTML = rs[1].json.items.map(function (s) {
-        return '<li class="ld" data-id="' + s.id + '"><div class="top"><span>' + esc(s.username) + '</span><span>' +
+        return '<li class="ld" data-id="' + s.id + '" data-user="' + esc(s.username) + '"><details><summary><span>' + esc(s.username + ' · ' + s.name) +
+          ' <span class="hint">' + esc(label('role', s.role) + (s.department_id && deptMap[s.department_id] ? ' · ' + deptMap[s.department_id] : '')) + '</span></span>' +
           (s.active ? (s.locked ? '<span class="badge b-over">已锁定</span>' : '<span class="badge b-closed">启用</span>') : '<span class="badge">停用</span>') +
-          '</span></div><form class="acct" novalidate><div class="grid">' +
+          '</summary><form class="acct" novalidate><div class="grid">' +
           '<div class="fld"><label>姓名<input name="name" data-field="name" value="' + esc(s.name) + '" maxlength="64"></label></div>' +
           '<div class="fld"><label>角色<select name="role" data-field="role">' + options(L.role, s.role) + '</select></label></div>' +
           '<div class="fld"><label>部门<select name="department_id" data-field="department_id">' + options(deptMap, s.department_id || '', '（不属于部门）') + '</select></label></div>' +
@@ -440,17 +441,18 @@ PAGES.admin = function () {
           '<div class="fld"><label>企业微信账号<input name="wecom_userid" data-field="wecom_userid" value="' + esc(s.wecom_userid || '') + '" maxlength="64"></label></div>' +
           '<div class="fld"><label>新密码（留空不改）<input name="password" data-field="password" type="password" autocomplete="new-password" maxlength="256"></label></div>' +
           '</div><label class="chk"><input type="checkbox" name="active"' + (s.active ? ' checked' : '') + '>启用</label>' +
-          '<button type="submit" class="sec">保存</button><div class="msg"></div></form></li>';
+          '<button type="submit" class="sec">保存</button><div class="msg"></div></form></details></li>';
       }).join('');
       $('#depts').innerHTML = depts.map(function (d) {
         var people = {};
         (d.staff || []).forEach(function (s) { people[s.id] = s.name + '（' + label('role', s.role) + '）'; });
-        return '<li class="ld" data-id="' + d.id + '"><form class="dept" novalidate><div class="grid">' +
+        return '<li class="ld" data-id="' + d.id + '" data-code="' + esc(d.code) + '"><details><summary><span>' + esc(d.name) +
+          ' <span class="hint">' + esc((d.staff || []).length + ' 人') + '</span></span></summary><form class="dept" novalidate><div class="grid">' +
           '<div class="fld"><label>名称<input name="name" data-field="name" value="' + esc(d.name) + '" maxlength="100"></label></div>' +
           '<div class="fld"><label>部门负责人<select name="leader_staff_id" data-field="leader_staff_id">' + options(people, d.leader_staff_id || '', '（未指定）') + '</select></label></div>' +
           '<div class="fld"><label>分管院领导<select name="vice_president_staff_id" data-field="vice_president_staff_id">' + options(staffMap, d.vice_president_staff_id || '', '（未指定）') + '</select></label></div>' +
           '</div><p class="hint">代码 ' + esc(d.code) + ' · ' + (d.kind === 'filing' ? '立案庭' : d.kind === 'office' ? '综合部门' : '审判部门') + ' · ' + (d.staff || []).length + ' 人</p>' +
-          '<button type="submit" class="sec">保存</button><div class="msg"></div></form></li>';
+          '<button type="submit" class="sec">保存</button><div class="msg"></div></form></details></li>';
       }).join('');
       return true;
     });
@@ -460,10 +462,11 @@ PAGES.admin = function () {
       if (r.status !== 200) { sayRetry('#msg', errText(r), loadAll); return false; }
       $('#c-category').innerHTML = options(L.category, 'consultation');
       $('#canned').innerHTML = r.json.items.length ? r.json.items.map(function (c) {
-        return '<li class="ld" data-id="' + c.id + '"><form class="cann" novalidate><div class="fld"><label>类别<select name="category" data-field="category">' + options(L.category, c.category) + '</select></label></div>' +
+        return '<li class="ld" data-id="' + c.id + '"><details><summary><span>' + esc(c.title) + ' <span class="hint">' + esc(label('category', c.category)) +
+          '</span></span></summary><form class="cann" novalidate><div class="fld"><label>类别<select name="category" data-field="category">' + options(L.category, c.category) + '</select></label></div>' +
           '<div class="fld"><label>标题<input name="title" data-field="title" value="' + esc(c.title) + '" maxlength="100"></label></div>' +
           '<div class="fld"><label>答复内容<textarea name="body" data-field="body" maxlength="2000">' + esc(c.body) + '</textarea></label></div>' +
-          '<div class="row"><button type="submit" class="sec">保存</button><button type="button" class="sec c-del">删除</button></div><div class="msg"></div></form></li>';
+          '<div class="row"><button type="submit" class="sec">保存</button><button type="button" class="sec c-del">删除</button></div><div class="msg"></div></form></details></li>';
       }).join('') : '<li class="muted">暂无常用答复</li>';
       return true;
     });

@@ -426,7 +426,8 @@ try {
   await shot(p, 'admin-01-accounts');
   await audit(p, 'admin');
   // a WeCom id for a judge
-  const acc = p.locator('#accounts li', { hasText: 'judge2' });
+  const acc = p.locator('#accounts li[data-user="judge2"]');
+  await acc.locator('summary').click();
   await acc.locator('input[name=wecom_userid]').fill('WangLiHua');
   await acc.locator('button[type=submit]').click();
   await acc.locator('.msg.ok').waitFor();
@@ -446,7 +447,8 @@ try {
   await p.click('#a-new button[type=submit]');
   await p.locator('#a-new .msg.ok').waitFor();
   // the civil division's leader
-  const dep = p.locator('#depts li:has(input[value="刑事审判庭"])');
+  const dep = p.locator('#depts li[data-code="criminal"]');
+  await dep.locator('summary').click();
   await dep.locator('select[name=leader_staff_id]').selectOption({ label: '孙倩（部门承办人）' });
   await dep.locator('button[type=submit]').click();
   await dep.locator('.msg.ok').waitFor();
