@@ -1,4 +1,4 @@
--- Liaison migration 007 (issue 13, the front door).
+-- Liaison migration 008 (issue 13, the front door).
 --
 -- The console's search (GET /staff/tickets?q=) finds a ticket by the
 -- caller's phone or by its case number through an index, as it does by
