@@ -166,6 +166,9 @@ answer(get => '/staff/canned-answers', $env->req(GET => '/api/v1/staff/canned-an
     token => tok($env, 'platform')), 200);
 answer(get => '/staff/risks', $env->req(GET => '/api/v1/staff/risks?open=1',
     token => tok($env, 'filing')), 200);
+my $risk_id = $env->sql_one('SELECT MAX(id) FROM risks');
+answer(get => '/staff/risks/{id}', $env->req(GET => "/api/v1/staff/risks/$risk_id",
+    token => tok($env, 'filing')), 200);
 answer(get => '/staff/liaisons', $env->req(GET => '/api/v1/staff/liaisons',
     token => tok($env, 'filing')), 200);
 answer(get => '/notifications', $env->req(GET => '/api/v1/notifications',
