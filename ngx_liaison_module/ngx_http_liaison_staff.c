@@ -432,32 +432,10 @@ ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op)
         ngx_http_liaison_json_kv_bool(&b, "overdue",
                                       row[14] && row[14][0] == '1');
 
-        ngx_http_liaison_json_key(&b, "department");
-
-        if (row[10]) {
-            ngx_http_liaison_buf_lit(&b, "{\"id\":");
-            ngx_http_liaison_buf_raw(&b, row[10], len[10]);
-            ngx_http_liaison_json_kv(&b, "name", (u_char *) row[11],
-                                     len[11]);
-            ngx_http_liaison_buf_lit(&b, "}");
-
-        } else {
-            ngx_http_liaison_buf_lit(&b, "null");
-        }
-
-        ngx_http_liaison_json_key(&b, "assignee");
-
-        if (row[12]) {
-            ngx_http_liaison_buf_lit(&b, "{\"id\":");
-            ngx_http_liaison_buf_raw(&b, row[12], len[12]);
-            ngx_http_liaison_json_kv(&b, "name", (u_char *) row[13],
-                                     len[13]);
-            ngx_http_liaison_buf_lit(&b, "}");
-
-        } else {
-            ngx_http_liaison_buf_lit(&b, "null");
-        }
-
+        ngx_http_liaison_json_kv_ref(&b, "department", row[10], len[10],
+                                     row[11], len[11]);
+        ngx_http_liaison_json_kv_ref(&b, "assignee", row[12], len[12],
+                                     row[13], len[13]);
         ngx_http_liaison_json_kv_bool(&b, "supervised",
                                       row[15] && row[15][0] == '1');
         ngx_http_liaison_json_key(&b, "risk");

@@ -1030,31 +1030,12 @@ ngx_http_liaison_staff_facts(ngx_http_liaison_buf_t *b, MYSQL_ROW row,
 {
     char  *p, *q, *end;
 
-    ngx_http_liaison_json_key(b, "department");
-
-    if (row[TK_DEPARTMENT]) {
-        ngx_http_liaison_buf_lit(b, "{\"id\":");
-        ngx_http_liaison_buf_raw(b, row[TK_DEPARTMENT], len[TK_DEPARTMENT]);
-        ngx_http_liaison_json_kv(b, "name", (u_char *) row[TK_DEPT_NAME],
+    ngx_http_liaison_json_kv_ref(b, "department", row[TK_DEPARTMENT],
+                                 len[TK_DEPARTMENT], row[TK_DEPT_NAME],
                                  len[TK_DEPT_NAME]);
-        ngx_http_liaison_buf_lit(b, "}");
-
-    } else {
-        ngx_http_liaison_buf_lit(b, "null");
-    }
-
-    ngx_http_liaison_json_key(b, "assignee");
-
-    if (row[TK_ASSIGNEE]) {
-        ngx_http_liaison_buf_lit(b, "{\"id\":");
-        ngx_http_liaison_buf_raw(b, row[TK_ASSIGNEE], len[TK_ASSIGNEE]);
-        ngx_http_liaison_json_kv(b, "name", (u_char *) row[TK_ASSIGNEE_NAME],
+    ngx_http_liaison_json_kv_ref(b, "assignee", row[TK_ASSIGNEE],
+                                 len[TK_ASSIGNEE], row[TK_ASSIGNEE_NAME],
                                  len[TK_ASSIGNEE_NAME]);
-        ngx_http_liaison_buf_lit(b, "}");
-
-    } else {
-        ngx_http_liaison_buf_lit(b, "null");
-    }
 
     ngx_http_liaison_json_key(b, "escalation_level");
     ngx_http_liaison_buf_raw(b, row[TK_ESCALATION], len[TK_ESCALATION]);

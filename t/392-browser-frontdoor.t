@@ -16,19 +16,14 @@ use utf8;
 use lib 't/lib';
 use File::Temp qw(tempdir);
 use JSON::PP ();
-use POSIX ();
 use Liaison::Test;
 use Liaison::Staff;
 use Liaison::Litigant;
+use Liaison::Browser;
 
 my $ROOT = $Liaison::Test::ROOT;
-my $CHROMIUM = $ENV{LIAISON_CHROMIUM} || '/usr/bin/chromium';
 my $ARTIFACTS = "$ROOT/t/artifacts/frontdoor";
-plan skip_all => "$CHROMIUM missing (scripts/packages.txt: chromium)"
-    unless -x $CHROMIUM;
-plan skip_all => 'node missing' unless system('node --version >/dev/null 2>&1') == 0;
-plan skip_all => 't/browser/node_modules missing (make browser-deps)'
-    unless -d "$ROOT/t/browser/node_modules/playwright-core";
+browser_required();
 unlink glob("$ARTIFACTS/*.png");
 
 my $COURT = '测试市示范区人民法院';
@@ -76,25 +71,11 @@ my $data = JSON::PP->new->utf8->canonical->encode({
     t2_code => $t2->{query_code}, phone => '13711112222', risky => [],
     assignee => '李建国', lit_no => $lit_no, lit_token => $lit,
     court => $COURT });
-my ($out, $rc) = run_with_timeout(300, 'node', "$ROOT/t/browser/frontdoor.mjs",
-    'http://127.0.0.1:' . $env->port, $ARTIFACTS,
-    $Liaison::Test::DEFAULT_PASSWORD, $data);
-my ($done, $checks, %got) = (0, 0);
-for my $line (split /\n/, $out) {
-    my $j = eval { JSON::PP->new->decode($line) };
-    if (!$j) { diag "node: $line"; next }
-    if (exists $j->{check}) {
-        $checks++;
-        ok $j->{ok}, "browser: $j->{check}"
-            or diag 'detail: ' . (ref $j->{detail} ? json_encode($j->{detail})
-                : $j->{detail} // '');
-    } elsif ($j->{data}) { %got = %{ $j->{data} } }
-    elsif ($j->{done}) { $done = 1 }
-    elsif ($j->{error}) { diag "browser run failed: $j->{error}" }
-}
-is $rc, 0, 'the browser run exited 0';
-ok $done, "the browser run went to the end ($checks checks)";
-ok $checks >= 60, 'and made its checks';
+my $run = browser_run(300, 'frontdoor.mjs', 'http://127.0.0.1:' . $env->port,
+    $ARTIFACTS, $Liaison::Test::DEFAULT_PASSWORD, $data);
+my %got = %{ $run->{data} };
+browser_finished($run);
+ok $run->{checks} >= 60, 'and made its checks';
 ok +($got{audited} // 0) >= 14, ($got{audited} // 0)
     . ' pages measured for contrast and target size';
 
@@ -133,27 +114,3 @@ my @png = grep { !/99-failure/ } glob("$ARTIFACTS/*.png");
 ok @png >= 20, scalar(@png) . ' screenshots in t/artifacts/frontdoor/';
 
 done_testing;
-
-sub run_with_timeout {
-    my ($secs, @cmd) = @_;
-    pipe my $rd, my $wr or die "pipe: $!";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        close $rd;
-        open STDOUT, '>&', $wr or die;
-        setpgrp(0, 0);
-        exec @cmd or POSIX::_exit(127);
-    }
-    close $wr;
-    my $buf = '';
-    eval {
-        local $SIG{ALRM} = sub { die "timeout\n" };
-        alarm $secs;
-        while (my $n = sysread $rd, my $chunk, 65536) { $buf .= $chunk }
-        alarm 0;
-    };
-    if ($@) { diag "browser run: killed after $secs s"; kill 'KILL', -$pid }
-    waitpid $pid, 0;
-    utf8::decode($buf);
-    return ($buf, $? >> 8);
-}

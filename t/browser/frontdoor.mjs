@@ -11,54 +11,17 @@
 // at 390x844 (console, public pages) and 1080x1920 (kiosk) in ARTIFACTS.
 
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { args, browser, check, launchOptions, out, text } from './harness.mjs';
 
-const [base, artifacts, password, dataJson] = process.argv.slice(2);
-if (!base || !artifacts || !password || !dataJson) {
-  console.error('usage: frontdoor.mjs BASEURL ARTIFACTS PASSWORD DATA_JSON');
-  process.exit(2);
-}
+const [base, artifacts, password, dataJson] = args('frontdoor.mjs BASEURL ARTIFACTS PASSWORD DATA_JSON', 4);
 const D = JSON.parse(dataJson);
-mkdirSync(artifacts, { recursive: true });
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-const check = (name, ok, detail) => out({ check: name, ok: !!ok, detail: detail ?? null });
 const data = {};
 const origin = new URL(base).origin;
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-
-const userDataDir = mkdtempSync(join(tmpdir(), 'liaison-chromium-'));
-const browserOpts = {
-  executablePath: process.env.LIAISON_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-    '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-};
-const ctx = await chromium.launchPersistentContext(userDataDir, {
-  ...browserOpts, viewport: { width: 390, height: 844 }, deviceScaleFactor: 1,
-  isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-});
-ctx.setDefaultTimeout(15000);
-const foreign = new Set();
-const pageErrors = [];
-function watch(c) {
-  c.on('request', (req) => {
-    const u = new URL(req.url());
-    if (u.origin !== origin && !['data:', 'blob:', 'about:'].includes(u.protocol)) foreign.add(req.url());
-  });
-}
-watch(ctx);
-async function newPage(c = ctx) {
-  const p = await c.newPage();
-  p.on('pageerror', (e) => pageErrors.push(String(e)));
-  p.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/.test(m.text())) pageErrors.push('CSP: ' + m.text()); });
-  return p;
-}
-const shot = (p, name, full) => p.screenshot({ path: join(artifacts, name + '.png'), fullPage: !!full });
-const text = async (p, sel) => ((await p.locator(sel).first().textContent()) ?? '').trim();
+const { ctx, newPage, shot, run, watch } = await browser(base, artifacts);
 
 /*
  * Every visible target at least 44x44 px (a checkbox counts with its
@@ -128,7 +91,7 @@ async function worklistReady(p) {
   await p.waitForFunction(() => document.querySelector('#list').getAttribute('aria-busy') === 'false');
 }
 
-try {
+await run(async () => {
   // ---- security headers on every page, framing and next= refused ----
   const pages = ['/', '/submit.html', '/status.html', '/liaisons.html', '/staff/login.html',
     '/staff/', '/staff/ticket.html', '/staff/leader.html', '/staff/admin.html',
@@ -187,7 +150,7 @@ try {
   await p.close();
 
   // ---- the kiosk at 1080x1920: a visitor after another sees nothing ----
-  const kbrowser = await chromium.launch(browserOpts);
+  const kbrowser = await chromium.launch(launchOptions);
   const kctx = await kbrowser.newContext({ viewport: { width: 1080, height: 1920 },
     deviceScaleFactor: 1, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   kctx.setDefaultTimeout(15000);
@@ -495,17 +458,5 @@ try {
   await audit(p, 'login');
   await p.close();
 
-  check('no request left our server', foreign.size === 0, [...foreign].join(' '));
-  check('no script error, no CSP violation', pageErrors.length === 0, pageErrors.join(' | '));
   out({ data });
-  out({ done: true });
-} catch (e) {
-  out({ error: String(e && e.stack || e) });
-  for (const [i, pg] of ctx.pages().entries()) {
-    try { await pg.screenshot({ path: join(artifacts, `99-failure-${i}.png`) }); } catch {}
-  }
-  process.exitCode = 1;
-} finally {
-  await ctx.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});
