@@ -10,7 +10,6 @@ use strict;
 use warnings;
 use utf8;
 use lib 't/lib';
-use File::Temp qw(tempdir);
 use Liaison::Test;
 use Liaison::Staff;
 use Liaison::Litigant;
@@ -78,16 +77,7 @@ is_deeply \@no_resp, [], 'every operation has a summary and a 2xx answer';
 
 # --- live answers against the schemas -----------------------------------
 
-my $store = tempdir('liaison-oa-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$store/files" or die $!;
-my $t = Liaison::Litigant->start(staff => staff_cast(),
-    http => { liaison_attachment_dir => "$store/files" },
-    server_extra => <<CONF);
-        location /_liaison_files/ {
-            internal;
-            alias $store/files/;
-        }
-CONF
+my $t = Liaison::Litigant->start(staff => staff_cast(), attachments => 1);
 my $env = $t->env;
 my $S = staff_setup($env);
 my $lit = $t->login(5);

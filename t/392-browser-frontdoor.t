@@ -14,7 +14,6 @@ use strict;
 use warnings;
 use utf8;
 use lib 't/lib';
-use File::Temp qw(tempdir);
 use JSON::PP ();
 use Liaison::Test;
 use Liaison::Staff;
@@ -27,19 +26,10 @@ browser_required();
 unlink glob("$ARTIFACTS/*.png");
 
 my $COURT = '测试市示范区人民法院';
-my $store = tempdir('liaison-front-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$store/files" or die $!;
-my $t = Liaison::Litigant->start(staff => staff_cast(),
+my $t = Liaison::Litigant->start(staff => staff_cast(), attachments => 1,
     html_root => "$ROOT/html",
-    http => { liaison_attachment_dir => "$store/files",
-              liaison_court_name => "$COURT 示范法院",
-              liaison_supervision => 'complaints=100 window=1d' },
-    server_extra => <<CONF);
-        location /_liaison_files/ {
-            internal;
-            alias $store/files/;
-        }
-CONF
+    http => { liaison_court_name => "$COURT 示范法院",
+              liaison_supervision => 'complaints=100 window=1d' });
 my $env = $t->env;
 my $S = staff_setup($env);
 

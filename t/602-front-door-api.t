@@ -13,28 +13,17 @@ use warnings;
 use utf8;
 use lib 't/lib';
 use Digest::SHA qw(sha256_hex);
-use File::Temp qw(tempdir);
 use Liaison::Test;
 use Liaison::Staff;
 use Liaison::Litigant;
 
-my $store = tempdir('liaison-front-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$store/files" or die $!;
-my $files = "$store/files";
-
 my $t = Liaison::Litigant->start(
-    staff => staff_cast(),
-    http => { liaison_attachment_dir => $files,
-              liaison_attachment_max_size => '64k',
+    staff => staff_cast(), attachments => 1,
+    http => { liaison_attachment_max_size => '64k',
               liaison_court_name => '广州市南沙区人民法院 南沙法院',
               liaison_court_unit => '立案庭（诉讼服务中心）',
-              liaison_supervision => 'complaints=100 window=1d' },
-    server_extra => <<CONF);
-        location /_liaison_files/ {
-            internal;
-            alias $files/;
-        }
-CONF
+              liaison_supervision => 'complaints=100 window=1d' });
+my $files = $t->files;
 my $env = $t->env;
 my $S = staff_setup($env);
 my $tmpdir = $env->prefix . '/tmp/body';
