@@ -72,8 +72,13 @@ ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
 /*
  * POST /staff/departments {code, name, kind}; PUT /staff/departments/{id}
  * {name, kind, leader_staff_id, vice_president_staff_id} (sys_admin).
- * kind: trial, filing (the case-filing division), office.
+ * kind: trial, filing (the case-filing division), president_office and
+ * discipline (where A3's categories go), office.
  */
+
+static const char  *ngx_http_liaison_dept_kinds[] = {
+    "trial", "filing", "president_office", "discipline", "office", NULL
+};
 
 static void
 ngx_http_liaison_departments_save(ngx_http_liaison_ctx_t *ctx)
@@ -118,12 +123,18 @@ ngx_http_liaison_departments_save(ngx_http_liaison_ctx_t *ctx)
         }
     }
 
-    if (kind.data
-        && !(kind.len == 5 && ngx_strncmp(kind.data, "trial", 5) == 0)
-        && !(kind.len == 6 && ngx_strncmp(kind.data, "filing", 6) == 0)
-        && !(kind.len == 6 && ngx_strncmp(kind.data, "office", 6) == 0))
-    {
-        ngx_http_liaison_invalid(ctx, "部门类型须为 trial、filing 或 office",
+    for (i = 0; kind.data && ngx_http_liaison_dept_kinds[i]; i++) {
+        if (kind.len == ngx_strlen(ngx_http_liaison_dept_kinds[i])
+            && ngx_strncmp(kind.data, ngx_http_liaison_dept_kinds[i],
+                           kind.len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (kind.data && ngx_http_liaison_dept_kinds[i] == NULL) {
+        ngx_http_liaison_invalid(ctx, "部门类型须为 trial、filing、"
+                                 "president_office、discipline 或 office",
                                  "kind");
         return;
     }

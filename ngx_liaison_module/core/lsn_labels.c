@@ -33,7 +33,8 @@ static const lsn_label_t  lsn_category_labels[] = {
     { "case_query", "案件查询" }, { "consultation", "诉讼咨询" },
     { "document", "开具诉讼文书" }, { "material", "材料收转" },
     { "suggestion", "意见建议" }, { "contact_judge", "联系法官" },
-    { "complaint", "投诉" }, { "other", "其他" },
+    { "complaint", "投诉" }, { "president_mailbox", "院长信箱" },
+    { "petition", "网上信访" }, { "report", "举报" }, { "other", "其他" },
     { NULL, NULL }
 };
 
