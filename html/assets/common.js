@@ -222,6 +222,14 @@ function attachmentActions(box, list, path, opt, msg) {
   };
 }
 
+/* a file picker's chosen name beside it, in Chinese (not the browser's) */
+function filePicker(input, name) {
+  input.addEventListener('change', function () {
+    name.textContent = input.files[0] ? input.files[0].name : '未选择文件';
+  });
+  input.form.addEventListener('reset', function () { name.textContent = '未选择文件'; });
+}
+
 /* ---- QR code (byte mode, error correction M, versions 1-10), as SVG ---- */
 var QR = (function () {
   /* per version: data codewords per block of each group, EC per block */

@@ -175,6 +175,7 @@ PAGES.status = function () {
     $('#result').hidden = false;
   }
 
+  filePicker($('#u-file'), $('#u-name'));
   $('#up').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var up = $('#up'), file = $('#u-file').files[0];

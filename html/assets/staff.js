@@ -373,6 +373,7 @@ PAGES.ticket = function () {
     if (!n) { fieldErr(f, 'note', '请填写风险情况'); return; }
     doAction('risk', {level: $('#risk-level').value, note: n}, f);
   });
+  filePicker($('#u-file'), $('#u-name'));
   on('up', function (f) {
     var file = $('#u-file').files[0];
     if (!file) { fieldErr(f, 'file', '请选择文件'); return; }

@@ -41,7 +41,7 @@ async function audit(p, name) {
       ' "' + (el.textContent || el.value || el.placeholder || '').trim().slice(0, 20) + '"';
     for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, label.chk')) {
       if (!vis(el)) continue;
-      if (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) continue;
+      if (el.matches('input[type=checkbox], input[type=radio], input[type=file]') && el.closest('label')) continue;
       if (el.closest('svg')) continue;
       const r = el.getBoundingClientRect();
       if (r.width < 43.5 || r.height < 43.5) out.push(['target', desc(el), Math.round(r.width) + 'x' + Math.round(r.height)]);
