@@ -34,6 +34,8 @@ typedef struct {
 
 
 static void ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_departments_save(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_department_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_accounts_create(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_accounts_update(ngx_http_liaison_ctx_t *ctx);
@@ -67,6 +69,150 @@ ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
 }
 
 
+/*
+ * POST /staff/departments {code, name, kind}; PUT /staff/departments/{id}
+ * {name, kind, leader_staff_id, vice_president_staff_id} (sys_admin).
+ * kind: trial, filing (the case-filing division), president_office and
+ * discipline (where A3's categories go), office.
+ */
+
+static const char  *ngx_http_liaison_dept_kinds[] = {
+    "trial", "filing", "president_office", "discipline", "office", NULL
+};
+
+static void
+ngx_http_liaison_departments_save(ngx_http_liaison_ctx_t *ctx)
+{
+    u_char                    c;
+    size_t                    i;
+    uint64_t                  id, leader, vp;
+    ngx_str_t                 code, name, kind;
+    ngx_uint_t                creating;
+    ngx_http_liaison_json_t  *v;
+
+    creating = (ctx->r->method == NGX_HTTP_POST);
+    id = 0;
+
+    if ((!creating && ngx_http_liaison_path_id(ctx, "id", &id) != NGX_OK)
+        || ngx_http_liaison_body_text(ctx, "code", creating, 32, &code)
+           != NGX_OK
+        || ngx_http_liaison_body_text(ctx, "name", creating, 100, &name)
+           != NGX_OK
+        || ngx_http_liaison_body_text(ctx, "kind", 0, 16, &kind) != NGX_OK
+        || ngx_http_liaison_body_id(ctx, "leader_staff_id", &leader)
+           != NGX_OK
+        || ngx_http_liaison_body_id(ctx, "vice_president_staff_id", &vp)
+           != NGX_OK
+        || ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK)
+    {
+        return;
+    }
+
+    if (!creating && code.data) {
+        ngx_http_liaison_invalid(ctx, "部门代码不能修改", "code");
+        return;
+    }
+
+    for (i = 0; code.data && i < code.len; i++) {
+        c = code.data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            ngx_http_liaison_invalid(ctx, "部门代码只能含小写字母、数字和 _",
+                                     "code");
+            return;
+        }
+    }
+
+    for (i = 0; kind.data && ngx_http_liaison_dept_kinds[i]; i++) {
+        if (kind.len == ngx_strlen(ngx_http_liaison_dept_kinds[i])
+            && ngx_strncmp(kind.data, ngx_http_liaison_dept_kinds[i],
+                           kind.len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (kind.data && ngx_http_liaison_dept_kinds[i] == NULL) {
+        ngx_http_liaison_invalid(ctx, "部门类型须为 trial、filing、"
+                                 "president_office、discipline 或 office",
+                                 "kind");
+        return;
+    }
+
+    if (creating) {
+        ngx_http_liaison_sql(ctx,
+            "INSERT INTO departments (code, name, kind, leader_staff_id, "
+            "vice_president_staff_id) VALUES ($s, $s, COALESCE($s, 'trial'), "
+            "NULLIF($u, 0), NULLIF($u, 0))",
+            code.data, code.len, name.data, name.len, kind.data, kind.len,
+            (unsigned long long) leader, (unsigned long long) vp);
+
+        ngx_http_liaison_run(ctx, ngx_http_liaison_department_saved);
+        return;
+    }
+
+    /* null takes a leader away; absent leaves it */
+    ngx_http_liaison_sql(ctx, "UPDATE departments SET id = id");
+
+    if (name.data) {
+        ngx_http_liaison_sql(ctx, ", name = $s", name.data, name.len);
+    }
+
+    if (kind.data) {
+        ngx_http_liaison_sql(ctx, ", kind = $s", kind.data, kind.len);
+    }
+
+    v = ngx_http_liaison_json_get(ctx->body, "leader_staff_id");
+    if (v) {
+        ngx_http_liaison_sql(ctx, ", leader_staff_id = NULLIF($u, 0)",
+                             (unsigned long long) leader);
+    }
+
+    v = ngx_http_liaison_json_get(ctx->body, "vice_president_staff_id");
+    if (v) {
+        ngx_http_liaison_sql(ctx, ", vice_president_staff_id = NULLIF($u, 0)",
+                             (unsigned long long) vp);
+    }
+
+    ngx_http_liaison_sql(ctx, " WHERE id = $u", (unsigned long long) id);
+
+    ctx->data = ctx;        /* an update: a missing row is 404 */
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_department_saved);
+}
+
+
+static void
+ngx_http_liaison_department_saved(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    if (op->rc == NGX_ERROR && op->err_no == 1062) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_CONFLICT, "conflict",
+                               "部门代码已存在", "code");
+        return;
+    }
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ctx->data == NULL) {
+        ngx_http_liaison_answer_id(ctx, NGX_HTTP_CREATED, op->insert_id[0]);
+        return;
+    }
+
+    if (op->affected[0] == 0) {     /* CLIENT_FOUND_ROWS: matched */
+        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                               "部门不存在", NULL);
+        return;
+    }
+
+    ngx_http_liaison_answer_ok(ctx);
+}
+
+
 /* GET /staff/accounts (sys_admin) */
 
 static void
@@ -76,7 +222,7 @@ ngx_http_liaison_accounts_list(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         "SELECT JSON_OBJECT('id', id, 'username', username, 'name', "
         "name, 'role', role, 'department_id', department_id, "
-        "'wecom_userid', wecom_userid, "
+        "'mobile', mobile, 'wecom_userid', wecom_userid, "
         "'active', " NGX_HTTP_LIAISON_SQL_BOOL("active = 1") ", "
         "'locked', " NGX_HTTP_LIAISON_SQL_BOOL("locked_until IS NOT NULL "
                                               "AND locked_until > $t")
@@ -627,6 +773,14 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_accounts_endpoints[] = {
     { ngx_string("staff/departments"), NGX_HTTP_LIAISON_GET,
       NGX_HTTP_LIAISON_STAFF_ONLY, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
       ngx_http_liaison_departments_list, 0 },
+
+    { ngx_string("staff/departments"), NGX_HTTP_LIAISON_POST,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_ADMIN,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_departments_save, 0 },
+
+    { ngx_string("staff/departments/{id}"), NGX_HTTP_PUT,
+      NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_ADMIN,
+      NGX_HTTP_LIAISON_BODY_JSON, 0, ngx_http_liaison_departments_save, 0 },
 
     { ngx_string("staff/accounts"), NGX_HTTP_LIAISON_GET,
       NGX_HTTP_LIAISON_STAFF_ONLY, NGX_HTTP_LIAISON_ADMIN,

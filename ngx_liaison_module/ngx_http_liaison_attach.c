@@ -5,19 +5,23 @@
  * Attachments: photos and PDFs on a ticket.
  *
  *   POST /tickets/{no}/attachments?filename=&purpose=request|follow_up
- *        the owner (litigant token)
+ *        the owner (litigant token), or whoever has the query code
+ *        (?query_code=, the public status page)
  *   POST /staff/tickets/{no}/attachments?filename=&purpose=reply|material
  *        staff who see the ticket
  *   GET  /tickets/{no}/attachments/{id}
  *        whoever may see the ticket: owner, ?query_code=, staff in scope
  *
  * The body is the file itself (Content-Type image/jpeg, image/png or
- * application/pdf), written whole by nginx to a temp file
- * (client_body_temp_path) without holding the worker.  Its type is told
- * by its first bytes and its SHA-256 computed in the thread pool (the
- * file is never read on the event loop), then the temp file is link()ed
- * into liaison_attachment_dir under 32 random hex digits: the same file
- * system as client_body_temp_path, one system call.  The row and a
+ * application/pdf), or a multipart/form-data form with one file part (as
+ * wx.uploadFile sends it; its name from the part unless ?filename= is
+ * given), written whole by nginx to a temp file (client_body_temp_path)
+ * without holding the worker.  In the thread pool (the file is never
+ * read on the event loop) a form's file part is copied out next to the
+ * temp file, the type is told by the first bytes and the SHA-256
+ * computed; then the file is link()ed into liaison_attachment_dir under
+ * 32 random hex digits: the same file system as client_body_temp_path,
+ * one system call.  The row and a
  * timeline event are one transaction; a stored file whose transaction did
  * not commit is removed again when the request ends.
  *
@@ -31,11 +35,13 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <sys/mman.h>
 #include <openssl/evp.h>
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_attach.h"
 #include "ngx_http_liaison_scope.h"
 #include "lsn_filetype.h"
+#include "lsn_multipart.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
 #include "lsn_workflow.h"
@@ -50,8 +56,17 @@ typedef struct {
     u_char                        head[LSN_FILETYPE_HEAD];
     size_t                        head_len;
     char                          sha256[65];
+    EVP_MD_CTX                   *md;
     ngx_err_t                     err;
     ngx_uint_t                    ok;
+
+    /* a form: its boundary in, the file part out (copied to part) */
+    char                          boundary[LSN_BOUNDARY_MAX + 1];
+    size_t                        boundary_len;
+    u_char                       *part;          /* path, NUL-terminated */
+    ngx_uint_t                    part_made;
+    lsn_mp_rc_e                   mp_rc;
+    lsn_multipart_file_t          file;
 } ngx_http_liaison_hash_task_t;
 
 
@@ -63,6 +78,10 @@ typedef struct {
     lsn_filetype_e                type;
     off_t                         size;
     ngx_str_t                     temp;          /* nginx's temp file */
+    ngx_uint_t                    form;          /* multipart/form-data */
+    const char                   *uploader;      /* staff, litigant,
+                                                    public */
+    ngx_http_liaison_hash_task_t *ht;
 
     uint64_t                      ticket_id;
     char                          storage[NGX_HTTP_LIAISON_STORAGE_LEN + 1];
@@ -78,6 +97,10 @@ static void ngx_http_liaison_attach_download(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_attach_args(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_attach_t *at);
 static void ngx_http_liaison_hash_thread(void *data, ngx_log_t *log);
+static void ngx_http_liaison_hash_final(ngx_http_liaison_hash_task_t *ht);
+static void ngx_http_liaison_form_part(ngx_http_liaison_hash_task_t *ht);
+static ngx_int_t ngx_http_liaison_attach_name(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_attach_t *at, u_char *name, size_t len);
 static void ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_attach_saved(ngx_http_liaison_db_op_t *op);
@@ -168,6 +191,7 @@ ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx)
     ctx->data = at;
     at->log = r->connection->log;
     at->staff = ctx->endpoint->action;
+    at->uploader = at->staff ? "staff" : "litigant";
 
     /* a file linked into the store goes again unless its row committed */
     cln->handler = ngx_http_liaison_attach_cleanup;
@@ -209,6 +233,23 @@ ngx_http_liaison_attach_upload(ngx_http_liaison_ctx_t *ctx)
     ht = task->ctx;
     ht->fd = rb->temp_file->file.fd;
     ht->size = at->size;
+    at->ht = ht;
+
+    if (at->form) {
+        ht->boundary_len = lsn_multipart_boundary(
+                               (char *) r->headers_in.content_type->value.data,
+                               r->headers_in.content_type->value.len,
+                               ht->boundary);
+
+        /* the file part goes next to nginx's temp file: same file system */
+        ht->part = ngx_pnalloc(r->pool, at->temp.len + sizeof(".part"));
+        if (ht->part == NULL) {
+            ngx_http_liaison_fail(ctx, "out of memory");
+            return;
+        }
+
+        (void) ngx_sprintf(ht->part, "%V.part%Z", &at->temp);
+    }
 
     task->handler = ngx_http_liaison_hash_thread;
 
@@ -221,11 +262,27 @@ static ngx_int_t
 ngx_http_liaison_attach_args(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_attach_t *at)
 {
-    u_char              *dst, *src;
+    char                 boundary[LSN_BOUNDARY_MAX + 1];
+    u_char              *dst, *src, *name;
     ngx_str_t            v;
+    ngx_table_elt_t     *ct;
     ngx_http_request_t  *r;
 
     r = ctx->r;
+
+    /* the owner's token, or the query code of the public status page */
+    if (!at->staff && ctx->who == NGX_HTTP_LIAISON_STAFF) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                               "工作人员请在工作台上传附件", NULL);
+        return NGX_ERROR;
+    }
+
+    if (!at->staff && ctx->who == NGX_HTTP_LIAISON_ANON
+        && ngx_http_liaison_arg(r, "query_code", &v) != NGX_OK)
+    {
+        ngx_http_liaison_unauthorized(ctx, "需要登录，或提供查询码");
+        return NGX_ERROR;
+    }
 
     at->ticket_no = *ngx_http_liaison_path(ctx, "no");
 
@@ -268,11 +325,48 @@ ngx_http_liaison_attach_args(ngx_http_liaison_ctx_t *ctx,
         }
     }
 
+    /* a form: type and (without ?filename=) name from the file part */
+
+    ct = r->headers_in.content_type;
+
+    if (ct && lsn_multipart_is((char *) ct->value.data, ct->value.len)) {
+        at->form = 1;
+
+        if (lsn_multipart_boundary((char *) ct->value.data, ct->value.len,
+                                   boundary)
+            == 0)
+        {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   "multipart/form-data 缺少有效的 boundary",
+                                   NULL);
+            return NGX_ERROR;
+        }
+
+    } else if (ct == NULL
+               || (at->type = lsn_filetype_from_mime((char *) ct->value.data,
+                                                     ct->value.len))
+                  == LSN_FILE_UNKNOWN)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                               "unsupported_media_type",
+                               "仅接受 image/jpeg、image/png 或 "
+                               "application/pdf 文件，或 multipart/form-data "
+                               "表单", NULL);
+        return NGX_ERROR;
+    }
+
     /* the client's name, shown only: the stored name is ours */
 
-    if (ngx_http_liaison_arg(r, "filename", &v) != NGX_OK || v.len == 0
-        || v.len > 1024)
-    {
+    if (ngx_http_liaison_arg(r, "filename", &v) != NGX_OK) {
+        if (at->form) {
+            return NGX_OK;          /* the part's, once it is read */
+        }
+
+        v.len = 0;
+    }
+
+    if (v.len == 0 || v.len > 1024) {
         goto bad_name;
     }
 
@@ -282,60 +376,60 @@ ngx_http_liaison_attach_args(ngx_http_liaison_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    at->filename.data = dst;
+    name = dst;
     src = v.data;
     ngx_unescape_uri(&dst, &src, v.len, 0);
-    at->filename.len = dst - at->filename.data;
 
-    if (!lsn_filename_valid((char *) at->filename.data, at->filename.len)) {
-        goto bad_name;
-    }
-
-    if (r->headers_in.content_type == NULL
-        || (at->type = lsn_filetype_from_mime(
-                (char *) r->headers_in.content_type->value.data,
-                r->headers_in.content_type->value.len))
-           == LSN_FILE_UNKNOWN)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                               "unsupported_media_type",
-                               "仅接受 image/jpeg、image/png 或 "
-                               "application/pdf 文件", NULL);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_http_liaison_attach_name(ctx, at, name, dst - name);
 
 bad_name:
 
-    ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                           "filename 须为 1 到 100 个字符的文件名，"
-                           "不含路径和控制字符", "filename");
-    return NGX_ERROR;
+    return ngx_http_liaison_attach_name(ctx, at, NULL, 0);
 }
 
 
-/* In a thread: the first bytes and the SHA-256 of the temp file. */
+static ngx_int_t
+ngx_http_liaison_attach_name(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_attach_t *at, u_char *name, size_t len)
+{
+    if (name == NULL || !lsn_filename_valid((char *) name, len)) {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               "filename 须为 1 到 100 个字符的文件名，"
+                               "不含路径和控制字符", "filename");
+        return NGX_ERROR;
+    }
+
+    at->filename.data = name;
+    at->filename.len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * In a thread: the first bytes and the SHA-256 of the temp file, or of a
+ * form's file part, which is copied out first.
+ */
 
 static void
 ngx_http_liaison_hash_thread(void *data, ngx_log_t *log)
 {
     ngx_http_liaison_hash_task_t  *ht = data;
 
-    u_char          buf[32768], md[EVP_MAX_MD_SIZE];
-    off_t           off;
-    ssize_t         n;
-    unsigned int    mdlen;
-    EVP_MD_CTX     *md_ctx;
+    u_char   buf[32768];
+    off_t    off;
+    ssize_t  n;
 
     ht->ok = 0;
+    ht->md = EVP_MD_CTX_new();
 
-    md_ctx = EVP_MD_CTX_new();
-    if (md_ctx == NULL) {
-        return;
+    if (ht->md == NULL || EVP_DigestInit_ex(ht->md, EVP_sha256(), NULL) != 1)
+    {
+        goto done;
     }
 
-    if (EVP_DigestInit_ex(md_ctx, EVP_sha256(), NULL) != 1) {
+    if (ht->part) {
+        ngx_http_liaison_form_part(ht);
         goto done;
     }
 
@@ -361,22 +455,105 @@ ngx_http_liaison_hash_thread(void *data, ngx_log_t *log)
             ngx_memcpy(ht->head, buf, ht->head_len);
         }
 
-        if (EVP_DigestUpdate(md_ctx, buf, n) != 1) {
+        if (EVP_DigestUpdate(ht->md, buf, n) != 1) {
             goto done;
         }
     }
 
-    if (EVP_DigestFinal_ex(md_ctx, md, &mdlen) != 1 || mdlen != 32) {
-        goto done;
+    ngx_http_liaison_hash_final(ht);
+
+done:
+
+    EVP_MD_CTX_free(ht->md);
+    ht->md = NULL;
+}
+
+
+static void
+ngx_http_liaison_hash_final(ngx_http_liaison_hash_task_t *ht)
+{
+    u_char        md[EVP_MAX_MD_SIZE];
+    unsigned int  mdlen;
+
+    if (EVP_DigestFinal_ex(ht->md, md, &mdlen) != 1 || mdlen != 32) {
+        return;
     }
 
     lsn_hex(ht->sha256, md, 32);
     ht->sha256[64] = '\0';
     ht->ok = 1;
+}
+
+
+/*
+ * A form: the temp file mapped, its file part found (its Content-Type
+ * ignored), copied into ht->part, its first bytes kept and hashed.
+ */
+
+static void
+ngx_http_liaison_form_part(ngx_http_liaison_hash_task_t *ht)
+{
+    u_char    *map, *p;
+    size_t     left;
+    ssize_t    n;
+    ngx_fd_t   fd;
+
+    map = mmap(NULL, (size_t) ht->size, PROT_READ, MAP_PRIVATE, ht->fd, 0);
+    if (map == MAP_FAILED) {
+        ht->err = ngx_errno;
+        return;
+    }
+
+    ht->mp_rc = lsn_multipart_file(map, (size_t) ht->size, ht->boundary,
+                                   ht->boundary_len, &ht->file);
+
+    if (ht->mp_rc != LSN_MP_OK || ht->file.len == 0) {
+        ht->ok = 1;                 /* read; the form is refused */
+        goto done;
+    }
+
+    p = map + ht->file.start;
+    ht->head_len = ngx_min(ht->file.len, sizeof(ht->head));
+    ngx_memcpy(ht->head, p, ht->head_len);
+
+    if (EVP_DigestUpdate(ht->md, p, ht->file.len) != 1) {
+        goto done;
+    }
+
+    fd = ngx_open_file(ht->part, NGX_FILE_WRONLY, NGX_FILE_CREATE_OR_OPEN
+                       | O_EXCL, NGX_FILE_DEFAULT_ACCESS);
+    if (fd == NGX_INVALID_FILE) {
+        ht->err = ngx_errno;
+        goto done;
+    }
+
+    ht->part_made = 1;
+
+    for (left = ht->file.len; left > 0; left -= n, p += n) {
+        n = write(fd, p, left);
+
+        if (n == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                n = 0;
+                continue;
+            }
+
+            ht->err = ngx_errno;
+            (void) ngx_close_file(fd);
+            goto done;
+        }
+    }
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ht->err = ngx_errno;
+        goto done;
+    }
+
+    ngx_http_liaison_hash_final(ht);
 
 done:
 
-    EVP_MD_CTX_free(md_ctx);
+    (void) munmap(map, (size_t) ht->size);
 }
 
 
@@ -403,10 +580,47 @@ ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx)
 
     sniffed = lsn_filetype_sniff(ht->head, ht->head_len);
 
+    if (at->form) {
+        if (ht->mp_rc != LSN_MP_OK) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument",
+                                   ht->mp_rc == LSN_MP_NO_FILE
+                                   ? "表单中没有文件（字段名 file）"
+                                   : ht->mp_rc == LSN_MP_MANY_FILES
+                                   ? "一次只能上传一个文件"
+                                   : "multipart/form-data 格式不正确",
+                                   "file");
+            return;
+        }
+
+        if (ht->file.len == 0) {
+            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
+                                   "invalid_argument", "文件为空", "file");
+            return;
+        }
+
+        /* ?filename= wins; else the part's */
+        if (at->filename.data == NULL
+            && ngx_http_liaison_attach_name(ctx, at,
+                                            (u_char *) ht->file.filename,
+                                            ht->file.filename_len)
+               != NGX_OK)
+        {
+            return;
+        }
+
+        /* from here on the file part is the upload */
+        at->temp.data = ht->part;
+        at->temp.len = ngx_strlen(ht->part);
+        at->size = (off_t) ht->file.len;
+        at->type = sniffed;
+    }
+
     if (sniffed == LSN_FILE_UNKNOWN || sniffed != at->type) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "liaison: upload refused: content is not %s",
-                      lsn_filetype_mime(at->type));
+                      at->type ? lsn_filetype_mime(at->type)
+                               : "JPEG, PNG or PDF");
         ngx_http_liaison_error(ctx, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                "unsupported_media_type",
                                "文件内容不是所声明的 JPEG、PNG 或 PDF 格式",
@@ -422,7 +636,7 @@ ngx_http_liaison_attach_hashed(ngx_http_liaison_ctx_t *ctx)
         "t.assignee_staff_id, ");
     ngx_http_liaison_scope_reach_sql(ctx);
     ngx_http_liaison_sql(ctx,
-        " FROM tickets t WHERE t.ticket_no = $s FOR UPDATE;"
+        ", t.query_code FROM tickets t WHERE t.ticket_no = $s FOR UPDATE;"
         "SELECT COUNT(*) FROM attachments a JOIN tickets t "
         "ON t.id = a.ticket_id WHERE t.ticket_no = $s",
         at->ticket_no.data, at->ticket_no.len,
@@ -437,9 +651,12 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
+    char                           code[LSN_QUERY_CODE_LEN];
     u_char                         rnd[NGX_HTTP_LIAISON_STORAGE_LEN / 2];
     u_char                        *p;
+    ngx_str_t                      qc;
     ngx_err_t                      err;
+    uint64_t                       uploader;
     ngx_int_t                      n;
     MYSQL_ROW                      row, crow;
     ngx_uint_t                     allowed;
@@ -477,7 +694,18 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
 
     } else {
         n = row[2] ? ngx_atoi((u_char *) row[2], len[2]) : 0;
-        allowed = (n > 0 && (uint64_t) n == ctx->subject_id);
+        allowed = (ctx->who == NGX_HTTP_LIAISON_LITIGANT && n > 0
+                   && (uint64_t) n == ctx->subject_id);
+
+        /* the public status page: whoever has the query code */
+        if (!allowed && ctx->who != NGX_HTTP_LIAISON_STAFF
+            && ngx_http_liaison_arg(r, "query_code", &qc) == NGX_OK
+            && lsn_query_code_normalize((char *) qc.data, qc.len, code) == 0
+            && lsn_ct_compare(code, LSN_QUERY_CODE_LEN, row[6], len[6]) == 0)
+        {
+            allowed = 1;
+            at->uploader = "public";
+        }
     }
 
     if (!allowed) {
@@ -533,6 +761,7 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
     }
 
     at->linked = 1;
+    uploader = ngx_strcmp(at->uploader, "public") == 0 ? 0 : ctx->subject_id;
 
     ngx_http_liaison_sql(ctx,
         "INSERT INTO attachments (ticket_id, purpose, uploader_kind, "
@@ -545,15 +774,13 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
         "UPDATE tickets SET updated_at = $t, "
         "attachment_count = attachment_count + 1 WHERE id = $u;"
         "SELECT id FROM attachments WHERE storage_name = $z;COMMIT",
-        (unsigned long long) at->ticket_id, at->purpose,
-        at->staff ? "staff" : "litigant",
-        (unsigned long long) ctx->subject_id, at->storage,
+        (unsigned long long) at->ticket_id, at->purpose, at->uploader,
+        (unsigned long long) uploader, at->storage,
         at->filename.data, at->filename.len,
         lsn_filetype_mime(at->type), (unsigned long long) at->size,
         ht->sha256, ctx->now,
-        (unsigned long long) at->ticket_id,
-        at->staff ? "staff" : "litigant",
-        (unsigned long long) ctx->subject_id,
+        (unsigned long long) at->ticket_id, at->uploader,
+        (unsigned long long) uploader,
         at->filename.data, at->filename.len, ctx->now,
         ctx->now, (unsigned long long) at->ticket_id, at->storage);
 
@@ -621,7 +848,10 @@ ngx_http_liaison_attach_saved(ngx_http_liaison_db_op_t *op)
 }
 
 
-/* The request's pool goes: a stored file without its row goes too. */
+/*
+ * The request's pool goes: a stored file without its row goes too, and
+ * a form's file part.
+ */
 
 static void
 ngx_http_liaison_attach_cleanup(void *data)
@@ -632,6 +862,14 @@ ngx_http_liaison_attach_cleanup(void *data)
         if (ngx_delete_file(at->path) == NGX_FILE_ERROR) {
             ngx_log_error(NGX_LOG_ERR, at->log, ngx_errno,
                           ngx_delete_file_n " \"%s\" failed", at->path);
+        }
+    }
+
+    /* a form's file part: the store has its own link if it was kept */
+    if (at->ht && at->ht->part_made) {
+        if (ngx_delete_file(at->ht->part) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, at->log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed", at->ht->part);
         }
     }
 }
@@ -813,7 +1051,7 @@ ngx_http_liaison_attach_not_found(ngx_http_liaison_ctx_t *ctx)
 ngx_http_liaison_endpoint_t  ngx_http_liaison_attach_endpoints[] = {
 
     { ngx_string("tickets/{no}/attachments"), NGX_HTTP_LIAISON_POST,
-      NGX_HTTP_LIAISON_LITIGANTS, 0, NGX_HTTP_LIAISON_BODY_FILE, 0,
+      NGX_HTTP_LIAISON_ANYONE, 0, NGX_HTTP_LIAISON_BODY_FILE, 0,
       ngx_http_liaison_attach_upload, 0 },
 
     { ngx_string("staff/tickets/{no}/attachments"), NGX_HTTP_LIAISON_POST,

@@ -1057,7 +1057,7 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
             " ELSE '进度更新' END, "
             "'time3', DATE_FORMAT(n.occurred_at, '%Y-%m-%d %H:%i'), "
             "'thing4', COALESCE(n.detail, '')), "
-            "'page', CONCAT('pages/case/nodes?case_no=', c.case_no)), "
+            "'page', CONCAT('" LSN_PAGE_CASE "', c.case_no)), "
             "NULL, $z, $t, $t "
             "FROM case_nodes n JOIN cases c ON c.id = n.case_id "
             "JOIN case_subscriptions s ON s.case_id = n.case_id "

@@ -16,8 +16,8 @@
  *                         services every feature may call
  *   _router               matching, bodies, the pipeline
  *   features              _tickets _mine _staff _accounts _oversight
- *                         _cases _push _attach: each exports its table
- *                         of endpoints
+ *                         _cases _push _attach _site: each exports its
+ *                         table of endpoints
  *   _module               directives, configuration, the list of tables
  */
 
@@ -86,6 +86,14 @@ typedef struct {
 } ngx_http_liaison_push_conf_t;
 
 
+/* What people read: the court (liaison_court_name, liaison_court_unit). */
+typedef struct {
+    ngx_str_t                     court_name;
+    ngx_str_t                     court_short;   /* SMS signature, titles */
+    ngx_str_t                     court_unit;    /* runs the platform */
+} ngx_http_liaison_site_conf_t;
+
+
 typedef struct ngx_http_liaison_endpoint_s  ngx_http_liaison_endpoint_t;
 
 
@@ -106,6 +114,7 @@ typedef struct {
 
     ngx_http_liaison_lit_conf_t   lit;         /* litigants, WeChat, ingest */
     ngx_http_liaison_push_conf_t  push;        /* push callback, attachments */
+    ngx_http_liaison_site_conf_t  site;        /* the court's names */
 
     /* the endpoint tables of every feature, NULL-terminated */
     ngx_http_liaison_endpoint_t **endpoints;

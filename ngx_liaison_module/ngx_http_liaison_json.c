@@ -425,3 +425,21 @@ ngx_http_liaison_json_kv_bool(ngx_http_liaison_buf_t *b, const char *key,
         ngx_http_liaison_buf_lit(b, "false");
     }
 }
+
+
+void
+ngx_http_liaison_json_kv_ref(ngx_http_liaison_buf_t *b, const char *key,
+    char *id, size_t id_len, char *name, size_t name_len)
+{
+    ngx_http_liaison_json_key(b, key);
+
+    if (id == NULL) {
+        ngx_http_liaison_buf_lit(b, "null");
+        return;
+    }
+
+    ngx_http_liaison_buf_lit(b, "{\"id\":");
+    ngx_http_liaison_buf_raw(b, id, id_len);
+    ngx_http_liaison_json_kv(b, "name", (u_char *) name, name_len);
+    ngx_http_liaison_buf_lit(b, "}");
+}

@@ -72,6 +72,9 @@ void ngx_http_liaison_json_kv_dt(ngx_http_liaison_buf_t *b, const char *key,
     char *value, size_t len);
 void ngx_http_liaison_json_kv_bool(ngx_http_liaison_buf_t *b,
     const char *key, ngx_uint_t value);
+/* "key": {"id": id, "name": name} from two columns; null when id is NULL */
+void ngx_http_liaison_json_kv_ref(ngx_http_liaison_buf_t *b,
+    const char *key, char *id, size_t id_len, char *name, size_t name_len);
 
 
 #endif /* _NGX_HTTP_LIAISON_JSON_H_INCLUDED_ */

@@ -21,6 +21,7 @@
 #include "ngx_http_liaison_push.h"
 #include "ngx_http_liaison_router.h"
 #include "ngx_http_liaison_schema.h"
+#include "ngx_http_liaison_site.h"
 #include "ngx_http_liaison_staff.h"
 #include "ngx_http_liaison_tickets.h"
 #include "ngx_http_liaison_triage.h"
@@ -254,6 +255,20 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       offsetof(ngx_http_liaison_main_conf_t, push.attach_max_count),
       &ngx_http_liaison_attach_count_bounds },
 
+    { ngx_string("liaison_court_name"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_liaison_court_name,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_court_unit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_liaison_court_name,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -302,6 +317,7 @@ static ngx_http_liaison_endpoint_t  *ngx_http_liaison_endpoint_tables[] = {
     ngx_http_liaison_cases_endpoints,
     ngx_http_liaison_push_endpoints,
     ngx_http_liaison_attach_endpoints,
+    ngx_http_liaison_site_endpoints,
     NULL
 };
 
@@ -358,6 +374,19 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (mcf->thread_pool_name.len == 0) {
         ngx_str_set(&mcf->thread_pool_name, "default");
+    }
+
+    /* the court's names as the pages show them (GET /site) */
+    if (mcf->site.court_name.len == 0) {
+        ngx_str_set(&mcf->site.court_name, "人民法院");
+    }
+
+    if (mcf->site.court_short.len == 0) {
+        mcf->site.court_short = mcf->site.court_name;
+    }
+
+    if (mcf->site.court_unit.len == 0) {
+        ngx_str_set(&mcf->site.court_unit, "诉讼服务中心");
     }
 
     for (table = ngx_http_liaison_endpoint_tables; *table; table++) {

@@ -60,7 +60,7 @@ ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
         "'phrase2', '已答复', "
         "'thing3', $s, "
         "'time4', DATE_FORMAT($t, '%Y-%m-%d %H:%i')), "
-        "'page', CONCAT('pages/ticket/detail?ticket_no=', t.ticket_no)), "
+        "'page', CONCAT('" LSN_PAGE_TICKET "', t.ticket_no)), "
         "t.id, $z, $t, $t "
         "FROM tickets t JOIN litigants l ON l.id = t.owner_litigant_id "
         "WHERE t.id = $u",

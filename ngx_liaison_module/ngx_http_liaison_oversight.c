@@ -67,6 +67,29 @@ static void ngx_http_liaison_kpi_row(ngx_http_liaison_buf_t *out,
 static void ngx_http_liaison_out_rate(ngx_http_liaison_buf_t *out,
     const char *key, unsigned long long num, unsigned long long den);
 static void ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op);
+
+
+/* the bulletin's forms (monthly_reports, the worker's lw_bulletin.c) */
+typedef struct {
+    const char                 *name;
+    const char                 *sql;
+    const char                 *type;
+    const char                 *disposition;   /* NULL: JSON, no file */
+} ngx_http_liaison_form_t;
+
+static ngx_http_liaison_form_t  ngx_http_liaison_bulletin_forms[] = {
+    { "json", "SELECT body_json, month FROM monthly_reports "
+              "WHERE month = $s", NULL, NULL },
+    { "csv", "SELECT body_csv, month FROM monthly_reports WHERE month = $s",
+      "text/csv; charset=utf-8", "attachment" },
+    { "html", "SELECT body_html, month FROM monthly_reports "
+              "WHERE month = $s", "text/html; charset=utf-8", "inline" },
+    { "xlsx", "SELECT body_xlsx, month FROM monthly_reports "
+              "WHERE month = $s",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "attachment" },
+    { NULL, NULL, NULL, NULL }
+};
 static void ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_created(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op);
@@ -761,8 +784,8 @@ ngx_http_liaison_out_rate(ngx_http_liaison_buf_t *out, const char *key,
 static void
 ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_str_t    month, format;
-    const char  *column;
+    ngx_str_t                 month, format;
+    ngx_http_liaison_form_t  *fmt;
 
     if (ngx_http_liaison_arg(ctx->r, "month", &month) != NGX_OK
         || month.len != 7 || month.data[4] != '-'
@@ -775,50 +798,55 @@ ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    column = "body_json";
+    /* one of the forms the worker keeps: json, csv, html, xlsx */
+    fmt = &ngx_http_liaison_bulletin_forms[0];
 
     if (ngx_http_liaison_arg(ctx->r, "format", &format) == NGX_OK) {
-        if (format.len == 3 && ngx_strncmp(format.data, "csv", 3) == 0) {
-            column = "body_csv";
+        for (fmt = ngx_http_liaison_bulletin_forms; fmt->name; fmt++) {
+            if (format.len == ngx_strlen(fmt->name)
+                && ngx_strncmp(format.data, fmt->name, format.len) == 0)
+            {
+                break;
+            }
+        }
 
-        } else if (format.len == 4
-                   && ngx_strncmp(format.data, "html", 4) == 0)
-        {
-            column = "body_html";
-
-        } else if (!(format.len == 4
-                     && ngx_strncmp(format.data, "json", 4) == 0))
-        {
+        if (fmt->name == NULL) {
             ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
                                    "invalid_argument",
-                                   "format 须为 json、csv 或 html", "format");
+                                   "format 须为 json、csv、html 或 xlsx",
+                                   "format");
             return;
         }
     }
 
-    ctx->data = (void *) column;
+    ctx->data = fmt;
 
-    ngx_http_liaison_sql(ctx,
-        "SELECT body_json, body_csv, body_html FROM monthly_reports "
-        "WHERE month = $s", month.data, month.len);
+    ngx_http_liaison_sql(ctx, fmt->sql, month.data, month.len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_monthly_done);
 }
 
+
+/*
+ * The bulletin as it is served: the files are named with the month
+ * ("月度通报-2026-09.xlsx"; an ASCII name for old clients).
+ */
 
 static void
 ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    ngx_uint_t               i;
-    MYSQL_ROW                row;
-    unsigned long           *len;
-    ngx_http_liaison_buf_t   out;
-    ngx_http_request_t      *r;
-    ngx_table_elt_t         *h;
+    u_char                     *p;
+    MYSQL_ROW                   row;
+    unsigned long              *len;
+    ngx_table_elt_t            *h;
+    ngx_http_request_t         *r;
+    ngx_http_liaison_buf_t      out;
+    ngx_http_liaison_form_t    *fmt;
 
     r = ctx->r;
+    fmt = ctx->data;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
@@ -826,42 +854,42 @@ ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
     }
 
     row = mysql_fetch_row(op->res[0]);
-    if (row == NULL) {
+    if (row == NULL || row[0] == NULL) {
         ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
                                "该月通报尚未生成", NULL);
         return;
     }
 
     len = mysql_fetch_lengths(op->res[0]);
-    i = ngx_strcmp(ctx->data, "body_csv") == 0 ? 1
-        : ngx_strcmp(ctx->data, "body_html") == 0 ? 2 : 0;
 
-    (void) ngx_http_liaison_buf_init(&out, r->pool, len[i] + 1);
+    (void) ngx_http_liaison_buf_init(&out, r->pool, len[0] + 1);
 
-    ngx_http_liaison_buf_raw(&out, row[i], len[i]);
+    ngx_http_liaison_buf_raw(&out, row[0], len[0]);
 
-    if (i == 0) {
+    if (fmt->disposition == NULL) {
         ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
         return;
     }
 
-    /* CSV and HTML: their own types */
+    h = ngx_list_push(&r->headers_out.headers);
+    p = ngx_pnalloc(r->pool, 256);
 
-    if (i == 2) {
-        ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK,
-                                   "text/html; charset=utf-8", &out);
+    if (h == NULL || p == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h != NULL) {
-        h->hash = 1;
-        ngx_str_set(&h->key, "Content-Disposition");
-        ngx_str_set(&h->value, "attachment; filename=\"bulletin.csv\"");
-    }
+    h->hash = 1;
+    ngx_str_set(&h->key, "Content-Disposition");
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%s; filename=\"bulletin-%s.%s\"; "
+                               "filename*=UTF-8''%%E6%%9C%%88%%E5%%BA%%A6"
+                               "%%E9%%80%%9A%%E6%%8A%%A5-%s.%s",
+                               fmt->disposition, row[1], fmt->name, row[1],
+                               fmt->name)
+                   - p;
 
-    ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK, "text/csv; charset=utf-8",
-                               &out);
+    ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK, fmt->type, &out);
 }
 
 

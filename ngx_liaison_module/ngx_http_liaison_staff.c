@@ -18,6 +18,7 @@
 #include "ngx_http_liaison_supervision.h"
 #include "ngx_http_liaison_scope.h"
 #include "ngx_http_liaison_staff.h"
+#include "lsn_caseno.h"
 #include "lsn_triage.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
@@ -26,6 +27,9 @@
 #define NGX_HTTP_LIAISON_REPLY_MAX   2000
 #define NGX_HTTP_LIAISON_REASON_MAX  500
 #define NGX_HTTP_LIAISON_SMS_QUOTE   60       /* characters of a reply */
+#define NGX_HTTP_LIAISON_QUERY_MAX   50
+/* a text search reads at most the newest this many tickets */
+#define NGX_HTTP_LIAISON_TEXT_SCAN   20000
 
 
 typedef struct {
@@ -68,10 +72,25 @@ typedef struct {
     ngx_uint_t                  escalated;
     ngx_uint_t                  mine;
     ngx_uint_t                  all;         /* finished ones too */
+    ngx_uint_t                  risk;        /* A10: flagged or warned */
+
+    /* q=: a ticket number, a phone, a case number, or words */
+    ngx_str_t                   q;
+    ngx_str_t                   like;        /* words as a LIKE pattern */
+    lsn_caseno_t                caseno;
+    enum {
+        NGX_HTTP_LIAISON_Q_NONE = 0,
+        NGX_HTTP_LIAISON_Q_TICKET,
+        NGX_HTTP_LIAISON_Q_PHONE,
+        NGX_HTTP_LIAISON_Q_CASE,
+        NGX_HTTP_LIAISON_Q_TEXT
+    }                           q_kind;
 } ngx_http_liaison_worklist_t;
 
 
 static void ngx_http_liaison_worklist(ngx_http_liaison_ctx_t *ctx);
+static ngx_int_t ngx_http_liaison_worklist_query(
+    ngx_http_liaison_ctx_t *ctx, ngx_http_liaison_worklist_t *wl);
 static void ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_worklist_t *wl);
 static void ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op);
@@ -96,9 +115,11 @@ static void ngx_http_liaison_reply_sms(ngx_http_liaison_ctx_t *ctx,
 
 
 /*
- * GET /staff/tickets?status=&track=&overdue=1&escalated=1&mine=1&all=1&page=
+ * GET /staff/tickets?status=&track=&overdue=1&escalated=1&mine=1&all=1
+ * &risk=1&q=&page=
  * Without status= the list holds what still waits on the court; all=1 adds
- * the answered, replied and closed ones.
+ * the answered, replied and closed ones.  Risky tickets (A10) come first,
+ * then by due time.
  */
 
 static void
@@ -149,6 +170,11 @@ ngx_http_liaison_worklist(ngx_http_liaison_ctx_t *ctx)
     wl->escalated = ngx_http_liaison_flag_arg(r, "escalated");
     wl->mine = ngx_http_liaison_flag_arg(r, "mine");
     wl->all = ngx_http_liaison_flag_arg(r, "all");
+    wl->risk = ngx_http_liaison_flag_arg(r, "risk");
+
+    if (ngx_http_liaison_worklist_query(ctx, wl) != NGX_OK) {
+        return;
+    }
 
     ngx_http_liaison_sql(ctx, "SELECT COUNT(*) FROM tickets t");
     ngx_http_liaison_worklist_where(ctx, wl);
@@ -158,21 +184,128 @@ ngx_http_liaison_worklist(ngx_http_liaison_ctx_t *ctx)
         "t.case_no, LEFT(t.content, 60), t.created_at, t.due_at, "
         "t.escalation_level, t.department_id, d.name, t.assignee_staff_id, "
         "s.name, t.due_at < $t AND t.status IN ('registered', "
-        "'dispatched', 'accepted', 'reopened') "
-        /* the page's ids from the index alone, then their rows */
-        "FROM (SELECT t.id FROM tickets t", ctx->now);
+        "'dispatched', 'accepted', 'reopened'), t.supervised, t.risk_flag, "
+        "(SELECT CONCAT(r.id, ' ', r.stage) FROM risks r "
+        "WHERE r.ticket_id = t.id AND r.closed_at IS NULL "
+        "ORDER BY r.id DESC LIMIT 1) "
+        /* the page's ids first, then their rows */
+        "FROM (SELECT t.id, t.risk_flag, t.due_at FROM tickets t",
+        ctx->now);
     ngx_http_liaison_worklist_where(ctx, wl);
 
     ngx_http_liaison_sql(ctx,
-        " ORDER BY t.due_at, t.id LIMIT $u OFFSET $u) p "
+        " ORDER BY t.risk_flag DESC, t.due_at, t.id LIMIT $u OFFSET $u) p "
         "JOIN tickets t ON t.id = p.id "
         "LEFT JOIN departments d ON d.id = t.department_id "
         "LEFT JOIN staff s ON s.id = t.assignee_staff_id "
-        "ORDER BY t.due_at, t.id",
+        "ORDER BY p.risk_flag DESC, p.due_at, p.id",
         (unsigned long long) per_page,
         (unsigned long long) ((page - 1) * per_page));
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_worklist_done);
+}
+
+
+/*
+ * q=: a ticket number, a phone number or a case number is looked up by
+ * its index; anything else is words (1..50 characters) searched in the
+ * content and the contact's name of the newest tickets only, so a search
+ * stays bounded however many tickets there are.
+ */
+
+static ngx_int_t
+ngx_http_liaison_worklist_query(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_worklist_t *wl)
+{
+    u_char     *p, *src, *dst, c;
+    ngx_str_t   v;
+
+    if (ngx_http_liaison_arg(ctx->r, "q", &v) != NGX_OK || v.len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(ctx->r->pool, v.len + 1);
+    if (p == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return NGX_ERROR;
+    }
+
+    /* "+" is a space in a query string */
+    for (src = v.data, dst = p; src < v.data + v.len; src++) {
+        *dst++ = (*src == '+') ? ' ' : *src;
+    }
+
+    src = p;
+    dst = p;
+    ngx_unescape_uri(&dst, &src, v.len, 0);
+
+    /* surrounding white space is a slip of the finger */
+    wl->q.data = p;
+    wl->q.len = dst - p;
+
+    while (wl->q.len && (wl->q.data[0] == ' ' || wl->q.data[0] == '\t')) {
+        wl->q.data++;
+        wl->q.len--;
+    }
+
+    while (wl->q.len && (wl->q.data[wl->q.len - 1] == ' '
+                         || wl->q.data[wl->q.len - 1] == '\t'))
+    {
+        wl->q.len--;
+    }
+
+    if (wl->q.len == 0) {
+        return NGX_OK;
+    }
+
+    if (lsn_text_valid(wl->q.data, wl->q.len, 1, NGX_HTTP_LIAISON_QUERY_MAX)
+        != 0)
+    {
+        ngx_http_liaison_invalid(ctx, "搜索内容须为 1 到 50 个字符", "q");
+        return NGX_ERROR;
+    }
+
+    if (lsn_ticket_no_valid((char *) wl->q.data, wl->q.len)) {
+        wl->q_kind = NGX_HTTP_LIAISON_Q_TICKET;
+        return NGX_OK;
+    }
+
+    if (lsn_phone_valid((char *) wl->q.data, wl->q.len)) {
+        wl->q_kind = NGX_HTTP_LIAISON_Q_PHONE;
+        return NGX_OK;
+    }
+
+    if (lsn_caseno_parse((char *) wl->q.data, wl->q.len, &wl->caseno) == 0) {
+        wl->q_kind = NGX_HTTP_LIAISON_Q_CASE;
+        return NGX_OK;
+    }
+
+    /* words: LIKE's own characters taken literally */
+    wl->q_kind = NGX_HTTP_LIAISON_Q_TEXT;
+
+    p = ngx_pnalloc(ctx->r->pool, 2 * wl->q.len + 2);
+    if (p == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return NGX_ERROR;
+    }
+
+    wl->like.data = p;
+    *p++ = '%';
+
+    for (src = wl->q.data; src < wl->q.data + wl->q.len; src++) {
+        c = *src;
+
+        if (c == '%' || c == '_' || c == '\\') {
+            *p++ = '\\';
+        }
+
+        *p++ = c;
+    }
+
+    *p++ = '%';
+    wl->like.len = p - wl->like.data;
+
+    return NGX_OK;
 }
 
 
@@ -213,6 +346,41 @@ ngx_http_liaison_worklist_where(ngx_http_liaison_ctx_t *ctx,
         ngx_http_liaison_sql(ctx, " AND t.assignee_staff_id = $u",
                              (unsigned long long) ctx->subject_id);
     }
+
+    if (wl->risk) {
+        /* a rule's hit and a person's warning both set the flag */
+        ngx_http_liaison_sql(ctx, " AND t.risk_flag = 1");
+    }
+
+    switch (wl->q_kind) {
+
+    case NGX_HTTP_LIAISON_Q_TICKET:
+        ngx_http_liaison_sql(ctx, " AND t.ticket_no = $s",
+                             wl->q.data, wl->q.len);
+        break;
+
+    case NGX_HTTP_LIAISON_Q_PHONE:
+        ngx_http_liaison_sql(ctx, " AND t.contact_phone = $s",
+                             wl->q.data, wl->q.len);
+        break;
+
+    case NGX_HTTP_LIAISON_Q_CASE:
+        ngx_http_liaison_sql(ctx, " AND t.case_no = $s",
+                             wl->caseno.normalized,
+                             wl->caseno.normalized_len);
+        break;
+
+    case NGX_HTTP_LIAISON_Q_TEXT:
+        ngx_http_liaison_sql(ctx,
+            " AND t.id > (SELECT COALESCE(MAX(id), 0) - $u FROM tickets) "
+            "AND (t.content LIKE $s OR t.contact_name LIKE $s)",
+            (unsigned long long) NGX_HTTP_LIAISON_TEXT_SCAN,
+            wl->like.data, wl->like.len, wl->like.data, wl->like.len);
+        break;
+
+    default:
+        break;
+    }
 }
 
 
@@ -221,6 +389,7 @@ ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
+    u_char                  *sp;
     MYSQL_ROW                row;
     unsigned long           *len;
     ngx_http_liaison_buf_t   b;
@@ -271,27 +440,30 @@ ngx_http_liaison_worklist_done(ngx_http_liaison_db_op_t *op)
         ngx_http_liaison_json_kv_bool(&b, "overdue",
                                       row[14] && row[14][0] == '1');
 
-        ngx_http_liaison_json_key(&b, "department");
+        ngx_http_liaison_json_kv_ref(&b, "department", row[10], len[10],
+                                     row[11], len[11]);
+        ngx_http_liaison_json_kv_ref(&b, "assignee", row[12], len[12],
+                                     row[13], len[13]);
+        ngx_http_liaison_json_kv_bool(&b, "supervised",
+                                      row[15] && row[15][0] == '1');
+        ngx_http_liaison_json_key(&b, "risk");
 
-        if (row[10]) {
-            ngx_http_liaison_buf_lit(&b, "{\"id\":");
-            ngx_http_liaison_buf_raw(&b, row[10], len[10]);
-            ngx_http_liaison_json_kv(&b, "name", (u_char *) row[11],
-                                     len[11]);
+        /* the flag of a rule or a person; "id stage" of an open risk */
+        sp = row[17] ? (u_char *) ngx_strlchr((u_char *) row[17],
+                                              (u_char *) row[17] + len[17],
+                                              ' ')
+                     : NULL;
+
+        if (sp) {
+            ngx_http_liaison_buf_lit(&b, "{\"flag\":true,\"risk_id\":");
+            ngx_http_liaison_buf_raw(&b, row[17], sp - (u_char *) row[17]);
+            ngx_http_liaison_json_kv(&b, "stage", sp + 1,
+                                     (u_char *) row[17] + len[17] - sp - 1);
             ngx_http_liaison_buf_lit(&b, "}");
 
-        } else {
-            ngx_http_liaison_buf_lit(&b, "null");
-        }
-
-        ngx_http_liaison_json_key(&b, "assignee");
-
-        if (row[12]) {
-            ngx_http_liaison_buf_lit(&b, "{\"id\":");
-            ngx_http_liaison_buf_raw(&b, row[12], len[12]);
-            ngx_http_liaison_json_kv(&b, "name", (u_char *) row[13],
-                                     len[13]);
-            ngx_http_liaison_buf_lit(&b, "}");
+        } else if (row[16] && row[16][0] == '1') {
+            ngx_http_liaison_buf_lit(&b, "{\"flag\":true,\"risk_id\":null,"
+                                     "\"stage\":null}");
 
         } else {
             ngx_http_liaison_buf_lit(&b, "null");

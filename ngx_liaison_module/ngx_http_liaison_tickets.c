@@ -16,6 +16,7 @@
 #include "ngx_http_liaison_scope.h"
 #include "ngx_http_liaison_tickets.h"
 #include "ngx_http_liaison_triage.h"
+#include "lsn_labels.h"
 #include "lsn_text.h"
 #include "lsn_workflow.h"
 
@@ -40,6 +41,10 @@ static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_staff_facts(ngx_http_liaison_buf_t *b,
+    MYSQL_ROW row, unsigned long *len);
+static void ngx_http_liaison_timeline_item(ngx_http_liaison_buf_t *b,
+    MYSQL_ROW ev, MYSQL_ROW ticket, ngx_uint_t staff);
 static void ngx_http_liaison_status_attachments(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_ticket_not_found(ngx_http_liaison_ctx_t *ctx);
 
@@ -680,7 +685,10 @@ enum {
     TK_CASE_NO, TK_CONTENT, TK_NAME, TK_PHONE, TK_OWNER, TK_DEPARTMENT,
     TK_ASSIGNEE, TK_CREATED, TK_DUE, TK_UPDATED, TK_CLOSED,
     EV_TYPE, EV_STATUS, EV_NOTE, EV_AT, EV_PUBLIC, EV_ID, TK_IN_CHARGE,
-    TK_ATTACHMENTS
+    TK_ATTACHMENTS, TK_DEPT_NAME, TK_ASSIGNEE_NAME, TK_ESCALATION,
+    TK_SUPERVISED, TK_RISK_FLAG, TK_RISK_RULES, TK_RISK,
+    EV_ACTOR_KIND, EV_ACTOR_NAME, EV_ACTOR_ROLE, TK_SUP_REASON, TK_SUP_AT,
+    TK_REFERRED, TK_CONCLUDED
 };
 
 
@@ -698,7 +706,8 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
 
     /*
      * One statement: the ticket's columns repeat on each event row.  The
-     * in-charge test costs a subquery: only a vice president needs it.
+     * in-charge test costs a subquery: only a vice president needs it;
+     * the newest open risk only staff see.
      */
     ngx_http_liaison_sql(ctx,
         "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "
@@ -709,8 +718,26 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
         "e.public, e.id, ");
     ngx_http_liaison_scope_reach_sql(ctx);
     ngx_http_liaison_sql(ctx,
-        ", t.attachment_count "
+        ", t.attachment_count, d.name, a.name, t.escalation_level, "
+        "t.supervised, t.risk_flag, t.risk_rules, ");
+
+    if (ctx->who == NGX_HTTP_LIAISON_STAFF) {
+        ngx_http_liaison_sql(ctx,
+            "(SELECT CONCAT(r.id, ' ', r.stage) FROM risks r "
+            "WHERE r.ticket_id = t.id AND r.closed_at IS NULL "
+            "ORDER BY r.id DESC LIMIT 1)");
+
+    } else {
+        ngx_http_liaison_sql(ctx, "NULL");
+    }
+
+    ngx_http_liaison_sql(ctx,
+        ", e.actor_kind, s.name, s.role, t.supervised_reason, "
+        "t.supervised_at, t.referred_at, t.referral_concluded_at "
         "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "
+        "LEFT JOIN departments d ON d.id = t.department_id "
+        "LEFT JOIN staff a ON a.id = t.assignee_staff_id "
+        "LEFT JOIN staff s ON s.id = e.actor_id AND e.actor_kind = 'staff' "
         "WHERE t.ticket_no = $s", no->data, no->len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_status_loaded);
@@ -744,9 +771,8 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
 
     char                     code[LSN_QUERY_CODE_LEN];
     char                     masked[40];
-    char                    *note;
     size_t                   i;
-    MYSQL_ROW                row, ev, *events;
+    MYSQL_ROW                row, *events;
     my_ulonglong             nev;
     ngx_str_t                qc;
     ngx_int_t                n;
@@ -842,6 +868,10 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
         ngx_http_liaison_buf_lit(&b, "null");
     }
 
+    if (staff) {
+        ngx_http_liaison_staff_facts(&b, row, len);
+    }
+
     ngx_http_liaison_buf_lit(&b, ",\"timeline\":[");
 
     nev = mysql_num_rows(op->res[0]);
@@ -859,9 +889,9 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     ngx_qsort(events, nev, sizeof(MYSQL_ROW), ngx_http_liaison_event_cmp);
 
     for (i = 0; i < nev; i++) {
-        ev = events[i];
-
-        if (ev[EV_TYPE] == NULL || (!staff && ev[EV_PUBLIC][0] != '1')) {
+        if (events[i][EV_TYPE] == NULL
+            || (!staff && events[i][EV_PUBLIC][0] != '1'))
+        {
             continue;
         }
 
@@ -869,23 +899,7 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
             ngx_http_liaison_buf_lit(&b, ",");
         }
 
-        /* what staff wrote among themselves stays with staff */
-        note = (staff || ngx_strcmp(ev[EV_TYPE], "answered") == 0
-                || ngx_strcmp(ev[EV_TYPE], "replied") == 0
-                || ngx_strcmp(ev[EV_TYPE], "message") == 0)  /* the owner's */
-               ? ev[EV_NOTE] : NULL;
-
-        ngx_http_liaison_buf_lit(&b, "{");
-        ngx_http_liaison_json_kv(&b, "type", (u_char *) ev[EV_TYPE],
-                                 ngx_strlen(ev[EV_TYPE]));
-        ngx_http_liaison_json_kv(&b, "status", (u_char *) ev[EV_STATUS],
-                                 ev[EV_STATUS] ? ngx_strlen(ev[EV_STATUS])
-                                               : 0);
-        ngx_http_liaison_json_kv(&b, "note", (u_char *) note,
-                                 note ? ngx_strlen(note) : 0);
-        ngx_http_liaison_json_kv_dt(&b, "at", ev[EV_AT],
-                                    ev[EV_AT] ? ngx_strlen(ev[EV_AT]) : 0);
-        ngx_http_liaison_buf_lit(&b, "}");
+        ngx_http_liaison_timeline_item(&b, events[i], row, staff);
     }
 
     ngx_http_liaison_buf_lit(&b, "],\"attachments\":");
@@ -916,6 +930,174 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
         row[TK_ID], (size_t) len[TK_ID]);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_status_attachments);
+}
+
+
+/*
+ * What staff see besides: who has it, how far it was escalated, special
+ * supervision (since when, why, the referral to discipline inspection and
+ * its conclusion), and the A10 risk (a rule's flag or a person's warning,
+ * with the stage of its newest open risk).
+ */
+
+static void
+ngx_http_liaison_staff_facts(ngx_http_liaison_buf_t *b, MYSQL_ROW row,
+    unsigned long *len)
+{
+    char  *p, *q, *end;
+
+    ngx_http_liaison_json_kv_ref(b, "department", row[TK_DEPARTMENT],
+                                 len[TK_DEPARTMENT], row[TK_DEPT_NAME],
+                                 len[TK_DEPT_NAME]);
+    ngx_http_liaison_json_kv_ref(b, "assignee", row[TK_ASSIGNEE],
+                                 len[TK_ASSIGNEE], row[TK_ASSIGNEE_NAME],
+                                 len[TK_ASSIGNEE_NAME]);
+
+    ngx_http_liaison_json_key(b, "escalation_level");
+    ngx_http_liaison_buf_raw(b, row[TK_ESCALATION], len[TK_ESCALATION]);
+    ngx_http_liaison_json_kv_bool(b, "supervised",
+                                  row[TK_SUPERVISED]
+                                  && row[TK_SUPERVISED][0] == '1');
+
+    ngx_http_liaison_json_key(b, "supervision");
+
+    if (row[TK_SUPERVISED] == NULL || row[TK_SUPERVISED][0] != '1') {
+        ngx_http_liaison_buf_lit(b, "null");
+
+    } else {
+        ngx_http_liaison_buf_lit(b, "{");
+        ngx_http_liaison_json_kv(b, "reason", (u_char *) row[TK_SUP_REASON],
+                                 len[TK_SUP_REASON]);
+        ngx_http_liaison_json_kv_dt(b, "since", row[TK_SUP_AT],
+                                    len[TK_SUP_AT]);
+        ngx_http_liaison_json_kv_dt(b, "referred_at", row[TK_REFERRED],
+                                    len[TK_REFERRED]);
+        ngx_http_liaison_json_kv_dt(b, "referral_concluded_at",
+                                    row[TK_CONCLUDED], len[TK_CONCLUDED]);
+        ngx_http_liaison_buf_lit(b, "}");
+    }
+
+    ngx_http_liaison_json_key(b, "risk");
+
+    if ((row[TK_RISK_FLAG] == NULL || row[TK_RISK_FLAG][0] != '1')
+        && row[TK_RISK] == NULL)
+    {
+        ngx_http_liaison_buf_lit(b, "null");
+        return;
+    }
+
+    ngx_http_liaison_buf_lit(b, "{\"flag\":true,\"rules\":[");
+
+    /* risk_rules: "risk.group,risk.media" */
+    if (row[TK_RISK_RULES]) {
+        p = row[TK_RISK_RULES];
+        end = p + len[TK_RISK_RULES];
+
+        while (p < end) {
+            q = (char *) ngx_strlchr((u_char *) p, (u_char *) end, ',');
+            if (q == NULL) {
+                q = end;
+            }
+
+            if (q > p) {
+                if (ngx_http_liaison_buf_last(b) != '[') {
+                    ngx_http_liaison_buf_lit(b, ",");
+                }
+
+                ngx_http_liaison_json_str(b, (u_char *) p, q - p);
+            }
+
+            p = q + 1;
+        }
+    }
+
+    ngx_http_liaison_buf_lit(b, "]");
+
+    /* "id stage" of the newest open risk */
+    p = row[TK_RISK] ? (char *) ngx_strlchr((u_char *) row[TK_RISK],
+                                            (u_char *) row[TK_RISK]
+                                            + len[TK_RISK], ' ')
+                     : NULL;
+
+    if (p) {
+        ngx_http_liaison_json_key(b, "risk_id");
+        ngx_http_liaison_buf_raw(b, row[TK_RISK], p - row[TK_RISK]);
+        ngx_http_liaison_json_kv(b, "stage", (u_char *) p + 1,
+                                 row[TK_RISK] + len[TK_RISK] - p - 1);
+
+    } else {
+        ngx_http_liaison_buf_lit(b, ",\"risk_id\":null,\"stage\":null");
+    }
+
+    ngx_http_liaison_buf_lit(b, "}");
+}
+
+
+/*
+ * A timeline item: what happened (type and its Chinese label), the
+ * status after it, the note, when, and who.  Staff read everything; the
+ * public view keeps staff's own words among staff, names no member of
+ * staff (the role says who), and masks the litigant's name.
+ */
+
+static void
+ngx_http_liaison_timeline_item(ngx_http_liaison_buf_t *b, MYSQL_ROW ev,
+    MYSQL_ROW ticket, ngx_uint_t staff)
+{
+    char        *note, masked[LSN_NAME_MASK_MAX];
+    size_t       n;
+    const char  *label, *kind, *name, *role;
+
+    note = (staff || ngx_strcmp(ev[EV_TYPE], "answered") == 0
+            || ngx_strcmp(ev[EV_TYPE], "replied") == 0
+            || ngx_strcmp(ev[EV_TYPE], "attachment") == 0
+            || ngx_strcmp(ev[EV_TYPE], "message") == 0)  /* the owner's */
+           ? ev[EV_NOTE] : NULL;
+
+    label = lsn_label(LSN_LABEL_EVENT, ev[EV_TYPE], ngx_strlen(ev[EV_TYPE]));
+
+    ngx_http_liaison_buf_lit(b, "{");
+    ngx_http_liaison_json_kv(b, "type", (u_char *) ev[EV_TYPE],
+                             ngx_strlen(ev[EV_TYPE]));
+    ngx_http_liaison_json_kv(b, "label",
+                             (u_char *) (label ? label : ev[EV_TYPE]),
+                             ngx_strlen(label ? label : ev[EV_TYPE]));
+    ngx_http_liaison_json_kv(b, "status", (u_char *) ev[EV_STATUS],
+                             ev[EV_STATUS] ? ngx_strlen(ev[EV_STATUS]) : 0);
+    ngx_http_liaison_json_kv(b, "note", (u_char *) note,
+                             note ? ngx_strlen(note) : 0);
+    ngx_http_liaison_json_kv_dt(b, "at", ev[EV_AT],
+                                ev[EV_AT] ? ngx_strlen(ev[EV_AT]) : 0);
+
+    kind = ev[EV_ACTOR_KIND] ? ev[EV_ACTOR_KIND] : "system";
+    role = NULL;
+    name = lsn_label(LSN_LABEL_ACTOR, kind, ngx_strlen(kind));
+
+    if (ngx_strcmp(kind, "staff") == 0) {
+        role = ev[EV_ACTOR_ROLE];
+
+        if (staff && ev[EV_ACTOR_NAME]) {
+            name = ev[EV_ACTOR_NAME];
+
+        } else if (role) {
+            name = lsn_label(LSN_LABEL_ROLE, role, ngx_strlen(role));
+        }
+
+    } else if (ngx_strcmp(kind, "litigant") == 0 && ticket[TK_NAME]) {
+        n = lsn_name_mask(ticket[TK_NAME], ngx_strlen(ticket[TK_NAME]),
+                          masked);
+        if (n) {
+            name = masked;
+        }
+    }
+
+    ngx_http_liaison_buf_lit(b, ",\"actor\":{");
+    ngx_http_liaison_json_kv(b, "kind", (u_char *) kind, ngx_strlen(kind));
+    ngx_http_liaison_json_kv(b, "name", (u_char *) name,
+                             name ? ngx_strlen(name) : 0);
+    ngx_http_liaison_json_kv(b, "role", (u_char *) role,
+                             role ? ngx_strlen(role) : 0);
+    ngx_http_liaison_buf_lit(b, "}}");
 }
 
 

@@ -87,7 +87,7 @@ subtest 'create, list, update an account' => sub {
     my ($a) = grep { $_->{username} eq 'judge3' } @{ $r->json->{items} };
     is_deeply $a, { id => $new_id, username => 'judge3', name => '冯法官',
         role => 'judge', department_id => dept_id($env, 'civil'),
-        wecom_userid => undef,
+        mobile => '13900139000', wecom_userid => undef,
         active => JSON::PP::true, locked => JSON::PP::false },
         'listed with its fields';
     is $r->json->{total}, scalar @{ $r->json->{items} }, 'total';

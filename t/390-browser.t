@@ -13,32 +13,29 @@ use utf8;
 use lib 't/lib';
 use Liaison::Test;
 use Liaison::Staff;
-use JSON::PP ();
-use POSIX ();
+use Liaison::Browser;
 
 my $ROOT = $Liaison::Test::ROOT;
-my $CHROMIUM = $ENV{LIAISON_CHROMIUM} || '/usr/bin/chromium';
-my $SCRIPT = "$ROOT/t/browser/console.mjs";
 my $ARTIFACTS = "$ROOT/t/artifacts/console";
+browser_required();
 
-plan skip_all => "$CHROMIUM missing (scripts/packages.txt: chromium)"
-    unless -x $CHROMIUM;
-plan skip_all => 'node missing' unless system('node --version >/dev/null 2>&1') == 0;
-plan skip_all => 't/browser/node_modules missing (make browser-deps)'
-    unless -d "$ROOT/t/browser/node_modules/playwright-core";
-
-# the pages themselves: small, self-contained
+# the pages themselves: small as they travel (nginx gzips them),
+# self-contained
 {
-    my ($bytes, @external) = (0);
+    require IO::Compress::Gzip;
+    my ($bytes, $gz, @external) = (0, 0);
     for my $f (glob("$ROOT/html/*.html $ROOT/html/*/*.html $ROOT/html/assets/*")) {
         open my $fh, '<:raw', $f or die "$f: $!";
         local $/;
         my $s = <$fh>;
         $bytes += length $s;
+        IO::Compress::Gzip::gzip(\$s => \my $z, Level => 6) or die;
+        $gz += length $z;
         push @external, $f if $s =~ m{(?:src|href)=["']?(?:https?:)?//}i
             || $s =~ m{url\(\s*["']?(?:https?:)?//}i || $s =~ /\@import/;
     }
-    ok $bytes < 80_000, "html/ is small for a weak 4G link ($bytes bytes)";
+    ok $gz < 45_000, "html/ is small for a weak 4G link ($bytes bytes, "
+        . "$gz gzipped)";
     is_deeply \@external, [], 'no external scripts, styles or fonts';
 }
 
@@ -81,30 +78,12 @@ $r = $env->req(PUT => '/api/v1/staff/departments/' . dept_id($env, 'civil')
         reported_on => '2026-11-03' });
 is $r->status, 200, 'the civil division has a liaison' or diag $r->summary;
 
-my @cmd = ('node', $SCRIPT, 'http://127.0.0.1:' . $env->port, $ARTIFACTS,
-    $t->{ticket_no}, $t->{query_code}, $Liaison::Test::DEFAULT_PASSWORD);
-my ($out, $rc) = run_with_timeout(240, @cmd);
-my (%data, $done, $n);
-for my $line (split /\n/, $out) {
-    my $j = eval { JSON::PP->new->decode($line) };
-    if (!$j) { diag "node: $line"; next }
-    if (exists $j->{check}) {
-        $n++;
-        ok $j->{ok}, "browser: $j->{check}"
-            or diag 'detail: ' . (defined $j->{detail}
-                ? (ref $j->{detail} ? json_encode($j->{detail}) : $j->{detail})
-                : '');
-    } elsif ($j->{data}) {
-        %data = %{ $j->{data} };
-    } elsif ($j->{done}) {
-        $done = 1;
-    } elsif ($j->{error}) {
-        diag "browser run failed: $j->{error}";
-    }
-}
-is $rc, 0, 'the browser run exited 0';
-ok $done, "the browser run went to the end ($n checks)";
-ok $n >= 40, 'and made its checks';
+my $run = browser_run(240, 'console.mjs', 'http://127.0.0.1:' . $env->port,
+    $ARTIFACTS, $t->{ticket_no}, $t->{query_code},
+    $Liaison::Test::DEFAULT_PASSWORD);
+my %data = %{ $run->{data} };
+browser_finished($run);
+ok $run->{checks} >= 40, 'and made its checks';
 
 # the database agrees with what the pages showed
 subtest 'the database agrees' => sub {
@@ -143,31 +122,3 @@ my @png = grep { !/99-failure/ } glob("$ARTIFACTS/*.png");
 is scalar @png, 15, "15 screenshots in t/artifacts/console/";
 
 done_testing;
-
-# runs a command, stdout captured, killed after $secs
-sub run_with_timeout {
-    my ($secs, @cmd) = @_;
-    pipe my $rd, my $wr or die "pipe: $!";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        close $rd;
-        open STDOUT, '>&', $wr or die;
-        setpgrp(0, 0);
-        exec @cmd or POSIX::_exit(127);
-    }
-    close $wr;
-    my $buf = '';
-    eval {
-        local $SIG{ALRM} = sub { die "timeout\n" };
-        alarm $secs;
-        while (my $n = sysread $rd, my $chunk, 65536) { $buf .= $chunk }
-        alarm 0;
-    };
-    if ($@) {
-        diag "browser run: killed after $secs s";
-        kill 'KILL', -$pid;
-    }
-    waitpid $pid, 0;
-    utf8::decode($buf);
-    return ($buf, $? >> 8);
-}

@@ -105,7 +105,7 @@ my $seq = 0;
 sub t {
     my (%t) = @_;
     $seq++;
-    $t{no} = sprintf 'M26%07d', $seq;
+    $t{no} = sprintf '2609%09d', $seq;
     $t{track} = $SIMPLE{ $t{cat} } ? 'simple' : 'ordinary';
     my $c = $C->parse_datetime($t{at});
     $t{due} = $C->format_datetime($cal->add_working_days($c,
@@ -537,7 +537,7 @@ subtest 'escalations, case flow, repeat askers, deadlines, discipline, risks' =>
                 if $f->[1] ge '2026-09-01' && $f->[1] lt $TO;
         }
     }
-    is_deeply $B->{escalations}, [ map { [ $lab{$_}, $n{$_} ] } sort keys %n ],
+    is_deeply $B->{escalations}, [ map { [ $_, $n{$_} ] } sort keys %n ],
         'escalations fired in September, by level: '
         . join(', ', map { "$lab{$_} $n{$_}" } sort keys %n);
 
@@ -590,8 +590,9 @@ subtest 'the CSV and the HTML carry the same' => sub {
     is substr($csv, 0, 3), "\xef\xbb\xbf", '... with the BOM for Excel';
     utf8::decode($csv);
     like $csv, qr/\r\n/, '... CRLF lines';
-    like $csv, qr/^诉求数,${\ scalar @sep},${\ scalar @aug}\r$/m, '... requests';
-    like $csv, qr/^新收案件数,8,6\r$/m, '... cases';
+    like $csv, qr/^诉求数,${\ scalar @sep},${\ scalar @aug},${\ (@sep - @aug)}\r$/m,
+        '... requests, month over month';
+    like $csv, qr/^新收案件数,8,6,2\r$/m, '... cases';
     for my $x (@rank) {
         my $line = join ',', $x->{rank}, $x->{department}, $x->{score};
         like $csv, qr/^\Q$line\E,/m, "... rank $x->{rank}";
@@ -610,6 +611,63 @@ subtest 'the CSV and the HTML carry the same' => sub {
     like $html, qr/class="lag"/, '... lagging departments marked';
     unlike $html, qr/-100\.0%/, '... no -100%';
     like $html, qr/专项督办/, '... the discipline issues';
+    like $r->header('content-disposition') // '',
+        qr/^inline; filename="bulletin-2026-09\.html"/, '... named with the month';
+
+    # a formal 通报: issuer, number, date, sections and tables numbered
+    like $html, qr{<p class="red-head">广州市南沙区人民法院<br>诉讼服务工作通报</p>},
+        '... the issuing court in its red head';
+    like $html, qr{<p class="doc-no">南沙法院诉服通〔2026〕9号</p>}, '... its number';
+    like $html, qr{广州市南沙区人民法院立案庭（诉讼服务中心）<br>2026年10月\d+日</p>},
+        '... signed by the unit, dated';
+    my @h2 = $html =~ m{<h2[^>]*>([^<]+)</h2>}g;
+    my @cn = qw(一 二 三 四 五 六 七 八 九);
+    is_deeply [ map { (split /、/)[0] } @h2 ], [ @cn[0 .. $#h2] ],
+        scalar(@h2) . ' sections numbered 一 to ' . $cn[$#h2];
+    my @tables = $html =~ m{<p class="cap">表(\d+)　}g;
+    is_deeply \@tables, [ 1 .. @tables ], scalar(@tables) . ' tables numbered';
+    like $html, qr/\@media print\{.*break-before:page/s, '... a print stylesheet with page breaks';
+    like $html, qr{<svg[^>]*viewBox="0 0 360 }, '... charts drawn for a phone\'s width';
+    like $html, qr{<h3>（一）集中反映的问题类型</h3>}, '... sub-sections numbered';
+    like $csv, qr/^文号,南沙法院诉服通〔2026〕9号\r$/m, 'the CSV: the number';
+    like $csv, qr/^及时受理率,\d+,\d+,\d+\.\d%\r$/m, '... rates as percentages';
+    like $csv, qr/^="\d{13}",/m, '... ticket numbers kept as text';
+};
+
+subtest 'the workbook: one sheet per table' => sub {
+    require IO::Uncompress::Unzip;
+    my $r = $env->req(GET => '/api/v1/staff/reports/monthly?month=2026-09'
+        . '&format=xlsx', token => tok($env, 'filing'));
+    is $r->status, 200, 'xlsx: 200';
+    like $r->header('content-type'), qr{^application/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet},
+        '... its type';
+    like $r->header('content-disposition') // '',
+        qr{^attachment; filename="bulletin-2026-09\.xlsx"; filename\*=UTF-8''%E6%9C%88%E5%BA%A6%E9%80%9A%E6%8A%A5-2026-09\.xlsx},
+        '... named with the month (月度通报-2026-09.xlsx)';
+    my $zip = $r->body;
+    is substr($zip, 0, 2), 'PK', '... a zip';
+    my %part;
+    for my $name ('xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml',
+                  'xl/worksheets/sheet6.xml', 'xl/worksheets/sheet12.xml') {
+        IO::Uncompress::Unzip::unzip(\$zip => \my $x, Name => $name)
+            or do { fail "no $name"; next };
+        utf8::decode($x);
+        $part{$name} = $x;
+    }
+    my @sheets = $part{'xl/workbook.xml'} =~ /<sheet name="([^"]+)"/g;
+    is $sheets[0], '通报', 'the head first';
+    is_deeply [ map { s/^\d+ //r } @sheets[1 .. $#sheets] ],
+        [ qw(受理概况 问题类型 受理渠道 办理情况 考核指标 部门排名 节点督办
+             流程问题 重复来访 审限将届满 作风纪律 风险预警) ],
+        'then one sheet per table, numbered as in the 通报';
+    like $part{'xl/sharedStrings.xml'}, qr/民事审判庭/, 'Chinese text intact';
+    like $part{'xl/styles.xml'}, qr/formatCode="0\.0%"/, 'a percent format';
+    # 考核指标 (sheet 6): the rates are numbers in the percent style
+    like $part{'xl/worksheets/sheet6.xml'}, qr{<c r="D3" s="\d+"><v>0?\.\d+|<c r="D3" s="\d+"><v>1</v>},
+        'rates as numbers formatted as percentages';
+    # 作风纪律 (sheet 12): ticket numbers are strings (t="s")
+    like $part{'xl/worksheets/sheet12.xml'}, qr{<c r="A3" t="s">},
+        'ticket numbers as text';
 };
 
 subtest 'serving the bulletin: roles and errors' => sub {

@@ -270,6 +270,13 @@ like( (sms_to($M{filing}))[-1] // '', qr/\Q$idle\E.*已办结：经查，承办�
 $r = $env->req(GET => "/api/v1/tickets/$idle", token => $tok{filing});
 ok( (grep { $_->{type} eq 'referral_concluded' } @{ $r->json->{timeline} }),
     'the case-filing division reads it in the timeline');
+my $sv = $r->json->{supervision};
+is $sv->{reason}, 'idle', 'the staff view says why it was supervised';
+is $sv->{since}, '2026-10-16T10:00:00+08:00', '... since when';
+ok $sv->{referred_at} && $sv->{referral_concluded_at},
+    '... when it was referred and concluded';
+is $env->req(GET => "/api/v1/tickets/$q2", token => $tok{filing})
+    ->json->{supervision}, undef, 'a request not supervised: null';
 $r = $env->req(GET => "/api/v1/tickets/$idle?query_code="
     . ticket_row($env, $idle)->{query_code});
 ok !(grep { $_->{type} =~ /^(referred|referral_concluded)$/

@@ -13,17 +13,11 @@ use lib 't/lib';
 use Liaison::Test;
 use Liaison::Staff;
 use Liaison::Worker;
-use JSON::PP ();
-use POSIX ();
+use Liaison::Browser;
 
 my $ROOT = $Liaison::Test::ROOT;
-my $CHROMIUM = $ENV{LIAISON_CHROMIUM} || '/usr/bin/chromium';
 my $ARTIFACTS = "$ROOT/t/artifacts/leader";
-plan skip_all => "$CHROMIUM missing (scripts/packages.txt: chromium)"
-    unless -x $CHROMIUM;
-plan skip_all => 'node missing' unless system('node --version >/dev/null 2>&1') == 0;
-plan skip_all => 't/browser/node_modules missing (make browser-deps)'
-    unless -d "$ROOT/t/browser/node_modules/playwright-core";
+browser_required();
 unlink glob("$ARTIFACTS/*.png");
 
 my $env = Liaison::Test->start(staff => staff_cast(), html_root => "$ROOT/html",
@@ -81,24 +75,9 @@ $r = $env->req(POST => '/api/v1/staff/follow-ups', token => tok($env, 'leader'),
               due_on => '2026-10-31' });
 is $r->status, 201, 'a follow-up';
 
-my ($out, $rc) = run_with_timeout(240, 'node', "$ROOT/t/browser/leader.mjs",
-    'http://127.0.0.1:' . $env->port, $ARTIFACTS,
-    $Liaison::Test::DEFAULT_PASSWORD, $MONTH);
-my ($done, $checks, %data) = (0, 0);
-for my $line (split /\n/, $out) {
-    my $j = eval { JSON::PP->new->decode($line) };
-    if (!$j) { diag "node: $line"; next }
-    if (exists $j->{check}) {
-        $checks++;
-        ok $j->{ok}, "browser: $j->{check}"
-            or diag 'detail: ' . (ref $j->{detail} ? json_encode($j->{detail})
-                : $j->{detail} // '');
-    } elsif ($j->{data}) { %data = %{ $j->{data} } }
-    elsif ($j->{done}) { $done = 1 }
-    elsif ($j->{error}) { diag "browser run failed: $j->{error}" }
-}
-is $rc, 0, 'the browser run exited 0';
-ok $done, "the browser run went to the end ($checks checks)";
+my $run = browser_run(240, 'leader.mjs', 'http://127.0.0.1:' . $env->port,
+    $ARTIFACTS, $Liaison::Test::DEFAULT_PASSWORD, $MONTH);
+browser_finished($run);
 
 subtest 'the database agrees' => sub {
     my $f = $env->sql("SELECT f.*, s.username FROM follow_ups f JOIN staff s "
@@ -119,27 +98,3 @@ my @png = grep { !/99-failure/ } glob("$ARTIFACTS/*.png");
 is scalar @png, 7, '7 screenshots in t/artifacts/leader/';
 
 done_testing;
-
-sub run_with_timeout {
-    my ($secs, @cmd) = @_;
-    pipe my $rd, my $wr or die "pipe: $!";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        close $rd;
-        open STDOUT, '>&', $wr or die;
-        setpgrp(0, 0);
-        exec @cmd or POSIX::_exit(127);
-    }
-    close $wr;
-    my $buf = '';
-    eval {
-        local $SIG{ALRM} = sub { die "timeout\n" };
-        alarm $secs;
-        while (my $n = sysread $rd, my $chunk, 65536) { $buf .= $chunk }
-        alarm 0;
-    };
-    if ($@) { diag "browser run: killed after $secs s"; kill 'KILL', -$pid }
-    waitpid $pid, 0;
-    utf8::decode($buf);
-    return ($buf, $? >> 8);
-}

@@ -128,6 +128,10 @@ typedef struct {
     int                 calendar_alert;
     char               *alert_roles;    /* comma-separated staff roles */
     int                 bulletin;       /* A12 monthly bulletin */
+    char               *court_name;     /* the bulletin's issuer, SMS */
+    char               *court_short;
+    char               *court_unit;     /* runs the platform */
+    char               *bulletin_number;   /* 文号: {short} {year} {month} */
     int                 risk_stage_hours;   /* A10, 0: no alerts */
     int                 supervision_idle_days;  /* A17, 0: off */
     int                 retention_days;     /* personal data, 0: kept */

@@ -123,6 +123,10 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "calendar_alert", LW_T_BOOL, LW_OFF(calendar_alert), 0, 0 },
     { "alert_roles", LW_T_STR, LW_OFF(alert_roles), 0, 0 },
     { "bulletin", LW_T_BOOL, LW_OFF(bulletin), 0, 0 },
+    { "court_name", LW_T_STR, LW_OFF(court_name), 0, 0 },
+    { "court_short_name", LW_T_STR, LW_OFF(court_short), 0, 0 },
+    { "court_unit", LW_T_STR, LW_OFF(court_unit), 0, 0 },
+    { "bulletin_number", LW_T_STR, LW_OFF(bulletin_number), 0, 0 },
     { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
     { "supervision_idle_days", LW_T_INT, LW_OFF(supervision_idle_days),
       0, 60 },
@@ -697,7 +701,12 @@ lw_conf_load(const char *path, char *err, size_t errlen)
         || lw_set_default_str(&c->sms_ok, "\"code\":0") != 0
         || lw_set_default_str(&c->sms_sign, "") != 0
         || lw_set_default_str(&c->sms_account, "") != 0
-        || lw_set_default_str(&c->alert_roles, "sys_admin") != 0)
+        || lw_set_default_str(&c->alert_roles, "sys_admin") != 0
+        || lw_set_default_str(&c->court_name, "人民法院") != 0
+        || lw_set_default_str(&c->court_short, c->court_name) != 0
+        || lw_set_default_str(&c->court_unit, "诉讼服务中心") != 0
+        || lw_set_default_str(&c->bulletin_number,
+                              "{short}诉服通〔{year}〕{month}号") != 0)
     {
         snprintf(err, errlen, "out of memory");
         goto failed;

@@ -560,10 +560,11 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
                "SELECT $z, t.contact_phone, NULL, "
                LSN_OUTBOX_TEXT("CONCAT('【诉讼服务】您的诉求（编号 ', "
                                "t.ticket_no, '）有新进展，请登录广州微法院"
-                               "或法院网站查询。')") ", "
+                               "或', $z, '网站查询。')") ", "
                "t.id, $z, $t, $t FROM tickets t "
                "WHERE t.id = $u AND t.contact_phone REGEXP "
                "'^1[3-9][0-9]{9}$$'", lsn_outbox_channels[LSN_CH_SMS],
+               ctx->conf->court_name,
                lsn_outbox_kinds[LSN_KIND_SMS_FALLBACK], now, now,
                m->ticket_id) < 0)
     {

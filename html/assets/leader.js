@@ -1,12 +1,7 @@
 /* Liaison: the leaders' view (A13 live overview, A14 follow-ups, A2 KPIs, A12 bulletin). */
 'use strict';
-var LEAD = {dept_leader: 1, vice_president: 1, president: 1, filing_admin: 1, liaison: 1, platform_staff: 1};
 var ADVANCE = {filing_admin: 1, platform_staff: 1, vice_president: 1, president: 1};
 var CREATE = {filing_admin: 1, dept_leader: 1, vice_president: 1, president: 1};
-var STAGES = ['received', 'investigated', 'assessed', 'handled', 'fed_back'];
-var STAGE = {received: '接单', investigated: '排查', assessed: '研判', handled: '处置', fed_back: '反馈'};
-var LEVEL = {low: '低', medium: '中', high: '高', urgent: '紧急'};
-var ESC = {0: '到期预警', 1: '半日提醒', 2: '部门领导督办', 3: '分管院领导督办', 4: '院主要领导督办'};
 var me = session.get('role') || '';
 var auth = {auth: true};
 
@@ -29,26 +24,27 @@ function overview() {
     }).join('');
     var es = o.escalations_to_me || [];
     if (!es.length) empty($('#esc'), '暂无待督办事项'); else $('#esc').innerHTML = es.map(function (e) {
-      return '<li class="line"><a href="/staff/ticket.html?no=' + esc(e.ticket_no) + '">' + esc(e.ticket_no) + '</a>' +
-        '<span class="badge b-esc">' + esc(ESC[e.level] || e.level) + '</span><span class="muted">' + esc(fmt(e.fired_at)) + '</span></li>';
+      return '<li class="line"><a class="tn" href="/staff/ticket.html?no=' + esc(e.ticket_no) + '">' + esc(e.ticket_no) + '</a>' +
+        '<span class="badge b-esc">' + esc(label('ladder', String(e.level))) + '</span><span class="hint">' + esc(fmt(e.fired_at)) + '</span></li>';
     }).join('');
   });
 }
 
 function risks() {
+  var stages = Object.keys(L.risk_stage);
   return api('GET', '/staff/risks?open=1', null, auth).then(function (r) {
     if (r.status !== 200) { say('#rmsg', errText(r), 'err'); return; }
     var items = r.json.items || [];
     if (!items.length) { empty($('#risks'), '暂无未闭环的风险预警'); return; }
     $('#risks').innerHTML = items.map(function (k) {
-      var next = STAGES[STAGES.indexOf(k.stage) + 1];
+      var next = stages[stages.indexOf(k.stage) + 1];
       return '<li class="ld" data-risk="' + esc(k.id) + '"><div class="top"><span>#' + esc(k.id) + ' ' +
-        (k.ticket_no ? '<a href="/staff/ticket.html?no=' + esc(k.ticket_no) + '">' + esc(k.ticket_no) + '</a>' : '') +
-        '</span><span class="badge b-over">' + esc(LEVEL[k.level] || k.level) + '</span></div>' +
-        '<div class="sum">' + esc(k.note) + '</div><div class="muted">当前：' + esc(STAGE[k.stage] || k.stage) +
+        (k.ticket_no ? '<a class="tn" href="/staff/ticket.html?no=' + esc(k.ticket_no) + '">' + esc(k.ticket_no) + '</a>' : '') +
+        '</span><span class="badge b-risk">' + esc(label('risk_level', k.level)) + '</span></div>' +
+        '<div class="sum">' + esc(k.note) + '</div><div class="hint">当前：' + esc(label('risk_stage', k.stage)) +
         '（' + esc(fmt(k.stage_since)) + ' 起）</div>' +
-        (next && ADVANCE[me] ? '<div class="row"><input class="r-note" placeholder="' + esc(STAGE[next]) + '情况说明" maxlength="500">' +
-          '<button type="button" class="r-go" data-next="' + next + '">推进到' + esc(STAGE[next]) + '</button></div>' : '') + '</li>';
+        (next && ADVANCE[me] ? '<div class="row"><input class="r-note" aria-label="' + esc(label('risk_stage', next)) + '情况说明" placeholder="' + esc(label('risk_stage', next)) + '情况说明" maxlength="500">' +
+          '<button type="button" class="r-go" data-next="' + next + '">推进到' + esc(label('risk_stage', next)) + '</button></div>' : '') + '</li>';
     }).join('');
   });
 }
@@ -57,13 +53,13 @@ function advance(ev) {
   var b = ev.target.closest('.r-go');
   if (!b) return;
   var li = b.closest('li'), note = $('.r-note', li).value.trim();
-  if (!note) { say('#rmsg', '请填写情况说明', 'err'); return; }
+  if (!note) { say('#rmsg', '请填写情况说明', 'err'); $('.r-note', li).setAttribute('aria-invalid', 'true'); $('.r-note', li).focus(); return; }
   b.disabled = true;
   api('POST', '/staff/risks/' + li.getAttribute('data-risk') + '/advance',
     {stage: b.getAttribute('data-next'), note: note}, auth).then(function (r) {
     b.disabled = false;
     if (r.status !== 200) { say('#rmsg', errText(r), 'err'); return; }
-    say('#rmsg', '已推进到' + (STAGE[r.json.stage] || r.json.stage), 'ok');
+    say('#rmsg', '已推进到' + label('risk_stage', r.json.stage), 'ok');
     risks(); overview();
   });
 }
@@ -105,11 +101,15 @@ function owners() {
   $('#fnew').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var b = {title: $('#f-title').value.trim(), owner_staff_id: +$('#f-owner').value, due_on: $('#f-due').value};
-    if (!b.title || !b.owner_staff_id || !b.due_on) { say('#fmsg', '请填写事项、负责人和期限', 'err'); return; }
+    var f = $('#fnew');
+    clearErrs(f);
+    if (!b.title) { fieldErr(f, 'title', '请填写事项'); return; }
+    if (!b.owner_staff_id) { fieldErr(f, 'owner_staff_id', '请选择负责人'); return; }
+    if (!b.due_on) { fieldErr(f, 'due_on', '请选择完成期限'); return; }
     $('#f-add').disabled = true;
     api('POST', '/staff/follow-ups', b, auth).then(function (r) {
       $('#f-add').disabled = false;
-      if (r.status !== 201) { say('#fmsg', errText(r), 'err'); return; }
+      if (r.status !== 201) { showErr(f, '#fmsg', r); return; }
       say('#fmsg', '已新增事项', 'ok');
       $('#f-title').value = '';
       followUps();
@@ -134,33 +134,27 @@ function kpi() {
   });
 }
 
-/* the bulletin needs the token: fetched, then offered as a local link */
+/* the bulletin: its page (bulletin.html fetches it with the token), and
+   the files, named with the month */
 function bulletin() {
   var m = $('#m-month').value;
   if (!/^\d{4}-\d{2}$/.test(m)) { $('#mlinks').textContent = '请选择月份'; return; }
   $('#mlinks').textContent = '正在获取……';
-  Promise.all(['html', 'csv'].map(function (f) {
-    return fetch(API + '/staff/reports/monthly?month=' + m + '&format=' + f,
-      {headers: {Authorization: 'Bearer ' + session.get('token')}, cache: 'no-store'}).then(function (res) {
-      return res.ok ? res.blob() : null;
-    }, function () { return null; });
+  Promise.all(['csv', 'xlsx'].map(function (f) {
+    return api('GET', '/staff/reports/monthly?month=' + m + '&format=' + f, null, {auth: true, blob: true});
   })).then(function (b) {
-    if (!b[0]) { $('#mlinks').textContent = m + ' 的月度通报尚未生成'; return; }
-    $('#mlinks').innerHTML = '<a id="m-html" target="_blank" href="' + URL.createObjectURL(b[0]) + '">查看 ' + esc(m) + ' 月度通报（网页，可打印）</a>' +
-      (b[1] ? ' · <a id="m-csv" download="bulletin-' + esc(m) + '.csv" href="' + URL.createObjectURL(b[1]) + '">下载 CSV</a>' : '');
+    if (!b[0].blob) { $('#mlinks').textContent = b[0].status === 404 ? m + ' 的月度通报尚未生成' : errText(b[0]); return; }
+    $('#mlinks').innerHTML = '<a id="m-html" class="btn sec" target="_blank" rel="opener" href="/staff/bulletin.html?month=' + esc(m) + '">查看 ' + esc(m) + ' 月度通报（可打印）</a>' +
+      (b[1].blob ? '<a id="m-xlsx" class="btn sec" download="月度通报-' + esc(m) + '.xlsx" href="' + URL.createObjectURL(b[1].blob) + '">下载 Excel</a>' : '') +
+      '<a id="m-csv" class="btn sec" download="月度通报-' + esc(m) + '.csv" href="' + URL.createObjectURL(b[0].blob) + '">下载 CSV</a>';
   });
 }
 
-function pageLeader() {
-  if (!session.get('token')) { location.href = '/staff/login.html?next=' + encodeURIComponent(location.pathname); return; }
+PAGES.leader = function () {
+  if (needLogin()) return;
+  nav();
   $('#who').textContent = '领导视图 · ' + label('role', me);
-  $('#logout').addEventListener('click', function () {
-    api('POST', '/staff/logout', undefined, auth).then(function () {
-      ['token', 'role', 'user', 'dept', 'dept_name'].forEach(function (k) { session.set(k, null); });
-      location.href = '/staff/login.html';
-    });
-  });
-  if (!LEAD[me]) { say('#msg', '本页面供部门负责人、院领导和立案庭使用', 'err'); return; }
+  if (!LEADS[me]) { say('#msg', '本页面供部门负责人、院领导和立案庭使用', 'err'); return; }
   var now = new Date(), first = new Date(now.getFullYear(), now.getMonth(), 1);
   $('#k-from').value = day(first);
   $('#k-to').value = day(new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1));
@@ -174,5 +168,4 @@ function pageLeader() {
   Promise.all([overview(), risks(), followUps()]).then(function () { say('#msg', ''); });
   kpi();
   bulletin();
-}
-pageLeader();
+};

@@ -75,6 +75,13 @@ int lsn_outbox_channel_index(const char *s, size_t len);
     "INSERT INTO outbox (channel, recipient, template_id, payload, "         \
     "ticket_id, kind, next_attempt_at, created_at) "
 
+/*
+ * The mini-program pages a subscribe message opens ("page" in the
+ * payload), the ticket's number or the case's number appended.
+ */
+#define LSN_PAGE_TICKET  "pages/ticket/detail?ticket_no="
+#define LSN_PAGE_CASE    "pages/case/nodes?case_no="
+
 /* the payload of an sms or wecom row, from a SQL expression of the text */
 #define LSN_OUTBOX_TEXT(expr)  "JSON_OBJECT('text', " expr ")"
 

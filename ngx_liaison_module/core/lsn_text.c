@@ -306,6 +306,40 @@ lsn_phone_mask(const char *s, size_t len, char *dst)
 }
 
 
+size_t
+lsn_name_mask(const char *s, size_t len, char *dst)
+{
+    long      n, chars, stars;
+    size_t    out;
+    uint32_t  cp;
+
+    dst[0] = '\0';
+    chars = lsn_utf8_count((const unsigned char *) s, len);
+
+    if (chars <= 0) {
+        return 0;
+    }
+
+    n = lsn_utf8_decode((const unsigned char *) s,
+                        (const unsigned char *) s + len, &cp);
+
+    memcpy(dst, s, (size_t) n);
+    out = (size_t) n;
+
+    for (stars = chars - 1 > 3 ? 3 : chars - 1; stars > 0; stars--) {
+        dst[out++] = '*';
+    }
+
+    if (chars == 1) {
+        dst[out++] = '*';
+    }
+
+    dst[out] = '\0';
+
+    return out;
+}
+
+
 int
 lsn_idempotency_key_valid(const char *s, size_t len)
 {

@@ -45,6 +45,15 @@ int lsn_phone_valid(const char *s, size_t len);
  */
 size_t lsn_phone_mask(const char *s, size_t len, char *dst);
 
+/*
+ * Masks a person's name for timelines: its first character, then one '*'
+ * for each other character, at most 3 ("张*", "欧阳**").  dst >= 8 bytes
+ * (gets a NUL); invalid UTF-8 or an empty name gives "".  Returns the
+ * length written.
+ */
+#define LSN_NAME_MASK_MAX  8
+size_t lsn_name_mask(const char *s, size_t len, char *dst);
+
 /* Idempotency-Key: 1..128 of [A-Za-z0-9_.:-].  Returns 1 or 0. */
 int lsn_idempotency_key_valid(const char *s, size_t len);
 

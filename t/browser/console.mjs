@@ -8,62 +8,12 @@
 // database, and {"done": true} at the end.  Screenshots (390x844) go to
 // ARTIFACTS.  Exit status 0 unless the run itself broke.
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { args, browser, check, out, text } from './harness.mjs';
 
-const [base, artifacts, ticketNo, queryCode, password] = process.argv.slice(2);
-if (!base || !artifacts || !ticketNo || !queryCode || !password) {
-  console.error('usage: console.mjs BASEURL ARTIFACTS TICKET_NO QUERY_CODE PASSWORD');
-  process.exit(2);
-}
-mkdirSync(artifacts, { recursive: true });
-
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-const check = (name, ok, detail) => out({ check: name, ok: !!ok, detail: detail ?? null });
+const [base, artifacts, ticketNo, queryCode, password] = args(
+  'console.mjs BASEURL ARTIFACTS TICKET_NO QUERY_CODE PASSWORD', 5);
 const data = {};
-const TIMEOUT = 15000;
-
-const userDataDir = mkdtempSync(join(tmpdir(), 'liaison-chromium-'));
-const ctx = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.LIAISON_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-    '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 1,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-  timezoneId: 'Asia/Shanghai',
-});
-ctx.setDefaultTimeout(TIMEOUT);
-
-// every request must stay on our nginx (no CDN, no fonts from elsewhere)
-const foreign = new Set();
-const pageErrors = [];
-ctx.on('request', (req) => {
-  const u = new URL(req.url());
-  if (u.origin !== new URL(base).origin && u.protocol !== 'data:') foreign.add(req.url());
-});
-
-async function newPage() {
-  const p = await ctx.newPage();
-  // uncaught script errors (failed fetches of a missing endpoint are
-  // expected: the liaison directory and the risk probe handle them)
-  p.on('pageerror', (e) => pageErrors.push(String(e)));
-  return p;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(artifacts, name + '.png') });
-}
-
-async function text(page, sel) {
-  return (await page.locator(sel).first().textContent() ?? '').trim();
-}
+const { ctx, newPage, shot, run } = await browser(base, artifacts);
 
 async function login(page, username) {
   await page.goto(base + '/staff/');
@@ -87,7 +37,7 @@ async function waitStatus(page, label) {
   await page.waitForFunction((l) => document.querySelector('#t-status').textContent === l, label);
 }
 
-try {
+await run(async () => {
   // ---- public pages ----
   let p = await newPage();
   await p.goto(base + '/');
@@ -133,8 +83,8 @@ try {
   await p.selectOption('#category', 'contact_judge');
   await p.fill('#content', '请转告承办法官：我已补交证据。');
   await p.click('#submit');
-  await p.waitForFunction(() => document.querySelector('#msg').classList.contains('err'));
-  check('kiosk: contact_judge without a case number is caught', (await text(p, '#msg')).includes('案号'));
+  await p.locator('#case_no[aria-invalid=true]').waitFor();
+  check('kiosk: contact_judge without a case number is caught, at the field', (await text(p, '#case_no-err')).includes('案号'), await text(p, '#case_no-err'));
   await p.fill('#case_no', '(2026)粤0115民初101号');
   await p.click('#submit');
   await p.locator('#done:not([hidden])').waitFor();
@@ -172,7 +122,7 @@ try {
   await p.waitForFunction(() => document.querySelector('#msg').classList.contains('err'));
   check('staff login: a wrong password is refused', (await text(p, '#msg')) === '用户名或密码错误');
   await login(p, 'platform');
-  check('worklist: the header names the role', (await text(p, '#who')).includes('平台工作人员'), await text(p, '#who'));
+  check('worklist: the header names the role', (await text(p, '#nav')).includes('平台工作人员'), await text(p, '#nav'));
   check('worklist: the overdue badge', (await p.locator('#list .b-over').count()) > 0);
   check('worklist: the escalation badge', (await p.locator('#list .b-esc').count()) > 0);
   check('worklist: the ticket is listed', (await p.locator(`#list li[data-no="${ticketNo}"]`).count()) === 1);
@@ -277,17 +227,5 @@ try {
   await shot(p, '17-public-status-replied');
   await p.close();
 
-  check('no request left our server', foreign.size === 0, [...foreign].join(' '));
-  check('no script errors on any page', pageErrors.length === 0, pageErrors.join(' | '));
   out({ data });
-  out({ done: true });
-} catch (e) {
-  out({ error: String(e && e.stack || e) });
-  for (const [i, pg] of ctx.pages().entries()) {
-    try { await pg.screenshot({ path: join(artifacts, `99-failure-${i}.png`) }); } catch {}
-  }
-  process.exitCode = 1;
-} finally {
-  await ctx.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});

@@ -30,12 +30,25 @@ our $REPLY_TEMPLATE = 'TPL_REPLY_0123456789';
 
 my $CODE_N = 0;
 
-# start(triage => 1, read_timeout => '2s', http => {...}, %start_options)
+# start(triage => 1, read_timeout => '2s', attachments => 1, http => {...},
+#       %start_options); attachments: a store and its internal location
+# ($t->files is the store)
 sub start {
     my ($class, %o) = @_;
     my $mock = Liaison::MockWeChat->start;
     my $dir = tempdir('liaison-lit-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     chmod 0700, $dir;
+    my $files = delete $o{attachments} ? "$dir/files" : undef;
+    if ($files) {
+        mkdir $files or croak "$files: $!";
+        $o{http}{liaison_attachment_dir} //= $files;
+        $o{server_extra} = ($o{server_extra} // '') . <<CONF;
+        location /_liaison_files/ {
+            internal;
+            alias $files/;
+        }
+CONF
+    }
     _spew("$dir/wx_secret", "$Liaison::MockWeChat::SECRET\n");
     _spew("$dir/ingest_key", "$INGEST_KEY\n");
     _spew("$dir/phone_key", "$PHONE_KEY\n");
@@ -67,12 +80,14 @@ sub start {
 CONF
     my $env = Liaison::Test->start(http => \%http,
         server_extra => $server_extra, %o);
-    return bless { env => $env, mock => $mock, dir => $dir }, $class;
+    return bless { env => $env, mock => $mock, dir => $dir, files => $files },
+        $class;
 }
 
 sub env { $_[0]{env} }
 sub mock { $_[0]{mock} }
 sub dir { $_[0]{dir} }
+sub files { $_[0]{files} }
 
 # A fresh js_code for openid($n) (single use, as WeChat's).
 sub code {

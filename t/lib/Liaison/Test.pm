@@ -658,12 +658,11 @@ sub config_text {
     my $http_extra = $o{http_extra} // '';
     my $server_extra = $o{server_extra} // '';
     my $location_extra = $o{location_extra} // '';
-    my $root_loc = defined $o{html_root}
-        ? "root $o{html_root};\n            types { text/html html; "
-          . "text/css css; application/javascript js; image/png png; "
-          . "image/svg+xml svg; }\n            charset utf-8;\n"
-          . "            charset_types text/css application/javascript;"
-        : 'return 404;';
+    # the pages as conf/nginx-local.conf.in serves them (their headers too)
+    my $pages = defined $o{html_root}
+        ? "set \$liaison_html $o{html_root};\n"
+          . "        include $ROOT/conf/liaison-pages.conf;"
+        : "location / {\n            return 404;\n        }";
     my $port = $o{port} // $self->{port} // 1;
 
     return <<CONF;
@@ -705,9 +704,7 @@ $server_extra
 $loc$location_extra
         }
 
-        location / {
-            $root_loc
-        }
+        $pages
     }
 }
 CONF
@@ -1008,6 +1005,8 @@ sub _spew {
     my ($f, $data, $mode) = @_;
     my $old = umask 077;
     open my $fh, '>:raw', $f or croak "$f: $!";
+    # text (a configuration naming the court in Chinese) as UTF-8
+    utf8::encode($data) if utf8::is_utf8($data);
     print $fh $data;
     close $fh or croak "$f: $!";
     umask $old;

@@ -73,6 +73,9 @@ sub new {
         sms_secret_file => "$s/sms_secret",
         sms_sign => '【南沙法院】',
         sms_ok => '"code":0',
+        court_name => '广州市南沙区人民法院',
+        court_short_name => '南沙法院',
+        court_unit => '立案庭（诉讼服务中心）',
         %over,
     };
     $self->write_conf;
