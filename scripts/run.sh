@@ -32,6 +32,8 @@ db_port=${LIAISON_DB_PORT:-3307}
 demo_password=${LIAISON_DEMO_PASSWORD:-Liaison-demo-2026}
 secrets=$var/secrets
 client_cnf=$secrets/client.cnf
+ingest_key=$secrets/ingest_key
+phone_key=$secrets/phone_hash_key
 db_sock=$var/mysql/mysqld.sock
 token_secret=$secrets/token_secret
 
@@ -110,6 +112,9 @@ render_conf() {
         -e "s|@DB_SOCKET@|$db_sock|g" \
         -e "s|@DB_PASSWORD_FILE@|$secrets/db_password|g" \
         -e "s|@TOKEN_SECRET_FILE@|$token_secret|g" \
+        -e "s|@INGEST_KEY_FILE@|$ingest_key|g" \
+        -e "s|@PHONE_KEY_FILE@|$phone_key|g" \
+        -e "s|@USER@|$nginx_user|g" \
         -e "s|@HTML_ROOT@|$root/html|g" \
         "$root/conf/nginx-local.conf.in" >"$tmp"
     if grep -n '^[^#]*@[A-Z_]*@' "$tmp" >&2; then
@@ -160,17 +165,22 @@ start() {
     set_demo_passwords
     say "demo passwords set"
 
-    # 3. token secret (48 random bytes, base64)
-    if [ ! -s "$token_secret" ]; then
-        (umask 077; head -c 48 /dev/urandom | base64 -w0 >"$token_secret")
-        say "generated $token_secret"
-    fi
-    chmod 600 "$token_secret"
+    # 3. token secret, the trial system's ingest key and the phone-hash
+    # key (48 random bytes, base64 each)
+    local f
+    for f in "$token_secret" "$ingest_key" "$phone_key"; do
+        if [ ! -s "$f" ]; then
+            (umask 077; head -c 48 /dev/urandom | base64 -w0 >"$f")
+            say "generated $f"
+        fi
+        chmod 600 "$f"
+    done
 
     # 4. nginx
     mkdir -p "$prefix/logs" "$prefix/tmp/body" "$prefix/tmp/proxy" \
         "$prefix/tmp/fastcgi" "$prefix/tmp/uwsgi" "$prefix/tmp/scgi" \
         "$prefix/attachments"
+    workers_user
     render_conf
     nginx_cmd -t -q || die "nginx -t failed for $conf (see above)"
     local pid old i
@@ -197,6 +207,10 @@ start() {
     printf '%s\n' "db_socket = $db_sock" "db_user = liaison" \
         "db_password_file = $secrets/db_password" "db_name = liaison" \
         "worker_id = local" >"$wconf"
+    # the outside world, when configured (README, "WeChat, SMS and WeCom")
+    if [ -f "$var/liaison-worker-outside.conf" ]; then
+        cat "$var/liaison-worker-outside.conf" >>"$wconf"
+    fi
     "$root/build/bin/liaison-worker" --check -c "$wconf" >/dev/null \
         || die "liaison-worker --check -c $wconf failed"
     if [ -s "$wpid" ] && kill -0 "$(cat "$wpid")" 2>/dev/null; then
@@ -220,7 +234,79 @@ start() {
     [ "$code" = 200 ] || die "GET $base/api/v1/health answered $code" \
         "within 30 s (see $errlog)"
 
+    demo_ingest "$base"
     print_usage "$base"
+}
+
+# nginx's workers run as a deployment runs them: www-data when started as
+# root (the attachment store is theirs), else as the caller.  A checkout
+# www-data cannot reach (a parent directory of mode 700, as /root) keeps
+# them as root, and says so.
+workers_user() {
+    nginx_user="# user: the caller's (not started as root)"
+    [ "$(id -u)" = 0 ] || return 0
+    chmod 755 "$var" "$prefix"
+    if id www-data >/dev/null 2>&1 \
+        && runuser -u www-data -- test -x "$var/mysql" \
+        && runuser -u www-data -- test -r "$root/html/index.html"; then
+        nginx_user="user www-data www-data;"
+        chown www-data:www-data "$prefix/attachments"
+        chmod 750 "$prefix/attachments"
+    else
+        nginx_user="user root;"
+        say "warning: www-data cannot reach $root (a parent directory is" \
+            "not searchable): nginx's workers run as root here; move the" \
+            "checkout (or chmod o+x its parents) to run them as www-data"
+    fi
+}
+
+# the trial system's side: three demo cases with their parties (mobiles
+# for the SMS of A7) and process nodes, through the signed ingest; safe to
+# send again (cases are upserted, node ids seen before change nothing)
+demo_ingest() {
+    local base=$1 ts sig body code
+    ingest_post() {
+        ts=$(date +%s)
+        sig=$(printf '%s' "$2" | "$admin" sign "$ingest_key" "$ts") \
+            || die "liaison-admin sign failed"
+        code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 -X POST \
+            "$base/api/v1/ingest/$1" -H 'Content-Type: application/json' \
+            -H "X-Liaison-Timestamp: $ts" -H "X-Liaison-Signature: $sig" \
+            --data-binary "$2") || true
+        [ "$code" = 200 ] || die "demo ingest $1 answered $code (see $errlog)"
+    }
+    body='{"cases":[
+{"case_no":"（2026）粤0115民初101号","department":"civil","judge":"李建国",
+ "judge_username":"judge1","procedure":"ordinary","filed_at":"2026-01-05",
+ "deadline":"2026-07-05","parties":[
+  {"role":"plaintiff","name":"张三","mobile":"13900139001"},
+  {"role":"defendant","name":"广州某贸易有限公司","mobile":"13900139002"},
+  {"role":"lawyer","name":"陈律师","mobile":"13900139003"}]},
+{"case_no":"（2026）粤0115刑初202号","department":"criminal","judge":"王丽华",
+ "judge_username":"judge2","procedure":"ordinary","filed_at":"2026-02-02",
+ "deadline":"2026-05-02","parties":[
+  {"role":"victim","name":"李四","mobile":"13900139004"}]},
+{"case_no":"（2026）粤0115执88号","department":"enforcement",
+ "procedure":"enforcement","filed_at":"2026-03-02","deadline":"2026-09-02",
+ "parties":[
+  {"role":"enforcement_applicant","name":"王五","mobile":"13900139005"},
+  {"role":"enforcement_respondent","name":"赵六"}]}]}'
+    ingest_post cases "$body"
+    body='{"events":[
+{"event_id":"demo-101-filed","case_no":"（2026）粤0115民初101号",
+ "type":"filed","occurred_at":"2026-01-05T09:30:00+08:00",
+ "detail":"本案已立案，适用普通程序。"},
+{"event_id":"demo-101-hearing","case_no":"（2026）粤0115民初101号",
+ "type":"hearing_scheduled","occurred_at":"2026-01-20T10:00:00+08:00",
+ "detail":"定于2026年3月10日上午9时在第三法庭开庭。"},
+{"event_id":"demo-202-filed","case_no":"（2026）粤0115刑初202号",
+ "type":"filed","occurred_at":"2026-02-02T09:00:00+08:00",
+ "detail":"本案已立案。"},
+{"event_id":"demo-88-filed","case_no":"（2026）粤0115执88号",
+ "type":"filed","occurred_at":"2026-03-02T09:00:00+08:00",
+ "detail":"执行案件已立案。"}]}'
+    ingest_post case-nodes "$body"
+    say "demo cases and process nodes ingested"
 }
 
 print_usage() {
@@ -249,6 +335,19 @@ Try:
        -H 'Authorization: Bearer TOKEN' \\
        -d '{"channel":"hall","category":"case_query","content":"查询案件进度","contact":{"name":"李四","phone":"13900139000"}}'
 
+  # the trial system's ingest, signed with $ingest_key
+  # (HMAC-SHA256 of timestamp "\n" body; docs/api.md, "Signed ingest")
+  body='{"events":[{"event_id":"E-1","case_no":"（2026）粤0115民初101号","type":"served","occurred_at":"2026-01-08T10:00:00+08:00","detail":"起诉状副本已送达。"}]}'
+  ts=\$(date +%s)
+  sig=\$(printf '%s' "\$body" | $admin sign $ingest_key \$ts)
+  curl -s -X POST $base/api/v1/ingest/case-nodes -H 'Content-Type: application/json' \\
+       -H "X-Liaison-Timestamp: \$ts" -H "X-Liaison-Signature: \$sig" -d "\$body"
+
+Demo data: three cases (民初101号 judge1, 刑初202号 judge2, 执88号) with
+parties and nodes, the liaison directory ($base/liaisons.html), the
+starter canned answers; WeChat, SMS and WeCom are not configured, so
+nothing leaves this machine (README, "WeChat, SMS and WeCom").
+
 Console (mobile first): $base/staff/   public pages: $base/  (kiosk: $base/?kiosk=1)
 
 Demo staff accounts (password for all: $demo_password):
@@ -258,7 +357,8 @@ EOF
         printf '  %-10s %-15s %s\n' $a
     done
     echo "  (and leader_filing, leader_criminal, leader_admin, leader_enforcement,"
-    echo "   leader_trial_mgmt: the other departments' leaders)"
+    echo "   leader_trial_mgmt, leader_president_office, leader_discipline:"
+    echo "   the other departments' leaders)"
     echo
     echo "Stop with: make stop"
 }

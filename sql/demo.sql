@@ -64,4 +64,24 @@ SET d.leader_staff_id = l.id,
 WHERE d.code IN ('filing', 'civil', 'criminal', 'admin', 'enforcement',
                  'trial_mgmt', 'president_office', 'discipline');
 
+-- the liaison directory (A9/A15): one liaison per department, reported
+-- and published in time; only where a department has none yet
+INSERT INTO liaison_records (department_id, name, title, office_phone,
+                             mobile, changed_on, reported_on, published_on,
+                             report_days, publish_days, created_at)
+SELECT d.id, l.name, l.title, l.office_phone, l.mobile, '2026-01-05',
+       '2026-01-06', '2026-01-07', 1, 1, '2026-01-07 09:00:00'
+FROM (
+    SELECT 'filing' AS dept, '吴静' AS name, '立案庭书记员' AS title,
+           '020-39000101' AS office_phone, '13800138009' AS mobile
+    UNION ALL SELECT 'civil',       '刘洋',   '民事审判庭法官助理', '020-39000102', '13800138005'
+    UNION ALL SELECT 'criminal',    '周婷',   '刑事审判庭书记员',   '020-39000103', '13800138021'
+    UNION ALL SELECT 'admin',       '何晓东', '行政审判庭书记员',   '020-39000104', '13800138022'
+    UNION ALL SELECT 'enforcement', '赵敏',   '执行局执行员',       '020-39000105', '13800138004'
+    UNION ALL SELECT 'trial_mgmt',  '梁慧敏', '审判管理办公室主任', '020-39000106', '13800138015'
+) AS l
+JOIN departments d ON d.code = l.dept
+WHERE NOT EXISTS (SELECT 1 FROM liaison_records r
+                  WHERE r.department_id = d.id);
+
 COMMIT;

@@ -72,7 +72,8 @@ END {
 sub start {
     my ($class, %opt) = @_;
     my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-        LocalPort => 0, Proto => 'tcp', Listen => 512, ReuseAddr => 1)
+        LocalPort => delete $opt{port} // 0, Proto => 'tcp', Listen => 512,
+        ReuseAddr => 1)
         or croak "mock listen: $!";
     my $self = bless { port => $listen->sockport, owner => $$ }, $class;
     my $pid = fork;
