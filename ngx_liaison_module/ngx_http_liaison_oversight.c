@@ -629,7 +629,7 @@ ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
     }
 
     for (g = LSN_KPI_TOTAL; g <= LSN_KPI_BY_HANDLER; g++) {
-        n = lsn_kpi_sql(NULL, 0, (lsn_kpi_group_e) g, from, to,
+        n = lsn_kpi_sql(NULL, 0, (lsn_kpi_group_e) g, from, to, ctx->now,
                         (unsigned long long) dept);
 
         ngx_http_liaison_sql_sep(ctx, g - LSN_KPI_TOTAL, ";");
@@ -641,7 +641,7 @@ ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
         }
 
         (void) lsn_kpi_sql((char *) p, n, (lsn_kpi_group_e) g, from, to,
-                           (unsigned long long) dept);
+                           ctx->now, (unsigned long long) dept);
         ctx->sql.pos += n;
     }
 

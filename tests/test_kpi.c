@@ -76,7 +76,7 @@ test_sql(void **state)
     from = lsn_time_from_civil(2026, 10, 1, 0, 0, 0);
     to = lsn_time_from_civil(2026, 11, 1, 0, 0, 0);
 
-    n = lsn_kpi_sql(buf, sizeof(buf) - 1, LSN_KPI_TOTAL, from, to, 0);
+    n = lsn_kpi_sql(buf, sizeof(buf) - 1, LSN_KPI_TOTAL, from, to, to, 0);
     assert_true(n > 0 && n < (long) sizeof(buf) - 1);
     buf[n] = '\0';
     assert_non_null(strstr(buf, "t.created_at >= '2026-10-01 00:00:00' "
@@ -84,20 +84,20 @@ test_sql(void **state)
     assert_non_null(strstr(buf, "(0 = 0 OR t.department_id = 0)"));
     assert_null(strstr(buf, "GROUP BY"));
 
-    n = lsn_kpi_sql(buf, sizeof(buf) - 1, LSN_KPI_BY_DEPARTMENT, from, to, 7);
+    n = lsn_kpi_sql(buf, sizeof(buf) - 1, LSN_KPI_BY_DEPARTMENT, from, to, to, 7);
     buf[n] = '\0';
     assert_non_null(strstr(buf, "(7 = 0 OR t.department_id = 7)"));
     assert_non_null(strstr(buf, "GROUP BY t.department_id"));
 
-    n = lsn_kpi_sql(buf, sizeof(buf) - 1, LSN_KPI_BY_HANDLER, from, to, 0);
+    n = lsn_kpi_sql(buf, sizeof(buf) - 1, LSN_KPI_BY_HANDLER, from, to, to, 0);
     buf[n] = '\0';
     assert_non_null(strstr(buf, "GROUP BY t.first_handler_staff_id"));
 
     /* the needed length even when the buffer is too small */
-    assert_int_equal(lsn_kpi_sql(buf, 10, LSN_KPI_BY_HANDLER, from, to, 0),
+    assert_int_equal(lsn_kpi_sql(buf, 10, LSN_KPI_BY_HANDLER, from, to, to, 0),
                      n);
     assert_int_equal(lsn_kpi_sql(buf, sizeof(buf), (lsn_kpi_group_e) 9,
-                                 from, to, 0), -1);
+                                 from, to, to, 0), -1);
 }
 
 

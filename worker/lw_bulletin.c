@@ -660,14 +660,15 @@ lw_bulletin_kpi(lw_ctx_t *ctx, lw_bulletin_t *b)
     memset(&total, 0, sizeof(total));
 
     for (g = LSN_KPI_TOTAL; g <= LSN_KPI_BY_DEPARTMENT; g++) {
-        len = lsn_kpi_sql(NULL, 0, (lsn_kpi_group_e) g, b->from, b->to, 0);
+        len = lsn_kpi_sql(NULL, 0, (lsn_kpi_group_e) g, b->from, b->to,
+                          lw_now(ctx), 0);
         sql = len > 0 ? malloc((size_t) len + 1) : NULL;
         if (sql == NULL) {
             return -1;
         }
 
         lsn_kpi_sql(sql, (size_t) len, (lsn_kpi_group_e) g, b->from, b->to,
-                    0);
+                    lw_now(ctx), 0);
         sql[len] = '\0';
 
         res = NULL;

@@ -7,13 +7,22 @@
 #include "lsn_sql.h"
 
 
-/* One format per grouping, all with the same directives. */
+/*
+ * One format per grouping, all with the same directives.  The cut is the
+ * end of the period, or now while it runs; while it runs ($i 0), a work
+ * order counts for acceptance once its acceptance fell due (or it was
+ * accepted) and for contact once it fell due (or was replied to): what
+ * is not yet due is not yet missed.  Completion counts what fell due
+ * before the cut (or was answered) in either case.
+ */
 #define LSN_KPI_SQL(key, join, group)                                       \
     "SELECT " key ", COUNT(*), "                                            \
-    "COALESCE(SUM(t.dispatched_at IS NOT NULL), 0), "                       \
+    "COALESCE(SUM(t.dispatched_at IS NOT NULL AND ($i = 1 "                 \
+    "OR t.accept_due_at < $t OR t.accepted_at IS NOT NULL)), 0), "          \
     "COALESCE(SUM(t.accepted_at IS NOT NULL "                               \
     "AND t.accepted_at <= t.accept_due_at), 0), "                           \
-    "COALESCE(SUM(t.track = 'ordinary'), 0), "                              \
+    "COALESCE(SUM(t.track = 'ordinary' AND ($i = 1 OR t.due_at < $t "       \
+    "OR t.replied_at IS NOT NULL)), 0), "                                   \
     "COALESCE(SUM(t.track = 'ordinary' AND t.replied_at IS NOT NULL "       \
     "AND t.replied_at < $t), 0), "                                          \
     "COALESCE(SUM(t.due_at < $t OR (t.replied_at IS NOT NULL "              \
@@ -29,8 +38,11 @@
 
 long
 lsn_kpi_sql(char *dst, size_t cap, lsn_kpi_group_e group, time_t from,
-    time_t to, unsigned long long department)
+    time_t to, time_t now, unsigned long long department)
 {
+    time_t     cut;
+    long long  ended;
+
     static const char  *formats[] = {
         LSN_KPI_SQL("NULL, NULL", "", ""),
         LSN_KPI_SQL("t.department_id, d.name",
@@ -47,8 +59,13 @@ lsn_kpi_sql(char *dst, size_t cap, lsn_kpi_group_e group, time_t from,
         return -1;
     }
 
-    return lsn_sql_format(dst, cap, formats[group], to, to, to, to, from, to,
-                          department, department);
+    /* while the period runs, up to and including this second */
+    ended = (now >= to);
+    cut = ended ? to : now + 1;
+
+    return lsn_sql_format(dst, cap, formats[group], ended, cut, ended, cut,
+                          cut, cut, cut, cut, from, to, department,
+                          department);
 }
 
 

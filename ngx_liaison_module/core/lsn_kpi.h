@@ -21,9 +21,12 @@ typedef enum {
 /* The columns of a row of lsn_kpi_sql(), in order. */
 typedef struct {
     unsigned long long  requests;       /* registered in the period */
-    unsigned long long  dispatched;     /* ... of which dispatched */
+    unsigned long long  dispatched;     /* ... of which dispatched (while
+                                           the period runs: and due to be
+                                           accepted, or accepted) */
     unsigned long long  accepted_in_time;
-    unsigned long long  work_orders;    /* ordinary track */
+    unsigned long long  work_orders;    /* ordinary track (while the
+                                           period runs: due or replied) */
     unsigned long long  contacted;      /* ... replied by the handler */
     unsigned long long  due;            /* due (or answered) by the end */
     unsigned long long  on_time;        /* ... answered by the due time */
@@ -38,11 +41,12 @@ typedef struct {
 /*
  * One SELECT over the tickets registered in [from, to): columns "key",
  * "name", then the LSN_KPI_COLUMNS counts.  department != 0 restricts to
- * one department.  Same contract as lsn_sql_format(): returns the length
+ * one department.  now: a period that has not ended (to > now) counts
+ * only what is already due by now (docs/kpi.md).  Same contract as lsn_sql_format(): returns the length
  * needed, writes at most cap bytes.
  */
 long lsn_kpi_sql(char *dst, size_t cap, lsn_kpi_group_e group, time_t from,
-    time_t to, unsigned long long department);
+    time_t to, time_t now, unsigned long long department);
 
 /* Reads the counts from row columns 2.. (NULL counts as 0). */
 void lsn_kpi_from_row(lsn_kpi_t *k, char **row);
