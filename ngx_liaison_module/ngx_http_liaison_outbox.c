@@ -13,6 +13,11 @@
 #include "ngx_http_liaison_outbox.h"
 
 
+static void ngx_http_liaison_outbox_people(ngx_http_liaison_ctx_t *ctx,
+    lsn_kind_e kind, const char *ticket_no, const char *text_sql,
+    ngx_str_t *text, const char *from, const char *who);
+
+
 void
 ngx_http_liaison_outbox_content_check(ngx_http_liaison_ctx_t *ctx,
     const char *ticket_no, ngx_uint_t message)
@@ -116,39 +121,17 @@ void
 ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
     const char *ticket_no, lsn_kind_e kind)
 {
-    ngx_uint_t   i;
-    const char  *text, *from;
-
-    static const lsn_channel_e  channels[] = { LSN_CH_SMS, LSN_CH_WECOM };
-    static const char          *columns[] = { "s.mobile", "s.wecom_userid" };
-
     if (kind == LSN_KIND_TICKET_MESSAGE) {
-        text = NGX_HTTP_LIAISON_MESSAGE_TEXT;
-        from = NGX_HTTP_LIAISON_HANDLERS
-               " JOIN ticket_messages m ON m.id = @lsn_message";
-
-    } else {
-        text = NGX_HTTP_LIAISON_WORK_ORDER_TEXT;
-        from = NGX_HTTP_LIAISON_HANDLERS;
+        ngx_http_liaison_outbox_people(ctx, kind, ticket_no,
+            NGX_HTTP_LIAISON_MESSAGE_TEXT, NULL,
+            NGX_HTTP_LIAISON_HANDLERS
+            " JOIN ticket_messages m ON m.id = @lsn_message", NULL);
+        return;
     }
 
-    ngx_http_liaison_sql(ctx, ";" LSN_OUTBOX_INSERT);
-
-    for (i = 0; i < 2; i++) {
-        /* the column names and texts are constants of the code */
-        ngx_http_liaison_sql_sep(ctx, i, " UNION ALL ");
-        ngx_http_liaison_sql(ctx, "SELECT $z, ",
-                             lsn_outbox_channels[channels[i]]);
-        ngx_http_liaison_sql(ctx, columns[i]);
-        ngx_http_liaison_sql(ctx, ", NULL, JSON_OBJECT('text', ");
-        ngx_http_liaison_sql(ctx, text);
-        ngx_http_liaison_sql(ctx, "), t.id, $z, $t, $t",
-                             lsn_outbox_kinds[kind], ctx->now, ctx->now);
-        ngx_http_liaison_sql(ctx, from);
-        ngx_http_liaison_sql(ctx, " WHERE t.ticket_no = $z AND ", ticket_no);
-        ngx_http_liaison_sql(ctx, columns[i]);
-        ngx_http_liaison_sql(ctx, " IS NOT NULL");
-    }
+    ngx_http_liaison_outbox_people(ctx, kind, ticket_no,
+                                   NGX_HTTP_LIAISON_WORK_ORDER_TEXT, NULL,
+                                   NGX_HTTP_LIAISON_HANDLERS, NULL);
 }
 
 
@@ -171,6 +154,23 @@ void
 ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
     const char *ticket_no, ngx_str_t *text, const char *who)
 {
+    ngx_http_liaison_outbox_people(ctx, kind, ticket_no, NULL, text,
+        " FROM staff s JOIN tickets t ON s.active = 1", who);
+}
+
+
+/*
+ * An SMS and a WeCom message to each member of staff s of from (constant
+ * SQL joining the ticket t), and for whom who (a constant condition, or
+ * NULL) is true, with a mobile or a WeCom id.  The text is text_sql (a
+ * constant SQL expression) or text (bound).
+ */
+
+static void
+ngx_http_liaison_outbox_people(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
+    const char *ticket_no, const char *text_sql, ngx_str_t *text,
+    const char *from, const char *who)
+{
     ngx_uint_t  i;
 
     static const lsn_channel_e  channels[] = { LSN_CH_SMS, LSN_CH_WECOM };
@@ -179,20 +179,31 @@ ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
     ngx_http_liaison_sql(ctx, ";" LSN_OUTBOX_INSERT);
 
     for (i = 0; i < 2; i++) {
-        /* the column names and the condition are constants of the code */
+        /* the column names, texts and conditions are constants */
         ngx_http_liaison_sql_sep(ctx, i, " UNION ALL ");
         ngx_http_liaison_sql(ctx, "SELECT $z, ",
                              lsn_outbox_channels[channels[i]]);
         ngx_http_liaison_sql(ctx, columns[i]);
-        ngx_http_liaison_sql(ctx,
-            ", NULL, " LSN_OUTBOX_TEXT("$s") ", t.id, $z, $t, $t "
-            "FROM staff s JOIN tickets t ON t.ticket_no = $z "
-            "WHERE s.active = 1 AND ",
-            text->data, text->len, lsn_outbox_kinds[kind], ctx->now,
-            ctx->now, ticket_no);
+        ngx_http_liaison_sql(ctx, ", NULL, JSON_OBJECT('text', ");
+
+        if (text_sql) {
+            ngx_http_liaison_sql(ctx, text_sql);
+
+        } else {
+            ngx_http_liaison_sql(ctx, "$s", text->data, text->len);
+        }
+
+        ngx_http_liaison_sql(ctx, "), t.id, $z, $t, $t",
+                             lsn_outbox_kinds[kind], ctx->now, ctx->now);
+        ngx_http_liaison_sql(ctx, from);
+        ngx_http_liaison_sql(ctx, " WHERE t.ticket_no = $z AND ", ticket_no);
         ngx_http_liaison_sql(ctx, columns[i]);
-        ngx_http_liaison_sql(ctx, " IS NOT NULL AND (");
-        ngx_http_liaison_sql(ctx, who);
-        ngx_http_liaison_sql(ctx, ")");
+        ngx_http_liaison_sql(ctx, " IS NOT NULL");
+
+        if (who) {
+            ngx_http_liaison_sql(ctx, " AND (");
+            ngx_http_liaison_sql(ctx, who);
+            ngx_http_liaison_sql(ctx, ")");
+        }
     }
 }

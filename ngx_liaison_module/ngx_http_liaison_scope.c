@@ -58,9 +58,8 @@ ngx_http_liaison_scope_sql(ngx_http_liaison_ctx_t *ctx)
                              (unsigned long long) ctx->department_id);
         break;
     case LSN_SCOPE_CHARGE:
-        ngx_http_liaison_sql(ctx, "t.department_id IN (SELECT id FROM "
-                             "departments WHERE vice_president_staff_id = $u)",
-                             (unsigned long long) ctx->subject_id);
+        /* the departments in charge */
+        ngx_http_liaison_scope_reach_sql(ctx);
         break;
     case LSN_SCOPE_REFERRED:
         ngx_http_liaison_sql(ctx, "(t.department_id = $u "

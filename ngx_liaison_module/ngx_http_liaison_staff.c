@@ -38,6 +38,7 @@ typedef struct {
 
     /* from the body */
     ngx_str_t                   text;        /* reply, note, reason */
+    ngx_str_t                   quote;       /* its start, for messages */
     const char                 *risk_level;  /* a note that raises a risk */
     ngx_uint_t                  refer;       /* a note that refers (A17) */
     ngx_uint_t                  supervise;   /* ... that supervises */
@@ -109,6 +110,8 @@ static void ngx_http_liaison_action_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_risk_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_a17_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act);
+static u_char *ngx_http_liaison_quote(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
 static void ngx_http_liaison_reply_sms(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act);
@@ -1196,24 +1199,18 @@ static void
 ngx_http_liaison_a17_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act)
 {
-    int                     cut;
     u_char                 *p;
-    size_t                  n;
     ngx_str_t               text, cond;
     ngx_http_liaison_buf_t  b;
 
-    text.data = ngx_pnalloc(ctx->r->pool, act->text.len + 256);
+    text.data = ngx_http_liaison_quote(ctx, act);
     if (text.data == NULL) {
-        ctx->sql.failed = 1;
         return;
     }
 
-    n = lsn_utf8_prefix((char *) act->text.data, act->text.len,
-                        NGX_HTTP_LIAISON_SMS_QUOTE, &cut);
-
     if (act->supervise) {
-        p = ngx_sprintf(text.data, "院领导或立案庭交办督办（%*s%s）", n,
-                        act->text.data, cut ? "……" : "");
+        p = ngx_sprintf(text.data, "院领导或立案庭交办督办（%V）",
+                        &act->quote);
         text.len = p - text.data;
 
         (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 32);
@@ -1233,11 +1230,11 @@ ngx_http_liaison_a17_sql(ngx_http_liaison_ctx_t *ctx,
 
     p = ngx_sprintf(text.data,
                     act->refer ? "【纪检监察】诉求 %s 经专项督办后问题仍未"
-                                 "解决，已移送纪检监察部门督查：%*s%s。"
+                                 "解决，已移送纪检监察部门督查：%V。"
                                  "请登录诉讼服务平台查看。"
                                : "【纪检监察】诉求 %s 移送纪检监察的事项"
-                                 "已办结：%*s%s。",
-                    act->ticket_no, n, act->text.data, cut ? "……" : "");
+                                 "已办结：%V。",
+                    act->ticket_no, &act->quote);
     text.len = p - text.data;
 
     ngx_http_liaison_outbox_staff(ctx,
@@ -1248,30 +1245,62 @@ ngx_http_liaison_a17_sql(ngx_http_liaison_ctx_t *ctx,
 }
 
 
+/*
+ * A message that quotes the action's text: its first characters, "……"
+ * when cut, in act->quote; returns room for the message around it (NULL:
+ * out of memory, the batch failed).
+ */
+
+static u_char *
+ngx_http_liaison_quote(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_action_t *act)
+{
+    int      cut;
+    u_char  *p, *q;
+    size_t   n;
+
+    n = lsn_utf8_prefix((char *) act->text.data, act->text.len,
+                        NGX_HTTP_LIAISON_SMS_QUOTE, &cut);
+
+    p = ngx_pnalloc(ctx->r->pool, n + 256);
+    q = ngx_pnalloc(ctx->r->pool, n + sizeof("……"));
+
+    if (p == NULL || q == NULL) {
+        ctx->sql.failed = 1;
+        return NULL;
+    }
+
+    act->quote.data = q;
+    q = ngx_cpymem(q, act->text.data, n);
+
+    if (cut) {
+        q = ngx_cpymem(q, "……", sizeof("……") - 1);
+    }
+
+    act->quote.len = q - act->quote.data;
+
+    return p;
+}
+
+
 /* The answer to a caller without WeChat, by SMS. */
 
 static void
 ngx_http_liaison_reply_sms(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_action_t *act)
 {
-    int         cut;
     u_char     *p;
-    size_t      n;
     ngx_str_t   text;
 
-    text.data = ngx_pnalloc(ctx->r->pool, act->text.len + 256);
+    text.data = ngx_http_liaison_quote(ctx, act);
     if (text.data == NULL) {
-        ctx->sql.failed = 1;
         return;
     }
 
-    n = lsn_utf8_prefix((char *) act->text.data, act->text.len,
-                        NGX_HTTP_LIAISON_SMS_QUOTE, &cut);
-
     p = ngx_sprintf(text.data,
-                    "【诉讼服务】您的诉求（编号 %s）已答复：%*s%s。"
+                    "【诉讼服务】您的诉求（编号 %s）已答复：%V。"
                     "可凭编号和查询码查看全文、补充信息或评价。",
-                    act->ticket_no, n, act->text.data, cut ? "……" : "");
+                    act->ticket_no, &act->quote);
     text.len = p - text.data;
 
     ngx_http_liaison_outbox_owner_sms(ctx, act->ticket_no,

@@ -23,13 +23,7 @@
 #include <cmocka.h>
 
 #include "lsn_calendar.h"
-
-
-#ifndef LSN_TEST_DATA_DIR
-#define LSN_TEST_DATA_DIR  "../data"
-#endif
-
-#define CALENDAR_FILE  LSN_TEST_DATA_DIR "/cn-working-days.txt"
+#include "test_calendar_file.h"
 
 
 typedef struct {
@@ -228,40 +222,19 @@ t_expand(const char *list, int kind, signed char *expect)
 static int
 setup(void **state)
 {
-    FILE         *f;
-    char         *text;
-    long          len;
     size_t        i;
     cal_state_t  *st;
 
     st = calloc(1, sizeof(cal_state_t));
-    st->cal = malloc(sizeof(lsn_calendar_t));
-
-    if (st == NULL || st->cal == NULL) {
+    if (st == NULL) {
         return -1;
     }
 
-    f = fopen(CALENDAR_FILE, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "cannot open %s\n", CALENDAR_FILE);
+    st->cal = test_calendar_load(&st->days);
+    if (st->cal == NULL) {
+        free(st);
         return -1;
     }
-
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-
-    text = malloc((size_t) len);
-    if (text == NULL || fread(text, 1, (size_t) len, f) != (size_t) len) {
-        fclose(f);
-        return -1;
-    }
-
-    fclose(f);
-
-    lsn_calendar_init(st->cal);
-    st->days = lsn_calendar_parse(st->cal, text, (size_t) len);
-    free(text);
 
     for (i = 0; i < REF_YEARS; i++) {
         st->n_off += t_expand(ref_years[i].off, LSN_DAY_OFF, st->expect);

@@ -22,13 +22,9 @@
 
 #include "lsn_calendar.h"
 #include "lsn_ladder.h"
+#include "test_calendar_file.h"
 
 
-#ifndef LSN_TEST_DATA_DIR
-#define LSN_TEST_DATA_DIR  "../data"
-#endif
-
-#define CALENDAR_FILE  LSN_TEST_DATA_DIR "/cn-working-days.txt"
 #define SLA_DAYS       2
 
 
@@ -68,46 +64,13 @@ t_fmt(time_t t, char *buf)
 static int
 setup(void **state)
 {
-    FILE  *f;
-    long   len;
-    char  *text;
+    int  days;
 
     (void) state;
 
-    cal = malloc(sizeof(lsn_calendar_t));
-    if (cal == NULL) {
-        return -1;
-    }
+    cal = test_calendar_load(&days);
 
-    f = fopen(CALENDAR_FILE, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "cannot open %s\n", CALENDAR_FILE);
-        return -1;
-    }
-
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-
-    text = malloc((size_t) len);
-    if (text == NULL || fread(text, 1, (size_t) len, f) != (size_t) len) {
-        fclose(f);
-        free(text);
-        return -1;
-    }
-
-    fclose(f);
-
-    lsn_calendar_init(cal);
-
-    if (lsn_calendar_parse(cal, text, (size_t) len) <= 0) {
-        free(text);
-        return -1;
-    }
-
-    free(text);
-
-    return 0;
+    return cal != NULL && days > 0 ? 0 : -1;
 }
 
 

@@ -19,13 +19,7 @@
 
 #include "lsn_calendar.h"
 #include "lsn_supervision.h"
-
-
-#ifndef LSN_TEST_DATA_DIR
-#define LSN_TEST_DATA_DIR  "../data"
-#endif
-
-#define CALENDAR_FILE  LSN_TEST_DATA_DIR "/cn-working-days.txt"
+#include "test_calendar_file.h"
 
 
 static lsn_calendar_t  *cal;
@@ -45,41 +39,13 @@ t_parse(const char *s)
 static int
 setup(void **state)
 {
-    FILE  *f;
-    long   len;
-    char  *text;
-    int    n;
+    int  days;
 
     (void) state;
 
-    cal = malloc(sizeof(lsn_calendar_t));
-    f = fopen(CALENDAR_FILE, "rb");
-    if (cal == NULL || f == NULL) {
-        fprintf(stderr, "cannot open %s\n", CALENDAR_FILE);
-        if (f) {
-            fclose(f);
-        }
-        return -1;
-    }
+    cal = test_calendar_load(&days);
 
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-
-    text = malloc((size_t) len);
-    if (text == NULL || fread(text, 1, (size_t) len, f) != (size_t) len) {
-        fclose(f);
-        free(text);
-        return -1;
-    }
-
-    fclose(f);
-
-    lsn_calendar_init(cal);
-    n = lsn_calendar_parse(cal, text, (size_t) len);
-    free(text);
-
-    return n > 0 ? 0 : -1;
+    return cal != NULL && days > 0 ? 0 : -1;
 }
 
 
