@@ -339,8 +339,10 @@ fstype=$(stat -f -c %T "$dbdir/mysql/data" 2>/dev/null || echo "?")
 [ "$fstype" = tmpfs ] && say "WARNING: data directory on tmpfs: fsync costs nothing here"
 durability="$durability, data on $fstype ($dbdir)"
 
-# token secret of the module (48 random bytes, base64)
-(umask 077; head -c 48 /dev/urandom | base64 -w0 >"$dbdir/secrets/token_secret")
+# token secret, ingest and phone-hash keys (48 random bytes, base64 each)
+for f in token_secret ingest_key phone_hash_key; do
+    (umask 077; head -c 48 /dev/urandom | base64 -w0 >"$dbdir/secrets/$f")
+done
 
 # ================================================================ 2. nginx x2
 make_prefix "$app"
@@ -353,6 +355,9 @@ sed -e "s|@MODULE@|$app/liaison.so|g" \
     -e "s|@DB_SOCKET@|$db_sock|g" \
     -e "s|@DB_PASSWORD_FILE@|$dbdir/secrets/db_password|g" \
     -e "s|@TOKEN_SECRET_FILE@|$dbdir/secrets/token_secret|g" \
+    -e "s|@INGEST_KEY_FILE@|$dbdir/secrets/ingest_key|g" \
+    -e "s|@PHONE_KEY_FILE@|$dbdir/secrets/phone_hash_key|g" \
+    -e "s|@USER@|# user: nginx's default, as the baseline's|g" \
     -e "s|@HTML_ROOT@|$root/html|g" \
     -e "s|^worker_processes .*|worker_processes 2;|" \
     "$root/conf/nginx-local.conf.in" >"$app/nginx.conf"
