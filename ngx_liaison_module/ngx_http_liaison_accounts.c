@@ -13,6 +13,7 @@
 #include "ngx_http_liaison_accounts.h"
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_auth.h"
+#include "ngx_http_liaison_canned.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
 #include "lsn_workflow.h"
@@ -48,7 +49,10 @@ static void ngx_http_liaison_account_hashed(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_account_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_password_hashed(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_written(ngx_http_liaison_db_op_t *op);
+static ngx_int_t ngx_http_liaison_canned_auto(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *keywords, ngx_int_t *automatic);
 static void ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_canned_written(ngx_http_liaison_db_op_t *op);
 
 
 /* GET /staff/departments: for dispatch and the directory. */
@@ -669,8 +673,10 @@ ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
     }
 
     ngx_http_liaison_sql(ctx,
-        "SELECT JSON_OBJECT('id', id, 'category', category, 'title', "
-        "title, 'body', body) FROM canned_answers WHERE active = 1 "
+        "SELECT JSON_OBJECT('id', id, 'code', code, 'category', category, "
+        "'title', title, 'body', body, 'keywords', keywords, 'auto', "
+        NGX_HTTP_LIAISON_SQL_BOOL("auto = 1") ") "
+        "FROM canned_answers WHERE active = 1 "
         "AND ($i < 0 OR category = $z) ORDER BY category, id",
         (long long) cat, cat >= 0 ? lsn_categories[cat] : "");
 
@@ -679,9 +685,11 @@ ngx_http_liaison_canned_list(ngx_http_liaison_ctx_t *ctx)
 
 
 /*
- * POST /staff/canned-answers {category, title, body}
- * PUT /staff/canned-answers/{id} {category, title, body}
+ * POST /staff/canned-answers {category, title, body, keywords, auto}
+ * PUT /staff/canned-answers/{id} {category, title, body, keywords, auto}
  * DELETE /staff/canned-answers/{id}
+ * keywords and auto are optional: absent, a new answer has none and is
+ * not automatic, an edit leaves them as they are.
  */
 
 static void
@@ -689,7 +697,8 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
 {
     int          cat;
     uint64_t     id;
-    ngx_str_t    s, title, body;
+    ngx_int_t    automatic;
+    ngx_str_t    s, title, body, keywords;
 
     id = 0;
 
@@ -706,7 +715,7 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
             (unsigned long long) ctx->subject_id, ctx->now,
             (unsigned long long) id);
 
-        ngx_http_liaison_run(ctx, ngx_http_liaison_written);
+        ngx_http_liaison_run(ctx, ngx_http_liaison_canned_written);
         return;
     }
 
@@ -715,6 +724,7 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
            != NGX_OK
         || ngx_http_liaison_body_text(ctx, "body", 1, 2000, &body)
            != NGX_OK
+        || ngx_http_liaison_canned_auto(ctx, &keywords, &automatic) != NGX_OK
         || ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK)
     {
         return;
@@ -729,10 +739,13 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
 
     if (id == 0) {
         ngx_http_liaison_sql(ctx,
-            "INSERT INTO canned_answers (category, title, body, "
-            "updated_by, updated_at) VALUES ($z, $s, $s, $u, $t)",
+            "INSERT INTO canned_answers (category, title, body, keywords, "
+            "auto, updated_by, updated_at) VALUES ($z, $s, $s, $s, $i, $u, "
+            "$t)",
             lsn_categories[cat], title.data, title.len, body.data,
-            body.len, (unsigned long long) ctx->subject_id, ctx->now);
+            body.len, keywords.data ? keywords.data : (u_char *) "",
+            keywords.len, (long long) (automatic == 1),
+            (unsigned long long) ctx->subject_id, ctx->now);
 
         ngx_http_liaison_run(ctx, ngx_http_liaison_canned_created);
         return;
@@ -740,13 +753,71 @@ ngx_http_liaison_canned_save(ngx_http_liaison_ctx_t *ctx)
 
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;UPDATE canned_answers SET category = $z, "
-        "title = $s, body = $s, updated_by = $u, updated_at = $t "
+        "title = $s, body = $s, keywords = COALESCE($s, keywords), "
+        "auto = IF($i < 0, auto, $i), updated_by = $u, updated_at = $t "
         "WHERE id = $u AND active = 1;COMMIT",
         lsn_categories[cat], title.data, title.len, body.data, body.len,
-        (unsigned long long) ctx->subject_id, ctx->now,
-        (unsigned long long) id);
+        keywords.data, keywords.len, (long long) automatic,
+        (long long) automatic, (unsigned long long) ctx->subject_id,
+        ctx->now, (unsigned long long) id);
 
-    ngx_http_liaison_run(ctx, ngx_http_liaison_written);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_canned_written);
+}
+
+
+/*
+ * keywords (checked by the core; absent: data NULL) and auto (absent:
+ * -1).  Turning auto on without keywords is refused: it would never
+ * answer.
+ */
+
+static ngx_int_t
+ngx_http_liaison_canned_auto(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *keywords, ngx_int_t *automatic)
+{
+    char                      err[256];
+    ngx_http_liaison_json_t  *v;
+
+    *automatic = -1;
+
+    if (ngx_http_liaison_body_str(ctx, NULL, "keywords", NULL, 0, keywords)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (keywords->data
+        && lsn_canned_keywords_check((char *) keywords->data, keywords->len,
+                                     err, sizeof(err))
+           != 0)
+    {
+        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                               err, "keywords");
+        return NGX_ERROR;
+    }
+
+    v = ngx_http_liaison_json_get(ctx->body, "auto");
+
+    if (v && v->type != NGX_HTTP_LIAISON_JSON_NULL) {
+        if (v->type != NGX_HTTP_LIAISON_JSON_TRUE
+            && v->type != NGX_HTTP_LIAISON_JSON_FALSE)
+        {
+            ngx_http_liaison_invalid(ctx, "auto 须为 true 或 false", "auto");
+            return NGX_ERROR;
+        }
+
+        *automatic = (v->type == NGX_HTTP_LIAISON_JSON_TRUE);
+    }
+
+    /* a new answer, or an edit that empties them */
+    if (*automatic == 1
+        && (keywords->data ? keywords->len == 0 : ctx->ncaptures == 0))
+    {
+        ngx_http_liaison_invalid(ctx, "自动答复须填写关键词", "keywords");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -760,7 +831,23 @@ ngx_http_liaison_canned_created(ngx_http_liaison_db_op_t *op)
         return;
     }
 
+    /* this process answers with it at once, the others within a minute */
+    ngx_http_liaison_canned_changed(ctx->mcf);
+
     ngx_http_liaison_answer_id(ctx, NGX_HTTP_CREATED, op->insert_id[0]);
+}
+
+
+static void
+ngx_http_liaison_canned_written(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    if (op->rc == NGX_OK) {
+        ngx_http_liaison_canned_changed(ctx->mcf);
+    }
+
+    ngx_http_liaison_written(op);
 }
 
 

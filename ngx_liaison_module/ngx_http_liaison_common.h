@@ -12,7 +12,8 @@
  *   _buf _db _json        text buffers, the database pool, JSON
  *   _api                  the request kernel: answers, errors, readers,
  *                         "run this SQL then call me"
- *   _auth _calendar _scope _schema _triage _outbox _supervision _wx
+ *   _auth _calendar _scope _schema _triage _canned _outbox _supervision
+ *   _wx
  *                         services every feature may call
  *   _router               matching, bodies, the pipeline
  *   features              _tickets _mine _staff _accounts _oversight
@@ -34,6 +35,7 @@
 #include "ngx_http_liaison_db.h"
 #include "ngx_http_liaison_json.h"
 #include "lsn_calendar.h"
+#include "lsn_canned.h"
 #include "lsn_outbox.h"
 #include "lsn_token.h"
 #include "lsn_triage.h"
@@ -124,6 +126,8 @@ typedef struct {
     lsn_calendar_t               *calendar;
     ngx_msec_t                    calendar_loaded;  /* 0: never */
     ngx_uint_t                    calendar_warned;
+    lsn_canned_t                 *canned;      /* answers on receipt */
+    ngx_msec_t                    canned_loaded;    /* 0: to be loaded */
     uint64_t                      seq_next;    /* ticket numbers in hand */
     uint64_t                      seq_end;
 } ngx_http_liaison_main_conf_t;

@@ -4,10 +4,10 @@
  *
  * A litigant's own requests: GET /tickets?mine=1, follow-up messages
  * (POST /tickets/{no}/messages, reopening a ticket closed less than 7
- * days ago), feedback (POST /tickets/{no}/feedback) and the in-app
- * notifications (GET /notifications).  Messages and feedback come from
- * the owner's litigant token, or from whoever holds the ticket's query
- * code (callers without WeChat: web, kiosk, hall, hotline).
+ * days ago or answered on receipt), feedback (POST /tickets/{no}/feedback)
+ * and the in-app notifications (GET /notifications).  Messages and
+ * feedback come from the owner's litigant token, or from whoever holds the
+ * ticket's query code (callers without WeChat: web, kiosk, hall, hotline).
  */
 
 
@@ -258,8 +258,8 @@ ngx_http_liaison_message_lock(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
         "SELECT id, status, closed_at, owner_litigant_id, track, "
-        "category, ticket_no, department_id, assignee_staff_id, query_code "
-        "FROM tickets WHERE ticket_no = $s FOR UPDATE;"
+        "category, ticket_no, department_id, assignee_staff_id, query_code, "
+        "canned_answer_id FROM tickets WHERE ticket_no = $s FOR UPDATE;"
         "SELECT openid FROM litigants WHERE id = $u;"
         "SELECT r.id FROM risks r JOIN tickets t ON t.id = r.ticket_id "
         "WHERE t.ticket_no = $s AND r.closed_at IS NULL LIMIT 1",
@@ -362,6 +362,16 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
         }
 
         fu->reopen = 1;
+    }
+
+    /* answered on receipt (A4): what the litigant adds goes to staff */
+    if (row[10] != NULL && fu->status.len == 8
+        && ngx_strncmp(fu->status.data, "answered", 8) == 0)
+    {
+        fu->reopen = 1;
+    }
+
+    if (fu->reopen) {
         track = (len[4] == 6 && ngx_strncmp(row[4], "simple", 6) == 0)
                 ? LSN_TRACK_SIMPLE : LSN_TRACK_ORDINARY;
         fu->due_at = lsn_calendar_add_working_days(ctx->mcf->calendar,
@@ -419,10 +429,11 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
 
     if (fu->reopen) {
         ngx_http_liaison_sql(ctx,
-            ",($u, 'reopened', $z, NULLIF($u, 0), 'closed', 'reopened', "
+            ",($u, 'reopened', $z, NULLIF($u, 0), $s, 'reopened', "
             "NULL, 1, $t)",
             (unsigned long long) fu->ticket_id, author,
-            (unsigned long long) ctx->subject_id, ctx->now);
+            (unsigned long long) ctx->subject_id,
+            fu->status.data, fu->status.len, ctx->now);
     }
 
     ngx_http_liaison_triage_hits(ctx, (char *) fu->ticket_no.data,

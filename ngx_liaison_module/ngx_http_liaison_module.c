@@ -961,4 +961,9 @@ ngx_http_liaison_exit_process(ngx_cycle_t *cycle)
         ngx_http_liaison_db_pool_destroy(mcf->pool);
         mcf->pool = NULL;
     }
+
+    if (mcf) {
+        lsn_canned_free(mcf->canned);
+        mcf->canned = NULL;
+    }
 }

@@ -49,9 +49,11 @@ ngx_http_liaison_outbox_content_check(ngx_http_liaison_ctx_t *ctx,
 }
 
 
-void
-ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
-    uint64_t ticket_id, ngx_str_t *reply)
+/* The reply's statement up to its condition on the ticket t. */
+
+static void
+ngx_http_liaison_outbox_reply_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *reply)
 {
     ngx_http_liaison_lit_conf_t  *lcf;
 
@@ -68,14 +70,31 @@ ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
         "'page', CONCAT('" LSN_PAGE_TICKET "', t.ticket_no)), "
         "t.id, $z, $t, $t "
         "FROM tickets t JOIN litigants l ON l.id = t.owner_litigant_id "
-        "WHERE t.id = $u",
+        "WHERE ",
         lsn_outbox_channels[LSN_CH_WX_SUBSCRIBE],
         lcf->wx_template_reply.len ? (char *) lcf->wx_template_reply.data
                                    : NULL,
         lcf->wx_template_reply.len,
         reply->data, reply->len, ctx->now,
-        lsn_outbox_kinds[LSN_KIND_TICKET_REPLY], ctx->now, ctx->now,
-        (unsigned long long) ticket_id);
+        lsn_outbox_kinds[LSN_KIND_TICKET_REPLY], ctx->now, ctx->now);
+}
+
+
+void
+ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
+    uint64_t ticket_id, ngx_str_t *reply)
+{
+    ngx_http_liaison_outbox_reply_sql(ctx, reply);
+    ngx_http_liaison_sql(ctx, "t.id = $u", (unsigned long long) ticket_id);
+}
+
+
+void
+ngx_http_liaison_outbox_reply_no(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, ngx_str_t *reply)
+{
+    ngx_http_liaison_outbox_reply_sql(ctx, reply);
+    ngx_http_liaison_sql(ctx, "t.ticket_no = $z", ticket_no);
 }
 
 

@@ -25,6 +25,9 @@ void ngx_http_liaison_outbox_content_check(ngx_http_liaison_ctx_t *ctx,
 /* A staff reply pushed to the ticket's WeChat owner (subscribe message). */
 void ngx_http_liaison_outbox_reply(ngx_http_liaison_ctx_t *ctx,
     uint64_t ticket_id, ngx_str_t *reply);
+/* The same for the ticket of that number. */
+void ngx_http_liaison_outbox_reply_no(ngx_http_liaison_ctx_t *ctx,
+    const char *ticket_no, ngx_str_t *reply);
 
 /*
  * An SMS with text to the contact mobile of a ticket whose owner is not on

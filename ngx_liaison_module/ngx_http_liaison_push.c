@@ -1135,6 +1135,7 @@ ngx_http_liaison_push_sender(ngx_http_liaison_db_op_t *op)
         in->extra = ngx_http_liaison_push_intake_extra;
         in->done = ngx_http_liaison_push_intake_done;
         in->data = pu;
+        in->tells_answer = 1;
 
         ngx_http_liaison_intake_start(ctx, in);
         return;
@@ -1168,17 +1169,26 @@ static void
 ngx_http_liaison_push_intake_extra(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in)
 {
-    u_char                   *p;
-    u_char                    text[512];
+    u_char                   *p, *text;
     ngx_http_liaison_push_t  *pu;
 
     pu = in->data;
     pu->linked = in->ticket_no;
 
-    p = ngx_snprintf(text, sizeof(text) - 1,
-                     "您的留言已登记为诉求，编号 %s，查询码 %s。"
-                     "我们会尽快答复，可在小程序“我的诉求”中查看进度。",
-                     in->ticket_no, in->query_code);
+    text = ngx_pnalloc(ctx->r->pool, 512 + in->answer.len);
+    if (text == NULL) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    /* answered on receipt (A4): the answer itself, in this reply */
+    p = in->canned_id
+        ? ngx_sprintf(text, "您的留言已登记为诉求，编号 %s，查询码 %s。"
+                      "答复如下：%V如仍有疑问，可直接回复补充。",
+                      in->ticket_no, in->query_code, &in->answer)
+        : ngx_sprintf(text, "您的留言已登记为诉求，编号 %s，查询码 %s。"
+                      "我们会尽快答复，可在小程序“我的诉求”中查看进度。",
+                      in->ticket_no, in->query_code);
     *p = '\0';
 
     ngx_http_liaison_push_row_sql(ctx, pu, "ticket");

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_calendar.h"
+#include "ngx_http_liaison_canned.h"
 #include "ngx_http_liaison_outbox.h"
 #include "ngx_http_liaison_supervision.h"
 #include "ngx_http_liaison_scope.h"
@@ -30,10 +31,13 @@ static ngx_int_t ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
 static void ngx_http_liaison_intake_answer(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
+static void ngx_http_liaison_intake_match(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_intake_sms(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
+static void ngx_http_liaison_answered_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
 static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
     MYSQL_RES *res);
@@ -261,8 +265,9 @@ ngx_http_liaison_intake_answer(ngx_http_liaison_ctx_t *ctx,
     }
 
     ngx_log_error(NGX_LOG_INFO, ctx->r->connection->log, 0,
-                  "liaison: ticket %s registered (%s, %s)", in->ticket_no,
-                  lsn_channels[in->channel], lsn_track_name(in->track));
+                  "liaison: ticket %s registered (%s, %s%s)", in->ticket_no,
+                  lsn_channels[in->channel], lsn_track_name(in->track),
+                  in->canned_id ? ", answered on receipt" : "");
 
     ngx_http_liaison_answer_str(ctx, NGX_HTTP_CREATED, &in->response);
 }
@@ -293,6 +298,50 @@ ngx_http_liaison_intake_start(ngx_http_liaison_ctx_t *ctx,
     default:
         ngx_cpystrn((u_char *) in->principal, (u_char *) "anon",
                     sizeof(in->principal));
+    }
+
+    /* A4: the canned answers are looked at only when one may answer */
+    if (lsn_canned_eligible(in->track, in->triage.nrisks, in->has_case,
+                            (char *) in->content.data, in->content.len, NULL)
+        == LSN_CANNED_NONE)
+    {
+        ngx_http_liaison_canned_ready(ctx, ngx_http_liaison_intake_match);
+        return;
+    }
+
+    ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_intake_prepare);
+}
+
+
+/* Answer on receipt: the one canned answer that fits with confidence. */
+
+static void
+ngx_http_liaison_intake_match(ngx_http_liaison_ctx_t *ctx)
+{
+    lsn_canned_result_t         res;
+    ngx_http_liaison_intake_t  *in;
+
+    in = ctx->data;
+
+    lsn_canned_decide(ctx->mcf->canned, in->category, in->track,
+                      in->triage.nrisks, in->has_case,
+                      (char *) in->content.data, in->content.len, &res);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, ctx->r->connection->log, 0,
+                   "liaison: canned answers: %s (%ul, %ul)",
+                   lsn_canned_verdict_name(res.verdict), res.id, res.other);
+
+    if (res.verdict == LSN_CANNED_ANSWER) {
+        /* a copy: the set may be reloaded while the request waits */
+        in->answer.data = ngx_pnalloc(ctx->r->pool, res.body_len);
+        if (in->answer.data == NULL) {
+            ngx_http_liaison_fail(ctx, "out of memory");
+            return;
+        }
+
+        ngx_memcpy(in->answer.data, res.body, res.body_len);
+        in->answer.len = res.body_len;
+        in->canned_id = res.id;
     }
 
     ngx_http_liaison_calendar_ready(ctx, ngx_http_liaison_intake_prepare);
@@ -424,6 +473,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 {
     int                         unknown;
     u_char                      rnd[LSN_QUERY_CODE_LEN];
+    u_char                      num[NGX_INT64_LEN + 16], *id;
     uint64_t                    owner, staff, seq;
     const char                 *status;
     ngx_http_liaison_buf_t      b;
@@ -469,12 +519,23 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_json_kv(&b, "track",
                              (u_char *) lsn_track_name(in->track),
                              ngx_strlen(lsn_track_name(in->track)));
-    ngx_http_liaison_json_kv(&b, "status", (u_char *) status,
-                             ngx_strlen(status));
+    /* answered on receipt (A4), or as registered */
+    ngx_http_liaison_json_kv(&b, "status",
+                             (u_char *) (in->canned_id ? "answered" : status),
+                             in->canned_id ? 8 : ngx_strlen(status));
     ngx_http_liaison_json_kv(&b, "query_code", (u_char *) in->query_code,
                              LSN_QUERY_CODE_LEN);
     ngx_http_liaison_json_kv_time(&b, "due_at", in->due_at);
     ngx_http_liaison_json_kv_time(&b, "created_at", ctx->now);
+
+    if (in->canned_id) {
+        ngx_http_liaison_buf_lit(&b, ",\"answer\":{");
+        ngx_http_liaison_json_kv(&b, "content", in->answer.data,
+                                 in->answer.len);
+        id = ngx_sprintf(num, ",\"canned_id\":%uL}", in->canned_id);
+        ngx_http_liaison_buf_raw(&b, num, id - num);
+    }
+
     ngx_http_liaison_buf_lit(&b, "}");
 
     if (ngx_http_liaison_buf_str(&b, &in->response) != NGX_OK) {
@@ -547,6 +608,9 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
             "WHERE t.ticket_no = $z", ctx->now, in->ticket_no);
         ngx_http_liaison_outbox_handlers(ctx, in->ticket_no,
                                          LSN_KIND_WORK_ORDER);
+
+    } else if (in->canned_id) {
+        ngx_http_liaison_answered_sql(ctx, in);
     }
 
     if (lsn_category_index("complaint", 9) == in->category) {
@@ -564,7 +628,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     if (owner) {
         ngx_http_liaison_outbox_content_check(ctx, in->ticket_no, 0);
 
-    } else {
+    } else if (!in->canned_id) {
         /* without WeChat, the number and the code reach the caller by SMS */
         ngx_http_liaison_intake_sms(ctx, in);
     }
@@ -600,6 +664,64 @@ ngx_http_liaison_intake_sms(ngx_http_liaison_ctx_t *ctx,
 
     ngx_http_liaison_outbox_owner_sms(ctx, in->ticket_no,
                                       LSN_KIND_TICKET_REGISTERED, &text);
+}
+
+
+/*
+ * Answered on receipt (A4): the ticket, its public "answered" event by
+ * the system, and the litigant told: a WeChat owner by the reply push
+ * (unless the caller tells them itself), anyone else by one SMS to the
+ * contact mobile with the number, the code and the answer.
+ */
+
+#define NGX_HTTP_LIAISON_ANSWER_QUOTE  300   /* characters in the SMS */
+
+static void
+ngx_http_liaison_answered_sql(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
+{
+    int         cut;
+    u_char     *p;
+    size_t      n;
+    ngx_str_t   sms;
+
+    ngx_http_liaison_sql(ctx,
+        ";UPDATE tickets SET status = 'answered', replied_at = $t, "
+        "canned_answer_id = $u WHERE ticket_no = $z"
+        ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+        "status_from, status_to, note, public, created_at) SELECT id, "
+        "'answered', 'system', 'registered', 'answered', $s, 1, $t "
+        "FROM tickets WHERE ticket_no = $z",
+        ctx->now, (unsigned long long) in->canned_id, in->ticket_no,
+        in->answer.data, in->answer.len, ctx->now, in->ticket_no);
+
+    if (ctx->who == NGX_HTTP_LIAISON_LITIGANT) {
+        if (!in->tells_answer) {
+            ngx_http_liaison_outbox_reply_no(ctx, in->ticket_no,
+                                             &in->answer);
+        }
+
+        return;
+    }
+
+    sms.data = ngx_pnalloc(ctx->r->pool, 256 + in->answer.len);
+    if (sms.data == NULL) {
+        ctx->sql.failed = 1;
+        return;
+    }
+
+    n = lsn_utf8_prefix((char *) in->answer.data, in->answer.len,
+                        NGX_HTTP_LIAISON_ANSWER_QUOTE, &cut);
+
+    p = ngx_sprintf(sms.data,
+                    "【诉讼服务】您的诉求已登记并答复，编号 %s，查询码 %s。"
+                    "答复：%*s%s可凭编号和查询码查看全文、补充信息或评价。",
+                    in->ticket_no, in->query_code, n, in->answer.data,
+                    cut ? "……" : "");
+    sms.len = p - sms.data;
+
+    ngx_http_liaison_outbox_owner_sms(ctx, in->ticket_no,
+                                      LSN_KIND_TICKET_ANSWERED, &sms);
 }
 
 

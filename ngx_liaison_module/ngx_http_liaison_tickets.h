@@ -43,6 +43,9 @@ struct ngx_http_liaison_intake_s {
     ngx_http_liaison_intake_pt  extra;
     ngx_http_liaison_intake_pt  done;
     void                       *data;
+    ngx_uint_t                  tells_answer;    /* an answer on receipt
+                                                    reaches the litigant
+                                                    through the caller */
 
     /* the outcome */
     lsn_track_e                 track;
@@ -53,6 +56,8 @@ struct ngx_http_liaison_intake_s {
     uint64_t                    case_id;
     uint64_t                    case_department;
     uint64_t                    routed;          /* A3: the office's dept */
+    uint64_t                    canned_id;       /* answered on receipt */
+    ngx_str_t                   answer;          /*   with this text */
     ngx_str_t                   response;        /* the 201 body */
 
     /* the service's own */
@@ -63,8 +68,9 @@ struct ngx_http_liaison_intake_s {
 
 /*
  * Registers a ticket for the caller in ctx->who/subject_id: triage, due
- * time, number and query code, one transaction; then in->done(ctx, in),
- * with the transaction's outcome in ctx->op.
+ * time, number and query code, and when one canned answer fits with
+ * confidence (A4, core/lsn_canned.h) the answer, in one transaction; then
+ * in->done(ctx, in), with the transaction's outcome in ctx->op.
  */
 void ngx_http_liaison_intake_start(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);

@@ -19,7 +19,7 @@ sub post {
         headers => { defined $key ? ('Idempotency-Key' => $key) : () }, %o);
 }
 
-my $body_a = ticket_body(content => '第一次提交：请问开庭时间？');
+my $body_a = ticket_body(content => '第一次提交：请问诉状可以手写吗？');
 my $body_b = ticket_body(content => '另一个内容');
 
 my $before = $env->counts;

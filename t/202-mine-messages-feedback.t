@@ -212,9 +212,9 @@ $r = $env->req(POST => "/api/v1/tickets/$mine[1]{ticket_no}/feedback",
 is $r->status, 409, 'an open ticket: 409';
 
 # a staff reply to a WeChat user's ticket: a subscribe message in the outbox
-my $rno = new_ticket($owner, content => '请问诉讼费怎么交？')->{ticket_no};
+my $rno = new_ticket($owner, content => '请问诉状可以手写吗？')->{ticket_no};
 $r = $env->req(POST => "/api/v1/staff/tickets/$rno/reply", token => $staff,
-    body => { content => '可以在广州微法院小程序“交费”栏目在线缴纳诉讼费。' });
+    body => { content => '可以在广州微法院小程序下载诉状模板，手写亦可。' });
 is $r->status, 200, 'staff reply: 200' or diag $r->summary;
 my $push = $env->sql("SELECT * FROM outbox WHERE kind = 'ticket_reply'");
 is scalar @$push, 1, 'one ticket_reply outbox row';

@@ -24,7 +24,7 @@ my $other = $t->login(42);
 my $staff = $env->staff_token('platform');
 
 my $r = $env->req(POST => '/api/v1/tickets', token => $owner,
-    body => ticket_body(channel => 'wechat', content => '请问诉讼费怎么交？',
+    body => ticket_body(channel => 'wechat', content => '请问诉状可以手写吗？',
         contact => { name => '张三', phone => '13800138001' }));
 is $r->status, 201, 'ticket by the WeChat user' or diag $r->summary;
 my $no = $r->json->{ticket_no};
@@ -36,7 +36,7 @@ for my $round (1, 2) {
 }
 
 $r = $env->req(POST => "/api/v1/staff/tickets/$no/reply", token => $staff,
-    body => { content => '可以在广州微法院小程序在线缴纳诉讼费。' });
+    body => { content => '可以在广州微法院小程序下载诉状模板，手写亦可。' });
 is $r->status, 200, 'staff reply' or diag $r->summary;
 
 for my $round (1, 2) {

@@ -297,6 +297,9 @@ subtest 'canned answers' => sub {
         my $r = as($who, GET => 'canned-answers');
         is $r->status, 200, "$who reads: 200";
     }
+    # the starter set (migration, data/canned-answers.tsv)
+    my $n0 = as(platform => GET => 'canned-answers')->json->{total};
+    ok $n0 >= 30, "the starter set is there ($n0)";
     my %id;
     for my $who (qw(admin filing)) {
         my $r = as($who, POST => 'canned-answers', { category => 'consultation',
@@ -316,24 +319,31 @@ subtest 'canned answers' => sub {
             "$who: create, update, delete: 403";
     }
     my $r = as(platform => GET => 'canned-answers');
-    is $r->json->{total}, 2, 'two answers';
-    is_deeply [ sort map { $_->{title} } @{ $r->json->{items} } ],
+    is $r->json->{total}, $n0 + 2, 'two answers more';
+    is_deeply [ sort map { $_->{title} } grep { $_->{id} == $id{admin}
+        || $_->{id} == $id{filing} } @{ $r->json->{items} } ],
         [ '诉讼费 (admin)', '诉讼费 (filing)' ], 'unchanged by the refusals';
 
     $r = as(filing => PUT => "canned-answers/$id{admin}", { category =>
         'document', title => '领取文书', body => '请携带身份证到立案庭领取。' });
     is $r->status, 200, 'the filing division updates: 200';
     $r = as(judge1 => GET => 'canned-answers?category=document');
-    is_deeply $r->json, { total => 1, items => [ { id => $id{admin},
-        category => 'document', title => '领取文书',
-        body => '请携带身份证到立案庭领取。' } ] }, 'filtered by category';
+    my @doc = @{ $r->json->{items} };
+    is scalar(grep { $_->{category} ne 'document' } @doc), 0,
+        'filtered by category';
+    my ($it) = grep { $_->{id} == $id{admin} } @doc;
+    ok !$it->{auto}, '... not automatic unless told';
+    delete $it->{auto};
+    is_deeply $it, { id => $id{admin}, code => undef, category => 'document',
+        title => '领取文书', body => '请携带身份证到立案庭领取。',
+        keywords => '' }, '... the updated answer';
     $r = as(judge1 => GET => 'canned-answers?category=nonsense');
     is $r->status, 400, 'an unknown category: 400';
 
     $r = as(admin => DELETE => "canned-answers/$id{filing}");
     is $r->status, 200, 'delete: 200';
     $r = as(platform => GET => 'canned-answers');
-    is $r->json->{total}, 1, 'deleted ones are not offered';
+    is $r->json->{total}, $n0 + 1, 'deleted ones are not offered';
     $r = as(admin => DELETE => "canned-answers/$id{filing}");
     is $r->status, 404, 'delete again: 404';
     $r = as(admin => PUT => 'canned-answers/999999', { category => 'document',
@@ -345,11 +355,27 @@ subtest 'canned answers' => sub {
                  [ { category => 'document', title => 'x' x 51, body => 'b' },
                    'title' ],
                  [ { category => 'document', title => 't', body => 'b', y => 1 },
-                   'y' ]) {
+                   'y' ],
+                 [ { category => 'document', title => 't', body => 'b',
+                     keywords => '生效证明;;开' }, 'keywords' ],
+                 [ { category => 'document', title => 't', body => 'b',
+                     keywords => '!生效' }, 'keywords' ],
+                 [ { category => 'document', title => 't', body => 'b',
+                     keywords => 7 }, 'keywords' ],
+                 [ { category => 'document', title => 't', body => 'b',
+                     auto => 'yes' }, 'auto' ],
+                 [ { category => 'document', title => 't', body => 'b',
+                     auto => JSON::PP::true }, 'keywords' ],
+                 [ { category => 'document', title => 't', body => 'b',
+                     keywords => '', auto => JSON::PP::true }, 'keywords' ]) {
         $r = as(admin => POST => 'canned-answers', $bad->[0]);
         is $r->status, 400, "bad canned answer: 400 ($bad->[1])";
         is $r->error_field, $bad->[1], "... field $bad->[1]";
     }
+    $r = as(admin => POST => 'canned-answers', { category => 'document',
+        title => 't', body => 'b', keywords => '生效证明;;开' });
+    like $r->json->{error}{message}, qr/第 2 组关键词为空/,
+        'a keyword error says what is wrong';
 };
 
 done_testing;

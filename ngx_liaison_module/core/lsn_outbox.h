@@ -54,6 +54,8 @@ typedef enum {
     LSN_KIND_SUPERVISION,       /* special supervision started (A17) */
     LSN_KIND_REFERRAL,          /* referred to discipline inspection */
     LSN_KIND_REFERRAL_CONCLUDED, /* ... who concluded it: the referrer */
+    LSN_KIND_TICKET_ANSWERED,   /* answered on receipt, to a caller
+                                   without WeChat (A4) */
     LSN_KIND_COUNT
 } lsn_kind_e;
 

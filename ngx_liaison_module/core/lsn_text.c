@@ -646,3 +646,58 @@ lsn_utf8_prefix(const char *s, size_t len, size_t max, int *cut)
 
     return len;
 }
+
+
+size_t
+lsn_text_fold(const unsigned char *s, size_t len, unsigned char *dst)
+{
+    size_t          i;
+    uint32_t        cp;
+    unsigned char  *o;
+
+    o = dst;
+    i = 0;
+
+    while (i < len) {
+
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+            i++;
+            continue;
+        }
+
+        if (s[i] >= 'A' && s[i] <= 'Z') {
+            *o++ = (unsigned char) (s[i++] | 0x20);
+            continue;
+        }
+
+        if (s[i] < 0x80 || i + 2 >= len || (s[i] & 0xf0) != 0xe0) {
+            *o++ = s[i++];
+            continue;
+        }
+
+        cp = ((uint32_t) (s[i] & 0x0f) << 12)
+             | ((uint32_t) (s[i + 1] & 0x3f) << 6)
+             | (uint32_t) (s[i + 2] & 0x3f);
+
+        if (cp == 0x3000) {                         /* ideographic space */
+            i += 3;
+            continue;
+        }
+
+        if (cp >= 0xff01 && cp <= 0xff5e) {         /* full-width ASCII */
+            cp -= 0xff01 - 0x21;
+            *o++ = (unsigned char) ((cp >= 'A' && cp <= 'Z') ? cp | 0x20
+                                                             : cp);
+            i += 3;
+            continue;
+        }
+
+        *o++ = s[i++];
+        *o++ = s[i++];
+        *o++ = s[i++];
+    }
+
+    *o = '\0';
+
+    return o - dst;
+}

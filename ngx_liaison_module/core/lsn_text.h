@@ -86,5 +86,14 @@ int lsn_name_index(const char **names, const char *s, size_t len);
 /* Lowercase hex of len bytes into dst (2 * len bytes, no NUL). */
 void lsn_hex(char *dst, const unsigned char *src, size_t len);
 
+/*
+ * The form in which rules and keywords meet a request's text: white
+ * space (ASCII, U+3000) removed, full-width ASCII (U+FF01..U+FF5E) made
+ * ASCII and ASCII letters lower case, so "诉讼 费", "ＡＢ" and "ab" meet.
+ * s is valid UTF-8; dst has room for len + 1 bytes (the result is never
+ * longer) and gets a NUL.  Returns the length written.
+ */
+size_t lsn_text_fold(const unsigned char *s, size_t len, unsigned char *dst);
+
 
 #endif /* _LSN_TEXT_H_INCLUDED_ */

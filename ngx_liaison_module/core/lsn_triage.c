@@ -533,60 +533,19 @@ lsn_triage_rule(const lsn_triage_t *t, size_t i)
 }
 
 
-/*
- * A copy without white space and with full-width ASCII made ASCII.  The
- * input is valid UTF-8 (checked by the caller).
- */
+/* A copy in the folded form (lsn_text_fold()); s is valid UTF-8. */
 
 static char *
 lsn_triage_normalize(const unsigned char *s, size_t len, size_t *outlen)
 {
-    size_t          i;
-    uint32_t        cp;
-    unsigned char  *out, *o;
+    unsigned char  *out;
 
     out = malloc(len + 1);
     if (out == NULL) {
         return NULL;
     }
 
-    o = out;
-    i = 0;
-
-    while (i < len) {
-
-        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
-            i++;
-            continue;
-        }
-
-        if (s[i] < 0x80 || i + 2 >= len || (s[i] & 0xf0) != 0xe0) {
-            *o++ = s[i++];
-            continue;
-        }
-
-        cp = ((uint32_t) (s[i] & 0x0f) << 12)
-             | ((uint32_t) (s[i + 1] & 0x3f) << 6)
-             | (uint32_t) (s[i + 2] & 0x3f);
-
-        if (cp == 0x3000) {                         /* ideographic space */
-            i += 3;
-            continue;
-        }
-
-        if (cp >= 0xff01 && cp <= 0xff5e) {         /* full-width ASCII */
-            *o++ = (unsigned char) (cp - 0xff01 + 0x21);
-            i += 3;
-            continue;
-        }
-
-        *o++ = s[i++];
-        *o++ = s[i++];
-        *o++ = s[i++];
-    }
-
-    *o = '\0';
-    *outlen = o - out;
+    *outlen = lsn_text_fold(s, len, out);
 
     return (char *) out;
 }

@@ -19,9 +19,9 @@
  *   pattern     the rest of the line: a PCRE2 pattern, compiled with
  *               UTF, UCP and CASELESS
  *
- * Text is matched after normalisation: full-width ASCII (U+FF01..U+FF5E)
- * becomes ASCII, and white space (ASCII, U+3000) is removed, so "跳 楼"
- * matches "跳楼".
+ * Text is matched in the folded form of lsn_text_fold(): full-width
+ * ASCII (U+FF01..U+FF5E) becomes ASCII, ASCII letters lower case, and
+ * white space (ASCII, U+3000) is removed, so "跳 楼" matches "跳楼".
  *
  * The track: a category of contact_judge or complaint is ordinary; else
  * the first matching ordinary rule makes it ordinary; else a simple

@@ -33,7 +33,7 @@ sub ticket_body {
     my %b = (
         channel  => 'web',
         category => 'consultation',
-        content  => "请问诉讼费如何缴纳？（测试 $N）",
+        content  => "请问诉状可以手写吗？（测试 $N）",
         contact  => { name => '张三', phone => '13800138000' },
     );
     for my $k (keys %over) {
