@@ -101,8 +101,8 @@ subtest 'after the close' => sub {
 
 subtest 'a simple answer' => sub {
     my $s = new_ticket($env, category => 'document',
-        content => '判决书什么时候可以领取？');
-    my $answer = '判决书已于今日邮寄，请注意查收。';
+        content => '调解书上的名字写错了可以改吗？');
+    my $answer = '已核对，本院将出具补正裁定并邮寄给您，请注意查收。';
     drive($env, $s->{ticket_no},
         [ platform => notes => { content => '已核对邮寄单号' } ],
         [ platform => reply => { content => $answer } ]);

@@ -93,12 +93,12 @@ like $sms // '', qr/已登记.*\Q$no\E.*查询码 \Q$code\E/,
 
 # a web visitor without WeChat, and a WeChat user (who hears on WeChat)
 $r = $env->req(POST => '/api/v1/tickets', body => ticket_body(channel => 'web',
-    content => '请问法院周六上班吗？', contact => { name => '孙八',
+    content => '请问诉讼服务大厅可以复印材料吗？', contact => { name => '孙八',
     phone => '13900139001' }));
 is $r->status, 201, 'a web request';
 my $lit = $t->login(3);
 $r = $env->req(POST => '/api/v1/tickets', token => $lit,
-    body => ticket_body(channel => 'wechat', content => '请问如何网上立案？',
+    body => ticket_body(channel => 'wechat', content => '请问大厅有没有饮水机？',
         contact => { name => '周九', phone => '13900139002' }));
 is $r->status, 201, 'a WeChat request';
 is_deeply [ map { $_->{recipient} } @{ $env->sql("SELECT recipient FROM "
@@ -192,11 +192,11 @@ is_deeply [ sort @to ], [ sort @MOBILE{qw(leader2 liaison2)} ],
 
 # 8. A simple request answered by the platform: the visitor hears it
 my $web = $env->sql_one("SELECT ticket_no FROM tickets WHERE channel = 'web'");
-$r = act($env, 'platform', $web, reply => { content => '本院周六不对外办公。' });
+$r = act($env, 'platform', $web, reply => { content => '大厅设有自助复印机。' });
 is $r->status, 200, 'the platform answers the web visitor';
 is $r->json->{status}, 'answered', '... answered';
 deliver();
-like( (sms_to('13900139001'))[-1] // '', qr/已答复：本院周六不对外办公/,
+like( (sms_to('13900139001'))[-1] // '', qr/已答复：大厅设有自助复印机/,
     'the visitor receives the answer by SMS');
 my $wcode = $env->sql_one('SELECT query_code FROM tickets WHERE ticket_no = ?',
     $web);
