@@ -274,6 +274,16 @@ $env->sql("UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ?",
     bj(time - 8 * 86400), $tk->{id});
 $r = post(text($o3, '另一个问题：诉讼费怎么交？'));
 is count('tickets'), $tickets0 + 2, 'closed 8 days ago: a new ticket';
+# a canned answer fits it (A4): answered on receipt, in the reply
+my $fee = $env->sql("SELECT t.status, c.body FROM tickets t JOIN "
+    . "canned_answers c ON c.id = t.canned_answer_id ORDER BY t.id DESC "
+    . "LIMIT 1")->[0];
+is $fee->{status}, 'answered', '... answered on receipt';
+@rep = replies($o3);
+like $t->json_col($rep[-1]{payload})->{text}{content},
+    qr/已登记为诉求.*答复如下：\Q$fee->{body}\E/, '... the reply gives the answer';
+is count("outbox WHERE kind = 'ticket_reply'"), 0,
+    '... and no second notice of it';
 
 # too long: recorded, answered, no ticket
 $r = post(text($o3, '长' x 2001));

@@ -366,50 +366,69 @@ test_confidence(void **state)
     assert_int_equal(lsn_canned_add(c, 1, consult, S("诉讼费;交"),
                                     S("答复"), err, sizeof(err)), 0);
 
-#define DECIDE(track, nrisks, has_case, text)                                 \
-    lsn_canned_decide(c, consult, track, nrisks, has_case, S(text), &res)
+    static const struct {
+        lsn_track_e           track;
+        size_t                nrisks;
+        int                   has_case;
+        const char           *text;
+        lsn_canned_verdict_e  verdict;
+        const char           *cue;
+    } cases[] = {
+        { LSN_TRACK_SIMPLE, 0, 0, "诉讼费怎么交", LSN_CANNED_ANSWER, NULL },
+        { LSN_TRACK_ORDINARY, 0, 0, "诉讼费怎么交", LSN_CANNED_ORDINARY,
+          NULL },
+        { LSN_TRACK_SIMPLE, 1, 0, "诉讼费怎么交", LSN_CANNED_RISK, NULL },
+        { LSN_TRACK_SIMPLE, 0, 1, "诉讼费怎么交", LSN_CANNED_CASE, NULL },
 
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "诉讼费怎么交"),
-                     LSN_CANNED_ANSWER);
-    assert_int_equal(DECIDE(LSN_TRACK_ORDINARY, 0, 0, "诉讼费怎么交"),
-                     LSN_CANNED_ORDINARY);
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 1, 0, "诉讼费怎么交"),
-                     LSN_CANNED_RISK);
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 1, "诉讼费怎么交"),
-                     LSN_CANNED_CASE);
+        /* cues */
+        { LSN_TRACK_SIMPLE, 0, 0, "我要投诉，诉讼费怎么交", LSN_CANNED_CUE,
+          "投诉" },
+        { LSN_TRACK_SIMPLE, 0, 0, "我的案子诉讼费怎么交", LSN_CANNED_CUE,
+          "我的案" },
+        { LSN_TRACK_SIMPLE, 0, 0, "诉讼费交了法官还没收到", LSN_CANNED_CUE,
+          NULL },
+        { LSN_TRACK_SIMPLE, 0, 0, "诉讼费怎么交？另外开庭在哪",
+          LSN_CANNED_CUE, "另外" },
+        /* "拖欠" is not "拖了" */
+        { LSN_TRACK_SIMPLE, 0, 0, "拖欠的诉讼费怎么交", LSN_CANNED_ANSWER,
+          NULL },
 
-    /* cues */
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "我要投诉，诉讼费怎么交"),
-                     LSN_CANNED_CUE);
-    assert_string_equal(res.cue, "投诉");
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "我的案子诉讼费怎么交"),
-                     LSN_CANNED_CUE);
-    assert_string_equal(res.cue, "我的案");
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "诉讼费交了法官还没收到"),
-                     LSN_CANNED_CUE);
-    /* "拖欠" is not "拖了" */
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "拖欠的诉讼费怎么交"),
-                     LSN_CANNED_ANSWER);
+        /* numbers: a case number, a phone; small numbers are no case */
+        { LSN_TRACK_SIMPLE, 0, 0, "（2024）粤0115民初1234号诉讼费怎么交",
+          LSN_CANNED_CASE, NULL },
+        { LSN_TRACK_SIMPLE, 0, 0, "民初1234号的诉讼费怎么交",
+          LSN_CANNED_CASE, NULL },
+        { LSN_TRACK_SIMPLE, 0, 0, "执8号诉讼费怎么交", LSN_CANNED_CASE,
+          NULL },
+        { LSN_TRACK_SIMPLE, 0, 0, "(2013)广海法初字第438号诉讼费怎么交",
+          LSN_CANNED_CASE, NULL },
+        { LSN_TRACK_SIMPLE, 0, 0, "13800138000诉讼费怎么交",
+          LSN_CANNED_CUE, "(a number)" },
+        { LSN_TRACK_SIMPLE, 0, 0, "10万元的诉讼费怎么交", LSN_CANNED_ANSWER,
+          NULL },
+        { LSN_TRACK_SIMPLE, 0, 0, "诉讼费7日内交吗", LSN_CANNED_ANSWER,
+          NULL },
+        { LSN_TRACK_SIMPLE, 0, 0, "\xff诉讼费", LSN_CANNED_INVALID, NULL },
+    };
 
-    /* numbers: a case number, a phone */
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0,
-                            "（2024）粤0115民初1234号诉讼费怎么交"),
-                     LSN_CANNED_CASE);
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "民初1234号的诉讼费怎么交"),
-                     LSN_CANNED_CASE);
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "执8号诉讼费怎么交"),
-                     LSN_CANNED_CASE);
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0,
-                            "(2013)广海法初字第438号诉讼费怎么交"),
-                     LSN_CANNED_CASE);
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "13800138000诉讼费怎么交"),
-                     LSN_CANNED_CUE);
-    assert_string_equal(res.cue, "(a number)");
-    /* small numbers are no case */
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "10万元的诉讼费怎么交"),
-                     LSN_CANNED_ANSWER);
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "诉讼费7日内交吗"),
-                     LSN_CANNED_ANSWER);
+    for (i = 0; i < (int) (sizeof(cases) / sizeof(cases[0])); i++) {
+        if (lsn_canned_decide(c, consult, cases[i].track, cases[i].nrisks,
+                              cases[i].has_case, S(cases[i].text), &res)
+            != cases[i].verdict)
+        {
+            fail_msg("\"%s\": %s, want %s", cases[i].text,
+                     lsn_canned_verdict_name(res.verdict),
+                     lsn_canned_verdict_name(cases[i].verdict));
+        }
+
+        if (cases[i].cue) {
+            assert_non_null(res.cue);
+            assert_string_equal(res.cue, cases[i].cue);
+        }
+    }
+
+#define DECIDE(text)                                                          \
+    lsn_canned_decide(c, consult, LSN_TRACK_SIMPLE, 0, 0, S(text), &res)
 
     /* the length bound counts folded characters */
     strcpy(text, "诉讼费怎么交");
@@ -417,14 +436,11 @@ test_confidence(void **state)
         strcat(text, "啊");
     }
 
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, text), LSN_CANNED_ANSWER);
+    assert_int_equal(DECIDE(text), LSN_CANNED_ANSWER);
     strcat(text, "   ");
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, text), LSN_CANNED_ANSWER);
+    assert_int_equal(DECIDE(text), LSN_CANNED_ANSWER);
     strcat(text, "啊");
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, text), LSN_CANNED_LONG);
-
-    assert_int_equal(DECIDE(LSN_TRACK_SIMPLE, 0, 0, "\xff诉讼费"),
-                     LSN_CANNED_INVALID);
+    assert_int_equal(DECIDE(text), LSN_CANNED_LONG);
 
 #undef DECIDE
 

@@ -47,7 +47,7 @@ await run(async () => {
   await p.click('#go-submit');
   await p.waitForURL(/submit\.html/);
   await p.selectOption('#category', 'consultation');
-  const content = '请问诉讼费可以网上缴纳吗？（浏览器测试）';
+  const content = '请问诉状可以手写吗？（浏览器测试）';
   await p.fill('#content', content);
   await p.fill('#name', '王小明');
   await p.fill('#phone', '13900139000');
@@ -60,6 +60,7 @@ await run(async () => {
   check('web submission shows a ticket number', /^\d{13,}$/.test(data.web_ticket_no), data.web_ticket_no);
   check('web submission shows a query code', /^[2-9A-Z]{10}$/.test(data.web_query_code), data.web_query_code);
   check('web submission: simple track', (await text(p, '#r-track')) === '简易');
+  check('web submission: no answer on receipt', await p.locator('#r-answer').isHidden());
   await shot(p, '03-public-submitted');
 
   await p.click('#r-status');
@@ -74,6 +75,18 @@ await run(async () => {
   await p.click('#query');
   await p.waitForFunction(() => document.querySelector('#msg').classList.contains('err'));
   check('status page: a wrong code is refused', (await text(p, '#msg')).includes('未找到'), await text(p, '#msg'));
+  await p.close();
+
+  // a question a canned answer fits is answered on receipt (A4)
+  p = await newPage();
+  await p.goto(base + '/submit.html');
+  await p.selectOption('#category', 'consultation');
+  await p.fill('#content', '请问诉讼费怎么交？');
+  await p.click('#submit');
+  await p.locator('#done:not([hidden])').waitFor();
+  check('answer on receipt: the answer is shown at once',
+    (await text(p, '#r-answer-text')).startsWith('案件受理费由原告在立案时预交'), await text(p, '#r-answer-text'));
+  await shot(p, '03b-public-answered-on-receipt');
   await p.close();
 
   // the kiosk (一体机): large type, channel kiosk
