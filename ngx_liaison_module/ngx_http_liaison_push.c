@@ -46,6 +46,8 @@
 
 #define NGX_HTTP_LIAISON_PUSH_TEXT_MAX   2000
 #define NGX_HTTP_LIAISON_REOPEN_WINDOW   (7 * 86400)
+/* characters of an answer on receipt quoted in its automatic reply */
+#define NGX_HTTP_LIAISON_PUSH_ANSWER_QUOTE  600
 
 
 typedef struct {
@@ -1169,7 +1171,9 @@ static void
 ngx_http_liaison_push_intake_extra(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in)
 {
+    int                       cut;
     u_char                   *p, *text;
+    size_t                    n;
     ngx_http_liaison_push_t  *pu;
 
     pu = in->data;
@@ -1182,10 +1186,14 @@ ngx_http_liaison_push_intake_extra(ngx_http_liaison_ctx_t *ctx,
     }
 
     /* answered on receipt (A4): the answer itself, in this reply */
+    n = lsn_utf8_prefix((char *) in->answer.data, in->answer.len,
+                        NGX_HTTP_LIAISON_PUSH_ANSWER_QUOTE, &cut);
+
     p = in->canned_id
         ? ngx_sprintf(text, "您的留言已登记为诉求，编号 %s，查询码 %s。"
-                      "答复如下：%V如仍有疑问，可直接回复补充。",
-                      in->ticket_no, in->query_code, &in->answer)
+                      "答复如下：%*s%s如仍有疑问，可直接回复补充。",
+                      in->ticket_no, in->query_code, n, in->answer.data,
+                      cut ? "……（全文见小程序“我的诉求”）" : "")
         : ngx_sprintf(text, "您的留言已登记为诉求，编号 %s，查询码 %s。"
                       "我们会尽快答复，可在小程序“我的诉求”中查看进度。",
                       in->ticket_no, in->query_code);
