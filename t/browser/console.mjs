@@ -60,7 +60,7 @@ await run(async () => {
   check('web submission shows a ticket number', /^\d{13,}$/.test(data.web_ticket_no), data.web_ticket_no);
   check('web submission shows a query code', /^[2-9A-Z]{10}$/.test(data.web_query_code), data.web_query_code);
   check('web submission: simple track', (await text(p, '#r-track')) === '简易');
-  check('web submission: no answer on receipt', await p.locator('#r-answer').isHidden());
+  check('web submission: no answer on receipt', await p.locator('#r-answer-box').isHidden());
   await shot(p, '03-public-submitted');
 
   await p.click('#r-status');
@@ -85,7 +85,7 @@ await run(async () => {
   await p.click('#submit');
   await p.locator('#done:not([hidden])').waitFor();
   check('answer on receipt: the answer is shown at once',
-    (await text(p, '#r-answer-text')).startsWith('案件受理费由原告在立案时预交'), await text(p, '#r-answer-text'));
+    (await text(p, '#r-answer')).startsWith('案件受理费由原告在立案时预交'), await text(p, '#r-answer'));
   await shot(p, '03b-public-answered-on-receipt');
   await p.close();
 
