@@ -236,14 +236,19 @@ for my $mode ('invalid', 'expired') {
     is $w->outbox($id)->{last_code}, 'bad_payload', 'bad payload: failed';
 }
 
-# a worker without SMS settings leaves a clear code
+# a worker without SMS settings leaves SMS to a worker that has them
 {
     my $w2 = Liaison::Worker->new($env, $mock, sms_url => undef);
     my $id = $w2->outbox_add(channel => 'sms', recipient => '13900139002',
         payload => { text => 'x' });
-    $w2->once($NOW);
-    is $w2->outbox($id)->{last_code}, 'not_configured',
-        'channel not configured: not_configured';
+    my $r = $w2->once($NOW);
+    my $o = $w2->outbox($id);
+    is $o->{status}, 'pending', 'no SMS settings: the message stays pending';
+    is $o->{attempts}, 0, 'no SMS settings: never claimed';
+    like $r->{output}, qr/1 sms message\(s\) wait for a worker with sms /,
+        'no SMS settings: the log says what waits';
+    $w->once($NOW);
+    is $w->outbox($id)->{status}, 'sent', 'a worker with SMS settings sends it';
 }
 
 unlike $w->log_text, qr/13900139001/, 'phone numbers masked in the log';

@@ -18,6 +18,7 @@
  *   lw_bulletin.c     monthly bulletin (A11, A12, A16), A10 risk alerts
  *   lw_ops.c          migrations, schema check, metrics, retention
  *   lw_attach.c       attachment files: purge with retention, sweep
+ *   lw_serve.c        the metrics listener (metrics_listen), a thread
  *
  * The outbox's channels and kinds are the core's (lsn_outbox.h).
  */
@@ -40,6 +41,14 @@
 
 
 #define LW_VERSION  "0.1.0"
+
+/* the build: `git describe` or the Debian version (the Makefile) */
+#ifndef LW_BUILD
+#define LW_BUILD    "unknown"
+#endif
+
+/* a channel in a set of channels (resend_uncertain) */
+#define LW_CHANNEL_BIT(ch)  (1 << (ch))
 
 
 /* log levels */
@@ -136,6 +145,8 @@ typedef struct {
     int                 supervision_idle_days;  /* A17, 0: off */
     int                 retention_days;     /* personal data, 0: kept */
     char               *attachment_dir;     /* liaison_attachment_dir */
+    int                 resend_uncertain;   /* LW_CHANNEL_BIT() set */
+    char               *metrics_listen;     /* ADDRESS:PORT, or NULL */
 
     /* read from the secret files */
     char               *db_password;
@@ -164,6 +175,9 @@ typedef struct {
     time_t                  last_alert;
 
     volatile sig_atomic_t  *stop;
+
+    time_t                  started;        /* the process, for metrics */
+    time_t                  last_idle_log;  /* unconfigured channels */
 
     /* counters of this process, logged at exit */
     unsigned long           sent;
@@ -215,10 +229,14 @@ size_t lw_utf8_cut_bytes(const char *s, size_t len, size_t max);
 lw_conf_t *lw_conf_load(const char *path, char *err, size_t errlen);
 void lw_conf_free(lw_conf_t *conf);
 int lw_conf_channel_ready(const lw_conf_t *conf, int channel);
+/* metrics_listen "ADDRESS:PORT" into a socket address; 0, or -1 */
+int lw_conf_listen_addr(const char *spec, void *sa, unsigned *salen);
 
 
 /* lw_db.c */
 int lw_db_connect(lw_ctx_t *ctx);
+/* connects again within `seconds` (a signal stops it); 0, or -1 */
+int lw_db_reconnect(lw_ctx_t *ctx, int seconds);
 void lw_db_close(lw_ctx_t *ctx);
 int lw_db_ok(lw_ctx_t *ctx);
 /* affected rows, or -1 */
@@ -251,7 +269,20 @@ struct lw_req_s {
     void                *data;
 };
 
-typedef void (*lw_req_done_pt)(lw_req_t *req, void *data);
+/*
+ * What lw_http_run() calls: start() before a request leaves (0: go; -1:
+ * it does not start, and done() is not called for it), done() as each
+ * finishes, tick() about once a second.  No request starts while *stop
+ * or *abort is set; those started run to their end.
+ */
+typedef struct {
+    int                    (*start)(lw_req_t *req, void *data);
+    void                   (*done)(lw_req_t *req, void *data);
+    void                   (*tick)(void *data);
+    void                    *data;
+    volatile sig_atomic_t   *stop;
+    int                     *abort;
+} lw_http_hooks_t;
 
 lw_http_t *lw_http_create(const lw_conf_t *conf);
 void lw_http_destroy(lw_http_t *h);
@@ -261,9 +292,9 @@ void lw_req_free(lw_req_t *r);
 /* method "GET" or "POST"; the body is r->body (POST) */
 int lw_req_prepare(lw_http_t *h, lw_req_t *r, const char *method,
     const char *content_type);
-/* runs reqs concurrently; done() is called as each finishes */
+/* runs reqs concurrently (see lw_http_hooks_t) */
 void lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n,
-    lw_req_done_pt done, void *data, volatile sig_atomic_t *stop);
+    lw_http_hooks_t *hooks);
 /* one blocking request */
 int lw_http_perform(lw_http_t *h, lw_req_t *r);
 
@@ -308,6 +339,8 @@ typedef struct {
     char                *kind;
     unsigned             attempts;     /* including this one */
     int                  recorded;     /* outcome written */
+    int                  held;         /* outcome known, not yet written */
+    int                  started;      /* send_started_at written */
     int                  token_pending;
     int                  token_retried;
     int                  consent_taken;
@@ -360,6 +393,10 @@ long lw_attachments_sweep(lw_ctx_t *ctx);
 int lw_migrate(lw_ctx_t *ctx, const char *defaults_file, const char *dir);
 int lw_schema_check(lw_ctx_t *ctx);
 int lw_metrics(lw_ctx_t *ctx);
+/* the database's series (the caller's connection); 0, or -1 */
+int lw_metrics_db(lw_ctx_t *ctx, lw_buf_t *out);
+/* this process's series: info, start time, channels, counters */
+void lw_metrics_process(lw_ctx_t *ctx, lw_buf_t *out, int db_up);
 long lw_retention_pass(lw_ctx_t *ctx);
 
 
@@ -367,6 +404,14 @@ long lw_retention_pass(lw_ctx_t *ctx);
 int lw_bulletin_pass(lw_ctx_t *ctx);
 int lw_bulletin_generate(lw_ctx_t *ctx, const char *month);
 int lw_risk_pass(lw_ctx_t *ctx, int hours);
+
+
+/* lw_serve.c: metrics over HTTP on metrics_listen (a thread) */
+int lw_serve_start(lw_ctx_t *ctx);
+void lw_serve_stop(void);
+/* held around a configuration swap (SIGHUP) */
+void lw_serve_lock(void);
+void lw_serve_unlock(void);
 
 
 #endif /* _LW_H_INCLUDED_ */

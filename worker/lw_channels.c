@@ -636,12 +636,6 @@ lw_channel_build(lw_ctx_t *ctx, lw_msg_t *m, const char *token)
 
     c = ctx->conf;
 
-    if (!lw_conf_channel_ready(c, m->channel)) {
-        lw_out(&m->out, LW_FAILED, "not_configured",
-               "this worker has no settings for the channel");
-        return -1;
-    }
-
     root = yajl_tree_parse(m->payload, errbuf, sizeof(errbuf));
     if (root == NULL || !YAJL_IS_OBJECT(root)) {
         lw_out(&m->out, LW_FAILED, "bad_payload", "payload is not a JSON "

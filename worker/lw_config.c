@@ -35,7 +35,8 @@ typedef enum {
     LW_T_RATE,
     LW_T_LEVEL,
     LW_T_HOURS,
-    LW_T_LADDER_CHANNELS
+    LW_T_LADDER_CHANNELS,
+    LW_T_CHANNELS
 } lw_conf_type_e;
 
 
@@ -132,6 +133,8 @@ static const lw_conf_key_t  lw_conf_keys[] = {
       0, 60 },
     { "retention_days", LW_T_INT, LW_OFF(retention_days), 0, 36500 },
     { "attachment_dir", LW_T_STR, LW_OFF(attachment_dir), 0, 0 },
+    { "resend_uncertain", LW_T_CHANNELS, LW_OFF(resend_uncertain), 0, 0 },
+    { "metrics_listen", LW_T_STR, LW_OFF(metrics_listen), 0, 0 },
 
     { NULL, 0, 0, 0, 0 }
 };
@@ -175,9 +178,9 @@ lw_conf_defaults(lw_conf_t *c)
     c->db_timeout = 30;
     c->log_level = LW_LOG_INFO;
     c->poll_interval = 2;
-    c->batch_size = 100;
+    c->batch_size = 50;
     c->concurrency = 16;
-    c->lease = 120;
+    c->lease = 40;
     c->max_attempts = 8;
     c->backoff_base = 30;
     c->backoff_max = 3600;
@@ -205,6 +208,14 @@ lw_conf_defaults(lw_conf_t *c)
     c->risk_stage_hours = 24;
     c->supervision_idle_days = 10;
     c->retention_days = 1095;
+
+    /* a repeat is dropped by the provider or harmless; not wx_subscribe,
+       whose repeat spends another one-time consent */
+    c->resend_uncertain = LW_CHANNEL_BIT(LSN_CH_WX_TEMPLATE)
+                          | LW_CHANNEL_BIT(LSN_CH_WX_SEC_CHECK)
+                          | LW_CHANNEL_BIT(LSN_CH_WX_CUSTOM)
+                          | LW_CHANNEL_BIT(LSN_CH_SMS)
+                          | LW_CHANNEL_BIT(LSN_CH_WECOM);
 }
 
 
@@ -343,6 +354,35 @@ lw_conf_set(lw_conf_t *c, const lw_conf_key_t *k, const char *v,
 
         free(copy);
         return 0;
+
+    case LW_T_CHANNELS:
+        copy = strdup(v);
+        if (copy == NULL) {
+            return -1;
+        }
+
+        ip = (int *) ((char *) c + k->offset);
+        *ip = 0;
+
+        for (tok = strtok_r(copy, ", ", &save); tok != NULL;
+             tok = strtok_r(NULL, ", ", &save))
+        {
+            n = lsn_outbox_channel_index(tok, strlen(tok));
+
+            if (n < 0 && strcmp(tok, "none") != 0) {
+                snprintf(err, errlen, "%s: \"%s\": unknown channel \"%s\"",
+                         where, k->name, tok);
+                free(copy);
+                return -1;
+            }
+
+            if (n >= 0) {
+                *ip |= LW_CHANNEL_BIT(n);
+            }
+        }
+
+        free(copy);
+        return 0;
     }
 
     return -1;
@@ -449,7 +489,11 @@ lw_conf_check(lw_conf_t *c, char *err, size_t errlen)
         return -1;
     }
 
-    /* a claimed row must outlive its slowest send by far */
+    /*
+     * A claim is renewed every lease / 3 while the worker lives; it must
+     * outlast the longest stretch without a renewal (a token fetch and a
+     * send back to back).
+     */
     if (c->lease < 2 * (c->http_timeout + c->connect_timeout) + 10) {
         snprintf(err, errlen, "%s: \"lease\" must be at least "
                  "2 * (http_timeout + connect_timeout) + 10 = %d",

@@ -5,16 +5,22 @@
  */
 
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lw.h"
 #include "lsn_sql.h"
 
 
 static char *lw_db_vformat(const char *fmt, va_list args, size_t *len);
+
+
+/* lw_db_reconnect() tries quietly: one line when it starts, one at the end */
+static int  lw_db_quiet;
 
 
 int
@@ -48,7 +54,8 @@ lw_db_connect(lw_ctx_t *ctx)
                            c->db_socket, CLIENT_FOUND_ROWS)
         == NULL)
     {
-        lw_log(LW_LOG_ERROR, "database connect (%s): %s",
+        lw_log(lw_db_quiet ? LW_LOG_DEBUG : LW_LOG_ERROR,
+               "database connect (%s): %s",
                c->db_socket ? c->db_socket : c->db_host, mysql_error(db));
         mysql_close(db);
         return -1;
@@ -80,6 +87,45 @@ lw_db_connect(lw_ctx_t *ctx)
     lw_log(LW_LOG_DEBUG, "database connected");
 
     return 0;
+}
+
+
+/*
+ * The connection was lost in the middle of a pass: try again every second
+ * for up to `seconds`, so that the outcomes of the sends in flight are
+ * recorded instead of repeated after the lease.
+ */
+
+int
+lw_db_reconnect(lw_ctx_t *ctx, int seconds)
+{
+    int              i;
+    struct timespec  ts;
+
+    lw_log(LW_LOG_WARN, "database lost during a pass: no send starts; "
+           "reconnecting for up to %d s", seconds);
+
+    lw_db_quiet = 1;
+
+    for (i = 0; i <= seconds && !*ctx->stop; i++) {
+        if (lw_db_connect(ctx) == 0) {
+            lw_db_quiet = 0;
+            lw_log(LW_LOG_WARN, "database back after %d s", i);
+            return 0;
+        }
+
+        ts.tv_sec = 1;
+        ts.tv_nsec = 0;
+
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !*ctx->stop) {
+            /* resume */
+        }
+    }
+
+    lw_db_quiet = 0;
+    lw_log(LW_LOG_ERROR, "database still unavailable after %d s", seconds);
+
+    return -1;
 }
 
 

@@ -275,12 +275,11 @@ lw_http_finish(lw_req_t *r, CURLcode res)
 
 
 void
-lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n, lw_req_done_pt done,
-    void *data, volatile sig_atomic_t *stop)
+lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n, lw_http_hooks_t *hk)
 {
-    int        running, still, queued, timeout_ms;
+    int        running, still, queued, timeout_ms, zero;
     size_t     i, first;
-    double     wait, min_wait, *started_at;
+    double     wait, min_wait, *started_at, ticked;
     CURLMsg   *msg;
     lw_req_t  *r;
 
@@ -289,14 +288,21 @@ lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n, lw_req_done_pt done,
         return;
     }
 
+    zero = 0;
+
+    if (hk->abort == NULL) {
+        hk->abort = &zero;
+    }
+
     running = 0;
     first = 0;
+    ticked = lw_mono();
 
     for ( ;; ) {
         min_wait = 0.1;
 
         /* start what the concurrency and the rate limits allow */
-        for (i = first; i < n && !*stop
+        for (i = first; i < n && !*hk->stop && !*hk->abort
                         && running < h->conf->concurrency; i++)
         {
             r = reqs[i];
@@ -317,10 +323,16 @@ lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n, lw_req_done_pt done,
                 continue;
             }
 
+            /* the caller records the start first, or keeps it back */
+            if (hk->start != NULL && hk->start(r, hk->data) != 0) {
+                r->started = 1;
+                continue;
+            }
+
             if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
                 lw_http_finish(r, CURLE_FAILED_INIT);
                 r->started = 1;
-                done(r, data);
+                hk->done(r, hk->data);
                 continue;
             }
 
@@ -333,7 +345,7 @@ lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n, lw_req_done_pt done,
             first++;
         }
 
-        if (running == 0 && (first == n || *stop)) {
+        if (running == 0 && (first == n || *hk->stop || *hk->abort)) {
             break;
         }
 
@@ -360,8 +372,13 @@ lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n, lw_req_done_pt done,
                     }
                 }
 
-                done(r, data);
+                hk->done(r, hk->data);
             }
+        }
+
+        if (hk->tick != NULL && lw_mono() - ticked >= 1.0) {
+            ticked = lw_mono();
+            hk->tick(hk->data);
         }
 
         timeout_ms = (int) (min_wait * 1000) + 1;
@@ -378,10 +395,16 @@ lw_http_run(lw_http_t *h, lw_req_t **reqs, size_t n, lw_req_done_pt done,
 
             ts.tv_sec = 0;
             ts.tv_nsec = (long) timeout_ms * 1000000L;
-            while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !*stop) {
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR
+                   && !*hk->stop)
+            {
                 /* resume */
             }
         }
+    }
+
+    if (hk->abort == &zero) {
+        hk->abort = NULL;
     }
 
     free(started_at);

@@ -1,23 +1,31 @@
 /*
  * liaison-worker: outbox delivery.
  *
- * 1. Claim: in one short transaction, SELECT due 'pending' rows ... FOR
- *    UPDATE SKIP LOCKED (rows another worker is claiming are skipped, not
- *    waited for), then mark them 'sending' with this worker's id and a
- *    lease (claimed_until), attempts + 1.  Committed before any send.
+ * 1. Claim: in one short transaction, SELECT due 'pending' rows of the
+ *    channels this worker has settings for ... FOR UPDATE SKIP LOCKED
+ *    (rows another worker is claiming are skipped, not waited for), then
+ *    mark them 'sending' with this worker's id and a lease (claimed_until),
+ *    attempts + 1.  Committed before any send.  The lease is renewed every
+ *    lease / 3 while the worker lives.
  * 2. Send the batch concurrently (libcurl multi, rate limits per channel).
+ *    Each send is recorded as started (send_started_at, its own commit)
+ *    before its request leaves; a send that cannot be recorded does not
+ *    start.
  * 3. Record each outcome as soon as its answer arrives, in its own
  *    transaction with its delivery_attempts row: sent, retry (pending with
  *    backoff and jitter), next day (45009), failed, dead (too many
  *    attempts).  A token error refreshes the token and sends once more.
- * 4. A 'sending' row whose lease expired (its worker died) goes back to
- *    'pending' at the start of every pass.
+ *    When an outcome cannot be recorded, no further send starts; the
+ *    worker reconnects within the pass and records what it holds.
+ * 4. A 'sending' row whose lease expired (its worker died) is recovered at
+ *    the start of every pass: never started -> pending, as if never
+ *    claimed; started -> "uncertain" (the provider may have it): sent
+ *    again on the channels of resend_uncertain (the provider drops the
+ *    repeat: template client_msg_id, WeCom duplicate check; or a repeat
+ *    is harmless), else failed with code 'uncertain'.
  *
- * The one window: a message that WeChat (or the gateway) accepted while
- * the worker died before step 3 committed is sent again after its lease
- * expires.  It is as short as one answer's processing (milliseconds);
- * template messages carry client_msg_id and WeCom messages
- * enable_duplicate_check, so those two channels drop such a repeat.
+ * So a crash can repeat only the sends in flight at that moment, and only
+ * on channels without the provider's own dedup (docs/worker.md).
  */
 
 
@@ -32,15 +40,24 @@
 
 typedef struct {
     lw_ctx_t   *ctx;
+    int         abort;      /* an outcome could not be recorded */
+    time_t      renewed;    /* the lease, by the clock */
 } lw_deliver_t;
 
 
 static void lw_outbox_recover(lw_ctx_t *ctx);
 static int lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **msgs, size_t *n);
 static void lw_outbox_deliver(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n);
+static int lw_outbox_start(lw_req_t *r, void *data);
 static void lw_outbox_done(lw_req_t *r, void *data);
-static void lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m);
-static void lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m);
+static void lw_outbox_tick(void *data);
+static int lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m);
+static void lw_outbox_keep(lw_deliver_t *d, lw_msg_t *m);
+static int lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m);
+static void lw_outbox_settle(lw_ctx_t *ctx, lw_deliver_t *d,
+    lw_msg_t *msgs, size_t n);
+static size_t lw_outbox_ready(lw_ctx_t *ctx, lw_buf_t *b);
+static void lw_outbox_idle_log(lw_ctx_t *ctx);
 static void lw_outbox_attempt(lw_buf_t *sql, lw_ctx_t *ctx, lw_msg_t *m,
     const char *result);
 static time_t lw_backoff(lw_ctx_t *ctx, unsigned attempts, time_t now);
@@ -49,7 +66,7 @@ static int lw_consent_take(lw_ctx_t *ctx, lw_msg_t *m);
 static const char *lw_recipient_log(lw_msg_t *m, char *buf, size_t cap);
 static void lw_msgs_free(lw_msg_t *msgs, size_t n);
 static int lw_sec_check_apply(lw_ctx_t *ctx, lw_msg_t *m);
-static int lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n,
+static int lw_send_round(lw_deliver_t *d, lw_msg_t *msgs, size_t n,
     int round);
 
 
@@ -149,88 +166,209 @@ lw_outbox_attempt(lw_buf_t *sql, lw_ctx_t *ctx, lw_msg_t *m,
 }
 
 
+/*
+ * The claims of a worker that stopped answering (lease expired): a row
+ * whose send never started goes back to pending as if never claimed; one
+ * whose send started may have reached the provider ("uncertain"): sent
+ * again on the channels of resend_uncertain, else failed.
+ */
+
 static void
 lw_outbox_recover(lw_ctx_t *ctx)
 {
-    size_t              n;
-    lw_buf_t            ids, sql;
+    int                 ch, started, k;
+    size_t              n[3];
+    time_t              now;
+    lw_buf_t            ids[3], att, q;
     MYSQL_ROW           row;
     MYSQL_RES          *res;
     unsigned long long  id;
+    static const char  *result[3] = { "lease_expired", "lease_expired",
+                                      "failed" };
+    static const char  *code[3] = { NULL, "uncertain", "uncertain" };
 
     if (lw_db_begin(ctx) != 0) {
         return;
     }
 
-    res = lw_db_query(ctx, "SELECT id, channel FROM outbox "
-                      "WHERE status = 'sending' AND claimed_until < $t "
-                      "LIMIT 1000 FOR UPDATE SKIP LOCKED", lw_now(ctx));
+    now = lw_now(ctx);
+    res = lw_db_query(ctx, "SELECT id, channel, send_started_at IS NOT NULL "
+                      "FROM outbox WHERE status = 'sending' "
+                      "AND claimed_until < $t "
+                      "LIMIT 1000 FOR UPDATE SKIP LOCKED", now);
     if (res == NULL) {
         lw_db_rollback(ctx);
         return;
     }
 
-    lw_buf_init(&ids);
-    lw_buf_init(&sql);
-    n = 0;
+    for (k = 0; k < 3; k++) {
+        lw_buf_init(&ids[k]);
+        n[k] = 0;
+    }
+
+    lw_buf_init(&att);
+    lw_buf_init(&q);
 
     while ((row = mysql_fetch_row(res)) != NULL) {
         id = strtoull(row[0], NULL, 10);
+        ch = lsn_outbox_channel_index(row[1], strlen(row[1]));
+        started = row[2][0] == '1';
 
-        lw_buf_sql(&ids, n ? ",$u" : "$u", id);
-        lw_buf_sql(&sql, n ? ",($u, $t, $z, 'lease_expired', NULL, NULL, "
-                   "$z, NULL)" : "($u, $t, $z, 'lease_expired', NULL, NULL, "
-                   "$z, NULL)", id, lw_now(ctx), row[1],
+        /* 0: never started, 1: sent again, 2: failed as uncertain */
+        k = !started ? 0
+            : (ch >= 0 && (ctx->conf->resend_uncertain
+                           & LW_CHANNEL_BIT(ch))) ? 1 : 2;
+
+        lw_buf_sql(&ids[k], n[k] ? ",$u" : "$u", id);
+        lw_buf_sql(&att, (n[0] + n[1] + n[2]) ? ",($u, $t, $z, $z, $z, "
+                   "NULL, $z, NULL)" : "($u, $t, $z, $z, $z, NULL, $z, NULL)",
+                   id, now, row[1], result[k], code[k],
                    ctx->conf->worker_id);
-        n++;
+        n[k]++;
     }
 
     mysql_free_result(res);
 
-    if (n == 0) {
+    if (n[0] + n[1] + n[2] == 0) {
         lw_db_commit(ctx);
         goto done;
     }
 
-    {
-        lw_buf_t  q;
-
-        lw_buf_init(&q);
-        lw_buf_adds(&q, "UPDATE outbox SET status = 'pending', "
-                    "claimed_by = NULL, claimed_until = NULL WHERE id IN (");
-        lw_buf_add(&q, ids.data, ids.len);
-        lw_buf_adds(&q, ")");
-
-        if (q.failed || lw_db_raw(ctx, q.data, q.len) < 0) {
-            lw_buf_free(&q);
-            lw_db_rollback(ctx);
-            goto done;
+    for (k = 0; k < 3; k++) {
+        if (n[k] == 0) {
+            continue;
         }
 
         lw_buf_reset(&q);
-        lw_buf_adds(&q, "INSERT INTO delivery_attempts (outbox_id, at, "
-                    "channel, result, code, detail, worker, elapsed_ms) "
-                    "VALUES ");
-        lw_buf_add(&q, sql.data, sql.len);
+        lw_buf_adds(&q, k == 0
+            ? "UPDATE outbox SET status = 'pending', "
+              "attempts = GREATEST(attempts, 1) - 1, "
+            : k == 1
+            ? "UPDATE outbox SET status = 'pending', last_code = "
+              "'uncertain', last_error = 'the worker died during the send', "
+            : "UPDATE outbox SET status = 'failed', last_code = "
+              "'uncertain', last_error = 'the worker died during the send: "
+              "maybe delivered, not sent again', ");
+        lw_buf_adds(&q, "claimed_by = NULL, claimed_until = NULL, "
+                    "send_started_at = NULL WHERE id IN (");
+        lw_buf_add(&q, ids[k].data, ids[k].len);
+        lw_buf_adds(&q, ")");
 
-        if (q.failed || lw_db_raw(ctx, q.data, q.len) < 0
-            || lw_db_commit(ctx) != 0)
-        {
-            lw_buf_free(&q);
+        if (q.failed || ids[k].failed || lw_db_raw(ctx, q.data, q.len) < 0) {
             lw_db_rollback(ctx);
             goto done;
         }
+    }
 
-        lw_buf_free(&q);
+    lw_buf_reset(&q);
+    lw_buf_adds(&q, "INSERT INTO delivery_attempts (outbox_id, at, "
+                "channel, result, code, detail, worker, elapsed_ms) "
+                "VALUES ");
+    lw_buf_add(&q, att.data, att.len);
+
+    if (q.failed || att.failed || lw_db_raw(ctx, q.data, q.len) < 0
+        || lw_db_commit(ctx) != 0)
+    {
+        lw_db_rollback(ctx);
+        goto done;
     }
 
     lw_log(LW_LOG_WARN, "%zu message(s) of a worker that stopped "
-           "answering went back to pending (lease expired)", n);
+           "answering went back to pending (lease expired): %zu never "
+           "sent, %zu sent again (the send had started), %zu failed as "
+           "uncertain", n[0] + n[1], n[0], n[1], n[2]);
 
 done:
 
-    lw_buf_free(&ids);
-    lw_buf_free(&sql);
+    for (k = 0; k < 3; k++) {
+        lw_buf_free(&ids[k]);
+    }
+
+    lw_buf_free(&att);
+    lw_buf_free(&q);
+}
+
+
+/* the channels this worker has settings for, as an SQL list; how many */
+
+static size_t
+lw_outbox_ready(lw_ctx_t *ctx, lw_buf_t *b)
+{
+    int     ch;
+    size_t  n;
+
+    n = 0;
+
+    for (ch = 0; ch < LSN_CH_COUNT; ch++) {
+        if (lw_conf_channel_ready(ctx->conf, ch)) {
+            lw_buf_sql(b, n ? ",$z" : "$z", lsn_outbox_channels[ch]);
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * Messages of channels this worker has no settings for stay pending for
+ * a worker that has them; say so (each pass of `once`, else every ten
+ * minutes), so that an operator sees why they wait.
+ */
+
+static void
+lw_outbox_idle_log(lw_ctx_t *ctx)
+{
+    size_t      n;
+    time_t      now;
+    lw_buf_t    q, ready;
+    MYSQL_ROW   row;
+    MYSQL_RES  *res;
+
+    now = time(NULL);
+
+    if (!ctx->once && ctx->last_idle_log != 0
+        && now - ctx->last_idle_log < 600)
+    {
+        return;
+    }
+
+    ctx->last_idle_log = now;
+
+    lw_buf_init(&ready);
+    n = lw_outbox_ready(ctx, &ready);
+
+    if (n == LSN_CH_COUNT) {
+        lw_buf_free(&ready);
+        return;
+    }
+
+    lw_buf_init(&q);
+    lw_buf_adds(&q, "SELECT channel, COUNT(*) FROM outbox "
+                "WHERE status = 'pending'");
+
+    if (n > 0) {
+        lw_buf_adds(&q, " AND channel NOT IN (");
+        lw_buf_add(&q, ready.data, ready.len);
+        lw_buf_adds(&q, ")");
+    }
+
+    lw_buf_adds(&q, " GROUP BY channel");
+
+    if (!q.failed && !ready.failed && lw_db_raw(ctx, q.data, q.len) >= 0
+        && (res = mysql_store_result(ctx->db)) != NULL)
+    {
+        while ((row = mysql_fetch_row(res)) != NULL) {
+            lw_log(LW_LOG_WARN, "outbox: %s %s message(s) wait for a worker "
+                   "with %s settings (this one has none)", row[1], row[0],
+                   row[0]);
+        }
+
+        mysql_free_result(res);
+    }
+
+    lw_buf_free(&q);
+    lw_buf_free(&ready);
 }
 
 
@@ -253,17 +391,33 @@ lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **out, size_t *count)
         return -1;
     }
 
-    res = lw_db_query(ctx,
-        "SELECT id, channel, recipient, template_id, payload, "
-        "COALESCE(ticket_id, 0), kind, attempts FROM outbox "
-        "WHERE status = 'pending' AND next_attempt_at <= $t "
-        "ORDER BY next_attempt_at, id LIMIT $i FOR UPDATE SKIP LOCKED",
-        now, (long long) ctx->conf->batch_size);
+    /* only the channels this worker can send: the rest wait for others */
+    lw_buf_init(&q);
+    lw_buf_sql(&q, "SELECT id, channel, recipient, template_id, payload, "
+               "COALESCE(ticket_id, 0), kind, attempts FROM outbox "
+               "WHERE status = 'pending' AND next_attempt_at <= $t "
+               "AND channel IN (", now);
 
-    if (res == NULL) {
+    if (lw_outbox_ready(ctx, &q) == 0) {
+        lw_buf_free(&q);
+        lw_db_commit(ctx);
+        return 0;
+    }
+
+    lw_buf_sql(&q, ") ORDER BY next_attempt_at, id LIMIT $i "
+               "FOR UPDATE SKIP LOCKED", (long long) ctx->conf->batch_size);
+
+    res = NULL;
+
+    if (q.failed || lw_db_raw(ctx, q.data, q.len) < 0
+        || (res = mysql_store_result(ctx->db)) == NULL)
+    {
+        lw_buf_free(&q);
         lw_db_rollback(ctx);
         return -1;
     }
+
+    lw_buf_free(&q);
 
     n = (size_t) mysql_num_rows(res);
 
@@ -282,7 +436,8 @@ lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **out, size_t *count)
 
     lw_buf_init(&q);
     lw_buf_sql(&q, "UPDATE outbox SET status = 'sending', claimed_by = $z, "
-               "claimed_until = $t, attempts = attempts + 1 WHERE id IN (",
+               "claimed_until = $t, send_started_at = NULL, "
+               "attempts = attempts + 1 WHERE id IN (",
                ctx->conf->worker_id, (time_t) (now + ctx->conf->lease));
 
     i = 0;
@@ -414,9 +569,12 @@ lw_sec_check_apply(lw_ctx_t *ctx, lw_msg_t *m)
 }
 
 
-/* Writes the outcome of m and its attempt row, in one transaction. */
+/*
+ * Writes the outcome of m and its attempt row, in one transaction; 0, or
+ * -1 when it could not (m->held: the outcome is kept to be written again).
+ */
 
-static void
+static int
 lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
 {
     int          dead;
@@ -426,7 +584,8 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
     const char  *result;
 
     now = lw_now(ctx);
-    m->recorded = 1;
+    dead = 0;
+    next = now;
 
     if (m->out.result == LW_TOKEN) {
         /* refused twice with a token error: an ordinary retry */
@@ -444,7 +603,6 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
                    "claimed_until = NULL WHERE id = $u AND status = "
                    "'sending' AND claimed_by = $z", now, m->out.code, m->id,
                    ctx->conf->worker_id);
-        ctx->sent++;
         break;
 
     case LW_RETRY:
@@ -464,22 +622,6 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
                    dead ? "dead" : "pending", next, m->out.code,
                    m->out.detail[0] ? m->out.detail : NULL, m->id,
                    ctx->conf->worker_id);
-
-        if (dead) {
-            ctx->failed++;
-            lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): gave up after %u "
-                   "attempts, last %s", m->id, lsn_outbox_channels[m->channel],
-                   lw_recipient_log(m, rbuf, sizeof(rbuf)), m->attempts,
-                   m->out.code);
-
-        } else {
-            ctx->retried++;
-            lw_log(LW_LOG_INFO, "outbox %llu (%s to %s): %s, retry in %ld s",
-                   m->id, lsn_outbox_channels[m->channel],
-                   lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
-                   (long) (next - now));
-        }
-
         break;
 
     default:
@@ -490,11 +632,6 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
                    "'sending' AND claimed_by = $z", m->out.code,
                    m->out.detail[0] ? m->out.detail : NULL, m->id,
                    ctx->conf->worker_id);
-        ctx->failed++;
-        lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): failed, %s %s", m->id,
-               lsn_outbox_channels[m->channel],
-               lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
-               m->out.detail);
         break;
     }
 
@@ -543,8 +680,6 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
                 goto failed;
             }
         }
-
-        m->consent_taken = 0;
     }
 
     /*
@@ -582,26 +717,69 @@ lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
     }
 
     lw_buf_free(&sql);
-    return;
+    m->recorded = 1;
+    m->held = 0;
+    m->consent_taken = 0;
+
+    if (m->out.result == LW_SENT) {
+        ctx->sent++;
+
+    } else if (m->out.result == LW_RETRY || m->out.result == LW_NEXT_DAY) {
+        if (dead) {
+            ctx->failed++;
+            lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): gave up after %u "
+                   "attempts, last %s", m->id, lsn_outbox_channels[m->channel],
+                   lw_recipient_log(m, rbuf, sizeof(rbuf)), m->attempts,
+                   m->out.code);
+
+        } else {
+            ctx->retried++;
+            lw_log(LW_LOG_INFO, "outbox %llu (%s to %s): %s, retry in %ld s",
+                   m->id, lsn_outbox_channels[m->channel],
+                   lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
+                   (long) (next - now));
+        }
+
+    } else {
+        ctx->failed++;
+        lw_log(LW_LOG_WARN, "outbox %llu (%s to %s): failed, %s %s", m->id,
+               lsn_outbox_channels[m->channel],
+               lw_recipient_log(m, rbuf, sizeof(rbuf)), m->out.code,
+               m->out.detail);
+    }
+
+    return 0;
 
 failed:
 
-    /* the lease brings the row back; the send may then repeat */
     lw_db_rollback(ctx);
     lw_buf_free(&sql);
+    m->held = 1;
     lw_log(LW_LOG_ERROR, "outbox %llu: recording the outcome %s failed: %s",
-           m->id, m->out.code, lw_db_error(ctx));
+           m->id, m->out.code[0] ? m->out.code : result, lw_db_error(ctx));
+
+    return -1;
 }
 
 
-/* Claimed but never sent (shutdown): back to pending, attempt undone. */
+/* an outcome that could not be written: no further send starts */
 
 static void
+lw_outbox_keep(lw_deliver_t *d, lw_msg_t *m)
+{
+    if (lw_outbox_record(d->ctx, m) != 0) {
+        d->abort = 1;
+    }
+}
+
+
+/* Claimed but never sent: back to pending, attempt undone. */
+
+static int
 lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m)
 {
     lw_buf_t  sql;
 
-    m->recorded = 1;
     m->out.code[0] = '\0';
     m->out.detail[0] = '\0';
 
@@ -611,26 +789,104 @@ lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m)
     if (lw_db_begin(ctx) != 0
         || lw_db_exec(ctx, "UPDATE outbox SET status = 'pending', "
                "attempts = GREATEST(attempts, 1) - 1, claimed_by = NULL, "
-               "claimed_until = NULL WHERE id = $u AND status = 'sending' "
-               "AND claimed_by = $z", m->id, ctx->conf->worker_id) < 0
+               "claimed_until = NULL, send_started_at = NULL "
+               "WHERE id = $u AND status = 'sending' AND claimed_by = $z",
+               m->id, ctx->conf->worker_id) < 0
         || sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0
         || lw_db_commit(ctx) != 0)
     {
         lw_db_rollback(ctx);
+        lw_buf_free(&sql);
+        return -1;
     }
 
     lw_buf_free(&sql);
+    m->recorded = 1;
+
+    return 0;
+}
+
+
+/*
+ * Before a request leaves: its start is committed, or it does not leave.
+ * After a crash, only the rows marked here can have reached the provider.
+ */
+
+static int
+lw_outbox_start(lw_req_t *r, void *data)
+{
+    long long      n;
+    lw_msg_t      *m;
+    lw_ctx_t      *ctx;
+    lw_deliver_t  *d;
+
+    d = data;
+    ctx = d->ctx;
+    m = r->data;
+
+    if (d->abort) {
+        return -1;
+    }
+
+    n = lw_db_exec(ctx, "UPDATE outbox SET send_started_at = $t "
+                   "WHERE id = $u AND status = 'sending' AND claimed_by = $z",
+                   lw_now(ctx), m->id, ctx->conf->worker_id);
+
+    if (n < 0) {
+        d->abort = 1;
+        return -1;
+    }
+
+    if (n == 0) {
+        lw_log(LW_LOG_WARN, "outbox %llu: no longer claimed by this worker "
+               "(lease expired?): not sent", m->id);
+        m->recorded = 1;
+        return -1;
+    }
+
+    m->started = 1;
+
+    return 0;
+}
+
+
+/* while the sends run: the lease, renewed every lease / 3 */
+
+static void
+lw_outbox_tick(void *data)
+{
+    lw_ctx_t      *ctx;
+    lw_deliver_t  *d;
+
+    d = data;
+    ctx = d->ctx;
+
+    if (d->abort || time(NULL) - d->renewed < ctx->conf->lease / 3) {
+        return;
+    }
+
+    d->renewed = time(NULL);
+
+    if (lw_db_exec(ctx, "UPDATE outbox SET claimed_until = $t "
+                   "WHERE status = 'sending' AND claimed_by = $z",
+                   (time_t) (lw_now(ctx) + ctx->conf->lease),
+                   ctx->conf->worker_id) < 0)
+    {
+        d->abort = 1;
+    }
 }
 
 
 static void
 lw_outbox_done(lw_req_t *r, void *data)
 {
-    lw_msg_t  *m;
-    lw_ctx_t  *ctx;
-    lw_buf_t   sql;
+    lw_msg_t      *m;
+    lw_ctx_t      *ctx;
+    lw_buf_t       sql;
+    lw_deliver_t  *d;
 
-    ctx = ((lw_deliver_t *) data)->ctx;
+    d = data;
+    ctx = d->ctx;
     m = r->data;
 
     lw_channel_classify(ctx, m);
@@ -642,15 +898,15 @@ lw_outbox_done(lw_req_t *r, void *data)
         lw_buf_init(&sql);
         lw_outbox_attempt(&sql, ctx, m, "token");
 
-        if (!sql.failed) {
-            (void) lw_db_raw(ctx, sql.data, sql.len);
+        if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
+            d->abort = 1;
         }
 
         lw_buf_free(&sql);
         return;
     }
 
-    lw_outbox_record(ctx, m);
+    lw_outbox_keep(d, m);
 }
 
 
@@ -661,15 +917,18 @@ lw_outbox_done(lw_req_t *r, void *data)
  */
 
 static int
-lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
+lw_send_round(lw_deliver_t *d, lw_msg_t *msgs, size_t n, int round)
 {
-    int            have[2], ok[2], t, rc;
-    char           tok[2][1025];
-    size_t         i, k;
-    lw_msg_t      *m;
-    lw_req_t     **reqs;
-    lw_deliver_t   d;
-    const char    *name, *failed;
+    int               have[2], ok[2], t, rc;
+    char              tok[2][1025];
+    size_t            i, k;
+    lw_ctx_t         *ctx;
+    lw_msg_t         *m;
+    lw_req_t        **reqs;
+    const char       *name, *failed;
+    lw_http_hooks_t   hk;
+
+    ctx = d->ctx;
 
     reqs = calloc(n ? n : 1, sizeof(lw_req_t *));
     if (reqs == NULL) {
@@ -680,10 +939,10 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
     ok[0] = ok[1] = 0;
     k = 0;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && !d->abort; i++) {
         m = &msgs[i];
 
-        if (m->recorded) {
+        if (m->recorded || m->held) {
             continue;
         }
 
@@ -698,13 +957,21 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
         } else if (m->channel < 0) {
             strcpy(m->out.code, "bad_channel");
             m->out.result = LW_FAILED;
-            lw_outbox_record(ctx, m);
+            lw_outbox_keep(d, m);
+            continue;
+        }
+
+        if (!lw_conf_channel_ready(ctx->conf, m->channel)) {
+            /* the settings went away (SIGHUP): for a worker that has them */
+            if (lw_outbox_release(ctx, m) != 0) {
+                d->abort = 1;
+            }
+
             continue;
         }
 
         if (m->channel == LSN_CH_WX_SUBSCRIBE && round == 1
-            && ctx->conf->wx_require_consent
-            && lw_conf_channel_ready(ctx->conf, m->channel))
+            && ctx->conf->wx_require_consent)
         {
             rc = lw_consent_take(ctx, m);
 
@@ -714,15 +981,13 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
                 strcpy(m->out.code, rc == 0 ? "no_consent" : "database");
                 strcpy(m->out.detail, rc == 0 ? "no subscribe consent left"
                                               : "");
-                lw_outbox_record(ctx, m);
+                lw_outbox_keep(d, m);
                 continue;
             }
         }
 
         /* the token of the channel, once per round */
-        if (m->channel != LSN_CH_SMS
-            && lw_conf_channel_ready(ctx->conf, m->channel))
-        {
+        if (m->channel != LSN_CH_SMS) {
             t = m->channel == LSN_CH_WECOM;
             name = t ? LW_TOKEN_WECOM : LW_TOKEN_WX;
             failed = round == 2 ? m->token : NULL;
@@ -737,7 +1002,7 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
                 m->out.result = LW_RETRY;
                 strcpy(m->out.code, "token_unavailable");
                 m->out.detail[0] = '\0';
-                lw_outbox_record(ctx, m);
+                lw_outbox_keep(d, m);
                 continue;
             }
 
@@ -748,10 +1013,9 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
         m->out.detail[0] = '\0';
 
         if (lw_channel_build(ctx, m, m->token) != 0) {
-            lw_outbox_record(ctx, m);
+            lw_outbox_keep(d, m);
             continue;
         }
-
     }
 
     /* collect what is ready to go */
@@ -760,18 +1024,25 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
     for (i = 0; i < n; i++) {
         m = &msgs[i];
 
-        if (!m->recorded && m->req.easy != NULL && !m->req.done
-            && !m->token_pending && (round == 1 || m->token_retried))
+        if (!m->recorded && !m->held && m->req.easy != NULL
+            && !m->req.done && !m->token_pending
+            && (round == 1 || m->token_retried))
         {
             m->req.started = 0;
             reqs[k++] = &m->req;
         }
     }
 
-    d.ctx = ctx;
+    if (k > 0 && !d->abort) {
+        memset(&hk, 0, sizeof(lw_http_hooks_t));
+        hk.start = lw_outbox_start;
+        hk.done = lw_outbox_done;
+        hk.tick = lw_outbox_tick;
+        hk.data = d;
+        hk.stop = ctx->stop;
+        hk.abort = &d->abort;
 
-    if (k > 0) {
-        lw_http_run(ctx->http, reqs, k, lw_outbox_done, &d, ctx->stop);
+        lw_http_run(ctx->http, reqs, k, &hk);
     }
 
     explicit_bzero(tok, sizeof(tok));
@@ -781,14 +1052,86 @@ lw_send_round(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n, int round)
 }
 
 
+/*
+ * After the rounds: the outcomes not yet written (the database went away)
+ * are written once it is back within the pass, before the lease can run
+ * out; what was claimed and never sent is released.
+ */
+
+static void
+lw_outbox_settle(lw_ctx_t *ctx, lw_deliver_t *d, lw_msg_t *msgs, size_t n)
+{
+    size_t     i, held, lost;
+    lw_msg_t  *m;
+
+    if (d->abort && !lw_db_ok(ctx)
+        && lw_db_reconnect(ctx, ctx->conf->lease / 2) != 0)
+    {
+        held = 0;
+
+        for (i = 0; i < n; i++) {
+            held += msgs[i].held;
+        }
+
+        lw_log(LW_LOG_ERROR, "outbox: %zu outcome(s) not recorded; after "
+               "the lease their messages are sent again or failed as "
+               "uncertain (docs/worker.md)", held);
+        return;
+    }
+
+    if (d->abort) {
+        /* first keep our claims, then write what we hold */
+        d->renewed = 0;
+        d->abort = 0;
+        lw_outbox_tick(d);
+    }
+
+    lost = 0;
+
+    for (i = 0; i < n; i++) {
+        m = &msgs[i];
+
+        if (m->recorded) {
+            continue;
+        }
+
+        if (m->held) {
+            lost += lw_outbox_record(ctx, m) != 0;
+            continue;
+        }
+
+        if (m->token_pending) {
+            /* refused with a token error, never refreshed (stop) */
+            m->out.result = LW_RETRY;
+            lost += lw_outbox_record(ctx, m) != 0;
+            continue;
+        }
+
+        /* never started (stop, or no send could be recorded) */
+        lost += lw_outbox_release(ctx, m) != 0;
+    }
+
+    if (lost) {
+        d->abort = 1;
+        lw_log(LW_LOG_ERROR, "outbox: %zu message(s) left to their lease",
+               lost);
+    }
+}
+
+
 static void
 lw_outbox_deliver(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n)
 {
-    size_t     i;
-    int        again;
-    lw_msg_t  *m;
+    size_t        i;
+    int           again;
+    lw_msg_t     *m;
+    lw_deliver_t  d;
 
-    lw_send_round(ctx, msgs, n, 1);
+    d.ctx = ctx;
+    d.abort = 0;
+    d.renewed = time(NULL);
+
+    lw_send_round(&d, msgs, n, 1);
 
     again = 0;
 
@@ -798,7 +1141,7 @@ lw_outbox_deliver(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n)
         }
     }
 
-    if (again && !*ctx->stop) {
+    if (again && !*ctx->stop && !d.abort) {
         for (i = 0; i < n; i++) {
             m = &msgs[i];
 
@@ -808,36 +1151,22 @@ lw_outbox_deliver(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n)
             }
         }
 
-        lw_send_round(ctx, msgs, n, 2);
+        lw_send_round(&d, msgs, n, 2);
     }
 
-    /* whatever is left was never sent (stop), or lost its retry */
-    for (i = 0; i < n; i++) {
-        m = &msgs[i];
-
-        if (m->recorded) {
-            continue;
-        }
-
-        if (m->token_pending || (m->req.done && !m->recorded)) {
-            m->out.result = LW_RETRY;
-            lw_outbox_record(ctx, m);
-            continue;
-        }
-
-        lw_outbox_release(ctx, m);
-    }
+    lw_outbox_settle(ctx, &d, msgs, n);
 }
 
 
 int
 lw_outbox_pass(lw_ctx_t *ctx)
 {
-    size_t     n, total;
-    lw_msg_t  *msgs;
+    size_t         n, total;
+    lw_msg_t      *msgs;
     unsigned long  sent0, retried0, failed0;
 
     lw_outbox_recover(ctx);
+    lw_outbox_idle_log(ctx);
 
     total = 0;
     sent0 = ctx->sent;
@@ -868,5 +1197,5 @@ lw_outbox_pass(lw_ctx_t *ctx)
                ctx->retried - retried0, ctx->failed - failed0);
     }
 
-    return 0;
+    return lw_db_ok(ctx) ? 0 : -1;
 }
