@@ -20,8 +20,10 @@ package Liaison::MockWeChat;
 # Paths: stable_token, subscribe, template, sec_check, custom (WeChat
 # customer-service messages, POST /cgi-bin/message/custom/send: 45015 for
 # the openids of configure(silent_openids => [...])), gettoken,
-# wecom_send (WeCom), sms (POST /sms/send, JSON
-# {account, password, mobile, content} -> {"code":0,...}); for the module
+# wecom_send (WeCom; enable_duplicate_check drops the same text to the
+# same member within duplicate_check_interval), sms (POST /sms/send, JSON
+# {account, password, mobile, content, uid?} -> {"code":0,...}; a repeated
+# uid is acknowledged and not sent again); for the module
 # (through its internal location): jscode2session (GET /sns/jscode2session)
 # and phone (POST /wxa/business/getuserphonenumber).
 #
@@ -630,6 +632,20 @@ sub wecom_send {
     return _err($e, 81013, 'user & party & tag all invalid')
         if grep { $_ eq ($j->{touser} // '') }
             @{ $self->{cfg}{wecom_invalid} };
+    # enable_duplicate_check: the same message to the same members within
+    # duplicate_check_interval (default 1800 s) is not sent again
+    if ($j->{enable_duplicate_check}) {
+        my $key = join "\0", $j->{touser} // '', $j->{agentid},
+            $j->{msgtype} // '', $content;
+        my $last = $self->{seen_wecom}{$key};
+        if (defined $last
+                && time - $last < ($j->{duplicate_check_interval} || 1800)) {
+            $e->{code} = 0;
+            $e->{duplicate} = 1;
+            return (200, { errcode => 0, errmsg => 'ok', invaliduser => '' });
+        }
+        $self->{seen_wecom}{$key} = time;
+    }
     return $self->_ok($e, invaliduser => '');
 }
 
@@ -654,6 +670,15 @@ sub sms {
     if (($j->{mobile} // '') !~ /^1[3-9]\d{9}$/) {
         $e->{code} = 1001;
         return (200, { code => 1001, msg => 'bad mobile' });
+    }
+    # uid (optional): the client's message id; a repeat is acknowledged
+    # and not sent again, as gateways with a client message id do
+    if (defined $j->{uid} && length $j->{uid}) {
+        if ($self->{seen_sms_uid}{ $j->{uid} }++) {
+            $e->{code} = 0;
+            $e->{duplicate} = 1;
+            return (200, { code => 0, msg => 'ok', id => $e->{n} });
+        }
     }
     $e->{code} = 0;
     $e->{delivered} = 1;
