@@ -16,7 +16,10 @@ WORKER_SRCS := $(wildcard worker/*.c)
 # the part of the core the worker uses
 WORKER_CORE := $(addprefix $(CORE_DIR)/lsn_,calendar.c ladder.c sql.c \
                text.c wxmsg.c kpi.c outbox.c labels.c supervision.c)
-WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt -lxlsxwriter
+WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt -lxlsxwriter -pthread
+# the build in liaison_worker_info and --version (debian/rules sets it)
+LIAISON_BUILD ?= $(shell git describe --always --dirty 2>/dev/null \
+                   || echo unknown)
 # one object per file: build/worker/ and build/worker/core/
 WORKER_OBJS := $(patsubst worker/%.c,$(BUILD)/worker/%.o,$(WORKER_SRCS)) \
                $(patsubst $(CORE_DIR)/%.c,$(BUILD)/worker/core/%.o,\
@@ -71,7 +74,9 @@ $(BUILD)/worker/core/%.o: $(CORE_DIR)/%.c
 
 # the schema version this build expects: lw_ops.c checks it
 $(BUILD)/worker/lw_ops.o: $(SQL_MIGRATIONS)
-$(BUILD)/worker/lw_ops.o: WORKER_DEFS = -DLW_SCHEMA_VERSION=$(SCHEMA_VERSION)
+$(BUILD)/worker/lw_ops.o: WORKER_DEFS = -DLW_SCHEMA_VERSION=$(SCHEMA_VERSION) \
+    -DLW_BUILD='"$(LIAISON_BUILD)"'
+$(BUILD)/worker/liaison_worker.o: WORKER_DEFS = -DLW_BUILD='"$(LIAISON_BUILD)"'
 
 $(BUILD)/bin/liaison-worker: $(WORKER_OBJS)
 	@mkdir -p $(@D)

@@ -54,6 +54,8 @@ static void ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
 static void ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc,
     ngx_int_t rc);
 static void ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc);
+static void ngx_http_liaison_db_state(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t state);
 static void ngx_http_liaison_db_close(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_wake_waiter(ngx_http_liaison_db_pool_t *pool);
@@ -247,6 +249,7 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
                           "liaison db: connect failed: %s",
                           mysql_error(mysql));
             pool->stats.connect_errors++;
+            ngx_http_liaison_db_state(pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
             goto failed;
         }
 
@@ -511,6 +514,8 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
                           "liaison db: connect failed: %s",
                           mysql_error(dc->mysql));
             dc->pool->stats.connect_errors++;
+            ngx_http_liaison_db_state(dc->pool,
+                                      NGX_HTTP_LIAISON_DB_STATE_DOWN);
             ngx_http_liaison_db_close(dc);
 
             if (op) {
@@ -554,6 +559,8 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
                 ngx_log_error(NGX_LOG_ERR, op->log, 0,
                               "liaison db: connection lost: %s",
                               mysql_error(dc->mysql));
+                ngx_http_liaison_db_state(dc->pool,
+                                          NGX_HTTP_LIAISON_DB_STATE_DOWN);
                 ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
                 return -1;
             }
@@ -675,6 +682,17 @@ failed:
 
 
 static void
+ngx_http_liaison_db_state(ngx_http_liaison_db_pool_t *pool, ngx_uint_t state)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+    pool->stats.state = state;
+    pool->stats.state_at = (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+static void
 ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc)
 {
     ngx_http_liaison_db_op_t  *op;
@@ -682,6 +700,7 @@ ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc)
     op = dc->op;
     dc->state = NGX_HTTP_LIAISON_DB_IDLE;
     dc->wait = 0;
+    ngx_http_liaison_db_state(dc->pool, NGX_HTTP_LIAISON_DB_STATE_UP);
 
     if (op) {
         ngx_http_liaison_db_start(dc, op);

@@ -50,7 +50,14 @@ typedef struct {
     ngx_uint_t                    connect_errors;
     ngx_uint_t                    timeouts;
     ngx_uint_t                    rejected;
+    /* the last connect or lost connection: for liaison_db_up */
+    ngx_uint_t                    state;
+    uint64_t                      state_at;     /* ms since the epoch */
 } ngx_http_liaison_db_stats_t;
+
+
+#define NGX_HTTP_LIAISON_DB_STATE_UP    1
+#define NGX_HTTP_LIAISON_DB_STATE_DOWN  2
 
 
 struct ngx_http_liaison_db_pool_s {

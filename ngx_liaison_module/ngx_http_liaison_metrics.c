@@ -24,7 +24,7 @@
 #include "ngx_http_liaison_metrics.h"
 
 
-#define NGX_HTTP_LIAISON_METRICS_MAGIC      0x4c4d5402
+#define NGX_HTTP_LIAISON_METRICS_MAGIC      0x4c4d5403
 #define NGX_HTTP_LIAISON_METRICS_ENDPOINTS  128
 #define NGX_HTTP_LIAISON_METRICS_SERIES     1024
 #define NGX_HTTP_LIAISON_METRICS_WORKERS    256
@@ -55,11 +55,15 @@ typedef struct {
     ngx_uint_t                  idle;
     ngx_uint_t                  waiting;
     ngx_uint_t                  size;
+    ngx_uint_t                  db_state;           /* NGX_HTTP_LIAISON_DB_
+                                                       UP/DOWN, 0 unknown */
+    uint64_t                    db_state_at;        /* ms since the epoch */
 } ngx_http_liaison_metrics_worker_t;
 
 
 struct ngx_http_liaison_metrics_shctx_s {
     ngx_uint_t                  magic;
+    time_t                      start_time;         /* the zone: the master */
     uint64_t                    dropped;  /* requests the tables had no
                                              room for */
     uint64_t                    db[NGX_HTTP_LIAISON_METRICS_DB];
@@ -360,6 +364,8 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     w->busy = pool->nconns > pool->nidle ? pool->nconns - pool->nidle : 0;
     w->waiting = pool->nwaiting;
     w->size = pool->conf->pool_size;
+    w->db_state = pool->stats.state;
+    w->db_state_at = pool->stats.state_at;
 }
 
 
@@ -432,7 +438,7 @@ ngx_http_liaison_metrics_handler(ngx_http_request_t *r)
         }
     }
 
-    size = 4096 + n * (NGX_HTTP_LIAISON_METRICS_BUCKETS + 3)
+    size = 8192 + n * (NGX_HTTP_LIAISON_METRICS_BUCKETS + 3)
                     * (NGX_HTTP_LIAISON_METRICS_NAME + 96);
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_SERIES; i++) {
@@ -472,9 +478,9 @@ static u_char *
 ngx_http_liaison_metrics_render(u_char *p,
     ngx_http_liaison_metrics_shctx_t *sh)
 {
-    uint64_t                              cum;
+    uint64_t                              cum, at;
     ngx_uint_t                            i, j, busy, idle, waiting, size;
-    ngx_uint_t                            workers;
+    ngx_uint_t                            workers, db_state;
     ngx_http_liaison_metrics_series_t    *s;
     ngx_http_liaison_metrics_endpoint_t  *e;
 
@@ -533,6 +539,8 @@ ngx_http_liaison_metrics_render(u_char *p,
     waiting = 0;
     size = 0;
     workers = 0;
+    db_state = 0;
+    at = 0;
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_WORKERS; i++) {
         if (sh->workers[i].pid == 0) {
@@ -544,6 +552,12 @@ ngx_http_liaison_metrics_render(u_char *p,
         idle += sh->workers[i].idle;
         waiting += sh->workers[i].waiting;
         size += sh->workers[i].size;
+
+        /* the database as this node saw it last, by any worker */
+        if (sh->workers[i].db_state && sh->workers[i].db_state_at >= at) {
+            db_state = sh->workers[i].db_state;
+            at = sh->workers[i].db_state_at;
+        }
     }
 
     p = ngx_sprintf(p,
@@ -560,11 +574,20 @@ ngx_http_liaison_metrics_render(u_char *p,
             "connection.\n"
             "# TYPE liaison_db_pool_waiting gauge\n"
             "liaison_db_pool_waiting %ui\n"
-            "# HELP liaison_worker_processes nginx worker processes with a "
-            "pool (those shutting down after a reload included).\n"
-            "# TYPE liaison_worker_processes gauge\n"
-            "liaison_worker_processes %ui\n",
+            "# HELP liaison_nginx_worker_processes nginx worker processes "
+            "with a pool (those shutting down after a reload included).\n"
+            "# TYPE liaison_nginx_worker_processes gauge\n"
+            "liaison_nginx_worker_processes %ui\n",
             busy, idle, size, waiting, workers);
+
+    if (db_state) {
+        p = ngx_sprintf(p,
+                "# HELP liaison_db_up Whether this node's last connection "
+                "to the database or query on it succeeded.\n"
+                "# TYPE liaison_db_up gauge\n"
+                "liaison_db_up %d\n",
+                db_state == NGX_HTTP_LIAISON_DB_STATE_UP);
+    }
 
     p = ngx_sprintf(p,
             "# HELP liaison_db_queries_total Batches of statements sent.\n"
@@ -607,6 +630,19 @@ ngx_http_liaison_metrics_render(u_char *p,
             "liaison_metrics_dropped_total %uL\n",
             NGX_HTTP_LIAISON_SCHEMA_VERSION, sh->schema_mismatch,
             sh->dropped);
+
+    p = ngx_sprintf(p,
+            "# HELP liaison_info The module's version and build, and the "
+            "nginx it runs in.\n"
+            "# TYPE liaison_info gauge\n"
+            "liaison_info{version=\"%s\",build=\"%s\",nginx=\"%s\"} 1\n"
+            "# HELP liaison_start_time_seconds When the nginx master "
+            "started (the metrics zone was made), in seconds since the "
+            "epoch.\n"
+            "# TYPE liaison_start_time_seconds gauge\n"
+            "liaison_start_time_seconds %T\n",
+            NGX_HTTP_LIAISON_VERSION, NGX_HTTP_LIAISON_BUILD, NGINX_VERSION,
+            sh->start_time);
 
     return p;
 }
@@ -661,6 +697,7 @@ ngx_http_liaison_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     sh->magic = NGX_HTTP_LIAISON_METRICS_MAGIC;
+    sh->start_time = ngx_time();
     shpool->data = sh;
     shm_zone->data = sh;
 

@@ -99,8 +99,18 @@ for my $round (1, 2) {
         "round $round: idle pooled connections reported";
     is $m->value('liaison_db_pool_waiting'), 0,
         "round $round: nobody waits";
-    is $m->value('liaison_worker_processes'), 2,
+    is $m->value('liaison_nginx_worker_processes'), 2,
         "round $round: two worker processes report";
+    ok !grep({ /^liaison_worker_/ } $m->names),
+        "round $round: no series shares the daemon's liaison_worker_ prefix";
+    is $m->value('liaison_db_up'), 1, "round $round: the database is up";
+    my ($info) = $m->series('liaison_info');
+    ok $info && $info->{value} == 1 && $info->{labels}{version} =~ /^\d+\./
+        && length $info->{labels}{build} && $info->{labels}{nginx} =~ /^1\./,
+        "round $round: liaison_info has version, build and nginx";
+    my $st = $m->value('liaison_start_time_seconds') // 0;
+    ok $st > 1.7e9 && $st <= time + 1,
+        "round $round: liaison_start_time_seconds is a recent time";
     is reqs($m), 9, "round $round: 9 API requests in all";
 }
 
@@ -117,7 +127,7 @@ ok $after->value('liaison_db_queries_total')
 ok wait_until(sub {
     my $r = $env->req(GET => '/metrics');
     my $m = Liaison::Prometheus->parse($r->body);
-    ($m->value('liaison_worker_processes') // 0) == 2;
+    ($m->value('liaison_nginx_worker_processes') // 0) == 2;
 }, 30), 'only the 2 new workers report once the old ones are gone';
 is $env->req(GET => '/api/v1/health')->status, 200, 'health after reloads';
 my ($m2) = scrape();
@@ -138,10 +148,14 @@ if ($env->can('kill_db')) {
     }, 10), 'database errors counted';
     ok $m3->value('liaison_http_requests_total', endpoint => 'health',
         status => 503), 'health 503 counted';
+    ok wait_until(sub { (scrape())[0]->value('liaison_db_up') == 0 }, 10),
+        'liaison_db_up 0 with the database down';
     $env->start_db;
     ok wait_until(sub {
         $env->req(GET => '/api/v1/health')->status == 200 }, 30),
         'health 200 again once the database is back';
+    ok wait_until(sub { (scrape())[0]->value('liaison_db_up') == 1 }, 10),
+        'liaison_db_up 1 again';
 }
 
 # configuration errors

@@ -15,6 +15,7 @@ use Liaison::Tickets;
 use Liaison::Worker;
 use Liaison::MockWeChat;
 use Liaison::Prometheus;
+use IO::Socket::INET;
 
 my $env = Liaison::Test->start(workers => 1, pool_size => 2);
 my $mock = Liaison::MockWeChat->start;
@@ -145,6 +146,55 @@ like $w->log_text, qr/retention: personal data removed from 1 ticket/,
     'the worker logged it once';
 $m = metrics();
 is $m->value('liaison_worker_retention_pending'), 0, 'nothing pending';
+
+# --- the daemon's metrics over HTTP (metrics_listen) ------------------------
+{
+    my $port = Liaison::Test::free_port();
+    my $wd = Liaison::Worker->new($env, $mock, ladder => 'off',
+        calendar_alert => 'off', bulletin => 'off', risk_stage_hours => 0,
+        sms_url => undef, metrics_listen => "127.0.0.1:$port");
+    my $pid = $wd->spawn;
+    my $text;
+    ok wait_until(sub {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $port, Proto => 'tcp', Timeout => 2) or return 0;
+        print $s "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+        local $/;
+        $text = <$s>;
+        return $text && $text =~ m{^HTTP/1.1 200 };
+    }, 30), 'GET /metrics of the daemon answers 200';
+    my ($head, $body) = split /\r\n\r\n/, $text // '', 2;
+    like $head, qr{Content-Type: text/plain; version=0\.0\.4}i,
+        'the Prometheus text type';
+    my $hm = eval { Liaison::Prometheus->parse($body) };
+    ok $hm, 'it parses as Prometheus text' or diag $@;
+    my ($info) = $hm ? $hm->series('liaison_worker_info') : ();
+    ok $info && $info->{labels}{version} && $info->{labels}{build},
+        'liaison_worker_info with version and build';
+    my $st = $hm ? $hm->value('liaison_worker_start_time_seconds') // 0 : 0;
+    ok $st > 1.7e9 && $st <= time + 1, 'the start time of the daemon';
+    is $hm && $hm->value('liaison_worker_db_up'), 1, 'db up';
+    is $hm && $hm->value('liaison_worker_channel_configured',
+        channel => 'sms'), 0, 'sms not configured on this daemon';
+    is $hm && $hm->value('liaison_worker_channel_configured',
+        channel => 'wecom'), 1, 'wecom configured';
+    ok $hm && defined $hm->value('liaison_worker_outbox_oldest_pending_seconds',
+        channel => 'sms'), 'and the database series';
+    ok $hm && defined $hm->value('liaison_worker_sends_total',
+        result => 'sent'), 'and what this daemon sent';
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+        Proto => 'tcp', Timeout => 2);
+    print $s "GET / HTTP/1.1\r\n\r\n";
+    like do { local $/; <$s> }, qr{^HTTP/1.1 404 }, 'another path: 404';
+    kill 'TERM', $pid;
+    is(Liaison::Worker->reap($pid, 30), 0, 'the daemon stops cleanly');
+    like $wd->log_text,
+        qr/no settings \(left pending for a worker that has them\): sms/,
+        'it said at start which channels it leaves';
+    my $bad = $wd->write_conf(metrics_listen => 'localhost:x');
+    like $wd->check->{output}, qr/"metrics_listen" must be ADDRESS:PORT/,
+        'a bad metrics_listen is refused';
+}
 
 # retention_days = 0 keeps everything
 my $w0 = Liaison::Worker->new($env, $mock, ladder => 'off',

@@ -80,6 +80,7 @@ static int lw_pass(lw_ctx_t *ctx, int full);
 static void lw_sleep(int seconds);
 static int lw_do_reload(lw_ctx_t *ctx, const char *path);
 static lw_cmd_e lw_cmd_find(const char *name);
+static void lw_log_channels(lw_ctx_t *ctx);
 static int lw_cmd_daemon(lw_ctx_t *ctx, lw_args_t *args);
 static int lw_cmd_once(lw_ctx_t *ctx, lw_args_t *args);
 static int lw_cmd_bulletin(lw_ctx_t *ctx, lw_args_t *args);
@@ -265,8 +266,10 @@ lw_do_reload(lw_ctx_t *ctx, const char *path)
         return -1;
     }
 
+    lw_serve_lock();
     lw_conf_free(ctx->conf);
     ctx->conf = conf;
+    lw_serve_unlock();
     lw_log_init(conf->log_level);
     lw_http_set_conf(ctx->http, conf);
 
@@ -298,13 +301,52 @@ lw_cmd_find(const char *name)
 }
 
 
+/* which channels this worker claims; the others wait for another */
+
+static void
+lw_log_channels(lw_ctx_t *ctx)
+{
+    int      ch;
+    char     yes[128], no[128];
+    size_t   y, n;
+
+    y = n = 0;
+    yes[0] = no[0] = '\0';
+
+    for (ch = 0; ch < LSN_CH_COUNT; ch++) {
+        if (lw_conf_channel_ready(ctx->conf, ch)) {
+            y += snprintf(yes + y, sizeof(yes) - y, "%s%s", y ? " " : "",
+                          lsn_outbox_channels[ch]);
+
+        } else {
+            n += snprintf(no + n, sizeof(no) - n, "%s%s", n ? " " : "",
+                          lsn_outbox_channels[ch]);
+        }
+    }
+
+    lw_log(n ? LW_LOG_WARN : LW_LOG_INFO, "delivering: %s; no settings "
+           "(left pending for a worker that has them): %s",
+           y ? yes : "none", n ? no : "none");
+}
+
+
 static int
 lw_cmd_daemon(lw_ctx_t *ctx, lw_args_t *args)
 {
     int  rc;
 
-    lw_log(LW_LOG_INFO, "liaison-worker " LW_VERSION " started as %s",
-           ctx->conf->worker_id);
+    lw_log(LW_LOG_INFO, "liaison-worker " LW_VERSION " (" LW_BUILD ") "
+           "started as %s", ctx->conf->worker_id);
+
+    ctx->started = time(NULL);
+
+    if (ctx->conf->deliver) {
+        lw_log_channels(ctx);
+    }
+
+    if (lw_serve_start(ctx) != 0) {
+        return 1;
+    }
 
     rc = 0;
 
@@ -329,6 +371,8 @@ lw_cmd_daemon(lw_ctx_t *ctx, lw_args_t *args)
             lw_sleep(ctx->conf->poll_interval);
         }
     }
+
+    lw_serve_stop();
 
     return (rc == -2) ? 1 : 0;
 }
@@ -430,7 +474,7 @@ main(int argc, char **argv)
         } else if (strcmp(argv[i], "--version") == 0
                    || strcmp(argv[i], "-V") == 0)
         {
-            printf("liaison-worker " LW_VERSION "\n");
+            printf("liaison-worker " LW_VERSION " (" LW_BUILD ")\n");
             return 0;
 
         } else {

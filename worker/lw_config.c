@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -501,6 +503,17 @@ lw_conf_check(lw_conf_t *c, char *err, size_t errlen)
         return -1;
     }
 
+    if (c->metrics_listen != NULL) {
+        struct sockaddr_storage  sa;
+        unsigned                 len;
+
+        if (lw_conf_listen_addr(c->metrics_listen, &sa, &len) != 0) {
+            snprintf(err, errlen, "%s: \"metrics_listen\" must be "
+                     "ADDRESS:PORT (e.g. 127.0.0.1:9466)", c->path);
+            return -1;
+        }
+    }
+
     if ((c->wx_appid == NULL) != (c->wx_secret_file == NULL)) {
         snprintf(err, errlen, "%s: \"wx_appid\" and \"wx_secret_file\" "
                  "go together", c->path);
@@ -825,4 +838,56 @@ lw_conf_channel_ready(const lw_conf_t *c, int channel)
     default:
         return 0;
     }
+}
+
+
+/*
+ * metrics_listen: "ADDRESS:PORT" (an IPv4 address, or [IPv6]:PORT) or a
+ * bare PORT on 127.0.0.1; into sa (a struct sockaddr_storage).
+ */
+
+int
+lw_conf_listen_addr(const char *spec, void *sa, unsigned *salen)
+{
+    int               rc;
+    char              host[64];
+    const char       *port, *colon;
+    struct addrinfo   hints, *res;
+
+    colon = strrchr(spec, ':');
+
+    if (colon == NULL) {
+        snprintf(host, sizeof(host), "127.0.0.1");
+        port = spec;
+
+    } else if (spec[0] == '[' && colon > spec && colon[-1] == ']') {
+        snprintf(host, sizeof(host), "%.*s", (int) (colon - spec - 2),
+                 spec + 1);
+        port = colon + 1;
+
+    } else {
+        snprintf(host, sizeof(host), "%.*s", (int) (colon - spec), spec);
+        port = colon + 1;
+    }
+
+    if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port)
+        || atoi(port) < 1 || atoi(port) > 65535)
+    {
+        return -1;
+    }
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0 || res == NULL) {
+        return -1;
+    }
+
+    memcpy(sa, res->ai_addr, res->ai_addrlen);
+    *salen = (unsigned) res->ai_addrlen;
+    freeaddrinfo(res);
+
+    return 0;
 }

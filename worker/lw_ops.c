@@ -685,37 +685,103 @@ lw_metrics_rows(lw_ctx_t *ctx, lw_buf_t *out, const char *sql,
 }
 
 
+/*
+ * This process: the build, and for the daemon its start, the channels it
+ * delivers and what it did.
+ */
+
+void
+lw_metrics_process(lw_ctx_t *ctx, lw_buf_t *out, int db_up)
+{
+    int  ch;
+
+    lw_buf_adds(out,
+        "# HELP liaison_worker_info The worker's version and build.\n"
+        "# TYPE liaison_worker_info gauge\n"
+        "liaison_worker_info{version=\"" LW_VERSION "\",build=\""
+        LW_BUILD "\"} 1\n"
+        "# HELP liaison_worker_db_up Whether the database answered.\n"
+        "# TYPE liaison_worker_db_up gauge\n");
+    lw_buf_printf(out, "liaison_worker_db_up %d\n", db_up);
+
+    if (ctx->started == 0) {
+        return;
+    }
+
+    lw_buf_printf(out,
+        "# HELP liaison_worker_start_time_seconds When this daemon "
+        "started, in seconds since the epoch.\n"
+        "# TYPE liaison_worker_start_time_seconds gauge\n"
+        "liaison_worker_start_time_seconds %lld\n"
+        "# HELP liaison_worker_channel_configured Whether this daemon has "
+        "the settings of a channel (it claims only those).\n"
+        "# TYPE liaison_worker_channel_configured gauge\n",
+        (long long) ctx->started);
+
+    for (ch = 0; ch < LSN_CH_COUNT; ch++) {
+        lw_buf_printf(out, "liaison_worker_channel_configured"
+                      "{channel=\"%s\"} %d\n", lsn_outbox_channels[ch],
+                      lw_conf_channel_ready(ctx->conf, ch));
+    }
+
+    lw_buf_printf(out,
+        "# HELP liaison_worker_sends_total Outcomes recorded by this "
+        "daemon since it started.\n"
+        "# TYPE liaison_worker_sends_total counter\n"
+        "liaison_worker_sends_total{result=\"sent\"} %lu\n"
+        "liaison_worker_sends_total{result=\"retry\"} %lu\n"
+        "liaison_worker_sends_total{result=\"failed\"} %lu\n"
+        "# HELP liaison_worker_ladder_steps_total Escalation steps this "
+        "daemon fired since it started.\n"
+        "# TYPE liaison_worker_ladder_steps_total counter\n"
+        "liaison_worker_ladder_steps_total %lu\n",
+        ctx->sent, ctx->retried, ctx->failed, ctx->fired);
+}
+
+
+/* `liaison-worker metrics`: Prometheus text on stdout */
+
 int
 lw_metrics(lw_ctx_t *ctx)
+{
+    int       up, rc;
+    lw_buf_t  out;
+
+    lw_buf_init(&out);
+
+    up = lw_db_connect(ctx) == 0;
+    lw_metrics_process(ctx, &out, up);
+    rc = up ? lw_metrics_db(ctx, &out) : -1;
+
+    if (out.failed) {
+        lw_buf_free(&out);
+        return 1;
+    }
+
+    fwrite(out.data, 1, out.len, stdout);
+    lw_buf_free(&out);
+
+    return rc == 0 ? 0 : 1;
+}
+
+
+/* the database's series, on ctx's open connection; 0, or -1 */
+
+int
+lw_metrics_db(lw_ctx_t *ctx, lw_buf_t *out)
 {
     int          ch, rc, year, y;
     long         found;
     time_t       now;
-    lw_buf_t     out;
     MYSQL_ROW    row;
     MYSQL_RES   *res;
     struct tm    tm;
     const char  *l[3];
 
-    lw_buf_init(&out);
     rc = 0;
-
-    lw_buf_adds(&out,
-        "# HELP liaison_worker_db_up Whether the database answered.\n"
-        "# TYPE liaison_worker_db_up gauge\n");
-
-    if (lw_db_connect(ctx) != 0) {
-        lw_buf_adds(&out, "liaison_worker_db_up 0\n");
-        fwrite(out.data, 1, out.len, stdout);
-        lw_buf_free(&out);
-        return 1;
-    }
-
-    lw_buf_adds(&out, "liaison_worker_db_up 1\n");
-
     found = lw_schema_found(ctx->db);
 
-    lw_buf_printf(&out,
+    lw_buf_printf(out,
         "# HELP liaison_worker_schema_version The database's schema "
         "version (highest applied migration).\n"
         "# TYPE liaison_worker_schema_version gauge\n"
@@ -728,24 +794,22 @@ lw_metrics(lw_ctx_t *ctx)
 
     if (found != LW_SCHEMA_VERSION) {
         /* the queries below may not fit that schema */
-        fwrite(out.data, 1, out.len, stdout);
-        lw_buf_free(&out);
-        return 1;
+        return -1;
     }
 
-    lw_buf_adds(&out,
+    lw_buf_adds(out,
         "# HELP liaison_worker_outbox_messages Outbox rows by channel and "
         "status.\n"
         "# TYPE liaison_worker_outbox_messages gauge\n");
     l[0] = "channel";
     l[1] = "status";
-    rc |= lw_metrics_rows(ctx, &out,
+    rc |= lw_metrics_rows(ctx, out,
               "SELECT channel, status, COUNT(*) FROM outbox "
               "GROUP BY channel, status ORDER BY channel, status",
               "liaison_worker_outbox_messages", 2, l);
 
     /* every channel, 0 when nothing waits */
-    lw_buf_adds(&out,
+    lw_buf_adds(out,
         "# HELP liaison_worker_outbox_oldest_pending_seconds Age of the "
         "oldest message not yet delivered (pending or sending), by "
         "channel.\n"
@@ -765,33 +829,33 @@ lw_metrics(lw_ctx_t *ctx)
         }
 
         row = mysql_fetch_row(res);
-        lw_buf_printf(&out, "liaison_worker_outbox_oldest_pending_seconds"
+        lw_buf_printf(out, "liaison_worker_outbox_oldest_pending_seconds"
                       "{channel=\"%s\"} %s\n", lsn_outbox_channels[ch],
                       row != NULL && row[0] != NULL ? row[0] : "0");
         mysql_free_result(res);
     }
 
-    lw_buf_adds(&out,
+    lw_buf_adds(out,
         "# HELP liaison_worker_delivery_attempts_total Delivery attempts "
         "recorded, by channel, result and code.\n"
         "# TYPE liaison_worker_delivery_attempts_total counter\n");
     l[0] = "channel";
     l[1] = "result";
     l[2] = "code";
-    rc |= lw_metrics_rows(ctx, &out,
+    rc |= lw_metrics_rows(ctx, out,
               "SELECT channel, result, COALESCE(code, ''), COUNT(*) "
               "FROM delivery_attempts GROUP BY channel, result, code "
               "ORDER BY channel, result, code",
               "liaison_worker_delivery_attempts_total", 3, l);
 
-    lw_buf_adds(&out,
+    lw_buf_adds(out,
         "# HELP liaison_worker_escalations_total A8 ladder steps reached, "
         "by level (warning, reminder, leader, vice_president, president) "
         "and status.\n"
         "# TYPE liaison_worker_escalations_total counter\n");
     l[0] = "level";
     l[1] = "status";
-    rc |= lw_metrics_rows(ctx, &out,
+    rc |= lw_metrics_rows(ctx, out,
               "SELECT ELT(level + 1, 'warning', 'reminder', 'leader', "
               "'vice_president', 'president'), status, COUNT(*) "
               "FROM escalations GROUP BY level, status "
@@ -807,7 +871,7 @@ lw_metrics(lw_ctx_t *ctx)
         rc = -1;
 
     } else {
-        lw_buf_printf(&out,
+        lw_buf_printf(out,
             "# HELP liaison_worker_calendar_years_loaded Years of the "
             "official working-day calendar in the database.\n"
             "# TYPE liaison_worker_calendar_years_loaded gauge\n"
@@ -820,7 +884,7 @@ lw_metrics(lw_ctx_t *ctx)
         y = 0;
 
         while ((row = mysql_fetch_row(res)) != NULL) {
-            lw_buf_printf(&out, "liaison_worker_calendar_year_loaded"
+            lw_buf_printf(out, "liaison_worker_calendar_year_loaded"
                           "{year=\"%s\"} 1\n", row[0]);
 
             if (atoi(row[0]) == year + 1) {
@@ -830,14 +894,14 @@ lw_metrics(lw_ctx_t *ctx)
 
         mysql_free_result(res);
 
-        lw_buf_printf(&out,
+        lw_buf_printf(out,
             "# HELP liaison_worker_calendar_next_year_loaded Whether next "
             "year's calendar (%d) is loaded.\n"
             "# TYPE liaison_worker_calendar_next_year_loaded gauge\n"
             "liaison_worker_calendar_next_year_loaded %d\n", year + 1, y);
     }
 
-    lw_buf_adds(&out,
+    lw_buf_adds(out,
         "# HELP liaison_worker_retention_pending Closed tickets past "
         "retention_days whose personal data is still there.\n"
         "# TYPE liaison_worker_retention_pending gauge\n");
@@ -856,22 +920,14 @@ lw_metrics(lw_ctx_t *ctx)
     }
 
     row = res != NULL ? mysql_fetch_row(res) : NULL;
-    lw_buf_printf(&out, "liaison_worker_retention_pending %s\n",
+    lw_buf_printf(out, "liaison_worker_retention_pending %s\n",
                   row != NULL && row[0] != NULL ? row[0] : "0");
 
     if (res != NULL) {
         mysql_free_result(res);
     }
 
-    if (out.failed) {
-        lw_buf_free(&out);
-        return 1;
-    }
-
-    fwrite(out.data, 1, out.len, stdout);
-    lw_buf_free(&out);
-
-    return rc == 0 ? 0 : 1;
+    return rc == 0 && !out->failed ? 0 : -1;
 }
 
 
