@@ -17,8 +17,8 @@ use Liaison::Tickets;
 use Liaison::Litigant;
 
 my $store = tempdir('liaison-attach-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$store/files" or die $!;
-my $files = "$store/files";
+chmod 0711, $store;    # nginx's workers (www-data) pass through
+my $files = Liaison::Test->workers_dir("$store/files");
 
 my $t = Liaison::Litigant->start(
     http => { liaison_attachment_dir => $files,

@@ -37,10 +37,11 @@ sub start {
     my ($class, %o) = @_;
     my $mock = Liaison::MockWeChat->start;
     my $dir = tempdir('liaison-lit-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-    chmod 0700, $dir;
+    # nginx's workers (not root) reach the attachment store through it
+    chmod 0711, $dir;
     my $files = delete $o{attachments} ? "$dir/files" : undef;
     if ($files) {
-        mkdir $files or croak "$files: $!";
+        Liaison::Test->workers_dir($files);
         $o{http}{liaison_attachment_dir} //= $files;
         $o{server_extra} = ($o{server_extra} // '') . <<CONF;
         location /_liaison_files/ {

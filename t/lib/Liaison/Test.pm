@@ -23,6 +23,12 @@ package Liaison::Test;
 #   LIAISON_NGINX_PRELOAD LD_PRELOAD for nginx only (a sanitizer runtime
 #                         when LIAISON_MODULE is a sanitizer build)
 #   LIAISON_TEST_VERBOSE  diag() the requests made
+#   LIAISON_WORKERS_USER  the user of nginx's workers when the tests run
+#                         as root (default www-data, as a deployment)
+#
+# nginx's workers run as that user, not as root: the master reads the
+# secrets (mode 0600, root), the workers write the temp directories and an
+# attachment store made theirs with $env->workers_dir($path).
 
 use strict;
 use warnings;
@@ -67,6 +73,8 @@ our $NGINX = $ENV{LIAISON_NGINX} || '/usr/sbin/nginx';
 our $MODULE = $ENV{LIAISON_MODULE} || "$ROOT/build/ngx_http_liaison_module.so";
 our $ADMIN = $ENV{LIAISON_ADMIN} || "$ROOT/build/bin/liaison-admin";
 our $CALENDAR_FILE = "$ROOT/data/cn-working-days.txt";
+our $WORKERS_USER = $> == 0 ? ($ENV{LIAISON_WORKERS_USER} || 'www-data')
+    : undef;
 our $TEMPLATE = "$ROOT/build/test-mysql-template";
 our $DEFAULT_PASSWORD = 'Test-pass-2026';
 our $QUERY_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -137,6 +145,8 @@ sub start {
         nginx/tmp/body nginx/tmp/proxy nginx/tmp/fastcgi nginx/tmp/uwsgi
         nginx/tmp/scgi);
     chmod 0700, "$self->{dir}/secrets";
+    $self->workers_dir("$self->{dir}/nginx/tmp/$_")
+        for qw(body proxy fastcgi uwsgi scgi);
 
     $self->_db_init;
     $self->add_staff(%$_) for @{ $opt{staff} || [] };
@@ -146,6 +156,19 @@ sub start {
 }
 
 sub dir { $_[0]{dir} }
+
+# Makes a directory nginx's workers write (temp files, an attachment
+# store): theirs, mode 0700; its parents must let them through.
+sub workers_dir {
+    my ($self, $path) = @_;
+    make_path($path) unless -d $path;
+    return $path unless defined $WORKERS_USER;
+    my ($uid, $gid) = (getpwnam $WORKERS_USER)[2, 3];
+    croak "no user $WORKERS_USER" unless defined $uid;
+    chown $uid, $gid, $path or croak "chown $path: $!";
+    chmod 0700, $path;
+    return $path;
+}
 sub port { $_[0]{port} }
 sub db_port { $_[0]{db_port} }
 sub db_socket { "$_[0]{dir}/mysql/mysqld.sock" }
@@ -650,7 +673,8 @@ sub config_text {
         [ liaison_api => 'on' ],
         [ liaison_max_body_size => '64k' ],
     );
-    my $user = $> == 0 ? "user root;\n" : '';
+    my $user = defined $WORKERS_USER
+        ? "user $WORKERS_USER;\n" : '';
     my $http = _directive_list(\@http, $o{http});
     my $loc = _directive_list(\@loc, $o{location});
     $loc =~ s/^/    /mg;
