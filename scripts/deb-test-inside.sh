@@ -113,7 +113,7 @@ workers=$(ps -o user= --ppid "$(cat /run/nginx.pid)" | sort -u | tr '\n' ' ')
 # a ticket with an attachment, uploaded through nginx's workers (www-data)
 t=$(curl -s -X POST "$api/tickets" -H 'Content-Type: application/json' \
     -d '{"channel":"web","category":"consultation","content":"诉讼费怎么交？",
-         "contact_name":"张三","contact_phone":"13800138000"}')
+         "contact":{"name":"张三","phone":"13800138000"}}')
 no=$(sed -n 's/.*"ticket_no":"\([^"]*\)".*/\1/p' <<<"$t")
 qc=$(sed -n 's/.*"query_code":"\([^"]*\)".*/\1/p' <<<"$t")
 [ -n "$no" ] && [ -n "$qc" ] || die "intake: $t"

@@ -82,10 +82,10 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 [ -n "$init" ] || { cat "$tmp/console.log"; die "the container did not start"; }
-in() { nsenter -t "$init" -m -u -i -n -p -- "$@"; }
+inside() { nsenter -t "$init" -m -u -i -n -p -- "$@"; }
 state=""
 for _ in $(seq 600); do
-    state=$(in systemctl is-system-running 2>/dev/null || true)
+    state=$(inside systemctl is-system-running 2>/dev/null || true)
     case $state in running|degraded) break ;; esac
     sleep 0.1
 done
@@ -94,4 +94,4 @@ case $state in running|degraded) ;; *)
 esac
 say "container up (systemd: $state)"
 
-in "$here/scripts/deb-test-inside.sh" "${debs[@]}"
+inside "$here/scripts/deb-test-inside.sh" "${debs[@]}"
