@@ -15,7 +15,7 @@ TOOL_LIBS  := -lcrypto -lcrypt -lpcre2-8
 WORKER_SRCS := $(wildcard worker/*.c)
 # the part of the core the worker uses
 WORKER_CORE := $(addprefix $(CORE_DIR)/lsn_,calendar.c ladder.c sql.c \
-               text.c wxmsg.c kpi.c outbox.c labels.c supervision.c)
+               text.c wxmsg.c kpi.c outbox.c labels.c supervision.c duty.c)
 WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt -lxlsxwriter
 # one object per file: build/worker/ and build/worker/core/
 WORKER_OBJS := $(patsubst worker/%.c,$(BUILD)/worker/%.o,$(WORKER_SRCS)) \

@@ -226,3 +226,43 @@ ngx_http_liaison_outbox_people(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
         }
     }
 }
+
+
+void
+ngx_http_liaison_outbox_duty(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
+    const char *subject, const char *subject_id, const char *step,
+    const char *text, const char *from)
+{
+    ngx_uint_t   i;
+
+    static const lsn_channel_e  channels[] = { LSN_CH_SMS, LSN_CH_WECOM };
+    static const char          *columns[] = { "s.mobile", "s.wecom_userid" };
+
+    /* subject_id, text and from are constants of the code */
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO duty_alerts (subject, subject_id, step, recipients, "
+        "fired_at) SELECT $z, ", subject);
+    ngx_http_liaison_sql(ctx, subject_id);
+    ngx_http_liaison_sql(ctx, ", $z, (SELECT GROUP_CONCAT(DISTINCT s.id "
+                         "ORDER BY s.id) ", step);
+    ngx_http_liaison_sql(ctx, from);
+    ngx_http_liaison_sql(ctx, " AND s.active = 1), $t FROM DUAL WHERE ",
+                         ctx->now);
+    ngx_http_liaison_sql(ctx, subject_id);
+    ngx_http_liaison_sql(ctx, " > 0;" LSN_OUTBOX_INSERT);
+
+    for (i = 0; i < 2; i++) {
+        ngx_http_liaison_sql_sep(ctx, i, " UNION ALL ");
+        ngx_http_liaison_sql(ctx, "SELECT DISTINCT $z, ",
+                             lsn_outbox_channels[channels[i]]);
+        ngx_http_liaison_sql(ctx, columns[i]);
+        ngx_http_liaison_sql(ctx, ", NULL, JSON_OBJECT('text', ");
+        ngx_http_liaison_sql(ctx, text);
+        ngx_http_liaison_sql(ctx, "), NULL, $z, $t, $t ",
+                             lsn_outbox_kinds[kind], ctx->now, ctx->now);
+        ngx_http_liaison_sql(ctx, from);
+        ngx_http_liaison_sql(ctx, " AND s.active = 1 AND ");
+        ngx_http_liaison_sql(ctx, columns[i]);
+        ngx_http_liaison_sql(ctx, " IS NOT NULL");
+    }
+}
