@@ -18,12 +18,21 @@
 #include "lsn_duty.h"
 
 
-/* the body's forms, by the format argument */
-enum {
-    NGX_HTTP_LIAISON_JSON = 0,
-    NGX_HTTP_LIAISON_CSV,
-    NGX_HTTP_LIAISON_HTML
-};
+/*
+ * The bulletin's forms (monthly_reports, the worker's lw_bulletin.c); the
+ * acknowledgements are added to the JSON, the CSV and the page (the
+ * workbook is served as the worker wrote it).
+ */
+typedef void (*ngx_http_liaison_acks_pt)(ngx_http_liaison_buf_t *out,
+    MYSQL_RES *res);
+
+typedef struct {
+    const char                 *name;
+    const char                 *sql;
+    const char                 *type;
+    const char                 *disposition;   /* NULL: JSON, no file */
+    ngx_http_liaison_acks_pt    acks;
+} ngx_http_liaison_form_t;
 
 
 /*
@@ -41,11 +50,13 @@ enum {
 #define NGX_HTTP_LIAISON_ITEMS_ORDER                                          \
     " ORDER BY FIELD(i.duty, $z, $z), i.id"
 
-#define NGX_HTTP_LIAISON_ACK_TITLE  "通报事项签收情况"
+#define NGX_HTTP_LIAISON_ACK_TITLE  "附：通报事项签收情况"
 
 
 static ngx_int_t ngx_http_liaison_month(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *month);
+static ngx_int_t ngx_http_liaison_disposition(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_form_t *fmt, const char *month);
 static void ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_acks_json(ngx_http_liaison_buf_t *out,
@@ -61,6 +72,22 @@ static void ngx_http_liaison_html_cell(ngx_http_liaison_buf_t *out,
 static void ngx_http_liaison_items(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_acknowledge(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_acknowledged(ngx_http_liaison_db_op_t *op);
+
+
+static ngx_http_liaison_form_t  ngx_http_liaison_bulletin_forms[] = {
+    { "json", "SELECT body_json, month FROM monthly_reports "
+              "WHERE month = $s", NULL, NULL, ngx_http_liaison_acks_json },
+    { "csv", "SELECT body_csv, month FROM monthly_reports WHERE month = $s",
+      "text/csv; charset=utf-8", "attachment", ngx_http_liaison_acks_csv },
+    { "html", "SELECT body_html, month FROM monthly_reports "
+              "WHERE month = $s", "text/html; charset=utf-8", "inline",
+      ngx_http_liaison_acks_html },
+    { "xlsx", "SELECT body_xlsx, month FROM monthly_reports "
+              "WHERE month = $s",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "attachment", NULL },
+    { NULL, NULL, NULL, NULL, NULL }
+};
 
 
 /* "YYYY-MM"; answers 400 itself */
@@ -81,13 +108,13 @@ ngx_http_liaison_month(ngx_http_liaison_ctx_t *ctx, ngx_str_t *month)
 }
 
 
-/* GET /staff/reports/monthly?month=YYYY-MM[&format=csv|html] */
+/* GET /staff/reports/monthly?month=YYYY-MM[&format=csv|html|xlsx] */
 
 static void
 ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_str_t   month, format;
-    ngx_uint_t  form;
+    ngx_str_t                 month, format;
+    ngx_http_liaison_form_t  *fmt;
 
     if (ngx_http_liaison_arg(ctx->r, "month", &month) != NGX_OK) {
         ngx_str_null(&month);
@@ -97,60 +124,64 @@ ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    form = NGX_HTTP_LIAISON_JSON;
+    /* one of the forms the worker keeps: json, csv, html, xlsx */
+    fmt = &ngx_http_liaison_bulletin_forms[0];
 
     if (ngx_http_liaison_arg(ctx->r, "format", &format) == NGX_OK) {
-        if (format.len == 3 && ngx_strncmp(format.data, "csv", 3) == 0) {
-            form = NGX_HTTP_LIAISON_CSV;
+        for (fmt = ngx_http_liaison_bulletin_forms; fmt->name; fmt++) {
+            if (format.len == ngx_strlen(fmt->name)
+                && ngx_strncmp(format.data, fmt->name, format.len) == 0)
+            {
+                break;
+            }
+        }
 
-        } else if (format.len == 4
-                   && ngx_strncmp(format.data, "html", 4) == 0)
-        {
-            form = NGX_HTTP_LIAISON_HTML;
-
-        } else if (!(format.len == 4
-                     && ngx_strncmp(format.data, "json", 4) == 0))
-        {
-            ngx_http_liaison_invalid(ctx, "format 须为 json、csv 或 html",
+        if (fmt->name == NULL) {
+            ngx_http_liaison_invalid(ctx,
+                                     "format 须为 json、csv、html 或 xlsx",
                                      "format");
             return;
         }
     }
 
-    ctx->data = (void *) form;
+    ctx->data = fmt;
+
+    ngx_http_liaison_sql(ctx, fmt->sql, month.data, month.len);
 
     ngx_http_liaison_sql(ctx,
-        "SELECT body_json, body_csv, body_html FROM monthly_reports "
-        "WHERE month = $s;"
-        "SELECT i.duty, COALESCE(d.name, i.duty), i.item_key, i.summary, "
+        ";SELECT i.duty, COALESCE(d.name, i.duty), i.item_key, i.summary, "
         "s.name, DATE_FORMAT(i.acknowledged_at, "
         "'%Y-%m-%dT%H:%i:%s+08:00'), i.ack_note"
         NGX_HTTP_LIAISON_ITEMS NGX_HTTP_LIAISON_ITEMS_ORDER,
-        month.data, month.len, month.data, month.len,
-        lsn_duty_names[LSN_DUTY_TRIAL_MGMT],
+        month.data, month.len, lsn_duty_names[LSN_DUTY_TRIAL_MGMT],
         lsn_duty_names[LSN_DUTY_POLITICAL]);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_monthly_done);
 }
 
 
+/*
+ * The bulletin as it is served, with what has been acknowledged of it:
+ * the JSON gains "acknowledgements", the page and the CSV a last section
+ * (the page's before its end).
+ */
+
 static void
 ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    size_t                   n;
-    MYSQL_ROW                row;
-    ngx_uint_t               i;
-    unsigned long           *len;
-    ngx_http_liaison_buf_t   out;
-    ngx_http_request_t      *r;
-    ngx_table_elt_t         *h;
+    size_t                     n;
+    MYSQL_ROW                  row;
+    unsigned long             *len;
+    ngx_http_request_t        *r;
+    ngx_http_liaison_buf_t     out;
+    ngx_http_liaison_form_t   *fmt;
 
     static const char  end[] = "</body></html>";
 
     r = ctx->r;
-    i = (ngx_uint_t) ctx->data;
+    fmt = ctx->data;
 
     if (op->rc != NGX_OK || op->nstmts != 2) {
         ngx_http_liaison_db_error(ctx);
@@ -158,66 +189,83 @@ ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
     }
 
     row = mysql_fetch_row(op->res[0]);
-    if (row == NULL) {
+    if (row == NULL || row[0] == NULL) {
         ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
                                "该月通报尚未生成", NULL);
         return;
     }
 
     len = mysql_fetch_lengths(op->res[0]);
-    n = len[i];
+    n = len[0];
 
     (void) ngx_http_liaison_buf_init(&out, r->pool, n + 4096);
 
-    switch (i) {
-
-    case NGX_HTTP_LIAISON_JSON:
+    if (fmt->acks == ngx_http_liaison_acks_json) {
         /* {..., "acknowledgements": [...]} */
-        if (n == 0 || row[i][n - 1] != '}') {
+        if (n == 0 || row[0][n - 1] != '}') {
             ngx_http_liaison_fail(ctx, "a stored bulletin is not an object");
             return;
         }
 
-        ngx_http_liaison_buf_raw(&out, row[i], n - 1);
-        ngx_http_liaison_acks_json(&out, op->res[1]);
-        ngx_http_liaison_buf_lit(&out, "}");
+        n--;
+
+    } else if (fmt->acks == ngx_http_liaison_acks_html
+               && n >= sizeof(end) - 1
+               && ngx_strncmp(row[0] + n - (sizeof(end) - 1), end,
+                              sizeof(end) - 1) == 0)
+    {
+        n -= sizeof(end) - 1;
+    }
+
+    ngx_http_liaison_buf_raw(&out, row[0], n);
+
+    if (fmt->acks) {
+        fmt->acks(&out, op->res[1]);
+        ngx_http_liaison_buf_raw(&out, row[0] + n, len[0] - n);
+    }
+
+    if (fmt->disposition == NULL) {
         ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
         return;
+    }
 
-    case NGX_HTTP_LIAISON_HTML:
-        /* the section before the page's end */
-        if (n >= sizeof(end) - 1
-            && ngx_strncmp(row[i] + n - (sizeof(end) - 1), end,
-                           sizeof(end) - 1) == 0)
-        {
-            n -= sizeof(end) - 1;
-        }
-
-        ngx_http_liaison_buf_raw(&out, row[i], n);
-        ngx_http_liaison_acks_html(&out, op->res[1]);
-
-        if (n < len[i]) {
-            ngx_http_liaison_buf_lit(&out, end);
-        }
-
-        ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK,
-                                   "text/html; charset=utf-8", &out);
+    if (ngx_http_liaison_disposition(ctx, fmt, row[1]) != NGX_OK) {
+        ngx_http_liaison_fail(ctx, "out of memory");
         return;
-
-    default:
-        ngx_http_liaison_buf_raw(&out, row[i], n);
-        ngx_http_liaison_acks_csv(&out, op->res[1]);
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h != NULL) {
-        h->hash = 1;
-        ngx_str_set(&h->key, "Content-Disposition");
-        ngx_str_set(&h->value, "attachment; filename=\"bulletin.csv\"");
+    ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK, fmt->type, &out);
+}
+
+
+/* the files are named with the month ("月度通报-2026-09.xlsx"; an ASCII
+   name for old clients) */
+
+static ngx_int_t
+ngx_http_liaison_disposition(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_form_t *fmt, const char *month)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&ctx->r->headers_out.headers);
+    p = ngx_pnalloc(ctx->r->pool, 256);
+
+    if (h == NULL || p == NULL) {
+        return NGX_ERROR;
     }
 
-    ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK, "text/csv; charset=utf-8",
-                               &out);
+    h->hash = 1;
+    ngx_str_set(&h->key, "Content-Disposition");
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%s; filename=\"bulletin-%s.%s\"; "
+                               "filename*=UTF-8''%%E6%%9C%%88%%E5%%BA%%A6"
+                               "%%E9%%80%%9A%%E6%%8A%%A5-%s.%s",
+                               fmt->disposition, month, fmt->name, month,
+                               fmt->name)
+                   - p;
+
+    return NGX_OK;
 }
 
 
@@ -301,7 +349,8 @@ ngx_http_liaison_acks_html(ngx_http_liaison_buf_t *out, MYSQL_RES *res)
     ngx_uint_t      k, n;
     unsigned long  *len;
 
-    ngx_http_liaison_buf_lit(out, "<h2>" NGX_HTTP_LIAISON_ACK_TITLE "</h2>"
+    /* an annex after the signature: the sections stay as numbered */
+    ngx_http_liaison_buf_lit(out, "<h3>" NGX_HTTP_LIAISON_ACK_TITLE "</h3>"
                              "<table><tr><th>提交部门</th><th>事项</th>"
                              "<th>内容</th><th>签收人</th><th>签收时间</th>"
                              "<th>签收意见</th></tr>");

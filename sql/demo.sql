@@ -43,7 +43,7 @@ FROM (
     UNION ALL SELECT 'leader_trial_mgmt',  '梁慧敏', 'dept_leader', 'trial_mgmt',  '13800138015'
     UNION ALL SELECT 'leader_president_office', '钱卫东', 'dept_leader', 'president_office', '13800138016'
     UNION ALL SELECT 'leader_discipline',  '唐振宇', 'dept_leader', 'discipline',  '13800138017'
-    UNION ALL SELECT 'leader_political',   '许文博', 'dept_leader', 'political',   '13800138018'
+    UNION ALL SELECT 'leader_political',   '许文博', 'dept_leader', 'political',   '13800138019'
     UNION ALL SELECT 'vp',        '周文斌', 'vice_president', 'trial_mgmt',  '13800138007'
     UNION ALL SELECT 'president', '林振华', 'president',      'trial_mgmt',  '13800138008'
     UNION ALL SELECT 'filing',    '吴静',   'filing_admin',   'filing',      '13800138009'
