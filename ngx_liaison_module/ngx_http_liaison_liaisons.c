@@ -44,7 +44,7 @@ static ngx_http_liaison_liaison_t *ngx_http_liaison_liaison_body(
 static void ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_record_made(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_change_report(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_change_open(ngx_http_liaison_db_op_t *op);
@@ -52,7 +52,6 @@ static void ngx_http_liaison_change_reported(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_changes_list(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_change_publish(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_change_found(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_change_published(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_out_days(ngx_http_liaison_buf_t *out,
     const char *key, int days, int limit);
 static void ngx_http_liaison_out_day(ngx_http_liaison_buf_t *out,
@@ -256,12 +255,17 @@ ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
         (unsigned long long) ctx->subject_id,
         (unsigned long long) lr->department);
 
-    ngx_http_liaison_run(ctx, ngx_http_liaison_liaison_saved);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_record_made);
 }
 
 
+/*
+ * A record made for the directory, by PUT (its id, the day counts) or by
+ * publishing a change (the change's id and its record's).
+ */
+
 static void
-ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op)
+ngx_http_liaison_record_made(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
@@ -276,15 +280,33 @@ ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op)
     }
 
     if (op->affected[1] == 0) {
-        ngx_http_liaison_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                                "部门不存在", NULL);
+        if (lr->change) {
+            ngx_http_liaison_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
+                                    "该变更已发布", NULL);
+
+        } else {
+            ngx_http_liaison_refuse(ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                                    "部门不存在", NULL);
+        }
+
         return;
     }
 
-    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 128);
+    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 256);
 
     ngx_http_liaison_buf_lit(&out, "{\"id\":");
-    ngx_http_liaison_json_int(&out, (int64_t) op->insert_id[1]);
+
+    if (lr->change) {
+        ngx_http_liaison_json_int(&out, (int64_t) lr->change);
+        ngx_http_liaison_json_key(&out, "record_id");
+        ngx_http_liaison_json_int(&out, (int64_t) op->insert_id[1]);
+        ngx_http_liaison_buf_lit(&out, ",\"status\":\"published\"");
+        ngx_http_liaison_out_day(&out, "published_on", lr->today);
+
+    } else {
+        ngx_http_liaison_json_int(&out, (int64_t) op->insert_id[1]);
+    }
+
     ngx_http_liaison_out_days(&out, "report", lr->report_days,
                               LSN_LIAISON_REPORT_DAYS);
     ngx_http_liaison_out_days(&out, "publish", lr->publish_days,
@@ -670,46 +692,7 @@ ngx_http_liaison_change_found(ngx_http_liaison_db_op_t *op)
 
     ngx_http_liaison_sql(ctx, ";COMMIT");
 
-    ngx_http_liaison_run(ctx, ngx_http_liaison_change_published);
-}
-
-
-static void
-ngx_http_liaison_change_published(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-
-    ngx_http_liaison_buf_t       out;
-    ngx_http_liaison_liaison_t  *lr;
-
-    lr = ctx->data;
-
-    if (op->rc != NGX_OK || op->nstmts < 2) {
-        ngx_http_liaison_db_error(ctx);
-        return;
-    }
-
-    if (op->affected[1] == 0) {
-        ngx_http_liaison_refuse(ctx, NGX_HTTP_CONFLICT, "conflict",
-                                "该变更已发布", NULL);
-        return;
-    }
-
-    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 256);
-
-    ngx_http_liaison_buf_lit(&out, "{\"id\":");
-    ngx_http_liaison_json_int(&out, (int64_t) lr->change);
-    ngx_http_liaison_json_key(&out, "record_id");
-    ngx_http_liaison_json_int(&out, (int64_t) op->insert_id[1]);
-    ngx_http_liaison_buf_lit(&out, ",\"status\":\"published\"");
-    ngx_http_liaison_out_day(&out, "published_on", lr->today);
-    ngx_http_liaison_out_days(&out, "report", lr->report_days,
-                              LSN_LIAISON_REPORT_DAYS);
-    ngx_http_liaison_out_days(&out, "publish", lr->publish_days,
-                              LSN_LIAISON_PUBLISH_DAYS);
-    ngx_http_liaison_buf_lit(&out, "}");
-
-    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_record_made);
 }
 
 

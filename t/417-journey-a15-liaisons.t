@@ -59,22 +59,9 @@ my @CIVIL = qw(13800138006 13800138005 huangzq);
 
 my $w = Liaison::Worker->new($env, $t->mock, ladder => 'off',
     bulletin => 'off', calendar_alert => 'off');
-my $in = Liaison::Duties->inbox($t->mock);
+my $in = Liaison::Duties->inbox($t->mock, $w);
 
-sub once {
-    my ($now, $what) = @_;
-    my $r = $w->once($now);
-    is $r->{rc}, 0, "worker pass at $now ($what)" or diag $r->{output};
-    return $in->news;
-}
-
-sub told {
-    my ($news, $who, $re, $what) = @_;
-    for my $r (@$who) {
-        my @m = grep { /$re/ } @{ $news->{$r} || [] };
-        is scalar @m, 1, "$what: $r told once" or diag explain $news;
-    }
-}
+sub once { $in->once(@_) }
 
 sub change_of {
     my ($id, $who) = @_;

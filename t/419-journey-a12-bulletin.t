@@ -82,7 +82,7 @@ my $NEXT = sprintf '%04d-%02d-15', $m == 12 ? $y + 1 : $y, $m == 12 ? 1 : $m + 1
 # ---------------------------------------------------------------------
 my $w = Liaison::Worker->new($env, $t->mock, ladder => 'off',
     calendar_alert => 'off');
-my $in = Liaison::Duties->inbox($t->mock);
+my $in = Liaison::Duties->inbox($t->mock, $w);
 my $r = $w->once($env->sql_one('SELECT DATE_FORMAT(MAX(created_at) + INTERVAL '
     . "1 MINUTE, '%Y-%m-%dT%H:%i:%s+08:00') FROM outbox"));
 is $r->{rc}, 0, 'the requests\' messages delivered' or diag $r->{output};

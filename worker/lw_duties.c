@@ -40,15 +40,19 @@ typedef struct {
     const char          *step;
     int                  skipped;
     lsn_kind_e           kind;
-    const char          *who;       /* a condition on staff s, d */
+    lw_buf_t             who;       /* a condition on staff s, d */
+    lw_buf_t             lock;      /* the subject's row FOR UPDATE */
     const char          *text;
 } lw_alert_t;
 
 
 static int lw_duty_fire(lw_ctx_t *ctx, lw_alert_t *a);
-static int lw_duty_locked(lw_ctx_t *ctx, lw_buf_t *lock, lw_alert_t *a);
-static int lw_duty_steps(lw_ctx_t *ctx, lw_buf_t *lock, lw_alert_t *a,
-    int fire, unsigned skip, const char *prefix, const char **names, int n);
+static void lw_alert_init(lw_alert_t *a, const char *subject,
+    unsigned long long id, lsn_kind_e kind, const char *text);
+static void lw_alert_free(lw_alert_t *a);
+static int lw_duty_locked(lw_ctx_t *ctx, lw_alert_t *a);
+static int lw_duty_steps(lw_ctx_t *ctx, lw_alert_t *a, int fire,
+    unsigned skip, const char *prefix, const char **names, int n);
 static unsigned lw_duty_done(const char *steps, const char *prefix,
     const char **names, int n);
 static const char *lw_day_text(time_t day, char *buf, size_t cap);
@@ -108,9 +112,13 @@ lw_duty_fire(lw_ctx_t *ctx, lw_alert_t *a)
         return rows < 0 ? -1 : (int) rows;
     }
 
+    if (a->who.failed) {
+        return -1;
+    }
+
     lw_buf_init(&ids);
 
-    n = lw_outbox_staff(ctx, a->kind, a->text, a->who, &ids);
+    n = lw_outbox_staff(ctx, a->kind, a->text, a->who.data, &ids);
 
     if (n < 0 || ids.failed
         || lw_db_exec(ctx, "UPDATE duty_alerts SET recipients = "
@@ -138,27 +146,50 @@ lw_duty_fire(lw_ctx_t *ctx, lw_alert_t *a)
 }
 
 
+static void
+lw_alert_init(lw_alert_t *a, const char *subject, unsigned long long id,
+    lsn_kind_e kind, const char *text)
+{
+    a->subject = subject;
+    a->id = id;
+    a->step = NULL;
+    a->skipped = 0;
+    a->kind = kind;
+    a->text = text;
+    lw_buf_init(&a->who);
+    lw_buf_init(&a->lock);
+}
+
+
+static void
+lw_alert_free(lw_alert_t *a)
+{
+    lw_buf_free(&a->who);
+    lw_buf_free(&a->lock);
+}
+
+
 /*
- * The step in its own transaction, when lock (a statement selecting the
- * subject's row FOR UPDATE while it is still in the state the step is
+ * The step in its own transaction, when a->lock (a statement selecting
+ * the subject's row FOR UPDATE while it is still in the state the step is
  * about) finds it: a change made meanwhile (a follow-up done, a change
  * published) is seen under the lock and the step dropped.
  */
 
 static int
-lw_duty_locked(lw_ctx_t *ctx, lw_buf_t *lock, lw_alert_t *a)
+lw_duty_locked(lw_ctx_t *ctx, lw_alert_t *a)
 {
     int         rc;
     MYSQL_RES  *res;
 
-    if (lock->failed || lw_db_begin(ctx) != 0) {
+    if (a->lock.failed || lw_db_begin(ctx) != 0) {
         return -1;
     }
 
     res = NULL;
     rc = -1;
 
-    if (lw_db_raw(ctx, lock->data, lock->len) >= 0
+    if (lw_db_raw(ctx, a->lock.data, a->lock.len) >= 0
         && (res = mysql_store_result(ctx->db)) != NULL)
     {
         rc = mysql_num_rows(res) ? lw_duty_fire(ctx, a) : 0;
@@ -177,12 +208,12 @@ lw_duty_locked(lw_ctx_t *ctx, lw_buf_t *lock, lw_alert_t *a)
 /*
  * The steps of a subject (prefix + names[i]) at one pass: the stale ones
  * in skip recorded without a message, then fire (-1: none) sent with
- * a->text, each in its own transaction under lock.
+ * a->text, each in its own transaction under a->lock.
  */
 
 static int
-lw_duty_steps(lw_ctx_t *ctx, lw_buf_t *lock, lw_alert_t *a, int fire,
-    unsigned skip, const char *prefix, const char **names, int n)
+lw_duty_steps(lw_ctx_t *ctx, lw_alert_t *a, int fire, unsigned skip,
+    const char *prefix, const char **names, int n)
 {
     int   i;
     char  step[48];
@@ -196,7 +227,7 @@ lw_duty_steps(lw_ctx_t *ctx, lw_buf_t *lock, lw_alert_t *a, int fire,
         a->step = step;
         a->skipped = (i != fire);
 
-        if (lock->failed || lw_duty_locked(ctx, lock, a) < 0) {
+        if (lw_duty_locked(ctx, a) < 0) {
             return -1;
         }
     }
@@ -268,7 +299,6 @@ lw_liaison_detect(lw_ctx_t *ctx)
     int                  rc;
     char                 on[32], by[32], text[512];
     time_t               changed, due;
-    lw_buf_t             who;
     MYSQL_ROW            row;
     MYSQL_RES           *res;
     lw_alert_t           a;
@@ -312,17 +342,11 @@ lw_liaison_detect(lw_ctx_t *ctx)
                  "办公电话、手机）。", lw_day_text(changed, on, sizeof(on)),
                  lw_day_text(due, by, sizeof(by)));
 
-        lw_buf_init(&who);
-        lw_buf_sql(&who, "d.id = $u AND " LSN_DUTY_HOLDERS_SQL, dept);
-
-        a.subject = "liaison_change";
+        lw_alert_init(&a, "liaison_change", 0, LSN_KIND_LIAISON_CHANGE, text);
         a.step = "detected";
-        a.skipped = 0;
-        a.kind = LSN_KIND_LIAISON_CHANGE;
-        a.who = who.data;
-        a.text = text;
+        lw_buf_sql(&a.who, "d.id = $u AND " LSN_DUTY_HOLDERS_SQL, dept);
 
-        if (who.failed || lw_liaison_open(ctx, dept, changed, due, &a) < 0) {
+        if (lw_liaison_open(ctx, dept, changed, due, &a) < 0) {
             rc = -1;
 
         } else if (a.id) {
@@ -330,7 +354,7 @@ lw_liaison_detect(lw_ctx_t *ctx)
                    "reported by %s", row[2], row[1], by);
         }
 
-        lw_buf_free(&who);
+        lw_alert_free(&a);
     }
 
     mysql_free_result(res);
@@ -409,11 +433,9 @@ lw_liaison_limits(lw_ctx_t *ctx)
     char                 text[768], on[32], by[32];
     time_t               now, day, due, at[LSN_LIMIT_STEPS];
     unsigned             done, skip;
-    lw_buf_t             lock, who;
     MYSQL_ROW            row;
     MYSQL_RES           *res;
     lw_alert_t           a;
-    unsigned long long   dept;
 
     now = lw_now(ctx);
 
@@ -486,38 +508,27 @@ lw_liaison_limits(lw_ctx_t *ctx)
                      row[5], on, row[6], days, by);
         }
 
-        dept = strtoull(row[4], NULL, 10);
-
-        lw_buf_init(&who);
-        lw_buf_init(&lock);
+        lw_alert_init(&a, "liaison_change", strtoull(row[0], NULL, 10),
+                      LSN_KIND_LIAISON_CHANGE, text);
 
         if (report) {
-            lw_buf_sql(&who, "(" LSN_OUTBOX_DIVISION ") OR (d.id = $u AND "
-                       LSN_DUTY_HOLDERS_SQL ")", dept);
+            lw_buf_sql(&a.who, "(" LSN_OUTBOX_DIVISION ") OR (d.id = $z AND "
+                       LSN_DUTY_HOLDERS_SQL ")", row[4]);
 
         } else {
-            lw_buf_adds(&who, LSN_OUTBOX_DIVISION);
+            lw_buf_adds(&a.who, LSN_OUTBOX_DIVISION);
         }
 
-        lw_buf_sql(&lock, "SELECT id FROM liaison_changes WHERE id = $z "
+        lw_buf_sql(&a.lock, "SELECT id FROM liaison_changes WHERE id = $z "
                    "AND status = $z FOR UPDATE", row[0], row[1]);
 
-        a.subject = "liaison_change";
-        a.id = strtoull(row[0], NULL, 10);
-        a.kind = LSN_KIND_LIAISON_CHANGE;
-        a.who = who.data;
-        a.text = text;
-
-        if (who.failed
-            || lw_duty_steps(ctx, &lock, &a, i, skip,
-                             report ? "report_" : "publish_",
-                             lsn_limit_steps, LSN_LIMIT_STEPS) != 0)
+        if (lw_duty_steps(ctx, &a, i, skip, report ? "report_" : "publish_",
+                          lsn_limit_steps, LSN_LIMIT_STEPS) != 0)
         {
             rc = -1;
         }
 
-        lw_buf_free(&who);
-        lw_buf_free(&lock);
+        lw_alert_free(&a);
     }
 
     mysql_free_result(res);
@@ -540,7 +551,6 @@ lw_follow_ups(lw_ctx_t *ctx)
     char         text[768], on[32];
     time_t       now, due, at[LSN_FOLLOW_UP_STEPS];
     unsigned     done, skip;
-    lw_buf_t     lock, who;
     MYSQL_ROW    row;
     MYSQL_RES   *res;
     lw_alert_t   a;
@@ -609,34 +619,22 @@ lw_follow_ups(lw_ctx_t *ctx)
                      row[5], row[2], on);
         }
 
-        lw_buf_init(&who);
-        lw_buf_init(&lock);
+        lw_alert_init(&a, "follow_up", strtoull(row[0], NULL, 10),
+                      LSN_KIND_FOLLOW_UP, text);
 
-        if (i == LSN_FOLLOW_UP_OVERDUE) {
-            lw_buf_sql(&who, "s.id IN ($z, $z)", row[3], row[4]);
-
-        } else {
-            lw_buf_sql(&who, "s.id = $z", row[3]);
-        }
-
-        lw_buf_sql(&lock, "SELECT id FROM follow_ups WHERE id = $z "
+        /* overdue: the one who assigned it too */
+        lw_buf_sql(&a.who, "s.id IN ($z, $z)", row[3],
+                   i == LSN_FOLLOW_UP_OVERDUE ? row[4] : row[3]);
+        lw_buf_sql(&a.lock, "SELECT id FROM follow_ups WHERE id = $z "
                    "AND status = 'open' FOR UPDATE", row[0]);
 
-        a.subject = "follow_up";
-        a.id = strtoull(row[0], NULL, 10);
-        a.kind = LSN_KIND_FOLLOW_UP;
-        a.who = who.data;
-        a.text = text;
-
-        if (who.failed
-            || lw_duty_steps(ctx, &lock, &a, i, skip, "",
-                             lsn_follow_up_steps, LSN_FOLLOW_UP_STEPS) != 0)
+        if (lw_duty_steps(ctx, &a, i, skip, "", lsn_follow_up_steps,
+                          LSN_FOLLOW_UP_STEPS) != 0)
         {
             rc = -1;
         }
 
-        lw_buf_free(&who);
-        lw_buf_free(&lock);
+        lw_alert_free(&a);
     }
 
     mysql_free_result(res);
@@ -648,9 +646,8 @@ lw_follow_ups(lw_ctx_t *ctx)
 int
 lw_duties_bulletin(lw_ctx_t *ctx, const char *month, int duty, long items)
 {
-    int          y, m;
+    int          y, m, rc;
     char         text[512];
-    lw_buf_t     who;
     lw_alert_t   a;
 
     if (sscanf(month, "%4d-%2d", &y, &m) != 2) {
@@ -670,20 +667,14 @@ lw_duties_bulletin(lw_ctx_t *ctx, const char *month, int duty, long items)
                  lsn_duty_topics[duty]);
     }
 
-    lw_buf_init(&who);
-    lw_buf_sql(&who, "d.kind = $z AND " LSN_DUTY_HOLDERS_SQL,
+    lw_alert_init(&a, "bulletin", (unsigned long long) (y * 100 + m),
+                  LSN_KIND_BULLETIN, text);
+    a.step = lsn_duty_names[duty];
+    lw_buf_sql(&a.who, "d.kind = $z AND " LSN_DUTY_HOLDERS_SQL,
                lsn_duty_names[duty]);
 
-    a.subject = "bulletin";
-    a.id = (unsigned long long) (y * 100 + m);
-    a.step = lsn_duty_names[duty];
-    a.skipped = 0;
-    a.kind = LSN_KIND_BULLETIN;
-    a.who = who.data;
-    a.text = text;
+    rc = lw_duty_fire(ctx, &a);
+    lw_alert_free(&a);
 
-    y = who.failed ? -1 : lw_duty_fire(ctx, &a);
-    lw_buf_free(&who);
-
-    return y < 0 ? -1 : 0;
+    return rc < 0 ? -1 : 0;
 }

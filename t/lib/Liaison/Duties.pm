@@ -4,9 +4,11 @@ package Liaison::Duties;
 # received through the WeChat/SMS/WeCom mock, and days on the working-day
 # calendar.
 #
-#   my $in = Liaison::Duties->inbox($mock);
+#   my $in = Liaison::Duties->inbox($mock, $worker);
 #   my $new = $in->news;     # { mobile or WeCom id => [texts] } since the
 #                            # last call
+#   my $new = $in->once($now, 'why');   # a worker pass (checked), then news
+#   told($new, [qw(13800138001 wujing)], qr/.../, 'what');  # once each
 #   my $d = wd_after($cal, '2026-09-28', 5);        # '2026-10-10'
 #   my $d = wd_before($cal, '2026-10-12');          # '2026-10-10'
 #   my $now = at($d, '08:30');                      # '...T08:30:00+08:00'
@@ -21,11 +23,30 @@ use Test::More ();
 
 use Liaison::Calendar;
 
-our @EXPORT = qw(wd_after wd_before at);
+our @EXPORT = qw(wd_after wd_before at told);
 
 sub inbox {
-    my ($class, $mock) = @_;
-    return bless { mock => $mock, seen => 0 }, $class;
+    my ($class, $mock, $worker) = @_;
+    return bless { mock => $mock, worker => $worker, seen => 0 }, $class;
+}
+
+# One worker pass at $now, then what it delivered.
+sub once {
+    my ($self, $now, $what) = @_;
+    my $r = $self->{worker}->once($now);
+    Test::More::is($r->{rc}, 0, "worker pass at $now ($what)")
+        or Test::More::diag($r->{output});
+    return $self->news;
+}
+
+# Each of @$who received exactly one message matching $re.
+sub told {
+    my ($news, $who, $re, $what) = @_;
+    for my $r (@$who) {
+        my @m = grep { /$re/ } @{ $news->{$r} || [] };
+        Test::More::is(scalar @m, 1, "$what: $r told once")
+            or Test::More::diag(Test::More::explain($news));
+    }
 }
 
 # Messages delivered since the last call, by recipient.
