@@ -48,7 +48,7 @@ CREATE TABLE duty_alerts (
     subject_id          BIGINT UNSIGNED NOT NULL,
     step                VARCHAR(24)  NOT NULL,
     skipped             TINYINT(1)   NOT NULL DEFAULT 0,
-    recipients          VARCHAR(255) NULL,
+    recipients          TEXT         NULL,
     fired_at            DATETIME     NOT NULL,
     PRIMARY KEY (subject, subject_id, step)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -122,7 +122,7 @@ lw_duty_fire(lw_ctx_t *ctx, lw_alert_t *a)
 
     if (n < 0 || ids.failed
         || lw_db_exec(ctx, "UPDATE duty_alerts SET recipients = "
-                      "NULLIF(LEFT($z, 255), '') WHERE subject = $z "
+                      "NULLIF($z, '') WHERE subject = $z "
                       "AND subject_id = $u AND step = $z",
                       ids.len ? ids.data : "", a->subject, a->id, a->step)
            < 0)
