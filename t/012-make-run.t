@@ -111,7 +111,7 @@ for my $round (1, 2) {
     is $n[0], 3, 'three demo cases';
     is $n[1], 5, '... parties with a mobile (case-node SMS)';
     is $n[2], 4, '... four process nodes, once each';
-    is $n[3], 6, 'a liaison for each of six departments';
+    is $n[3], 7, 'a liaison for each of seven departments';
     my $l = $http->get("$base/liaisons");
     ok +(grep { $_->{name} eq '刘洋' } @{ Liaison::Test::json_decode(
         $l->{content})->{items} }), 'the public directory lists them';

@@ -21,11 +21,8 @@
 #include <cmocka.h>
 
 #include "lsn_duty.h"
+#include "test_calendar_file.h"
 
-
-#ifndef LSN_TEST_DATA_DIR
-#define LSN_TEST_DATA_DIR  "../data"
-#endif
 
 #define OFFICE_START  (8 * 3600 + 30 * 60)
 
@@ -56,25 +53,13 @@ fmt(time_t t, char *buf)
 static int
 setup(void **state)
 {
-    FILE         *f;
-    size_t        n;
-    static char   text[1 << 16];
+    int  days;
 
     (void) state;
 
-    cal = malloc(sizeof(lsn_calendar_t));
-    f = fopen(LSN_TEST_DATA_DIR "/cn-working-days.txt", "rb");
+    cal = test_calendar_load(&days);
 
-    if (cal == NULL || f == NULL) {
-        return -1;
-    }
-
-    n = fread(text, 1, sizeof(text), f);
-    fclose(f);
-
-    lsn_calendar_init(cal);
-
-    return lsn_calendar_parse(cal, text, n) > 0 ? 0 : -1;
+    return cal != NULL && days > 0 ? 0 : -1;
 }
 
 
