@@ -358,11 +358,17 @@ ngx_http_liaison_acks_html(ngx_http_liaison_buf_t *out, MYSQL_RES *res)
     for (n = 0; (row = mysql_fetch_row(res)) != NULL; n++) {
         len = mysql_fetch_lengths(res);
 
-        ngx_http_liaison_buf_lit(out, "<tr>");
+        /* what waits stands out as the page's lagging rows do */
+        if (row[4] == NULL) {
+            ngx_http_liaison_buf_lit(out, "<tr class=\"lag\">");
+
+        } else {
+            ngx_http_liaison_buf_lit(out, "<tr>");
+        }
 
         for (k = 1; k < 7; k++) {
             if (k == 4 && row[k] == NULL) {
-                ngx_http_liaison_buf_lit(out, "<td class=\"lag\">未签收</td>");
+                ngx_http_liaison_buf_lit(out, "<td>未签收</td>");
                 continue;
             }
 
