@@ -1,4 +1,4 @@
--- Liaison migration 010: follow-through on recorded duties (issue 12:
+-- Liaison migration 011: follow-through on recorded duties (issue 12:
 -- A12, A14, A15).
 
 -- A15: a liaison change from the moment it is known until the case-filing
