@@ -15,7 +15,7 @@ TOOL_LIBS  := -lcrypto -lcrypt -lpcre2-8
 WORKER_SRCS := $(wildcard worker/*.c)
 # the part of the core the worker uses
 WORKER_CORE := $(addprefix $(CORE_DIR)/lsn_,calendar.c ladder.c sql.c \
-               text.c wxmsg.c kpi.c outbox.c labels.c supervision.c)
+               text.c wxmsg.c kpi.c outbox.c labels.c supervision.c duty.c)
 WORKER_LIBS := -lmariadb -lcurl -lyajl -lcrypto -lcrypt -lxlsxwriter -pthread
 # the build in liaison_worker_info and --version (debian/rules sets it)
 LIAISON_BUILD ?= $(shell git describe --always --dirty 2>/dev/null \

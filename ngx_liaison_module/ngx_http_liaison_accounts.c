@@ -77,11 +77,13 @@ ngx_http_liaison_departments_list(ngx_http_liaison_ctx_t *ctx)
  * POST /staff/departments {code, name, kind}; PUT /staff/departments/{id}
  * {name, kind, leader_staff_id, vice_president_staff_id} (sys_admin).
  * kind: trial, filing (the case-filing division), president_office and
- * discipline (where A3's categories go), office.
+ * discipline (where A3's categories go), trial_mgmt and political (the
+ * offices the bulletin addresses, A12: lsn_duty.h), office.
  */
 
 static const char  *ngx_http_liaison_dept_kinds[] = {
-    "trial", "filing", "president_office", "discipline", "office", NULL
+    "trial", "filing", "president_office", "discipline", "trial_mgmt",
+    "political", "office", NULL
 };
 
 static void

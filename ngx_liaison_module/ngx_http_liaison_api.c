@@ -452,6 +452,21 @@ ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx, const char *name,
 
 
 ngx_int_t
+ngx_http_liaison_day(ngx_http_liaison_ctx_t *ctx, ngx_str_t *s,
+    const char *field, time_t *t)
+{
+    if (s->data == NULL
+        || lsn_parse_day((char *) s->data, s->len, t) != 0)
+    {
+        ngx_http_liaison_invalid(ctx, "日期格式须为 YYYY-MM-DD", field);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_liaison_body_str(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_json_t *obj, const char *key, const char *field,
     ngx_uint_t required, ngx_str_t *value)

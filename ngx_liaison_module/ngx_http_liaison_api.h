@@ -88,6 +88,11 @@ ngx_str_t *ngx_http_liaison_path(ngx_http_liaison_ctx_t *ctx,
 ngx_int_t ngx_http_liaison_path_id(ngx_http_liaison_ctx_t *ctx,
     const char *name, uint64_t *id);
 
+/* s (a query argument or a body member) as "YYYY-MM-DD", 00:00 Beijing
+   time; 400 naming field itself when it is absent or not a day. */
+ngx_int_t ngx_http_liaison_day(ngx_http_liaison_ctx_t *ctx, ngx_str_t *s,
+    const char *field, time_t *t);
+
 /*
  * Members of a JSON object (the body when obj is NULL); each answers 400
  * itself and returns NGX_ERROR.  field names the member in the error

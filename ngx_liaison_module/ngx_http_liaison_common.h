@@ -17,8 +17,8 @@
  *                         services every feature may call
  *   _router               matching, bodies, the pipeline
  *   features              _tickets _mine _staff _accounts _oversight
- *                         _cases _push _attach _site: each exports its
- *                         table of endpoints
+ *                         _liaisons _bulletin _cases _push _attach _site:
+ *                         each exports its table of endpoints
  *   _module               directives, configuration, the list of tables
  */
 

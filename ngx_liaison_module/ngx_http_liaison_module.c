@@ -15,7 +15,9 @@
 #include "ngx_http_liaison_accounts.h"
 #include "ngx_http_liaison_attach.h"
 #include "ngx_http_liaison_auth.h"
+#include "ngx_http_liaison_bulletin.h"
 #include "ngx_http_liaison_cases.h"
+#include "ngx_http_liaison_liaisons.h"
 #include "ngx_http_liaison_mine.h"
 #include "ngx_http_liaison_oversight.h"
 #include "ngx_http_liaison_push.h"
@@ -313,6 +315,8 @@ static ngx_http_liaison_endpoint_t  *ngx_http_liaison_endpoint_tables[] = {
     ngx_http_liaison_staff_endpoints,
     ngx_http_liaison_accounts_endpoints,
     ngx_http_liaison_oversight_endpoints,
+    ngx_http_liaison_liaisons_endpoints,
+    ngx_http_liaison_bulletin_endpoints,
     ngx_http_liaison_wx_endpoints,
     ngx_http_liaison_cases_endpoints,
     ngx_http_liaison_push_endpoints,

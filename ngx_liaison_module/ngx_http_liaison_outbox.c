@@ -180,9 +180,10 @@ ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
 
 /*
  * An SMS and a WeCom message to each member of staff s of from (constant
- * SQL joining the ticket t), and for whom who (a constant condition, or
- * NULL) is true, with a mobile or a WeCom id.  The text is text_sql (a
- * constant SQL expression) or text (bound).
+ * SQL joining the ticket t; without a ticket_no, naming s with a WHERE of
+ * its own), and for whom who (a constant condition, or NULL) is true,
+ * with a mobile or a WeCom id.  The text is text_sql (a constant SQL
+ * expression) or text (bound).
  */
 
 static void
@@ -212,10 +213,19 @@ ngx_http_liaison_outbox_people(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
             ngx_http_liaison_sql(ctx, "$s", text->data, text->len);
         }
 
-        ngx_http_liaison_sql(ctx, "), t.id, $z, $t, $t",
+        ngx_http_liaison_sql(ctx, ticket_no ? "), t.id, $z, $t, $t"
+                                            : "), NULL, $z, $t, $t",
                              lsn_outbox_kinds[kind], ctx->now, ctx->now);
         ngx_http_liaison_sql(ctx, from);
-        ngx_http_liaison_sql(ctx, " WHERE t.ticket_no = $z AND ", ticket_no);
+
+        if (ticket_no) {
+            ngx_http_liaison_sql(ctx, " WHERE t.ticket_no = $z AND ",
+                                 ticket_no);
+
+        } else {
+            ngx_http_liaison_sql(ctx, " AND ");
+        }
+
         ngx_http_liaison_sql(ctx, columns[i]);
         ngx_http_liaison_sql(ctx, " IS NOT NULL");
 
@@ -225,4 +235,27 @@ ngx_http_liaison_outbox_people(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
             ngx_http_liaison_sql(ctx, ")");
         }
     }
+}
+
+
+void
+ngx_http_liaison_outbox_duty(ngx_http_liaison_ctx_t *ctx, lsn_kind_e kind,
+    const char *subject, const char *subject_id, const char *step,
+    const char *text, const char *from)
+{
+    /* subject_id, text and from are constants of the code */
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO duty_alerts (subject, subject_id, step, recipients, "
+        "fired_at) SELECT $z, ", subject);
+    ngx_http_liaison_sql(ctx, subject_id);
+    ngx_http_liaison_sql(ctx, ", $z, (SELECT GROUP_CONCAT(DISTINCT s.id "
+                         "ORDER BY s.id) ", step);
+    ngx_http_liaison_sql(ctx, from);
+    ngx_http_liaison_sql(ctx, " AND s.active = 1), $t FROM DUAL WHERE ",
+                         ctx->now);
+    ngx_http_liaison_sql(ctx, subject_id);
+    ngx_http_liaison_sql(ctx, " > 0");
+
+    ngx_http_liaison_outbox_people(ctx, kind, NULL, text, NULL, from,
+                                   "s.active = 1");
 }

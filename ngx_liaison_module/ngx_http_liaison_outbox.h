@@ -61,10 +61,7 @@ void ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx,
 
 /* the case-filing division: its leader, the filing administrators and
    the platform staff (A10) */
-#define NGX_HTTP_LIAISON_TO_DIVISION                                          \
-    "s.role IN ('filing_admin', 'platform_staff') "                          \
-    "OR s.id IN (SELECT leader_staff_id FROM departments "                   \
-    "WHERE kind = 'filing')"
+#define NGX_HTTP_LIAISON_TO_DIVISION  LSN_OUTBOX_DIVISION
 
 /* discipline inspection (A17) */
 #define NGX_HTTP_LIAISON_TO_DISCIPLINE  "s.role = 'discipline'"
@@ -73,6 +70,34 @@ void ngx_http_liaison_outbox_staff(ngx_http_liaison_ctx_t *ctx,
 #define NGX_HTTP_LIAISON_TO_REFERRER                                          \
     "s.id IN (SELECT actor_id FROM ticket_events "                           \
     "WHERE ticket_id = t.id AND type = 'referred')"
+
+/*
+ * A recorded duty's alert (A12, A14, A15): an SMS and a WeCom message with
+ * text to every active staff member s whom from selects, and the step of
+ * the subject in duty_alerts with them as its recipients, once.  text (a
+ * SQL expression), subject_id (a SQL expression, e.g. a variable an
+ * earlier statement of the batch set, 0 when it wrote nothing: then
+ * nothing is recorded or sent) and from ("FROM ... WHERE ...", naming
+ * staff s) are constants of the code.
+ */
+void ngx_http_liaison_outbox_duty(ngx_http_liaison_ctx_t *ctx,
+    lsn_kind_e kind, const char *subject, const char *subject_id,
+    const char *step, const char *text, const char *from);
+
+
+/*
+ * The alerts of a subject as a JSON array inside JSON_OBJECT(): [{step,
+ * at, skipped, recipients: [names]}] (null: none yet); subject is a
+ * string literal, id a SQL expression.
+ */
+#define NGX_HTTP_LIAISON_DUTY_ALERTS(subject, id)                             \
+    "(SELECT JSON_ARRAYAGG(JSON_OBJECT('step', a.step, 'at', "               \
+    "DATE_FORMAT(a.fired_at, '%Y-%m-%dT%H:%i:%s+08:00'), 'skipped', "        \
+    NGX_HTTP_LIAISON_SQL_BOOL("a.skipped = 1") ", 'recipients', "           \
+    "(SELECT JSON_ARRAYAGG(r.name ORDER BY r.id) FROM staff r "              \
+    "WHERE FIND_IN_SET(r.id, a.recipients))) ORDER BY a.fired_at, a.step) "  \
+    "FROM duty_alerts a WHERE a.subject = '" subject "' "                    \
+    "AND a.subject_id = " id ")"
 
 
 #endif /* _NGX_HTTP_LIAISON_OUTBOX_H_INCLUDED_ */

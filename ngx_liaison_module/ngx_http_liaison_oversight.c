@@ -2,9 +2,9 @@
 /*
  * Copyright (C) Liaison authors
  *
- * Oversight: the liaison directory (A9, A15), risk warnings' closed loop
- * (A10), the A2 indicators, the monthly bulletin as the worker made it
- * (A11, A12, A16), and the leaders' overview and follow-ups (A13, A14).
+ * Oversight: risk warnings' closed loop (A10), the A2 indicators, and the
+ * leaders' overview and follow-ups (A13, A14).  The liaison directory is
+ * _liaisons.c, the monthly bulletin _bulletin.c.
  */
 
 
@@ -12,6 +12,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_outbox.h"
 #include "ngx_http_liaison_oversight.h"
 #include "ngx_http_liaison_scope.h"
 #include "lsn_kpi.h"
@@ -19,22 +20,7 @@
 #include "lsn_workflow.h"
 
 
-#define NGX_HTTP_LIAISON_REPORT_DAYS   5     /* A15: report a change */
-#define NGX_HTTP_LIAISON_PUBLISH_DAYS  2     /* A15: publish it */
 #define NGX_HTTP_LIAISON_KPI_MAX_DAYS  400
-
-
-typedef struct {
-    uint64_t                    department;
-    ngx_str_t                   name;
-    ngx_str_t                   title;
-    ngx_str_t                   office_phone;
-    ngx_str_t                   mobile;
-    time_t                      changed_on;
-    time_t                      reported_on;
-    int                         report_days;
-    int                         publish_days;
-} ngx_http_liaison_liaison_t;
 
 
 static const char  *ngx_http_liaison_risk_stages[] = {
@@ -42,323 +28,24 @@ static const char  *ngx_http_liaison_risk_stages[] = {
 };
 
 
-static void ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_risk_get(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_risk_found(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_follow_up_done(ngx_http_liaison_ctx_t *ctx);
-static ngx_int_t ngx_http_liaison_day_arg(ngx_http_liaison_ctx_t *ctx,
-    ngx_str_t *s, const char *field, time_t *t);
-static void ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_liaison_counted(ngx_http_liaison_ctx_t *ctx);
-static void ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_risk_advanced(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_kpi_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_kpi_row(ngx_http_liaison_buf_t *out,
     MYSQL_ROW row, unsigned long *len, ngx_uint_t keyed);
 static void ngx_http_liaison_out_rate(ngx_http_liaison_buf_t *out,
     const char *key, unsigned long long num, unsigned long long den);
-static void ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op);
-
-
-/* the bulletin's forms (monthly_reports, the worker's lw_bulletin.c) */
-typedef struct {
-    const char                 *name;
-    const char                 *sql;
-    const char                 *type;
-    const char                 *disposition;   /* NULL: JSON, no file */
-} ngx_http_liaison_form_t;
-
-static ngx_http_liaison_form_t  ngx_http_liaison_bulletin_forms[] = {
-    { "json", "SELECT body_json, month FROM monthly_reports "
-              "WHERE month = $s", NULL, NULL },
-    { "csv", "SELECT body_csv, month FROM monthly_reports WHERE month = $s",
-      "text/csv; charset=utf-8", "attachment" },
-    { "html", "SELECT body_html, month FROM monthly_reports "
-              "WHERE month = $s", "text/html; charset=utf-8", "inline" },
-    { "xlsx", "SELECT body_xlsx, month FROM monthly_reports "
-              "WHERE month = $s",
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-      "attachment" },
-    { NULL, NULL, NULL, NULL }
-};
 static void ngx_http_liaison_overview_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_created(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op);
-
-
-static ngx_int_t
-ngx_http_liaison_day_arg(ngx_http_liaison_ctx_t *ctx, ngx_str_t *s,
-    const char *field, time_t *t)
-{
-    if (s->data == NULL
-        || lsn_parse_day((char *) s->data, s->len, t) != 0)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "日期格式须为 YYYY-MM-DD", field);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/* GET /liaisons: public, mobiles masked (A9). */
-
-static void
-ngx_http_liaison_directory(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_sql(ctx,
-        "SELECT d.name, l.name, l.title, l.office_phone, l.mobile, "
-        "DATE_FORMAT(l.published_on, '%Y-%m-%d') "
-        "FROM departments d JOIN liaison_records l ON l.id = "
-        "(SELECT MAX(id) FROM liaison_records WHERE department_id = d.id) "
-        "ORDER BY d.id");
-
-    ngx_http_liaison_run(ctx, ngx_http_liaison_directory_done);
-}
-
-
-static void
-ngx_http_liaison_directory_done(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-
-    char                     masked[32];
-    size_t                   n;
-    MYSQL_ROW                row;
-    unsigned long           *len;
-    ngx_http_liaison_buf_t   out;
-
-    if (op->rc != NGX_OK) {
-        ngx_http_liaison_db_error(ctx);
-        return;
-    }
-
-    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 2048);
-
-    ngx_http_liaison_buf_lit(&out, "{\"items\":[");
-
-    while ((row = mysql_fetch_row(op->res[0])) != NULL) {
-        len = mysql_fetch_lengths(op->res[0]);
-
-        if (ngx_http_liaison_buf_last(&out) != '[') {
-            ngx_http_liaison_buf_lit(&out, ",");
-        }
-
-        n = len[4] < sizeof(masked)
-            ? lsn_phone_mask(row[4], len[4], masked) : 0;
-
-        ngx_http_liaison_buf_lit(&out, "{");
-        ngx_http_liaison_json_kv(&out, "department", (u_char *) row[0],
-                                 len[0]);
-        ngx_http_liaison_json_kv(&out, "name", (u_char *) row[1], len[1]);
-        ngx_http_liaison_json_kv(&out, "title", (u_char *) row[2], len[2]);
-        ngx_http_liaison_json_kv(&out, "office_phone", (u_char *) row[3],
-                                 len[3]);
-        ngx_http_liaison_json_kv(&out, "mobile", (u_char *) masked, n);
-        ngx_http_liaison_json_kv(&out, "published_on", (u_char *) row[5],
-                                 len[5]);
-        ngx_http_liaison_buf_lit(&out, "}");
-    }
-
-    ngx_http_liaison_buf_lit(&out, "]}");
-    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
-}
-
-
-/*
- * PUT /staff/departments/{id}/liaison {name, title, office_phone, mobile,
- * changed_on, reported_on}: the case-filing division records a change;
- * it is published on the day it is recorded.
- */
-
-static void
-ngx_http_liaison_liaison_record(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_str_t                    changed, reported;
-    ngx_http_liaison_liaison_t  *lr;
-
-    lr = ngx_pcalloc(ctx->r->pool, sizeof(ngx_http_liaison_liaison_t));
-    if (lr == NULL) {
-        ngx_http_liaison_fail(ctx, "out of memory");
-        return;
-    }
-
-    ctx->data = lr;
-
-    if (ngx_http_liaison_path_id(ctx, "id", &lr->department) != NGX_OK) {
-        return;
-    }
-
-    if (ngx_http_liaison_body_text(ctx, "name", 1, 50, &lr->name) != NGX_OK
-        || ngx_http_liaison_body_text(ctx, "title", 1, 50, &lr->title)
-           != NGX_OK
-        || ngx_http_liaison_body_text(ctx, "office_phone", 1, 32,
-                                     &lr->office_phone)
-           != NGX_OK
-        || ngx_http_liaison_body_text(ctx, "mobile", 1, 20, &lr->mobile)
-           != NGX_OK
-        || ngx_http_liaison_body_text(ctx, "changed_on", 1, 10, &changed)
-           != NGX_OK
-        || ngx_http_liaison_body_text(ctx, "reported_on", 1, 10, &reported)
-           != NGX_OK)
-    {
-        return;
-    }
-
-    if (ngx_http_liaison_body_unknown(ctx, NULL) != NGX_OK) {
-        return;
-    }
-
-    if (!lsn_phone_valid((char *) lr->office_phone.data,
-                         lr->office_phone.len))
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "办公电话格式不正确", "office_phone");
-        return;
-    }
-
-    if (!lsn_phone_valid((char *) lr->mobile.data, lr->mobile.len)) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "手机号码格式不正确", "mobile");
-        return;
-    }
-
-    if (ngx_http_liaison_day_arg(ctx, &changed, "changed_on",
-                                 &lr->changed_on) != NGX_OK
-        || ngx_http_liaison_day_arg(ctx, &reported, "reported_on",
-                                    &lr->reported_on) != NGX_OK)
-    {
-        return;
-    }
-
-    if (lr->reported_on < lr->changed_on || lr->reported_on > ctx->now) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "报备日期须在变更日期之后、今天之前",
-                               "reported_on");
-        return;
-    }
-
-    ngx_http_liaison_liaison_counted(ctx);
-}
-
-
-static void
-ngx_http_liaison_liaison_counted(ngx_http_liaison_ctx_t *ctx)
-{
-    time_t                       today;
-    lsn_civil_t                  cv;
-    ngx_http_liaison_liaison_t  *lr;
-
-    lr = ctx->data;
-
-    lsn_civil_from_time(ctx->now, &cv);
-    today = lsn_time_from_civil(cv.year, cv.month, cv.day, 0, 0, 0);
-
-    lr->report_days = lsn_calendar_working_days_between(ctx->mcf->calendar,
-                                                        lr->changed_on,
-                                                        lr->reported_on);
-    lr->publish_days = lsn_calendar_working_days_between(ctx->mcf->calendar,
-                                                         lr->reported_on,
-                                                         today);
-
-    ngx_http_liaison_sql(ctx,
-        "INSERT INTO liaison_records (department_id, name, title, "
-        "office_phone, mobile, changed_on, reported_on, published_on, "
-        "report_days, publish_days, recorded_by, created_at) "
-        "SELECT id, $s, $s, $s, $s, DATE($t), DATE($t), DATE($t), $u, "
-        "$u, $u, $t FROM departments WHERE id = $u",
-        lr->name.data, lr->name.len, lr->title.data, lr->title.len,
-        lr->office_phone.data, lr->office_phone.len, lr->mobile.data,
-        lr->mobile.len, lr->changed_on, lr->reported_on, today,
-        (unsigned long long) lr->report_days,
-        (unsigned long long) lr->publish_days,
-        (unsigned long long) ctx->subject_id, ctx->now,
-        (unsigned long long) lr->department);
-
-    ngx_http_liaison_run(ctx, ngx_http_liaison_liaison_saved);
-}
-
-
-static void
-ngx_http_liaison_liaison_saved(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-
-    ngx_http_liaison_buf_t       out;
-    ngx_http_liaison_liaison_t  *lr;
-
-    lr = ctx->data;
-
-    if (op->rc != NGX_OK) {
-        ngx_http_liaison_db_error(ctx);
-        return;
-    }
-
-    if (op->affected[0] == 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                               "部门不存在", NULL);
-        return;
-    }
-
-    (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 128);
-
-    ngx_http_liaison_buf_lit(&out, "{\"id\":");
-    ngx_http_liaison_json_int(&out, (int64_t) op->insert_id[0]);
-    ngx_http_liaison_json_key(&out, "report_days");
-    ngx_http_liaison_json_int(&out, lr->report_days);
-    ngx_http_liaison_json_key(&out, "publish_days");
-    ngx_http_liaison_json_int(&out, lr->publish_days);
-
-    if (lr->report_days > NGX_HTTP_LIAISON_REPORT_DAYS) {
-        ngx_http_liaison_buf_lit(&out, ",\"report_late\":true");
-
-    } else {
-        ngx_http_liaison_buf_lit(&out, ",\"report_late\":false");
-    }
-
-    if (lr->publish_days > NGX_HTTP_LIAISON_PUBLISH_DAYS) {
-        ngx_http_liaison_buf_lit(&out, ",\"publish_late\":true}");
-
-    } else {
-        ngx_http_liaison_buf_lit(&out, ",\"publish_late\":false}");
-    }
-
-    ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
-}
-
-
-/* GET /staff/liaisons: every record, with the A15 limits checked. */
-
-static void
-ngx_http_liaison_liaison_history(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_http_liaison_sql(ctx,
-        "SELECT JSON_OBJECT('id', l.id, 'department_id', "
-        "l.department_id, 'department', d.name, 'name', l.name, "
-        "'title', l.title, 'office_phone', l.office_phone, 'mobile', "
-        "l.mobile, 'changed_on', l.changed_on, 'reported_on', "
-        "l.reported_on, 'published_on', l.published_on, 'report_days', "
-        "l.report_days, 'publish_days', l.publish_days, 'report_late', "
-        NGX_HTTP_LIAISON_SQL_BOOL("l.report_days > $u") ", "
-        "'publish_late', " NGX_HTTP_LIAISON_SQL_BOOL("l.publish_days > $u")
-        ") "
-        "FROM liaison_records l JOIN departments d "
-        "ON d.id = l.department_id ORDER BY l.department_id, l.id DESC",
-        (unsigned long long) NGX_HTTP_LIAISON_REPORT_DAYS,
-        (unsigned long long) NGX_HTTP_LIAISON_PUBLISH_DAYS);
-
-    ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
-}
 
 
 /* GET /staff/risks[?open=1] */
@@ -587,7 +274,7 @@ ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
         ngx_str_null(&v);
     }
 
-    if (ngx_http_liaison_day_arg(ctx, &v, "from", &from) != NGX_OK) {
+    if (ngx_http_liaison_day(ctx, &v, "from", &from) != NGX_OK) {
         return;
     }
 
@@ -595,7 +282,7 @@ ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
         ngx_str_null(&v);
     }
 
-    if (ngx_http_liaison_day_arg(ctx, &v, "to", &to) != NGX_OK) {
+    if (ngx_http_liaison_day(ctx, &v, "to", &to) != NGX_OK) {
         return;
     }
 
@@ -779,120 +466,6 @@ ngx_http_liaison_out_rate(ngx_http_liaison_buf_t *out, const char *key,
 }
 
 
-/* GET /staff/reports/monthly?month=YYYY-MM[&format=csv|html] */
-
-static void
-ngx_http_liaison_monthly(ngx_http_liaison_ctx_t *ctx)
-{
-    ngx_str_t                 month, format;
-    ngx_http_liaison_form_t  *fmt;
-
-    if (ngx_http_liaison_arg(ctx->r, "month", &month) != NGX_OK
-        || month.len != 7 || month.data[4] != '-'
-        || ngx_atoi(month.data, 4) < 2000
-        || ngx_atoi(month.data + 5, 2) < 1
-        || ngx_atoi(month.data + 5, 2) > 12)
-    {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "月份格式须为 YYYY-MM", "month");
-        return;
-    }
-
-    /* one of the forms the worker keeps: json, csv, html, xlsx */
-    fmt = &ngx_http_liaison_bulletin_forms[0];
-
-    if (ngx_http_liaison_arg(ctx->r, "format", &format) == NGX_OK) {
-        for (fmt = ngx_http_liaison_bulletin_forms; fmt->name; fmt++) {
-            if (format.len == ngx_strlen(fmt->name)
-                && ngx_strncmp(format.data, fmt->name, format.len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (fmt->name == NULL) {
-            ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST,
-                                   "invalid_argument",
-                                   "format 须为 json、csv、html 或 xlsx",
-                                   "format");
-            return;
-        }
-    }
-
-    ctx->data = fmt;
-
-    ngx_http_liaison_sql(ctx, fmt->sql, month.data, month.len);
-
-    ngx_http_liaison_run(ctx, ngx_http_liaison_monthly_done);
-}
-
-
-/*
- * The bulletin as it is served: the files are named with the month
- * ("月度通报-2026-09.xlsx"; an ASCII name for old clients).
- */
-
-static void
-ngx_http_liaison_monthly_done(ngx_http_liaison_db_op_t *op)
-{
-    ngx_http_liaison_ctx_t  *ctx = op->data;
-
-    u_char                     *p;
-    MYSQL_ROW                   row;
-    unsigned long              *len;
-    ngx_table_elt_t            *h;
-    ngx_http_request_t         *r;
-    ngx_http_liaison_buf_t      out;
-    ngx_http_liaison_form_t    *fmt;
-
-    r = ctx->r;
-    fmt = ctx->data;
-
-    if (op->rc != NGX_OK) {
-        ngx_http_liaison_db_error(ctx);
-        return;
-    }
-
-    row = mysql_fetch_row(op->res[0]);
-    if (row == NULL || row[0] == NULL) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                               "该月通报尚未生成", NULL);
-        return;
-    }
-
-    len = mysql_fetch_lengths(op->res[0]);
-
-    (void) ngx_http_liaison_buf_init(&out, r->pool, len[0] + 1);
-
-    ngx_http_liaison_buf_raw(&out, row[0], len[0]);
-
-    if (fmt->disposition == NULL) {
-        ngx_http_liaison_answer(ctx, NGX_HTTP_OK, &out);
-        return;
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    p = ngx_pnalloc(r->pool, 256);
-
-    if (h == NULL || p == NULL) {
-        ngx_http_liaison_fail(ctx, "out of memory");
-        return;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Content-Disposition");
-    h->value.data = p;
-    h->value.len = ngx_sprintf(p, "%s; filename=\"bulletin-%s.%s\"; "
-                               "filename*=UTF-8''%%E6%%9C%%88%%E5%%BA%%A6"
-                               "%%E9%%80%%9A%%E6%%8A%%A5-%s.%s",
-                               fmt->disposition, row[1], fmt->name, row[1],
-                               fmt->name)
-                   - p;
-
-    ngx_http_liaison_answer_as(ctx, NGX_HTTP_OK, fmt->type, &out);
-}
-
-
 /*
  * GET /staff/overview: the leader's live view (A13): open requests by
  * status, overdue by department, escalations that reached the caller and
@@ -1003,7 +576,7 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         || ngx_http_liaison_body_text(ctx, "detail", 0, 2000, &detail)
            != NGX_OK
         || ngx_http_liaison_body_text(ctx, "due_on", 1, 10, &day) != NGX_OK
-        || ngx_http_liaison_day_arg(ctx, &day, "due_on", &due) != NGX_OK)
+        || ngx_http_liaison_day(ctx, &day, "due_on", &due) != NGX_OK)
     {
         return;
     }
@@ -1023,14 +596,26 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
+    /* the owner hears of it with the item (A14) */
     ngx_http_liaison_sql(ctx,
+        "START TRANSACTION;"
         "INSERT INTO follow_ups (title, detail, owner_staff_id, "
         "department_id, due_on, created_by, created_at) "
         "SELECT $s, $s, id, department_id, DATE($t), $u, $t FROM staff "
-        "WHERE id = $u AND active = 1",
+        "WHERE id = $u AND active = 1;"
+        "SET @lsn_follow_up = IF(ROW_COUNT() > 0, LAST_INSERT_ID(), 0)",
         title.data, title.len, detail.data, detail.len, due,
         (unsigned long long) ctx->subject_id, ctx->now,
         (unsigned long long) owner);
+
+    ngx_http_liaison_outbox_duty(ctx, LSN_KIND_FOLLOW_UP, "follow_up",
+        "@lsn_follow_up", "assigned",
+        "CONCAT('【回头看督办】', c.name, '交办您一项整改事项：“', f.title, "
+        "'”，请于', DATE_FORMAT(f.due_on, '%c月%e日'), '前办结。')",
+        "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
+        "JOIN staff c ON c.id = f.created_by WHERE f.id = @lsn_follow_up");
+
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_created);
 }
@@ -1041,18 +626,18 @@ ngx_http_liaison_created(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    if (op->rc != NGX_OK) {
+    if (op->rc != NGX_OK || op->nstmts < 2) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    if (op->affected[0] == 0) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
-                               "负责人不存在", "owner_staff_id");
+    if (op->affected[1] == 0) {
+        ngx_http_liaison_refuse(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
+                                "负责人不存在", "owner_staff_id");
         return;
     }
 
-    ngx_http_liaison_answer_id(ctx, NGX_HTTP_CREATED, op->insert_id[0]);
+    ngx_http_liaison_answer_id(ctx, NGX_HTTP_CREATED, op->insert_id[1]);
 }
 
 
@@ -1071,13 +656,18 @@ ngx_http_liaison_follow_up_list(ngx_http_liaison_ctx_t *ctx)
           && !(ngx_http_liaison_arg(ctx->r, "mine", &v) == NGX_OK
                && v.len == 1 && v.data[0] == '1');
 
+    /* alerts: what the owner (and, overdue, the assigner) was told */
     ngx_http_liaison_sql(ctx,
         "SELECT JSON_OBJECT('id', f.id, 'title', f.title, 'detail', "
         "f.detail, 'owner_staff_id', f.owner_staff_id, 'owner', s.name, "
-        "'due_on', f.due_on, 'status', f.status, 'overdue', "
+        "'created_by', c.name, 'due_on', f.due_on, 'status', f.status, "
+        "'done_at', DATE_FORMAT(f.done_at, '%Y-%m-%dT%H:%i:%s+08:00'), "
+        "'overdue', "
         NGX_HTTP_LIAISON_SQL_BOOL("f.status = 'open' AND f.due_on < "
-                                  "DATE($t)") ") "
+                                  "DATE($t)") ", "
+        "'alerts', " NGX_HTTP_LIAISON_DUTY_ALERTS("follow_up", "f.id") ") "
         "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
+        "JOIN staff c ON c.id = f.created_by "
         "WHERE ($u = 1 OR f.owner_staff_id = $u OR f.created_by = $u) "
         "ORDER BY f.status <> 'open', f.due_on, f.id LIMIT 200",
         ctx->now, (unsigned long long) all,
@@ -1135,21 +725,6 @@ ngx_http_liaison_changed(ngx_http_liaison_db_op_t *op)
 
 ngx_http_liaison_endpoint_t  ngx_http_liaison_oversight_endpoints[] = {
 
-    { ngx_string("liaisons"), NGX_HTTP_LIAISON_GET,
-      NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
-      ngx_http_liaison_directory, 0 },
-
-    { ngx_string("staff/departments/{id}/liaison"), NGX_HTTP_PUT,
-      NGX_HTTP_LIAISON_STAFF_ONLY,
-      LSN_ROLE_BIT(LSN_ROLE_FILING_ADMIN) | LSN_ROLE_BIT(LSN_ROLE_SYS_ADMIN),
-      NGX_HTTP_LIAISON_BODY_JSON, NGX_HTTP_LIAISON_CALENDAR,
-      ngx_http_liaison_liaison_record, 0 },
-
-    { ngx_string("staff/liaisons"), NGX_HTTP_LIAISON_GET,
-      NGX_HTTP_LIAISON_STAFF_ONLY,
-      LSN_ROLES_LEADERS | LSN_ROLE_BIT(LSN_ROLE_SYS_ADMIN),
-      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_liaison_history, 0 },
-
     { ngx_string("staff/risks"), NGX_HTTP_LIAISON_GET,
       NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
       NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_risks_list, 0 },
@@ -1166,10 +741,6 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_oversight_endpoints[] = {
     { ngx_string("staff/reports/kpi"), NGX_HTTP_LIAISON_GET,
       NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
       NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_kpi, 0 },
-
-    { ngx_string("staff/reports/monthly"), NGX_HTTP_LIAISON_GET,
-      NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,
-      NGX_HTTP_LIAISON_BODY_NONE, 0, ngx_http_liaison_monthly, 0 },
 
     { ngx_string("staff/overview"), NGX_HTTP_LIAISON_GET,
       NGX_HTTP_LIAISON_STAFF_ONLY, LSN_ROLES_LEADERS,

@@ -2,8 +2,7 @@
 /*
  * Copyright (C) Liaison authors
  *
- * Oversight: the liaison directory (A9, A15), risk warnings (A10),
- * the A2 indicators, the monthly bulletin (A11, A12, A16), the leaders'
+ * Oversight: risk warnings (A10), the A2 indicators, the leaders'
  * overview and follow-ups (A13, A14).
  */
 

@@ -54,8 +54,8 @@ demo_accounts=(
 # every account of sql/demo.sql gets the demo password
 demo_usernames="platform judge1 judge2 deptstaff liaison leader leader_filing
     leader_criminal leader_admin leader_enforcement leader_trial_mgmt
-    leader_president_office leader_discipline vp president filing admin
-    inspector"
+    leader_president_office leader_discipline leader_political vp president
+    filing admin inspector"
 
 say() { echo "run: $*"; }
 die() { echo "run: $*" >&2; exit 1; }
@@ -357,8 +357,9 @@ EOF
         printf '  %-10s %-15s %s\n' $a
     done
     echo "  (and leader_filing, leader_criminal, leader_admin, leader_enforcement,"
-    echo "   leader_trial_mgmt, leader_president_office, leader_discipline:"
-    echo "   the other departments' leaders)"
+    echo "   leader_trial_mgmt, leader_president_office, leader_discipline,"
+    echo "   leader_political: the other departments' leaders; leader_trial_mgmt"
+    echo "   and leader_political acknowledge the monthly bulletin's items)"
     echo
     echo "Stop with: make stop"
 }

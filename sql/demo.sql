@@ -1,5 +1,5 @@
 -- Liaison demo data for `make run` (not a migration: never loaded in
--- production).  A basic people's court: eight departments, one staff account
+-- production).  A basic people's court: nine departments, one staff account
 -- per role (two judges, one leader per department) and each department's
 -- leader and vice president in charge.
 --
@@ -18,9 +18,10 @@ INSERT INTO departments (code, name, kind) VALUES
     ('criminal',    '刑事审判庭',     'trial'),
     ('admin',       '行政审判庭',     'trial'),
     ('enforcement', '执行局',         'enforcement'),
-    ('trial_mgmt',  '审判管理办公室', 'office'),
+    ('trial_mgmt',  '审判管理办公室', 'trial_mgmt'),
     ('president_office', '院长办公室', 'president_office'),
-    ('discipline',  '纪检监察室',     'discipline')
+    ('discipline',  '纪检监察室',     'discipline'),
+    ('political',   '政治部',         'political')
 ON DUPLICATE KEY UPDATE name = VALUES(name), kind = VALUES(kind);
 
 INSERT INTO staff (username, name, role, department_id, mobile,
@@ -42,6 +43,7 @@ FROM (
     UNION ALL SELECT 'leader_trial_mgmt',  '梁慧敏', 'dept_leader', 'trial_mgmt',  '13800138015'
     UNION ALL SELECT 'leader_president_office', '钱卫东', 'dept_leader', 'president_office', '13800138016'
     UNION ALL SELECT 'leader_discipline',  '唐振宇', 'dept_leader', 'discipline',  '13800138017'
+    UNION ALL SELECT 'leader_political',   '许文博', 'dept_leader', 'political',   '13800138019'
     UNION ALL SELECT 'vp',        '周文斌', 'vice_president', 'trial_mgmt',  '13800138007'
     UNION ALL SELECT 'president', '林振华', 'president',      'trial_mgmt',  '13800138008'
     UNION ALL SELECT 'filing',    '吴静',   'filing_admin',   'filing',      '13800138009'
@@ -62,7 +64,7 @@ JOIN staff v ON v.username = 'vp'
 SET d.leader_staff_id = l.id,
     d.vice_president_staff_id = v.id
 WHERE d.code IN ('filing', 'civil', 'criminal', 'admin', 'enforcement',
-                 'trial_mgmt', 'president_office', 'discipline');
+                 'trial_mgmt', 'president_office', 'discipline', 'political');
 
 -- the liaison directory (A9/A15): one liaison per department, reported
 -- and published in time; only where a department has none yet
@@ -79,6 +81,7 @@ FROM (
     UNION ALL SELECT 'admin',       '何晓东', '行政审判庭书记员',   '020-39000104', '13800138022'
     UNION ALL SELECT 'enforcement', '赵敏',   '执行局执行员',       '020-39000105', '13800138004'
     UNION ALL SELECT 'trial_mgmt',  '梁慧敏', '审判管理办公室主任', '020-39000106', '13800138015'
+    UNION ALL SELECT 'political',   '许文博', '政治部主任',         '020-39000109', '13800138019'
 ) AS l
 JOIN departments d ON d.code = l.dept
 WHERE NOT EXISTS (SELECT 1 FROM liaison_records r

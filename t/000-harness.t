@@ -97,15 +97,22 @@ for my $round (1, 2) {
     };
     ok $out, "sql/demo.sql loads (round $round)" or diag $@;
 }
-is $env->sql_one('SELECT COUNT(*) FROM departments'), 8,
-    'eight departments (with the president\'s office and discipline '
-    . 'inspection, A3)';
+is $env->sql_one('SELECT COUNT(*) FROM departments'), 9,
+    'nine departments (with the president\'s office and discipline '
+    . 'inspection, A3, and the political department, A12)';
+is_deeply [ map { $_->{kind} } @{ $env->sql("SELECT kind FROM departments "
+    . "WHERE code IN ('trial_mgmt', 'political') ORDER BY code") } ],
+    [qw(political trial_mgmt)],
+    'the offices the bulletin addresses hold their duty as their kind';
+is $env->sql_one('SELECT COUNT(*) FROM liaison_records r JOIN departments d '
+    . "ON d.id = r.department_id WHERE d.code = 'political'"), 1,
+    'the political department has its liaison in the directory';
 is $env->sql_one('SELECT COUNT(*) FROM departments WHERE leader_staff_id IS '
     . 'NULL OR vice_president_staff_id IS NULL'), 0,
     'every department has a leader and a vice president in charge';
 is $env->sql_one('SELECT COUNT(*) FROM departments d JOIN staff s '
     . 'ON s.id = d.leader_staff_id WHERE s.role = ? AND s.department_id = d.id',
-    'dept_leader'), 8, 'each leader is a dept_leader of that department';
+    'dept_leader'), 9, 'each leader is a dept_leader of that department';
 my %roles = map { $_->{role} => $_->{n} } @{ $env->sql(
     'SELECT role, COUNT(*) AS n FROM staff GROUP BY role') };
 for my $role (qw(platform_staff dept_staff liaison vice_president president

@@ -93,7 +93,7 @@ for my $round (1, 2) {
         . "SELECT COUNT(*) FROM schema_migrations;\n",
         'mariadb', "--defaults-file=$var/secrets/client.cnf", '-N', '-B');
     my @n = split /\n/, $r->{stdout};
-    is $n[0], 8, 'eight departments with a leader and a vice president';
+    is $n[0], 9, 'nine departments with a leader and a vice president';
     is $n[1], 7, 'calendar 2020-2026 loaded';
     ok $n[2] >= 1, 'migrations recorded';
 }
@@ -111,7 +111,7 @@ for my $round (1, 2) {
     is $n[0], 3, 'three demo cases';
     is $n[1], 5, '... parties with a mobile (case-node SMS)';
     is $n[2], 4, '... four process nodes, once each';
-    is $n[3], 6, 'a liaison for each of six departments';
+    is $n[3], 7, 'a liaison for each of seven departments';
     my $l = $http->get("$base/liaisons");
     ok +(grep { $_->{name} eq '刘洋' } @{ Liaison::Test::json_decode(
         $l->{content})->{items} }), 'the public directory lists them';

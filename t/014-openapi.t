@@ -161,6 +161,28 @@ answer(get => '/staff/risks/{id}', $env->req(GET => "/api/v1/staff/risks/$risk_i
     token => tok($env, 'filing')), 200);
 answer(get => '/staff/liaisons', $env->req(GET => '/api/v1/staff/liaisons',
     token => tok($env, 'filing')), 200);
+$r = answer(post => '/staff/liaison-changes', $env->req(POST =>
+    '/api/v1/staff/liaison-changes', token => tok($env, 'liaison'),
+    body => { name => '周敏', title => '书记员', office_phone => '020-34908012',
+              mobile => '13800138021', changed_on => '2026-01-05' }), 201);
+answer(get => '/staff/liaison-changes', $env->req(GET =>
+    '/api/v1/staff/liaison-changes', token => tok($env, 'filing')), 200);
+answer(post => '/staff/liaison-changes/{id}/publish', $env->req(POST =>
+    '/api/v1/staff/liaison-changes/' . $r->json->{id} . '/publish',
+    token => tok($env, 'filing')), 200);
+answer(get => '/staff/liaison-changes', $env->req(GET =>
+    '/api/v1/staff/liaison-changes', token => tok($env, 'leader')), 200);
+answer(post => '/staff/follow-ups', $env->req(POST => '/api/v1/staff/follow-ups',
+    token => tok($env, 'president'), body => { title => '回头看',
+        owner_staff_id => sid($env, 'leader'), due_on => '2026-12-31' }), 201);
+answer(get => '/staff/follow-ups', $env->req(GET => '/api/v1/staff/follow-ups',
+    token => tok($env, 'president')), 200);
+answer(get => '/staff/reports/monthly/{month}/items', $env->req(GET =>
+    '/api/v1/staff/reports/monthly/2026-09/items',
+    token => tok($env, 'president')), 200);
+answer(post => '/staff/reports/monthly/{month}/acknowledge', $env->req(POST =>
+    '/api/v1/staff/reports/monthly/2026-09/acknowledge',
+    token => tok($env, 'leader')), 403);
 answer(get => '/notifications', $env->req(GET => '/api/v1/notifications',
     token => $lit), 200);
 answer(get => '/notifications', $env->req(GET => '/api/v1/notifications'), 401);

@@ -240,6 +240,10 @@ lw_pass(lw_ctx_t *ctx, int full)
             rc = -1;
         }
 
+        if (lw_duties_pass(ctx) != 0) {
+            rc = -1;
+        }
+
         if (lw_retention_pass(ctx) < 0) {
             rc = -1;
         }

@@ -16,6 +16,7 @@
  *   lw_supervision.c  A17 special supervision of idle work orders
  *   lw_calendar.c     working-day calendar, missing-calendar alert
  *   lw_bulletin.c     monthly bulletin (A11, A12, A16), A10 risk alerts
+ *   lw_duties.c       follow-through on recorded duties (A12, A14, A15)
  *   lw_ops.c          migrations, schema check, metrics, retention
  *   lw_attach.c       attachment files: purge with retention, sweep
  *   lw_serve.c        the metrics listener (metrics_listen), a thread
@@ -141,6 +142,7 @@ typedef struct {
     char               *court_short;
     char               *court_unit;     /* runs the platform */
     char               *bulletin_number;   /* 文号: {short} {year} {month} */
+    int                 duties;         /* A14, A15 alerts */
     int                 risk_stage_hours;   /* A10, 0: no alerts */
     int                 supervision_idle_days;  /* A17, 0: off */
     int                 retention_days;     /* personal data, 0: kept */
@@ -366,6 +368,15 @@ int lw_outbox_tuple(lw_buf_t *sql, lsn_channel_e channel,
     unsigned long long ticket_id, const char *kind, time_t now);
 /* {"text": text} */
 int lw_outbox_text_payload(lw_buf_t *b, const char *text, size_t len);
+/*
+ * An SMS and a WeCom message with text to every active staff member s
+ * whom where selects (an SQL condition on staff s and d, their
+ * department), on the channels configured, inside the caller's
+ * transaction; their ids into ids ("3,7") when not NULL.  Returns the
+ * number of messages queued, or -1.
+ */
+long lw_outbox_staff(lw_ctx_t *ctx, lsn_kind_e kind, const char *text,
+    const char *where, lw_buf_t *ids);
 
 
 /* lw_ladder.c */
@@ -398,6 +409,16 @@ int lw_metrics_db(lw_ctx_t *ctx, lw_buf_t *out);
 /* this process's series: info, start time, channels, counters */
 void lw_metrics_process(lw_ctx_t *ctx, lw_buf_t *out, int db_up);
 long lw_retention_pass(lw_ctx_t *ctx);
+
+
+/*
+ * lw_duties.c: recorded duties (A14, A15) in every full pass; the notice
+ * of a new bulletin to an office (lsn_duty_e) with its number of items,
+ * inside the caller's transaction (A12).
+ */
+int lw_duties_pass(lw_ctx_t *ctx);
+int lw_duties_bulletin(lw_ctx_t *ctx, const char *month, int duty,
+    long items);
 
 
 /* lw_bulletin.c */

@@ -12,7 +12,9 @@
  * numbered throughout, a print stylesheet with page breaks, and inline SVG
  * charts laid out to be read on a phone.  The A2 figures come from
  * lsn_kpi_sql(), the same SQL as the module's KPI endpoint; what people
- * read for the codes from lsn_labels, as everywhere.
+ * read for the codes from lsn_labels, as everywhere.  The rows of the
+ * sections addressed to an office (lsn_duty_sections) are kept as its
+ * items to acknowledge, and the office is told (lw_duties_bulletin()).
  */
 
 
@@ -23,9 +25,11 @@
 #include <xlsxwriter.h>
 
 #include "lw.h"
+#include "lsn_duty.h"
 #include "lsn_kpi.h"
 #include "lsn_labels.h"
 #include "lsn_sql.h"
+#include "lsn_text.h"
 
 
 #define LW_NEAR_DEADLINE_DAYS  15      /* a case's deadline is near */
@@ -48,7 +52,10 @@ typedef struct {
     char                 month[32];     /* YYYY-MM */
     time_t               from, to;      /* [from, to) */
     time_t               prev_from;
+    time_t               now;
     lw_buf_t             json, csv, html;
+    lw_buf_t             items;         /* INSERT of bulletin_items */
+    long                 counts[LSN_DUTY_COUNT];
 
     int                  section;       /* 一、二、… */
     int                  sub;           /* （一）… within a section */
@@ -69,6 +76,10 @@ typedef struct {
 static unsigned long long lw_bulletin_value(lw_ctx_t *ctx, MYSQL_RES *res);
 static int lw_bulletin_volumes(lw_ctx_t *ctx, lw_bulletin_t *b);
 static int lw_bulletin_kpi(lw_ctx_t *ctx, lw_bulletin_t *b);
+static int lw_bulletin_keep(lw_ctx_t *ctx, lw_bulletin_t *b, char *xlsx,
+    size_t xlsx_len);
+static void lw_bulletin_item(lw_bulletin_t *b, int duty, MYSQL_ROW row,
+    unsigned long *len, const char **headers, int ncols);
 static int lw_bulletin_table(lw_bulletin_t *b, const char *key, int level,
     const char *title, const char *sheet, const char **headers, int ncols,
     MYSQL_RES *res, int chart, int kind);
@@ -208,9 +219,12 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
     b.prev_from = lsn_time_from_civil(m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1,
                                       1, 0, 0, 0);
 
+    b.now = lw_now(ctx);
+
     lw_buf_init(&b.json);
     lw_buf_init(&b.csv);
     lw_buf_init(&b.html);
+    lw_buf_init(&b.items);
 
     /* the workbook is written to a file of its own, read back at the end */
     snprintf(b.xlsx_path, sizeof(b.xlsx_path), "/tmp/liaison-bulletin-"
@@ -337,31 +351,121 @@ lw_bulletin_generate(lw_ctx_t *ctx, const char *month)
         rc = -1;
     }
 
-    if (rc == 0 && (b.json.failed || b.csv.failed || b.html.failed)) {
+    if (rc == 0 && (b.json.failed || b.csv.failed || b.html.failed
+                    || b.items.failed))
+    {
         rc = -1;
     }
 
     if (rc == 0) {
-        n = lw_db_exec(ctx,
-                "INSERT IGNORE INTO monthly_reports (month, body_json, "
-                "body_csv, body_html, body_xlsx, generated_at) VALUES ($z, "
-                "$s, $s, $s, $s, $t)", b.month, b.json.data, b.json.len,
-                b.csv.data, b.csv.len, b.html.data, b.html.len, xlsx,
-                xlsx_len, lw_now(ctx));
-        rc = n < 0 ? -1 : 0;
-
-        if (n > 0) {
-            lw_log(LW_LOG_INFO, "bulletin: %s generated (%zu bytes JSON, "
-                   "%zu bytes xlsx)", b.month, b.json.len, xlsx_len);
-        }
+        rc = lw_bulletin_keep(ctx, &b, xlsx, xlsx_len);
     }
 
     free(xlsx);
     lw_buf_free(&b.json);
     lw_buf_free(&b.csv);
     lw_buf_free(&b.html);
+    lw_buf_free(&b.items);
 
     return rc;
+}
+
+
+/*
+ * Keeps the bulletin, once: with a new one, its items replace those of
+ * the month not acknowledged yet (regenerated: acknowledged ones stay),
+ * and each office is told, once a month.
+ */
+
+static int
+lw_bulletin_keep(lw_ctx_t *ctx, lw_bulletin_t *b, char *xlsx,
+    size_t xlsx_len)
+{
+    int        d;
+    long long  n;
+
+    if (lw_db_begin(ctx) != 0) {
+        return -1;
+    }
+
+    n = lw_db_exec(ctx,
+            "INSERT IGNORE INTO monthly_reports (month, body_json, "
+            "body_csv, body_html, body_xlsx, generated_at) VALUES ($z, "
+            "$s, $s, $s, $s, $t)", b->month, b->json.data, b->json.len,
+            b->csv.data, b->csv.len, b->html.data, b->html.len, xlsx,
+            xlsx_len, b->now);
+
+    if (n > 0
+        && lw_db_exec(ctx, "DELETE FROM bulletin_items WHERE month = $z "
+                      "AND acknowledged_at IS NULL", b->month) < 0)
+    {
+        n = -1;
+    }
+
+    if (n > 0 && b->items.len > 0
+        && lw_db_raw(ctx, b->items.data, b->items.len) < 0)
+    {
+        n = -1;
+    }
+
+    for (d = 0; n > 0 && d < LSN_DUTY_COUNT; d++) {
+        if (lw_duties_bulletin(ctx, b->month, d, b->counts[d]) != 0) {
+            n = -1;
+        }
+    }
+
+    if (n < 0 || lw_db_commit(ctx) != 0) {
+        lw_db_rollback(ctx);
+        return -1;
+    }
+
+    if (n > 0) {
+        lw_log(LW_LOG_INFO, "bulletin: %s generated (%zu bytes JSON, %zu "
+               "bytes xlsx; %ld and %ld items for the offices)", b->month,
+               b->json.len, xlsx_len, b->counts[LSN_DUTY_TRIAL_MGMT],
+               b->counts[LSN_DUTY_POLITICAL]);
+    }
+
+    return 0;
+}
+
+
+/*
+ * A row of a section addressed to an office as its item: the first cell
+ * (a case or ticket number) is the item, the others its summary
+ * ("诉求数：3；承办部门：民事审判庭").
+ */
+
+static void
+lw_bulletin_item(lw_bulletin_t *b, int duty, MYSQL_ROW row,
+    unsigned long *len, const char **headers, int ncols)
+{
+    int       i;
+    size_t    cut;
+    lw_buf_t  summary;
+
+    lw_buf_init(&summary);
+
+    for (i = 1; i < ncols; i++) {
+        lw_buf_printf(&summary, "%s%s：", i > 1 ? "；" : "", headers[i]);
+        lw_buf_add(&summary, row[i] ? row[i] : "", row[i] ? len[i] : 0);
+    }
+
+    cut = summary.failed ? 0 : lw_utf8_cut_bytes(summary.data, summary.len,
+                                                 500);
+
+    lw_buf_adds(&b->items, b->items.len ? ","
+                : "INSERT IGNORE INTO bulletin_items (month, duty, "
+                  "item_key, summary, created_at) VALUES ");
+    lw_buf_sql(&b->items, "($z, $z, $s, $s, $t)", b->month,
+               lsn_duty_names[duty], row[0],
+               (size_t) lw_utf8_cut_bytes(row[0], len[0], 64),
+               summary.data ? summary.data : "", cut, b->now);
+
+    b->counts[duty]++;
+    b->items.failed |= summary.failed;
+
+    lw_buf_free(&summary);
 }
 
 
@@ -1018,7 +1122,7 @@ lw_bulletin_table(lw_bulletin_t *b, const char *key, int level,
     const char *title, const char *sheet, const char **headers, int ncols,
     MYSQL_RES *res, int chart, int kind)
 {
-    int             i;
+    int             i, duty;
     size_t          n, tlen;
     char           *labels[LW_MAX_DEPTS];
     double          values[LW_MAX_DEPTS];
@@ -1032,6 +1136,7 @@ lw_bulletin_table(lw_bulletin_t *b, const char *key, int level,
     }
 
     fields = mysql_fetch_fields(res);
+    duty = lsn_name_index(lsn_duty_sections, key, strlen(key));
 
     lw_buf_printf(&b->json, ",\"%s\":[", key);
     lw_bulletin_heading(b, level, title);
@@ -1070,6 +1175,10 @@ lw_bulletin_table(lw_bulletin_t *b, const char *key, int level,
             tlen = text == row[i] ? len[i] : strlen(text);
             lw_bulletin_cell(b, i, text, tlen,
                              IS_NUM(fields[i].type) && text == row[i]);
+        }
+
+        if (duty >= 0 && row[0] != NULL) {
+            lw_bulletin_item(b, duty, row, len, headers, ncols);
         }
 
         if (chart && n < LW_MAX_DEPTS && row[0]) {

@@ -72,12 +72,11 @@ lw_calendar_load(lw_ctx_t *ctx)
 int
 lw_calendar_alert(lw_ctx_t *ctx)
 {
-    int          missing, n;
+    int          missing;
+    long         n;
     char         day[16], text[512], roles[256], *p, *q;
     time_t       now;
-    lw_buf_t     sql, payload;
-    MYSQL_ROW    row;
-    MYSQL_RES   *res;
+    lw_buf_t     where;
     long long    inserted;
     lsn_civil_t  cv;
 
@@ -142,58 +141,17 @@ lw_calendar_alert(lw_ctx_t *ctx)
         return 0;
     }
 
-    res = lw_db_query(ctx, "SELECT mobile, wecom_userid FROM staff "
-                      "WHERE active = 1 AND FIND_IN_SET(role, $z) > 0 "
-                      "ORDER BY id", roles);
-    if (res == NULL) {
+    lw_buf_init(&where);
+    lw_buf_sql(&where, "FIND_IN_SET(s.role, $z) > 0", roles);
+
+    n = where.failed ? -1 : lw_outbox_staff(ctx, LSN_KIND_CALENDAR_MISSING,
+                                            text, where.data, NULL);
+    lw_buf_free(&where);
+
+    if (n < 0 || lw_db_commit(ctx) != 0) {
         lw_db_rollback(ctx);
         return -1;
     }
-
-    lw_buf_init(&sql);
-    lw_buf_init(&payload);
-    lw_outbox_text_payload(&payload, text, strlen(text));
-    lw_buf_adds(&sql, LSN_OUTBOX_INSERT "VALUES ");
-    n = 0;
-
-    while ((row = mysql_fetch_row(res)) != NULL) {
-        if (row[0] != NULL && row[0][0] != '\0'
-            && lw_conf_channel_ready(ctx->conf, LSN_CH_SMS))
-        {
-            if (n++) {
-                lw_buf_adds(&sql, ",");
-            }
-
-            lw_outbox_tuple(&sql, LSN_CH_SMS, row[0], NULL, payload.data, 0,
-                            lsn_outbox_kinds[LSN_KIND_CALENDAR_MISSING], now);
-        }
-
-        if (row[1] != NULL && row[1][0] != '\0'
-            && lw_conf_channel_ready(ctx->conf, LSN_CH_WECOM))
-        {
-            if (n++) {
-                lw_buf_adds(&sql, ",");
-            }
-
-            lw_outbox_tuple(&sql, LSN_CH_WECOM, row[1], NULL, payload.data,
-                            0, lsn_outbox_kinds[LSN_KIND_CALENDAR_MISSING],
-                            now);
-        }
-    }
-
-    mysql_free_result(res);
-
-    if ((n > 0 && (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0))
-        || lw_db_commit(ctx) != 0)
-    {
-        lw_db_rollback(ctx);
-        lw_buf_free(&sql);
-        lw_buf_free(&payload);
-        return -1;
-    }
-
-    lw_buf_free(&sql);
-    lw_buf_free(&payload);
 
     if (n == 0) {
         lw_log(LW_LOG_ERROR, "the working-day calendar of %d is not loaded "
@@ -202,7 +160,7 @@ lw_calendar_alert(lw_ctx_t *ctx)
 
     } else {
         lw_log(LW_LOG_WARN, "the working-day calendar of %d is not loaded: "
-               "%d alert message(s) queued for the administrators",
+               "%ld alert message(s) queued for the administrators",
                missing, n);
     }
 

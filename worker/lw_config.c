@@ -130,6 +130,7 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "court_short_name", LW_T_STR, LW_OFF(court_short), 0, 0 },
     { "court_unit", LW_T_STR, LW_OFF(court_unit), 0, 0 },
     { "bulletin_number", LW_T_STR, LW_OFF(bulletin_number), 0, 0 },
+    { "duties", LW_T_BOOL, LW_OFF(duties), 0, 0 },
     { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
     { "supervision_idle_days", LW_T_INT, LW_OFF(supervision_idle_days),
       0, 60 },
@@ -207,6 +208,7 @@ lw_conf_defaults(lw_conf_t *c)
     lsn_ladder_conf_default(&c->ladder_conf);
     c->calendar_alert = 1;
     c->bulletin = 1;
+    c->duties = 1;
     c->risk_stage_hours = 24;
     c->supervision_idle_days = 10;
     c->retention_days = 1095;

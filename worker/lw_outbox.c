@@ -92,6 +92,78 @@ lw_outbox_tuple(lw_buf_t *sql, lsn_channel_e channel, const char *recipient,
 }
 
 
+long
+lw_outbox_staff(lw_ctx_t *ctx, lsn_kind_e kind, const char *text,
+    const char *where, lw_buf_t *ids)
+{
+    int          c;
+    long         n;
+    time_t       now;
+    lw_buf_t     q, sql, payload;
+    MYSQL_ROW    row;
+    MYSQL_RES   *res;
+
+    static const lsn_channel_e  channels[] = { LSN_CH_SMS, LSN_CH_WECOM };
+
+    now = lw_now(ctx);
+    lw_buf_init(&q);
+    lw_buf_init(&sql);
+    lw_buf_init(&payload);
+
+    lw_buf_adds(&q, "SELECT s.id, s.mobile, s.wecom_userid FROM staff s "
+                "LEFT JOIN departments d ON d.id = s.department_id "
+                "WHERE s.active = 1 AND (");
+    lw_buf_adds(&q, where);
+    lw_buf_adds(&q, ") ORDER BY s.id");
+    lw_outbox_text_payload(&payload, text, strlen(text));
+    lw_buf_adds(&sql, LSN_OUTBOX_INSERT "VALUES ");
+
+    n = -1;
+    res = NULL;
+
+    if (!q.failed && !payload.failed && lw_db_raw(ctx, q.data, q.len) >= 0) {
+        res = mysql_store_result(ctx->db);
+    }
+
+    if (res != NULL) {
+        n = 0;
+
+        while ((row = mysql_fetch_row(res)) != NULL) {
+            if (ids != NULL) {
+                lw_buf_printf(ids, "%s%s", ids->len ? "," : "", row[0]);
+            }
+
+            for (c = 0; c < 2; c++) {
+                if (row[c + 1] == NULL || row[c + 1][0] == '\0'
+                    || !lw_conf_channel_ready(ctx->conf, channels[c]))
+                {
+                    continue;
+                }
+
+                if (n++) {
+                    lw_buf_adds(&sql, ",");
+                }
+
+                lw_outbox_tuple(&sql, channels[c], row[c + 1], NULL,
+                                payload.data, 0, lsn_outbox_kinds[kind], now);
+            }
+        }
+
+        mysql_free_result(res);
+
+        if (n > 0 && (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0)) {
+            n = -1;
+        }
+    }
+
+    lw_buf_free(&q);
+    lw_buf_free(&sql);
+    lw_buf_free(&payload);
+
+    return n;
+}
+
+
 static const char *
 lw_recipient_log(lw_msg_t *m, char *buf, size_t cap)
 {

@@ -479,7 +479,7 @@ PAGES.admin = function () {
           '<div class="fld"><label>名称<input name="name" data-field="name" value="' + esc(d.name) + '" maxlength="100"></label></div>' +
           '<div class="fld"><label>部门负责人<select name="leader_staff_id" data-field="leader_staff_id">' + options(people, d.leader_staff_id || '', '（未指定）') + '</select></label></div>' +
           '<div class="fld"><label>分管院领导<select name="vice_president_staff_id" data-field="vice_president_staff_id">' + options(staffMap, d.vice_president_staff_id || '', '（未指定）') + '</select></label></div>' +
-          '</div><p class="hint">代码 ' + esc(d.code) + ' · ' + ({filing: '立案庭', president_office: '院长办公室', discipline: '纪检监察', office: '综合部门'}[d.kind] || '审判部门') + ' · ' + (d.staff || []).length + ' 人</p>' +
+          '</div><p class="hint">代码 ' + esc(d.code) + ' · ' + ({filing: '立案庭', president_office: '院长办公室', discipline: '纪检监察', trial_mgmt: '审判管理办公室', political: '政治部', office: '综合部门'}[d.kind] || '审判部门') + ' · ' + (d.staff || []).length + ' 人</p>' +
           '<button type="submit" class="sec">保存</button><div class="msg"></div></form></details></li>';
       }).join('');
       return true;

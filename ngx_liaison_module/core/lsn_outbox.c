@@ -16,7 +16,8 @@ const char *lsn_outbox_kinds[] = {
     "ticket_reply", "case_node", "content_check", "push_reply",
     "risk_alert", "risk_overdue", "sms_fallback", "calendar_missing",
     "ticket_registered", "work_order", "ticket_message", "supervision",
-    "referral", "referral_concluded", "ticket_answered", NULL
+    "referral", "referral_concluded", "ticket_answered", "liaison_change",
+    "follow_up", "bulletin", NULL
 };
 
 

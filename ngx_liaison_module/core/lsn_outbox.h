@@ -56,6 +56,9 @@ typedef enum {
     LSN_KIND_REFERRAL_CONCLUDED, /* ... who concluded it: the referrer */
     LSN_KIND_TICKET_ANSWERED,   /* answered on receipt, to a caller
                                    without WeChat (A4) */
+    LSN_KIND_LIAISON_CHANGE,    /* A15: reported, due, overdue, published */
+    LSN_KIND_FOLLOW_UP,         /* A14: assigned, reminders, overdue */
+    LSN_KIND_BULLETIN,          /* A12: the bulletin's items for an office */
     LSN_KIND_COUNT
 } lsn_kind_e;
 
@@ -83,6 +86,16 @@ int lsn_outbox_channel_index(const char *s, size_t len);
  */
 #define LSN_PAGE_TICKET  "pages/ticket/detail?ticket_no="
 #define LSN_PAGE_CASE    "pages/case/nodes?case_no="
+
+/*
+ * The case-filing division's people as a condition on staff s: its leader
+ * (the 'filing' department's), the filing administrators and the platform
+ * staff (A10 risk alerts, A15 liaison changes).
+ */
+#define LSN_OUTBOX_DIVISION                                                   \
+    "s.role IN ('filing_admin', 'platform_staff') "                          \
+    "OR s.id IN (SELECT leader_staff_id FROM departments "                   \
+    "WHERE kind = 'filing')"
 
 /* the payload of an sms or wecom row, from a SQL expression of the text */
 #define LSN_OUTBOX_TEXT(expr)  "JSON_OBJECT('text', " expr ")"

@@ -523,6 +523,9 @@ sub counts {
 # seed data
 # -------------------------------------------------------------------------
 
+# the offices the bulletin addresses (A12) have their duty as their kind
+my %DEPARTMENT_KINDS = (trial_mgmt => 'trial_mgmt', political => 'political');
+
 # add_department(code => 'civil', name => '民事审判庭', kind => 'trial')
 # returns the id (existing one when the code is known).
 sub add_department {
@@ -531,15 +534,17 @@ sub add_department {
     my $id = $self->sql_one('SELECT id FROM departments WHERE code = ?', $code);
     return $id if $id;
     $self->sql('INSERT INTO departments (code, name, kind) VALUES (?, ?, ?)',
-        $code, $d{name} // $code, $d{kind} // 'trial');
+        $code, $d{name} // $code,
+        $d{kind} // $DEPARTMENT_KINDS{$code} // 'trial');
     return $self->sql_one('SELECT id FROM departments WHERE code = ?', $code);
 }
 
 my %DEPARTMENT_NAMES = (
     filing => '立案庭', civil => '民事审判庭', criminal => '刑事审判庭',
     admin => '行政审判庭', enforcement => '执行局',
-    trial_mgmt => '审判管理办公室',
+    trial_mgmt => '审判管理办公室', political => '政治部',
 );
+
 
 # add_staff(username => 'p1', role => 'platform_staff', department =>
 # 'filing' (code; created when missing) or undef, password => ..., name,
