@@ -74,23 +74,25 @@ systemd-nspawn -q -D "$root" -M "$machine" --private-network \
     >"$tmp/console.log" 2>&1 </dev/null &
 nspawn_pid=$!
 
-# the container's systemd: the child of systemd-nspawn
+# the container's systemd: the child of systemd-nspawn named systemd (the
+# first child may be nspawn's own short-lived helper, so ask by name and
+# again on every round until it answers)
 init=""
-for _ in $(seq 300); do
-    init=$(pgrep -P "$nspawn_pid" | head -1 || true)
-    [ -n "$init" ] && break
-    sleep 0.1
-done
-[ -n "$init" ] || { cat "$tmp/console.log"; die "the container did not start"; }
-inside() { nsenter -t "$init" -m -u -i -n -p -- "$@"; }
 state=""
-for _ in $(seq 600); do
-    state=$(inside systemctl is-system-running 2>/dev/null || true)
-    case $state in running|degraded) break ;; esac
+inside() { nsenter -t "$init" -m -u -i -n -p -- "$@"; }
+for _ in $(seq 900); do
+    init=$(pgrep -P "$nspawn_pid" -x systemd | head -1 || true)
+    if [ -n "$init" ]; then
+        state=$(inside systemctl is-system-running 2>/dev/null || true)
+        case $state in running|degraded) break ;; esac
+    fi
+    kill -0 "$nspawn_pid" 2>/dev/null || break
     sleep 0.1
 done
 case $state in running|degraded) ;; *)
-    tail -30 "$tmp/console.log"; die "the container's systemd: $state" ;;
+    ps -o pid,ppid,comm --ppid "$nspawn_pid" 2>/dev/null || true
+    tail -30 "$tmp/console.log"
+    die "the container's systemd: ${state:-no answer} (init pid ${init:-none})" ;;
 esac
 say "container up (systemd: $state)"
 

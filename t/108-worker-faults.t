@@ -12,9 +12,10 @@
 #    be recorded; the daemon reconnects within the pass, records what it
 #    holds and goes on: nothing is sent twice.
 #
-# The mock answers every send after 150 ms and counts a message delivered
-# when it receives it, so a send in flight at the kill has reached the
-# provider: the worst case for duplicates.
+# The mock answers every send after 400 ms (long enough that a loaded
+# machine still kills the daemon with sends in flight) and counts a message
+# delivered when it receives it, so a send in flight at the kill has reached
+# the provider: the worst case for duplicates.
 
 use strict;
 use warnings;
@@ -26,7 +27,7 @@ use Liaison::Worker;
 use POSIX qw(strftime);
 
 my $env = Liaison::Test->start(no_nginx => 1);
-my $mock = Liaison::MockWeChat->start(delay_ms => 150);
+my $mock = Liaison::MockWeChat->start(delay_ms => 400);
 my $SMS_UID = '{"account":"${account}","password":"${secret}",'
     . '"mobile":"${phone}","content":"${text}","uid":"liaison-${id}"}';
 my $w = Liaison::Worker->new($env, $mock, concurrency => 16, batch_size => 50,
