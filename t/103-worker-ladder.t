@@ -147,7 +147,7 @@ run_at('2026-03-04T16:00:00+08:00');
 is steps($A), '1fired,0fired,2fired,3fired,4fired',
     'A: president at + 2 working days (03-04 16:00)';
 my @p = sms_to('13800138008');
-is scalar @p, 1, 'the president got A';
+is scalar @p, 2, 'the president got A and the registered ticket, not B';
 like $p[0]{json}{content}, qr/超期7个工作日仍未答复/, 'president text';
 is steps($B), '1fired,0fired,2fired', 'B: stopped after the reply';
 

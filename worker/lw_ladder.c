@@ -633,7 +633,8 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
                 "t.ticket_no, t.content, t.department_id, "
                 "t.assignee_staff_id, t.due_at, t.supervised, "
                 "(t.status = 'registered' OR t.department_id IS NULL "
-                "OR t.dispatched_at IS NULL) AS platform, " LW_LADDER_ROUND
+                "OR (t.status = 'reopened' AND t.dispatched_at IS NULL)) "
+                "AS platform, " LW_LADDER_ROUND
                 " FROM tickets t WHERE t.status IN " LW_LADDER_WAITING
                 " AND t.id IN (");
     lw_buf_add(&f.sql, f.ids.data, f.ids.len);
