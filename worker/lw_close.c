@@ -23,12 +23,15 @@
 #define LW_CLOSE_BATCH  500
 
 /* the instant the ticket t entered its status, and its last follow-up */
-#define LW_CLOSE_SINCE                                                        \
-    "GREATEST(COALESCE((SELECT MAX(e.created_at) FROM ticket_events e "      \
+#define LW_CLOSE_STATUS_AT                                                    \
+    "COALESCE((SELECT MAX(e.created_at) FROM ticket_events e "               \
     "WHERE e.ticket_id = t.id AND e.status_to = t.status), t.replied_at, "   \
-    "t.created_at), COALESCE((SELECT MAX(m.created_at) FROM "                \
-    "ticket_messages m WHERE m.ticket_id = t.id AND m.author_kind IN "       \
-    "('litigant', 'public')), t.created_at))"
+    "t.created_at)"
+
+#define LW_CLOSE_SINCE                                                        \
+    "COALESCE(GREATEST(" LW_CLOSE_STATUS_AT ", (SELECT MAX(m.created_at) "   \
+    "FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_kind IN "  \
+    "('litigant', 'public'))), " LW_CLOSE_STATUS_AT ")"
 
 /* the subscribe template of the owner's last message on the ticket t */
 #define LW_CLOSE_TEMPLATE                                                     \
