@@ -1,5 +1,5 @@
 /*
- * Liaison: the A8 escalation ladder of a work order.
+ * Liaison: the A8 escalation ladder of a request that waits on the court.
  *
  * Plain C (no nginx headers): shared by the worker, the module and tests.
  *
@@ -14,6 +14,9 @@
  *   2      leader     3 working days after due_at          department leader
  *   3      vp         2 more working days                  vice president
  *   4      president  2 more working days                  the president
+ *
+ * (the handler and the department of a request still with the platform
+ * are the platform staff and the case-filing division: docs/worker.md)
  *
  * "n working days after t" is lsn_calendar_add_working_days(): the clock
  * time of t is kept on the n-th working day after it.
