@@ -2,8 +2,9 @@
 # liaison-worker: the A8 ladder driven with `once --now=` through a whole
 # escalation (reminder, warning, leader, vice president, president), each
 # step exactly at its working-day instant, once; a reply stops it; a worker
-# that was down fires what is overdue at once; the litigant's message goes
-# with every step; timeline events for staff and the litigant.
+# that was down catches up one step per working day; the litigant's message
+# goes with every step; timeline events for staff and the litigant.  (Every
+# waiting state, rounds and hand-backs: t/415-journey-a8-ladder.t.)
 
 use strict;
 use warnings;
@@ -79,8 +80,9 @@ sub run_at {
 my $A = ticket();
 # B: the same, replied after the leader step
 my $B = ticket();
-# ignored: not dispatched yet, simple track, closed
+# not dispatched yet: waits on the platform, not on the judge
 my $reg = ticket(status => 'registered');
+# ignored: answered on the simple track, closed
 my $simple = ticket(track => 'simple', status => 'answered');
 my $closed = ticket(status => 'closed');
 
@@ -145,7 +147,7 @@ run_at('2026-03-04T16:00:00+08:00');
 is steps($A), '1fired,0fired,2fired,3fired,4fired',
     'A: president at + 2 working days (03-04 16:00)';
 my @p = sms_to('13800138008');
-is scalar @p, 1, 'the president got A';
+is scalar @p, 2, 'the president got A and the registered ticket, not B';
 like $p[0]{json}{content}, qr/超期7个工作日仍未答复/, 'president text';
 is steps($B), '1fired,0fired,2fired', 'B: stopped after the reply';
 
@@ -153,8 +155,13 @@ run_at('2026-03-20T16:00:00+08:00');
 is $env->sql_one('SELECT COUNT(*) FROM escalations WHERE ticket_id = ?', $A),
     5, 'A: five steps, each once';
 is $env->sql_one('SELECT COUNT(*) FROM escalations WHERE ticket_id IN '
-    . '(?, ?, ?)', $reg, $simple, $closed), 0,
-    'registered, simple-track and closed tickets are not work orders';
+    . '(?, ?)', $simple, $closed), 0,
+    'answered and closed tickets do not wait on the court';
+is $env->sql_one('SELECT COUNT(*) FROM escalations WHERE ticket_id = ? '
+    . "AND status = 'fired'", $reg), 5,
+    'a registered ticket climbs the ladder too';
+is scalar(sms_to('13800138002')), 4,
+    "the judge got A's and B's steps, none of the registered ticket's";
 
 my $ev = $env->sql("SELECT type, public, note FROM ticket_events WHERE "
     . "ticket_id = ? ORDER BY id", $A);
@@ -164,12 +171,25 @@ is_deeply [ map { $_->{type} } @$ev ],
 is $ev->[3]{note}, '已将当事人留言发送部门领导督办：黄志强',
     'leader event names the leader';
 
-# C: first seen long after its due time (the worker was down): every
-# overdue step at once, the reminder recorded as skipped
+# C: first seen long after its due time (the worker was down): the
+# overdue steps one per working day, never several at one instant, the
+# reminder recorded as skipped
 my $C = ticket(created => '2026-03-02 09:00:00', due => '2026-03-04 09:00:00');
 run_at('2026-03-20T09:00:00+08:00');
+is steps($C), '0fired,1skipped', 'C: the warning first, reminder skipped';
+run_at('2026-03-20T17:00:00+08:00');
+run_at('2026-03-23T08:59:59+08:00');
+is steps($C), '0fired,1skipped', 'C: nothing more the same working day';
+run_at('2026-03-23T09:00:00+08:00');
+is steps($C), '0fired,1skipped,2fired',
+    'C: the leader one working day later (Monday 03-23 09:00)';
+run_at('2026-03-24T09:00:00+08:00');
+run_at('2026-03-25T09:00:00+08:00');
 is steps($C), '0fired,1skipped,2fired,3fired,4fired',
-    'C: all overdue steps at once, reminder skipped';
+    'C: then the vp (03-24) and the president (03-25)';
+is $env->sql_one("SELECT COUNT(DISTINCT fired_at) FROM escalations WHERE "
+    . "ticket_id = ? AND status = 'fired'", $C), 4,
+    'C: four steps at four instants';
 is $env->sql_one("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? "
     . "AND type = 'supervised'", $C), 1, 'C: one supervised event';
 

@@ -59,7 +59,7 @@ for my $round (1, 2) {
 }
 
 # no consent recorded: the worker records no_consent and falls back to SMS
-my $w = Liaison::Worker->new($env, $t->mock);
+my $w = Liaison::Worker->new($env, $t->mock, auto_close_days => 0);
 my $out = $w->once($NOW);
 is $out->{rc}, 0, "worker pass" or diag $out->{output};
 my $sub = $env->sql("SELECT * FROM outbox WHERE channel = 'wx_subscribe'");

@@ -429,6 +429,7 @@ subtest 'other periods, departments and roles' => sub {
 # the bulletin: generated on the first working day of October
 # ---------------------------------------------------------------------
 my $w = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    auto_close_days => 0,
     risk_stage_hours => 0, map { $_ => undef } qw(wx_appid wx_secret_file
     wecom_corpid wecom_secret_file wecom_agentid sms_url sms_account
     sms_secret_file));

@@ -354,57 +354,54 @@ test_due(void **state)
                         NULL);
 
     /* before the reminder: nothing */
-    fire = lsn_ladder_due(at, t_parse("2026-03-10 13:59:59"), 0, &skip);
+    fire = lsn_ladder_due(at, t_parse("2026-03-10 13:59:59"), 0, 0, &skip);
     assert_int_equal(fire, 0);
     assert_int_equal(skip, 0);
-    assert_true(lsn_ladder_next(at, 0) == t_parse("2026-03-10 14:00:00"));
+    assert_true(lsn_ladder_next(at, 0, 0) == t_parse("2026-03-10 14:00:00"));
 
     /* the reminder, exactly at its instant */
-    fire = lsn_ladder_due(at, t_parse("2026-03-10 14:00:00"), 0, &skip);
+    fire = lsn_ladder_due(at, t_parse("2026-03-10 14:00:00"), 0, 0, &skip);
     assert_int_equal(fire, 1u << LSN_LADDER_REMINDER);
     assert_int_equal(skip, 0);
 
     /* already recorded: nothing more until due */
     fire = lsn_ladder_due(at, t_parse("2026-03-10 17:58:59"),
-                          1u << LSN_LADDER_REMINDER, &skip);
+                          1u << LSN_LADDER_REMINDER, 0, &skip);
     assert_int_equal(fire, 0);
-    assert_true(lsn_ladder_next(at, 1u << LSN_LADDER_REMINDER)
+    assert_true(lsn_ladder_next(at, 1u << LSN_LADDER_REMINDER, 0)
                 == t_parse("2026-03-10 17:59:00"));
 
     fire = lsn_ladder_due(at, t_parse("2026-03-10 17:59:00"),
-                          1u << LSN_LADDER_REMINDER, &skip);
+                          1u << LSN_LADDER_REMINDER, 0, &skip);
     assert_int_equal(fire, 1u << LSN_LADDER_WARNING);
     assert_int_equal(skip, 0);
 
     /* first seen after due: the reminder is skipped, the warning fires */
-    fire = lsn_ladder_due(at, t_parse("2026-03-11 09:00:00"), 0, &skip);
+    fire = lsn_ladder_due(at, t_parse("2026-03-11 09:00:00"), 0, 0, &skip);
     assert_int_equal(fire, 1u << LSN_LADDER_WARNING);
     assert_int_equal(skip, 1u << LSN_LADDER_REMINDER);
 
     /* one second before the leader */
     fire = lsn_ladder_due(at, t_parse("2026-03-13 17:58:59"),
                           (1u << LSN_LADDER_REMINDER)
-                          | (1u << LSN_LADDER_WARNING), &skip);
+                          | (1u << LSN_LADDER_WARNING),
+                          lsn_ladder_not_before(cal, at[LSN_LADDER_WARNING]),
+                          &skip);
     assert_int_equal(fire, 0);
 
     fire = lsn_ladder_due(at, t_parse("2026-03-13 17:59:00"),
                           (1u << LSN_LADDER_REMINDER)
-                          | (1u << LSN_LADDER_WARNING), &skip);
+                          | (1u << LSN_LADDER_WARNING),
+                          lsn_ladder_not_before(cal, at[LSN_LADDER_WARNING]),
+                          &skip);
     assert_int_equal(fire, 1u << LSN_LADDER_LEADER);
-
-    /* a worker down for two weeks: everything overdue at once */
-    fire = lsn_ladder_due(at, t_parse("2026-03-25 09:00:00"), 0, &skip);
-    assert_int_equal(fire, (1u << LSN_LADDER_WARNING)
-                     | (1u << LSN_LADDER_LEADER) | (1u << LSN_LADDER_VP)
-                     | (1u << LSN_LADDER_PRESIDENT));
-    assert_int_equal(skip, 1u << LSN_LADDER_REMINDER);
 
     /* all done */
     fire = lsn_ladder_due(at, t_parse("2027-03-25 09:00:00"),
-                          LSN_LADDER_ALL, &skip);
+                          LSN_LADDER_ALL, 0, &skip);
     assert_int_equal(fire, 0);
     assert_int_equal(skip, 0);
-    assert_true(lsn_ladder_next(at, LSN_LADDER_ALL) == (time_t) -1);
+    assert_true(lsn_ladder_next(at, LSN_LADDER_ALL, 0) == (time_t) -1);
 
     assert_string_equal(lsn_ladder_level_name(LSN_LADDER_WARNING),
                         "warning");
@@ -412,6 +409,172 @@ test_due(void **state)
                         "president");
     assert_string_equal(lsn_ladder_level_name(5), "?");
     assert_string_equal(lsn_ladder_level_name(-1), "?");
+}
+
+
+/*
+ * Plays the ladder of a request due at due, first seen at first and then
+ * looked at every minute until until: the instants each level fired, ""
+ * for a level that did not.  Records what lsn_ladder_due() says, as the
+ * worker does.
+ */
+
+static void
+play(const lsn_ladder_conf_t *conf, const char *due, const char *first,
+    const char *until, char fired[LSN_LADDER_LEVELS][32], int *max_at_once)
+{
+    int       level, n;
+    time_t    at[LSN_LADDER_LEVELS], now, end, last;
+    unsigned  done, fire, skip;
+
+    lsn_ladder_instants(cal, conf, t_parse(due), at, NULL);
+    memset(fired, 0, LSN_LADDER_LEVELS * 32);
+
+    done = 0;
+    last = 0;
+    *max_at_once = 0;
+    end = t_parse(until);
+
+    for (now = t_parse(first); now <= end; now += 60) {
+        fire = lsn_ladder_due(at, now, done,
+                              lsn_ladder_not_before(cal, last), &skip);
+
+        /* never twice */
+        assert_int_equal(fire & done, 0);
+        assert_int_equal(skip & done, 0);
+
+        n = 0;
+
+        for (level = 0; level < LSN_LADDER_LEVELS; level++) {
+            if (fire & (1u << level)) {
+                t_fmt(now, fired[level]);
+                n++;
+
+                if (level != LSN_LADDER_REMINDER) {
+                    last = now;
+                }
+            }
+        }
+
+        if (n > *max_at_once) {
+            *max_at_once = n;
+        }
+
+        done |= fire | skip;
+    }
+}
+
+
+/* On time: each level at its instant, across the Spring Festival. */
+
+static void
+test_play_on_time(void **state)
+{
+    int                most;
+    char               fired[LSN_LADDER_LEVELS][32];
+    lsn_ladder_conf_t  conf;
+
+    (void) state;
+
+    lsn_ladder_conf_default(&conf);
+
+    /* due Friday 02-13 16:00: the make-up Saturday 02-14, then 02-24.. */
+    play(&conf, "2026-02-13 16:00:00", "2026-02-13 08:00:00",
+         "2026-03-10 00:00:00", fired, &most);
+    assert_string_equal(fired[LSN_LADDER_REMINDER], "2026-02-13 10:30:00");
+    assert_string_equal(fired[LSN_LADDER_WARNING], "2026-02-13 16:00:00");
+    assert_string_equal(fired[LSN_LADDER_LEADER], "2026-02-25 16:00:00");
+    assert_string_equal(fired[LSN_LADDER_VP], "2026-02-27 16:00:00");
+    assert_string_equal(fired[LSN_LADDER_PRESIDENT], "2026-03-02 16:00:00");
+    assert_int_equal(most, 1);
+
+    /* due Wednesday 09-30 10:00, before National Day (10-01..07 off):
+       + 3 working days is the make-up Saturday 10-10, then 10-13, 10-15 */
+    play(&conf, "2026-09-30 10:00:00", "2026-09-29 08:00:00",
+         "2026-10-31 00:00:00", fired, &most);
+    assert_string_equal(fired[LSN_LADDER_REMINDER], "2026-09-29 15:30:00");
+    assert_string_equal(fired[LSN_LADDER_WARNING], "2026-09-30 10:00:00");
+    assert_string_equal(fired[LSN_LADDER_LEADER], "2026-10-10 10:00:00");
+    assert_string_equal(fired[LSN_LADDER_VP], "2026-10-13 10:00:00");
+    assert_string_equal(fired[LSN_LADDER_PRESIDENT], "2026-10-15 10:00:00");
+    assert_int_equal(most, 1);
+}
+
+
+/* First seen late: one level per working day, never several at once. */
+
+static void
+test_play_late(void **state)
+{
+    int                most;
+    char               fired[LSN_LADDER_LEVELS][32];
+    lsn_ladder_conf_t  conf;
+
+    (void) state;
+
+    lsn_ladder_conf_default(&conf);
+
+    /* due 02-05, every level overdue when first seen on 02-13 09:00: the
+       warning then, the leader on the make-up Saturday, the vp after the
+       Spring Festival, the president the day after */
+    play(&conf, "2026-02-05 09:00:00", "2026-02-13 09:00:00",
+         "2026-03-10 00:00:00", fired, &most);
+    assert_string_equal(fired[LSN_LADDER_REMINDER], "");
+    assert_string_equal(fired[LSN_LADDER_WARNING], "2026-02-13 09:00:00");
+    assert_string_equal(fired[LSN_LADDER_LEADER], "2026-02-14 09:00:00");
+    assert_string_equal(fired[LSN_LADDER_VP], "2026-02-24 09:00:00");
+    assert_string_equal(fired[LSN_LADDER_PRESIDENT], "2026-02-25 09:00:00");
+    assert_int_equal(most, 1);
+
+    /* no days between the levels by configuration: still one a day */
+    conf.leader_days = 0;
+    conf.vp_days = 0;
+    conf.president_days = 0;
+    play(&conf, "2026-09-30 10:00:00", "2026-09-30 10:00:00",
+         "2026-10-31 00:00:00", fired, &most);
+    assert_string_equal(fired[LSN_LADDER_WARNING], "2026-09-30 10:00:00");
+    assert_string_equal(fired[LSN_LADDER_LEADER], "2026-10-08 10:00:00");
+    assert_string_equal(fired[LSN_LADDER_VP], "2026-10-09 10:00:00");
+    assert_string_equal(fired[LSN_LADDER_PRESIDENT], "2026-10-10 10:00:00");
+    assert_int_equal(most, 1);
+}
+
+
+static void
+test_not_before(void **state)
+{
+    char    buf[32];
+    time_t  at[LSN_LADDER_LEVELS];
+
+    (void) state;
+
+    assert_true(lsn_ladder_not_before(cal, 0) == 0);
+    /* Friday before the Spring Festival: the make-up Saturday */
+    assert_string_equal(t_fmt(lsn_ladder_not_before(cal,
+                        t_parse("2026-02-13 11:00:00")), buf),
+                        "2026-02-14 11:00:00");
+    assert_string_equal(t_fmt(lsn_ladder_not_before(cal,
+                        t_parse("2026-02-14 11:00:00")), buf),
+                        "2026-02-24 11:00:00");
+    /* National Day: 09-30 -> 10-08 */
+    assert_string_equal(t_fmt(lsn_ladder_not_before(cal,
+                        t_parse("2026-09-30 17:00:00")), buf),
+                        "2026-10-08 17:00:00");
+
+    /* next: the leader waits for not_before */
+    memset(at, 0, sizeof(at));
+    at[LSN_LADDER_REMINDER] = t_parse("2026-03-02 09:00:00");
+    at[LSN_LADDER_WARNING] = t_parse("2026-03-02 12:00:00");
+    at[LSN_LADDER_LEADER] = t_parse("2026-03-03 12:00:00");
+    at[LSN_LADDER_VP] = t_parse("2026-03-04 12:00:00");
+    at[LSN_LADDER_PRESIDENT] = t_parse("2026-03-05 12:00:00");
+    assert_true(lsn_ladder_next(at, (1u << LSN_LADDER_REMINDER)
+                                | (1u << LSN_LADDER_WARNING),
+                                t_parse("2026-03-10 08:00:00"))
+                == t_parse("2026-03-10 08:00:00"));
+    assert_true(lsn_ladder_next(at, (1u << LSN_LADDER_REMINDER)
+                                | (1u << LSN_LADDER_WARNING), 0)
+                == at[LSN_LADDER_LEADER]);
 }
 
 
@@ -428,6 +591,9 @@ main(void)
         cmocka_unit_test(test_custom_days),
         cmocka_unit_test(test_unknown_year),
         cmocka_unit_test(test_due),
+        cmocka_unit_test(test_play_on_time),
+        cmocka_unit_test(test_play_late),
+        cmocka_unit_test(test_not_before),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -226,6 +226,10 @@ lw_pass(lw_ctx_t *ctx, int full)
             rc = -1;
         }
 
+        if (lw_close_pass(ctx) != 0) {
+            rc = -1;
+        }
+
         if (lw_calendar_alert(ctx) != 0) {
             rc = -1;
         }

@@ -14,6 +14,7 @@
  *   lw_outbox.c       claims, delivery, retries; rows for the outbox
  *   lw_ladder.c       the A8 escalation ladder
  *   lw_supervision.c  A17 special supervision of idle work orders
+ *   lw_close.c        answered or replied requests close by themselves
  *   lw_calendar.c     working-day calendar, missing-calendar alert
  *   lw_bulletin.c     monthly bulletin (A11, A12, A16), A10 risk alerts
  *   lw_duties.c       follow-through on recorded duties (A12, A14, A15)
@@ -145,6 +146,7 @@ typedef struct {
     int                 duties;         /* A14, A15 alerts */
     int                 risk_stage_hours;   /* A10, 0: no alerts */
     int                 supervision_idle_days;  /* A17, 0: off */
+    int                 auto_close_days;    /* A4-A6, 0: off */
     int                 retention_days;     /* personal data, 0: kept */
     char               *attachment_dir;     /* liaison_attachment_dir */
     int                 resend_uncertain;   /* LW_CHANNEL_BIT() set */
@@ -385,6 +387,10 @@ int lw_ladder_pass(lw_ctx_t *ctx);
 
 /* lw_supervision.c */
 int lw_supervision_pass(lw_ctx_t *ctx);
+
+
+/* lw_close.c */
+int lw_close_pass(lw_ctx_t *ctx);
 
 
 /* lw_calendar.c */

@@ -134,6 +134,7 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
     { "supervision_idle_days", LW_T_INT, LW_OFF(supervision_idle_days),
       0, 60 },
+    { "auto_close_days", LW_T_INT, LW_OFF(auto_close_days), 0, 60 },
     { "retention_days", LW_T_INT, LW_OFF(retention_days), 0, 36500 },
     { "attachment_dir", LW_T_STR, LW_OFF(attachment_dir), 0, 0 },
     { "resend_uncertain", LW_T_CHANNELS, LW_OFF(resend_uncertain), 0, 0 },
@@ -211,6 +212,7 @@ lw_conf_defaults(lw_conf_t *c)
     c->duties = 1;
     c->risk_stage_hours = 24;
     c->supervision_idle_days = 10;
+    c->auto_close_days = 5;
     c->retention_days = 1095;
 
     /* a repeat is dropped by the provider or harmless; not wx_subscribe,

@@ -1,21 +1,30 @@
 /*
  * liaison-worker: the A8 escalation ladder (rules in core/lsn_ladder.h).
  *
- * A pass scans the open work orders (ordinary track, status dispatched or
- * accepted) whose due time is near enough for a step to come, computes
- * each one's step instants on the working-day calendar, and fires what is
- * due in batches.  Each batch is one transaction that locks its tickets
- * (SELECT ... FOR UPDATE), re-reads their status and recorded steps under
- * the lock, and writes, for every step: an escalations row (UNIQUE
- * (ticket_id, level): never twice), the SMS/WeCom messages into the outbox
- * and the timeline events.  A reply (status replied or closed) committed
- * before the lock stops the ladder; one committed after it waits for the
- * lock and the step is already recorded, which is the step's due outcome.
+ * A pass scans the requests that wait on the court (registered,
+ * dispatched, accepted, reopened; either track) whose due time is near
+ * enough for a step to come, computes each one's step instants on the
+ * working-day calendar, and fires what is due in batches.  Each batch is
+ * one transaction that locks its tickets (SELECT ... FOR UPDATE), re-reads
+ * their status and recorded steps under the lock, and writes, for every
+ * step: an escalations row (UNIQUE (ticket_id, round_no, level): never
+ * twice in a round), the SMS/WeCom messages into the outbox and the
+ * timeline events.  An answer or reply committed before the lock stops
+ * the ladder; one committed after it waits for the lock and the step is
+ * already recorded, which is the step's due outcome.  The round is the
+ * number of times the request was reopened: a reopening gives it a new
+ * due time and a new ladder; a hand-back (return) changes neither.
  *
- * Recipients: warning and reminder go to the handler (the assignee; else
- * the department's liaisons; else its leader), then the department leader,
- * the vice president in charge, and every active president.  Each message
- * carries the litigant's original message.
+ * Recipients of a request waiting on a department (dispatched to it, or
+ * reopened after it): warning and reminder go to the handler (the
+ * assignee; else the department's liaisons; else its leader), then the
+ * department leader, the vice president in charge, and every active
+ * president.  A request waiting on the platform (registered: never
+ * dispatched or handed back; reopened but never dispatched) goes the same
+ * way through the case-filing division (departments.kind 'filing'), which
+ * runs the platform: its platform staff (else its filing administrators,
+ * else its leader), its leader, its vice president in charge, the
+ * presidents.  Each message carries the litigant's original message.
  */
 
 
@@ -33,6 +42,26 @@
 #define LW_LADDER_AHEAD   (20 * 86400)
 #define LW_WECOM_CHARS    500
 
+/* the statuses in which a request waits on the court (lsn_status_open) */
+#define LW_LADDER_WAITING                                                     \
+    "('registered', 'dispatched', 'accepted', 'reopened')"
+
+/* the round of ticket t: the times it was reopened */
+#define LW_LADDER_ROUND                                                       \
+    "(SELECT COUNT(*) FROM ticket_events v WHERE v.ticket_id = t.id "        \
+    "AND v.type = 'reopened') AS rnd"
+
+/*
+ * Of ticket x (with its round x.rnd): the mask of the steps recorded, and
+ * when the last step past the due time fired (not the reminder, level 1).
+ */
+#define LW_LADDER_DONE                                                        \
+    "(SELECT COALESCE(BIT_OR(1 << e.level), 0) FROM escalations e "          \
+    "WHERE e.ticket_id = x.id AND e.round_no = x.rnd), "                     \
+    "(SELECT DATE_FORMAT(MAX(e.fired_at), '%Y-%m-%d %H:%i:%s') "             \
+    "FROM escalations e WHERE e.ticket_id = x.id AND e.round_no = x.rnd "    \
+    "AND e.level <> 1)"
+
 
 typedef struct {
     unsigned long long   id;
@@ -49,13 +78,8 @@ typedef struct {
     char                *name;
     unsigned long long   leader;
     unsigned long long   vp;
+    int                  filing;        /* the case-filing division */
 } lw_dept_t;
-
-
-typedef struct {
-    unsigned long long   id;
-    unsigned             done;
-} lw_done_t;
 
 
 /* one ticket of a batch, as its steps need it */
@@ -69,6 +93,8 @@ typedef struct {
     const char          *handler;       /* "" when unknown */
     time_t               due;
     int                  supervised;
+    int                  platform;      /* waits on the platform */
+    long long            round;         /* times reopened */
     int                  reached;       /* tickets.escalation_level */
 } lw_ticket_t;
 
@@ -95,8 +121,6 @@ typedef struct {
     int                  n_ev;
     int                  n_lvl;
     int                  failed;
-    lw_done_t           *dm;            /* the steps already recorded */
-    size_t               ndm;
 } lw_fire_t;
 
 
@@ -105,6 +129,7 @@ typedef struct {
     size_t               nstaff;
     lw_dept_t           *depts;
     size_t               ndepts;
+    lw_dept_t           *filing;        /* the first 'filing' department */
     unsigned long long  *batch;
     size_t               nbatch;
     unsigned long        fired;
@@ -119,12 +144,12 @@ static void lw_ladder_free(lw_ladder_t *l);
 static lw_staff_t *lw_staff_find(lw_ladder_t *l, unsigned long long id);
 static lw_dept_t *lw_dept_find(lw_ladder_t *l, unsigned long long id);
 static size_t lw_ladder_recipients(lw_ladder_t *l, int level,
-    unsigned long long dept, unsigned long long assignee,
-    lw_staff_t **out, size_t cap);
+    lw_ticket_t *t, lw_staff_t **out, size_t cap);
+static size_t lw_staff_role(lw_ladder_t *l, const char *role,
+    lw_staff_t **out, size_t n, size_t cap);
 static void lw_fire_init(lw_fire_t *f);
 static void lw_fire_free(lw_fire_t *f);
 static int lw_ladder_lock(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f);
-static unsigned lw_ladder_done(lw_fire_t *f, unsigned long long id);
 static int lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l);
 static void lw_ladder_ticket(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f,
     MYSQL_ROW row, unsigned long *len, time_t now);
@@ -176,8 +201,8 @@ lw_ladder_load(lw_ctx_t *ctx, lw_ladder_t *l)
     mysql_free_result(res);
 
     res = lw_db_query(ctx, "SELECT id, name, COALESCE(leader_staff_id, 0), "
-                      "COALESCE(vice_president_staff_id, 0) "
-                      "FROM departments ORDER BY id");
+                      "COALESCE(vice_president_staff_id, 0), "
+                      "kind = 'filing' FROM departments ORDER BY id");
     if (res == NULL) {
         return -1;
     }
@@ -194,7 +219,12 @@ lw_ladder_load(lw_ctx_t *ctx, lw_ladder_t *l)
         l->depts[i].name = strdup(row[1]);
         l->depts[i].leader = strtoull(row[2], NULL, 10);
         l->depts[i].vp = strtoull(row[3], NULL, 10);
+        l->depts[i].filing = row[4] != NULL && row[4][0] == '1';
         l->ndepts++;
+
+        if (l->filing == NULL && l->depts[i].filing) {
+            l->filing = &l->depts[i];
+        }
     }
 
     mysql_free_result(res);
@@ -269,33 +299,59 @@ lw_dept_find(lw_ladder_t *l, unsigned long long id)
 }
 
 
+/* Appends the active staff of the role to out (n so far); the new n. */
+
 static size_t
-lw_ladder_recipients(lw_ladder_t *l, int level, unsigned long long dept,
-    unsigned long long assignee, lw_staff_t **out, size_t cap)
+lw_staff_role(lw_ladder_t *l, const char *role, lw_staff_t **out, size_t n,
+    size_t cap)
+{
+    size_t  i;
+
+    for (i = 0; i < l->nstaff && n < cap; i++) {
+        if (strcmp(l->staff[i].role, role) == 0) {
+            out[n++] = &l->staff[i];
+        }
+    }
+
+    return n;
+}
+
+
+static size_t
+lw_ladder_recipients(lw_ladder_t *l, int level, lw_ticket_t *t,
+    lw_staff_t **out, size_t cap)
 {
     size_t       i, n;
     lw_dept_t   *d;
     lw_staff_t  *s;
 
     n = 0;
-    d = lw_dept_find(l, dept);
+    d = t->platform ? l->filing : lw_dept_find(l, t->dept);
 
     switch (level) {
 
     case LSN_LADDER_WARNING:
     case LSN_LADDER_REMINDER:
-        s = lw_staff_find(l, assignee);
-        if (s != NULL) {
+        if (t->platform) {
+            /* the platform's desk: whoever triages and dispatches */
+            n = lw_staff_role(l, "platform_staff", out, n, cap);
+
+            if (n == 0) {
+                n = lw_staff_role(l, "filing_admin", out, n, cap);
+            }
+
+        } else if ((s = lw_staff_find(l, t->assignee)) != NULL) {
             out[n++] = s;
             break;
-        }
 
-        /* dispatched to a department: its liaisons, else its leader */
-        for (i = 0; i < l->nstaff && n < cap; i++) {
-            if (dept != 0 && l->staff[i].dept == dept
-                && strcmp(l->staff[i].role, "liaison") == 0)
-            {
-                out[n++] = &l->staff[i];
+        } else {
+            /* dispatched to a department: its liaisons, else its leader */
+            for (i = 0; i < l->nstaff && n < cap; i++) {
+                if (t->dept != 0 && l->staff[i].dept == t->dept
+                    && strcmp(l->staff[i].role, "liaison") == 0)
+                {
+                    out[n++] = &l->staff[i];
+                }
             }
         }
 
@@ -318,11 +374,7 @@ lw_ladder_recipients(lw_ladder_t *l, int level, unsigned long long dept,
         break;
 
     default:
-        for (i = 0; i < l->nstaff && n < cap; i++) {
-            if (strcmp(l->staff[i].role, "president") == 0) {
-                out[n++] = &l->staff[i];
-            }
-        }
+        n = lw_staff_role(l, "president", out, n, cap);
         break;
     }
 
@@ -498,7 +550,6 @@ lw_fire_init(lw_fire_t *f)
 static void
 lw_fire_free(lw_fire_t *f)
 {
-    free(f->dm);
     lw_buf_free(&f->ids);
     lw_buf_free(&f->sql);
     lw_buf_free(&f->esc);
@@ -513,15 +564,14 @@ lw_fire_free(lw_fire_t *f)
 
 
 /*
- * Begins the batch's transaction, locks its tickets and reads the steps
- * already recorded for them under the locks, into f->dm.
+ * Begins the batch's transaction and locks its tickets: what is read
+ * after it (status, the steps recorded) is what other workers committed.
  */
 
 static int
 lw_ladder_lock(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f)
 {
     size_t      i;
-    MYSQL_ROW   row;
     MYSQL_RES  *res;
 
     for (i = 0; i < l->nbatch; i++) {
@@ -544,50 +594,6 @@ lw_ladder_lock(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f)
     res = mysql_store_result(ctx->db);
     if (res != NULL) {
         mysql_free_result(res);
-    }
-
-    lw_buf_reset(&f->sql);
-    lw_buf_adds(&f->sql, "SELECT ticket_id, BIT_OR(1 << level) FROM "
-                "escalations WHERE ticket_id IN (");
-    lw_buf_add(&f->sql, f->ids.data, f->ids.len);
-    lw_buf_adds(&f->sql, ") GROUP BY ticket_id");
-
-    if (f->sql.failed || lw_db_raw(ctx, f->sql.data, f->sql.len) < 0) {
-        return -1;
-    }
-
-    res = mysql_store_result(ctx->db);
-    if (res == NULL) {
-        return -1;
-    }
-
-    f->ndm = (size_t) mysql_num_rows(res);
-    f->dm = calloc(f->ndm ? f->ndm : 1, sizeof(lw_done_t));
-    if (f->dm == NULL) {
-        mysql_free_result(res);
-        return -1;
-    }
-
-    for (i = 0; i < f->ndm && (row = mysql_fetch_row(res)) != NULL; i++) {
-        f->dm[i].id = strtoull(row[0], NULL, 10);
-        f->dm[i].done = (unsigned) strtoul(row[1], NULL, 10);
-    }
-
-    mysql_free_result(res);
-
-    return 0;
-}
-
-
-static unsigned
-lw_ladder_done(lw_fire_t *f, unsigned long long id)
-{
-    size_t  i;
-
-    for (i = 0; i < f->ndm; i++) {
-        if (f->dm[i].id == id) {
-            return f->dm[i].done;
-        }
     }
 
     return 0;
@@ -619,14 +625,20 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
     }
 
     lw_buf_reset(&f.sql);
-    lw_buf_adds(&f.sql, "SELECT id, ticket_no, content, "
-                "COALESCE(department_id, 0), COALESCE(assignee_staff_id, 0), "
-                "DATE_FORMAT(due_at, '%Y-%m-%d %H:%i:%s'), supervised "
-                "FROM tickets "
-                "WHERE track = 'ordinary' AND status IN ('dispatched', "
-                "'accepted') AND id IN (");
+    lw_buf_adds(&f.sql, "SELECT x.id, x.ticket_no, x.content, "
+                "COALESCE(x.department_id, 0), "
+                "COALESCE(x.assignee_staff_id, 0), "
+                "DATE_FORMAT(x.due_at, '%Y-%m-%d %H:%i:%s'), x.supervised, "
+                "x.platform, x.rnd, " LW_LADDER_DONE " FROM (SELECT t.id, "
+                "t.ticket_no, t.content, t.department_id, "
+                "t.assignee_staff_id, t.due_at, t.supervised, "
+                "(t.status = 'registered' OR t.department_id IS NULL "
+                "OR (t.status = 'reopened' AND t.dispatched_at IS NULL)) "
+                "AS platform, " LW_LADDER_ROUND
+                " FROM tickets t WHERE t.status IN " LW_LADDER_WAITING
+                " AND t.id IN (");
     lw_buf_add(&f.sql, f.ids.data, f.ids.len);
-    lw_buf_adds(&f.sql, ")");
+    lw_buf_adds(&f.sql, ")) x");
 
     if (f.sql.failed || lw_db_raw(ctx, f.sql.data, f.sql.len) < 0) {
         goto done;
@@ -637,8 +649,8 @@ lw_ladder_fire(lw_ctx_t *ctx, lw_ladder_t *l)
         goto done;
     }
 
-    lw_buf_adds(&f.esc, "INSERT INTO escalations (ticket_id, level, status, "
-                "due_instant, fired_at, recipients) VALUES ");
+    lw_buf_adds(&f.esc, "INSERT INTO escalations (ticket_id, round_no, "
+                "level, status, due_instant, fired_at, recipients) VALUES ");
     lw_buf_adds(&f.out, LSN_OUTBOX_INSERT "VALUES ");
     lw_buf_adds(&f.ev, "INSERT INTO ticket_events (ticket_id, type, "
                 "actor_kind, note, public, created_at) VALUES ");
@@ -705,7 +717,7 @@ lw_ladder_ticket(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f, MYSQL_ROW row,
     unsigned long *len, time_t now)
 {
     int           level, unknown;
-    time_t        at[LSN_LADDER_LEVELS];
+    time_t        at[LSN_LADDER_LEVELS], last;
     unsigned      fire, skip, done;
     lw_dept_t    *d;
     lw_staff_t   *handler;
@@ -717,26 +729,38 @@ lw_ladder_ticket(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f, MYSQL_ROW row,
     t.dept = strtoull(row[3], NULL, 10);
     t.assignee = strtoull(row[4], NULL, 10);
     t.supervised = row[6] != NULL && row[6][0] == '1';
+    t.platform = row[7] != NULL && row[7][0] == '1';
+    t.round = strtoll(row[8], NULL, 10);
     t.reached = 0;
+    done = (unsigned) strtoul(row[9], NULL, 10);
+    last = 0;
 
-    if (lsn_parse_datetime(row[5], len[5], &t.due) != 0) {
+    if (lsn_parse_datetime(row[5], len[5], &t.due) != 0
+        || (row[10] != NULL && lsn_parse_datetime(row[10], len[10], &last)
+            != 0))
+    {
         return;
     }
 
-    done = lw_ladder_done(f, t.id);
-
     lsn_ladder_instants(ctx->cal, &ctx->conf->ladder_conf, t.due, at,
                         &unknown);
-    fire = lsn_ladder_due(at, now, done, &skip);
+    fire = lsn_ladder_due(at, now, done,
+                          lsn_ladder_not_before(ctx->cal, last), &skip);
 
     if (fire == 0 && skip == 0) {
         return;
     }
 
-    d = lw_dept_find(l, t.dept);
-    handler = lw_staff_find(l, t.assignee);
-    t.dept_name = d ? d->name : "";
-    t.handler = handler ? handler->name : "";
+    if (t.platform) {
+        t.dept_name = "诉讼服务平台";
+        t.handler = "";
+
+    } else {
+        d = lw_dept_find(l, t.dept);
+        handler = lw_staff_find(l, t.assignee);
+        t.dept_name = d ? d->name : "";
+        t.handler = handler ? handler->name : "";
+    }
 
     for (level = 0; level < LSN_LADDER_LEVELS; level++) {
         if ((fire | skip) & (1u << level)) {
@@ -783,14 +807,14 @@ lw_ladder_step(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f, lw_ticket_t *t,
     target = lw_ladder_target(level, t->supervised);
 
     if (skipped || target < 0) {
-        lw_buf_sql(&f->esc, f->n_esc++ ? ",($u, $i, 'skipped', $t, $t, "
-                   "NULL)" : "($u, $i, 'skipped', $t, $t, NULL)",
-                   t->id, (long long) level, at, now);
+        lw_buf_sql(&f->esc, f->n_esc++ ? ",($u, $i, $i, 'skipped', $t, $t, "
+                   "NULL)" : "($u, $i, $i, 'skipped', $t, $t, NULL)",
+                   t->id, t->round, (long long) level, at, now);
         l->skipped++;
         return;
     }
 
-    nwho = lw_ladder_recipients(l, target, t->dept, t->assignee, who,
+    nwho = lw_ladder_recipients(l, target, t, who,
                                 sizeof(who) / sizeof(who[0]));
 
     /* tickets.escalation_level: 1 leader, 2 vp, 3 president */
@@ -812,9 +836,9 @@ lw_ladder_step(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f, lw_ticket_t *t,
 
     f->failed |= f->rcp.failed;
 
-    lw_buf_sql(&f->esc, f->n_esc++ ? ",($u, $i, 'fired', $t, $t, $z)"
-               : "($u, $i, 'fired', $t, $t, $z)", t->id, (long long) level,
-               at, now, nwho ? f->rcp.data : NULL);
+    lw_buf_sql(&f->esc, f->n_esc++ ? ",($u, $i, $i, 'fired', $t, $t, $z)"
+               : "($u, $i, $i, 'fired', $t, $t, $z)", t->id, t->round,
+               (long long) level, at, now, nwho ? f->rcp.data : NULL);
 
     for (k = 0; k < nwho; k++) {
         if (ctx->conf->ladder_sms && who[k]->mobile[0] != '\0'
@@ -845,8 +869,10 @@ lw_ladder_step(lw_ctx_t *ctx, lw_ladder_t *l, lw_fire_t *f, lw_ticket_t *t,
 
     if (nwho == 0) {
         lw_log(LW_LOG_WARN, "ticket %s: ladder step %s has no recipient "
-               "(department %llu)", t->ticket_no,
-               lsn_ladder_level_name(level), t->dept);
+               "(%s %llu)", t->ticket_no, lsn_ladder_level_name(level),
+               t->platform ? "the platform, filing department"
+                           : "department",
+               t->platform ? (l->filing ? l->filing->id : 0) : t->dept);
     }
 
     l->fired++;
@@ -884,7 +910,7 @@ int
 lw_ladder_pass(lw_ctx_t *ctx)
 {
     int                  rc, rows, unknown;
-    time_t               now, due, at[LSN_LADDER_LEVELS];
+    time_t               now, due, fired, at[LSN_LADDER_LEVELS];
     unsigned             fire, skip, done;
     MYSQL_ROW            row;
     MYSQL_RES           *res;
@@ -914,12 +940,11 @@ lw_ladder_pass(lw_ctx_t *ctx)
 
     for ( ;; ) {
         res = lw_db_query(ctx,
-            "SELECT t.id, DATE_FORMAT(t.due_at, '%Y-%m-%d %H:%i:%s'), "
-            "(SELECT COALESCE(BIT_OR(1 << e.level), 0) FROM escalations e "
-            "WHERE e.ticket_id = t.id) FROM tickets t "
-            "WHERE t.track = 'ordinary' AND t.status IN ('dispatched', "
-            "'accepted') AND t.due_at <= $t AND t.id > $u "
-            "ORDER BY t.id LIMIT $i",
+            "SELECT x.id, DATE_FORMAT(x.due_at, '%Y-%m-%d %H:%i:%s'), "
+            LW_LADDER_DONE " FROM (SELECT t.id, t.due_at, " LW_LADDER_ROUND
+            " FROM tickets t WHERE t.status IN " LW_LADDER_WAITING
+            " AND t.due_at <= $t AND t.id > $u ORDER BY t.id LIMIT $i) x "
+            "ORDER BY x.id",
             (time_t) (now + LW_LADDER_AHEAD), last,
             (long long) LW_LADDER_PAGE);
 
@@ -937,16 +962,21 @@ lw_ladder_pass(lw_ctx_t *ctx)
             rows++;
 
             done = (unsigned) strtoul(row[2], NULL, 10);
+            fired = 0;
 
             if ((done & LSN_LADDER_ALL) == LSN_LADDER_ALL
-                || lsn_parse_datetime(row[1], len[1], &due) != 0)
+                || lsn_parse_datetime(row[1], len[1], &due) != 0
+                || (row[3] != NULL
+                    && lsn_parse_datetime(row[3], len[3], &fired) != 0))
             {
                 continue;
             }
 
             lsn_ladder_instants(ctx->cal, &ctx->conf->ladder_conf, due, at,
                                 &unknown);
-            fire = lsn_ladder_due(at, now, done, &skip);
+            fire = lsn_ladder_due(at, now, done,
+                                  lsn_ladder_not_before(ctx->cal, fired),
+                                  &skip);
 
             if (fire == 0 && skip == 0) {
                 continue;

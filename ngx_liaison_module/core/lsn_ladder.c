@@ -215,53 +215,89 @@ lsn_ladder_instants(const lsn_calendar_t *cal,
 }
 
 
-unsigned
-lsn_ladder_due(const time_t at[LSN_LADDER_LEVELS], time_t now,
-    unsigned done, unsigned *skip)
+/* the steps from the due time on, in the order they fire */
+static const int  lsn_ladder_order[] = {
+    LSN_LADDER_WARNING, LSN_LADDER_LEADER, LSN_LADDER_VP,
+    LSN_LADDER_PRESIDENT
+};
+
+#define LSN_LADDER_STEPS  (sizeof(lsn_ladder_order) / sizeof(int))
+
+
+time_t
+lsn_ladder_not_before(const lsn_calendar_t *cal, time_t last)
 {
-    int       level;
-    unsigned  fire, bit;
-
-    fire = 0;
-    *skip = 0;
-
-    for (level = 0; level < LSN_LADDER_LEVELS; level++) {
-        bit = 1u << level;
-
-        if ((done & bit) || now < at[level]) {
-            continue;
-        }
-
-        if (level == LSN_LADDER_REMINDER
-            && now >= at[LSN_LADDER_WARNING])
-        {
-            *skip |= bit;
-            continue;
-        }
-
-        fire |= bit;
+    if (last == 0) {
+        return 0;
     }
 
-    return fire;
+    return lsn_calendar_add_working_days(cal, last, 1, NULL);
+}
+
+
+unsigned
+lsn_ladder_due(const time_t at[LSN_LADDER_LEVELS], time_t now,
+    unsigned done, time_t not_before, unsigned *skip)
+{
+    int       level;
+    size_t    i;
+    unsigned  bit;
+
+    *skip = 0;
+    bit = 1u << LSN_LADDER_REMINDER;
+
+    if (!(done & bit) && now >= at[LSN_LADDER_REMINDER]) {
+        if (now < at[LSN_LADDER_WARNING]) {
+            return bit;
+        }
+
+        *skip = bit;
+    }
+
+    for (i = 0; i < LSN_LADDER_STEPS; i++) {
+        level = lsn_ladder_order[i];
+        bit = 1u << level;
+
+        if (done & bit) {
+            continue;
+        }
+
+        /* the first step not recorded, and only it */
+        return (now >= at[level] && now >= not_before) ? bit : 0;
+    }
+
+    return 0;
 }
 
 
 time_t
-lsn_ladder_next(const time_t at[LSN_LADDER_LEVELS], unsigned done)
+lsn_ladder_next(const time_t at[LSN_LADDER_LEVELS], unsigned done,
+    time_t not_before)
 {
     int     level;
-    time_t  next;
+    size_t  i;
+    time_t  next, t;
 
     next = (time_t) -1;
 
-    for (level = 0; level < LSN_LADDER_LEVELS; level++) {
+    if (!(done & (1u << LSN_LADDER_REMINDER))) {
+        next = at[LSN_LADDER_REMINDER];
+    }
+
+    for (i = 0; i < LSN_LADDER_STEPS; i++) {
+        level = lsn_ladder_order[i];
+
         if (done & (1u << level)) {
             continue;
         }
 
-        if (next == (time_t) -1 || at[level] < next) {
-            next = at[level];
+        t = at[level] > not_before ? at[level] : not_before;
+
+        if (next == (time_t) -1 || t < next) {
+            next = t;
         }
+
+        break;
     }
 
     return next;

@@ -1,10 +1,12 @@
 /*
- * Liaison: the A8 escalation ladder of a work order.
+ * Liaison: the A8 escalation ladder of a request that waits on the court.
  *
  * Plain C (no nginx headers): shared by the worker, the module and tests.
  *
- * A work order (an ordinary-track ticket that is dispatched or accepted)
- * that has not been replied to climbs these steps, each at most once:
+ * A request that waits on the court (status registered, dispatched,
+ * accepted or reopened, either track) climbs these steps from its due
+ * time, each at most once per round (a reopening starts a new round with
+ * its new due time):
  *
  *   level  name       instant                              to
  *   1      reminder   half a working day before due_at     the handler
@@ -13,8 +15,17 @@
  *   3      vp         2 more working days                  vice president
  *   4      president  2 more working days                  the president
  *
+ * (the handler and the department of a request still with the platform
+ * are the platform staff and the case-filing division: docs/worker.md)
+ *
  * "n working days after t" is lsn_calendar_add_working_days(): the clock
  * time of t is kept on the n-th working day after it.
+ *
+ * The steps from the due time on (warning, leader, vp, president) fire in
+ * that order, one at a time, and a step fires no earlier than one working
+ * day after the one before it actually fired: a request first seen late
+ * (the worker was down, the ladder too short by configuration) climbs one
+ * step per working day, never several at one instant.
  *
  * "Half a working day" is office time, not clock time: the office hours
  * of a working day are two sessions (default 08:30-12:00 and 14:00-17:30,
@@ -93,21 +104,30 @@ void lsn_ladder_instants(const lsn_calendar_t *cal,
     int *unknown_year);
 
 /*
- * What to do at now, given the instants and the mask (bit 1 << level) of
- * the levels already recorded: returns the mask of the levels to fire;
- * *skip gets the levels to record as skipped without sending: the
- * reminder once due_at has passed (a reminder after the warning would
- * only confuse).  Every other level whose instant has come fires, several
- * at once when the worker was down.
+ * The earliest instant of the next step after the step past the due time
+ * that fired last at last (0: none yet): one working day later, or 0.
+ */
+time_t lsn_ladder_not_before(const lsn_calendar_t *cal, time_t last);
+
+/*
+ * What to do at now, given the instants, the mask (bit 1 << level) of
+ * the levels already recorded and not_before (lsn_ladder_not_before()):
+ * returns the mask of the levels to fire, at most one: the reminder
+ * before due_at, or the first level of warning, leader, vp, president not
+ * recorded yet once its instant and not_before have come.  *skip gets the
+ * levels to record as skipped without sending: the reminder once due_at
+ * has passed (a reminder after the warning would only confuse).
  */
 unsigned lsn_ladder_due(const time_t at[LSN_LADDER_LEVELS], time_t now,
-    unsigned done, unsigned *skip);
+    unsigned done, time_t not_before, unsigned *skip);
 
 /*
  * The earliest instant after which lsn_ladder_due() may return something
- * new for this mask, or (time_t) -1 when every level is done.
+ * new for this mask and not_before, or (time_t) -1 when every level is
+ * done.
  */
-time_t lsn_ladder_next(const time_t at[LSN_LADDER_LEVELS], unsigned done);
+time_t lsn_ladder_next(const time_t at[LSN_LADDER_LEVELS], unsigned done,
+    time_t not_before);
 
 /* "warning", "reminder", "leader", "vp", "president"; "?" otherwise. */
 const char *lsn_ladder_level_name(int level);

@@ -17,7 +17,7 @@ const char *lsn_outbox_kinds[] = {
     "risk_alert", "risk_overdue", "sms_fallback", "calendar_missing",
     "ticket_registered", "work_order", "ticket_message", "supervision",
     "referral", "referral_concluded", "ticket_answered", "liaison_change",
-    "follow_up", "bulletin", NULL
+    "follow_up", "bulletin", "ticket_closed", NULL
 };
 
 

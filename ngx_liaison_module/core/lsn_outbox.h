@@ -59,6 +59,7 @@ typedef enum {
     LSN_KIND_LIAISON_CHANGE,    /* A15: reported, due, overdue, published */
     LSN_KIND_FOLLOW_UP,         /* A14: assigned, reminders, overdue */
     LSN_KIND_BULLETIN,          /* A12: the bulletin's items for an office */
+    LSN_KIND_TICKET_CLOSED,     /* closed by itself: no follow-up (A4) */
     LSN_KIND_COUNT
 } lsn_kind_e;
 
