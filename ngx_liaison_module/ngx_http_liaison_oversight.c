@@ -65,11 +65,14 @@ ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
         "'closed', " NGX_HTTP_LIAISON_SQL_BOOL("r.closed_at IS NOT NULL")
         ") "
         "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
-        "WHERE ($u = 0 OR r.closed_at IS NULL) ORDER BY r.id DESC "
-        "LIMIT 200",
+        "WHERE ($u = 0 OR r.closed_at IS NULL) AND ",
         (unsigned long long)
         (ngx_http_liaison_arg(ctx->r, "open", &v) == NGX_OK
          && v.len == 1 && v.data[0] == '1'));
+
+    /* the risks of the tickets the caller sees, as everywhere */
+    ngx_http_liaison_scope_sql(ctx);
+    ngx_http_liaison_sql(ctx, " ORDER BY r.id DESC LIMIT 200");
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
@@ -186,20 +189,33 @@ ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
      */
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
-        "UPDATE risks SET stage = $z, stage_since = $t, "
-        "stage_alerted = 0, closed_at = IF($z = 'fed_back', $t, NULL) "
-        "WHERE id = $u AND stage = $z;"
-        "INSERT INTO risk_events (risk_id, stage, staff_id, note, "
-        "created_at) SELECT id, stage, $u, $s, $t FROM risks "
-        "WHERE id = $u AND stage = $z;"
-        "SELECT stage FROM risks WHERE id = $u;"
-        "COMMIT",
+        "UPDATE risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
+        "SET r.stage = $z, r.stage_since = $t, r.stage_alerted = 0, "
+        "r.closed_at = IF($z = 'fed_back', $t, NULL) "
+        "WHERE r.id = $u AND r.stage = $z AND ",
         ngx_http_liaison_risk_stages[i], ctx->now,
         ngx_http_liaison_risk_stages[i], ctx->now,
-        (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1],
+        (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1]);
+
+    /* only a risk of a ticket in the caller's scope (others: 404) */
+    ngx_http_liaison_scope_sql(ctx);
+
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO risk_events (risk_id, stage, staff_id, note, "
+        "created_at) SELECT r.id, r.stage, $u, $s, $t FROM risks r "
+        "LEFT JOIN tickets t ON t.id = r.ticket_id "
+        "WHERE r.id = $u AND r.stage = $z AND ",
         (unsigned long long) ctx->subject_id, note.data, note.len,
         ctx->now, (unsigned long long) id,
-        ngx_http_liaison_risk_stages[i], (unsigned long long) id);
+        ngx_http_liaison_risk_stages[i]);
+    ngx_http_liaison_scope_sql(ctx);
+
+    ngx_http_liaison_sql(ctx,
+        ";SELECT r.stage FROM risks r LEFT JOIN tickets t "
+        "ON t.id = r.ticket_id WHERE r.id = $u AND ",
+        (unsigned long long) id);
+    ngx_http_liaison_scope_sql(ctx);
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 
     ctx->data = (void *) ngx_http_liaison_risk_stages[i];
     ngx_http_liaison_run(ctx, ngx_http_liaison_risk_advanced);
@@ -500,13 +516,17 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
         "WHERE e.status = 'fired' AND e.level >= 2 "
         "AND FIND_IN_SET($u, e.recipients) AND t.status IN "
         "('registered', 'dispatched', 'accepted', 'reopened');"
-        "SELECT COUNT(*) FROM risks WHERE closed_at IS NULL;"
-        "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "
+        "SELECT COUNT(*) FROM risks r LEFT JOIN tickets t "
+        "ON t.id = r.ticket_id WHERE r.closed_at IS NULL AND ",
+        (unsigned long long) ctx->subject_id);
+    ngx_http_liaison_scope_sql(ctx);
+
+    ngx_http_liaison_sql(ctx,
+        ";SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "
         "'due_on', due_on, 'status', status, 'overdue', "
         NGX_HTTP_LIAISON_SQL_BOOL("due_on < DATE($t)")
         ")) FROM follow_ups WHERE owner_staff_id = $u AND status = 'open'",
-        (unsigned long long) ctx->subject_id, ctx->now,
-        (unsigned long long) ctx->subject_id);
+        ctx->now, (unsigned long long) ctx->subject_id);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_overview_done);
 }
