@@ -18,6 +18,7 @@
 #include "ngx_http_liaison_bulletin.h"
 #include "ngx_http_liaison_cases.h"
 #include "ngx_http_liaison_liaisons.h"
+#include "ngx_http_liaison_logmask.h"
 #include "ngx_http_liaison_mine.h"
 #include "ngx_http_liaison_oversight.h"
 #include "ngx_http_liaison_push.h"
@@ -284,7 +285,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
 
 static ngx_http_module_t  ngx_http_liaison_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_liaison_logmask_init,         /* postconfiguration */
 
     ngx_http_liaison_create_main_conf,     /* create main configuration */
     ngx_http_liaison_init_main_conf,       /* init main configuration */

@@ -711,7 +711,10 @@ events {
 }
 
 http {
-    access_log $p/logs/access.log;
+    # as conf/nginx-local.conf.in: no query strings (query codes)
+    log_format liaison '\$remote_addr [\$time_local] "\$request_method \$uri" '
+                       '\$status \$body_bytes_sent \$request_time';
+    access_log $p/logs/access.log liaison;
     client_body_temp_path $p/tmp/body;
     proxy_temp_path $p/tmp/proxy;
     fastcgi_temp_path $p/tmp/fastcgi;
