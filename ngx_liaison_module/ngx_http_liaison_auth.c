@@ -592,8 +592,9 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_auth_endpoints[] = {
       NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
       ngx_http_liaison_staff_login, 0 },
 
+    /* each side logs out by its own door: a litigant token here is 403 */
     { ngx_string("staff/logout"), NGX_HTTP_LIAISON_POST,
-      NGX_HTTP_LIAISON_SIGNED_IN, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      NGX_HTTP_LIAISON_STAFF_ONLY, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
       ngx_http_liaison_logout, 0 },
 
     { ngx_string("wx/logout"), NGX_HTTP_LIAISON_POST,

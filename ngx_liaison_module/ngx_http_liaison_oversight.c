@@ -621,12 +621,32 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         "START TRANSACTION;"
         "INSERT INTO follow_ups (title, detail, owner_staff_id, "
         "department_id, due_on, created_by, created_at) "
-        "SELECT $s, $s, id, department_id, DATE($t), $u, $t FROM staff "
-        "WHERE id = $u AND active = 1;"
-        "SET @lsn_follow_up = IF(ROW_COUNT() > 0, LAST_INSERT_ID(), 0)",
+        "SELECT $s, $s, s.id, s.department_id, DATE($t), $u, $t "
+        "FROM staff s WHERE s.id = $u AND s.active = 1 AND ",
         title.data, title.len, detail.data, detail.len, due,
         (unsigned long long) ctx->subject_id, ctx->now,
         (unsigned long long) owner);
+
+    /* to the people the caller leads: a department's leader their own
+       department, a vice president those in charge (and themselves) */
+    switch (ctx->role_index) {
+    case LSN_ROLE_DEPT_LEADER:
+        ngx_http_liaison_sql(ctx, "s.department_id = $u",
+                             (unsigned long long) ctx->department_id);
+        break;
+    case LSN_ROLE_VICE_PRESIDENT:
+        ngx_http_liaison_sql(ctx, "(s.id = $u OR s.department_id IN "
+                             "(SELECT id FROM departments "
+                             "WHERE vice_president_staff_id = $u))",
+                             (unsigned long long) ctx->subject_id,
+                             (unsigned long long) ctx->subject_id);
+        break;
+    default:
+        ngx_http_liaison_sql(ctx, "1 = 1");
+    }
+
+    ngx_http_liaison_sql(ctx,
+        ";SET @lsn_follow_up = IF(ROW_COUNT() > 0, LAST_INSERT_ID(), 0)");
 
     ngx_http_liaison_outbox_duty(ctx, LSN_KIND_FOLLOW_UP, "follow_up",
         "@lsn_follow_up", "assigned",
@@ -635,7 +655,9 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
         "JOIN staff c ON c.id = f.created_by WHERE f.id = @lsn_follow_up");
 
-    ngx_http_liaison_sql(ctx, ";COMMIT");
+    ngx_http_liaison_sql(ctx,
+        ";COMMIT;SELECT COUNT(*) FROM staff WHERE id = $u AND active = 1",
+        (unsigned long long) owner);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_created);
 }
@@ -646,12 +668,23 @@ ngx_http_liaison_created(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
+    MYSQL_ROW  row;
+
     if (op->rc != NGX_OK || op->nstmts < 2) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
     if (op->affected[1] == 0) {
+        row = ngx_http_liaison_row(op, op->nstmts - 1, NULL);
+
+        if (row && row[0] && row[0][0] != '0') {
+            ngx_http_liaison_refuse(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                                    "只能交办给您所分管或领导的人员",
+                                    "owner_staff_id");
+            return;
+        }
+
         ngx_http_liaison_refuse(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
                                 "负责人不存在", "owner_staff_id");
         return;
