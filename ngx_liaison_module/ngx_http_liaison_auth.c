@@ -333,38 +333,42 @@ ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
                lg->addr.len - 1);
 
     /*
-     * The attempt counts before the hash, atomically: for the account, or
-     * alike for a name that is none (so names cannot be told apart), and
-     * for the client address.
+     * The attempt counts before the hash, atomically: for the client
+     * address, then (unless the address is over its limit: no rows for
+     * names it floods) for the account, or alike for a name that is none,
+     * so that names cannot be told apart.
      */
     ngx_http_liaison_sql(ctx,
         "SET @lsn_login_user = 0, @lsn_login_addr = 0;"
-        "UPDATE staff SET "
-        NGX_HTTP_LIAISON_LOGIN_COUNT("@lsn_login_user") " "
-        "WHERE username = $s AND active = 1;"
-        "INSERT INTO login_throttle (k, failed_logins, locked_until) "
-        "SELECT CONCAT('u', $s), @lsn_login_user := 1, NULL FROM DUAL "
-        "WHERE NOT EXISTS (SELECT 1 FROM staff WHERE username = $s "
-        "AND active = 1) ON DUPLICATE KEY UPDATE "
-        NGX_HTTP_LIAISON_LOGIN_COUNT("@lsn_login_user") ";"
         "INSERT INTO login_throttle (k, failed_logins, locked_until) "
         "VALUES ($s, @lsn_login_addr := 1, $t) ON DUPLICATE KEY UPDATE "
         "failed_logins = (@lsn_login_addr := IF(locked_until <= $t, 1, "
         "failed_logins + 1)), "
         "locked_until = IF(locked_until <= $t, $t, locked_until);"
+        "UPDATE staff SET "
+        NGX_HTTP_LIAISON_LOGIN_COUNT("@lsn_login_user") " "
+        "WHERE username = $s AND active = 1 AND @lsn_login_addr <= $u;"
+        "INSERT INTO login_throttle (k, failed_logins, locked_until) "
+        "SELECT CONCAT('u', $s), @lsn_login_user := 1, NULL FROM DUAL "
+        "WHERE NOT EXISTS (SELECT 1 FROM staff WHERE username = $s "
+        "AND active = 1) AND @lsn_login_addr <= $u "
+        "ON DUPLICATE KEY UPDATE "
+        NGX_HTTP_LIAISON_LOGIN_COUNT("@lsn_login_user") ";"
         "SELECT s.id, s.password_hash, s.role, s.department_id, d.name, "
         "@lsn_login_user, @lsn_login_addr FROM (SELECT 1) one "
         "LEFT JOIN staff s ON s.username = $s AND s.active = 1 "
         "LEFT JOIN departments d ON d.id = s.department_id",
-        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
-        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
-        user->value.data, user->value.len,
-        user->value.data, user->value.len,
-        user->value.data, user->value.len,
-        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
-        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
         lg->addr.data, lg->addr.len, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
         ctx->now, ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        user->value.data, user->value.len,
+        (unsigned long long) NGX_HTTP_LIAISON_MAX_ADDR_FAILURES,
+        user->value.data, user->value.len,
+        user->value.data, user->value.len,
+        (unsigned long long) NGX_HTTP_LIAISON_MAX_ADDR_FAILURES,
+        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
         user->value.data, user->value.len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_login_found);

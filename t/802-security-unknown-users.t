@@ -72,6 +72,9 @@ is $env->sql_one("SELECT COUNT(*) FROM login_throttle "
         . '30 hashed' or diag explain \%n;
     is $n{429}, 30, '... 30 refused without hashing' or diag explain \%n;
     is $j->status, 200, 'the judge logs in meanwhile from another address';
+    is $env->sql_one("SELECT COUNT(*) FROM login_throttle "
+        . "WHERE k LIKE 'uflood%'"), 30,
+        'names refused for their address leave no row (no table flood)';
     diag sprintf 'judge login during the flood: %.2f s', $j->{elapsed};
 }
 
