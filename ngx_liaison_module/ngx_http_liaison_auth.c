@@ -19,6 +19,19 @@
 
 #define NGX_HTTP_LIAISON_MAX_FAILED_LOGINS  5
 #define NGX_HTTP_LIAISON_LOCKOUT            (15 * 60)
+/* failed logins from one client address per NGX_HTTP_LIAISON_LOCKOUT */
+#define NGX_HTTP_LIAISON_MAX_ADDR_FAILURES  30
+
+/*
+ * An attempt is counted before its hash runs (the count read back from
+ * the same statement): the attempt after the limit is refused without
+ * hashing, however many run at once.  An expired lock starts afresh.
+ */
+#define NGX_HTTP_LIAISON_LOGIN_COUNT(var)                                     \
+    "failed_logins = (" var " := IF(locked_until <= $t, 1, "                 \
+    "failed_logins + 1)), "                                                   \
+    "locked_until = IF(failed_logins < $u, NULL, "                           \
+    "IF(locked_until > $t, locked_until, $t))"
 
 
 typedef struct {
@@ -26,6 +39,7 @@ typedef struct {
     ngx_str_t                   role;
     ngx_str_t                   department_id;
     ngx_str_t                   department_name;
+    ngx_str_t                   addr;
     ngx_uint_t                  found;
     ngx_uint_t                  ok;
     char                        sid[LSN_TOKEN_SID_LEN + 1];
@@ -306,12 +320,56 @@ ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
 
     ctx->data = lg;
 
+    /* the client address (behind a proxy: set_real_ip_from, real_ip) */
+    lg->addr.len = ngx_min(ctx->r->connection->addr_text.len, 64) + 1;
+    lg->addr.data = ngx_pnalloc(ctx->r->pool, lg->addr.len);
+    if (lg->addr.data == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
+    }
+
+    lg->addr.data[0] = 'a';
+    ngx_memcpy(lg->addr.data + 1, ctx->r->connection->addr_text.data,
+               lg->addr.len - 1);
+
+    /*
+     * The attempt counts before the hash, atomically: for the client
+     * address, then (unless the address is over its limit: no rows for
+     * names it floods) for the account, or alike for a name that is none,
+     * so that names cannot be told apart.
+     */
     ngx_http_liaison_sql(ctx,
+        "SET @lsn_login_user = 0, @lsn_login_addr = 0;"
+        "INSERT INTO login_throttle (k, failed_logins, locked_until) "
+        "VALUES ($s, @lsn_login_addr := 1, $t) ON DUPLICATE KEY UPDATE "
+        "failed_logins = (@lsn_login_addr := IF(locked_until <= $t, 1, "
+        "failed_logins + 1)), "
+        "locked_until = IF(locked_until <= $t, $t, locked_until);"
+        "UPDATE staff SET "
+        NGX_HTTP_LIAISON_LOGIN_COUNT("@lsn_login_user") " "
+        "WHERE username = $s AND active = 1 AND @lsn_login_addr <= $u;"
+        "INSERT INTO login_throttle (k, failed_logins, locked_until) "
+        "SELECT CONCAT('u', $s), @lsn_login_user := 1, NULL FROM DUAL "
+        "WHERE NOT EXISTS (SELECT 1 FROM staff WHERE username = $s "
+        "AND active = 1) AND @lsn_login_addr <= $u "
+        "ON DUPLICATE KEY UPDATE "
+        NGX_HTTP_LIAISON_LOGIN_COUNT("@lsn_login_user") ";"
         "SELECT s.id, s.password_hash, s.role, s.department_id, d.name, "
-        "s.locked_until > $t "
-        "FROM staff s LEFT JOIN departments d ON d.id = s.department_id "
-        "WHERE s.username = $s AND s.active = 1",
-        ctx->now, user->value.data, user->value.len);
+        "@lsn_login_user, @lsn_login_addr FROM (SELECT 1) one "
+        "LEFT JOIN staff s ON s.username = $s AND s.active = 1 "
+        "LEFT JOIN departments d ON d.id = s.department_id",
+        lg->addr.data, lg->addr.len, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        ctx->now, ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        user->value.data, user->value.len,
+        (unsigned long long) NGX_HTTP_LIAISON_MAX_ADDR_FAILURES,
+        user->value.data, user->value.len,
+        user->value.data, user->value.len,
+        (unsigned long long) NGX_HTTP_LIAISON_MAX_ADDR_FAILURES,
+        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        user->value.data, user->value.len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_login_found);
 }
@@ -323,6 +381,7 @@ ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
     MYSQL_ROW                    row;
+    ngx_int_t                    user, addr;
     ngx_pool_t                  *pool;
     unsigned long               *len;
     ngx_http_liaison_login_t    *lg;
@@ -337,16 +396,30 @@ ngx_http_liaison_login_found(ngx_http_liaison_db_op_t *op)
     pt = ctx->task->ctx;
     lg = ctx->data;
 
-    row = ngx_http_liaison_row(op, 0, &len);
+    row = ngx_http_liaison_row(op, 4, &len);
+    if (row == NULL || row[5] == NULL || row[6] == NULL) {
+        ngx_http_liaison_fail(ctx, "login attempt not counted");
+        return;
+    }
 
-    if (row && row[5] && row[5][0] == '1') {
+    user = ngx_atoi((u_char *) row[5], len[5]);
+    addr = ngx_atoi((u_char *) row[6], len[6]);
+
+    /* beyond a limit: refused before any hashing, the right password too */
+    if (user == NGX_ERROR || addr == NGX_ERROR
+        || user > NGX_HTTP_LIAISON_MAX_FAILED_LOGINS
+        || addr > NGX_HTTP_LIAISON_MAX_ADDR_FAILURES)
+    {
+        ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,
+                      "liaison: login refused unhashed: attempt %i for "
+                      "the name, %i from the address", user, addr);
         ngx_http_liaison_error(ctx, NGX_HTTP_TOO_MANY_REQUESTS,
                                "rate_limited",
                                "登录失败次数过多，请 15 分钟后再试", NULL);
         return;
     }
 
-    if (row && row[1] && len[1] < sizeof(pt->hash)) {
+    if (row[0] && row[1] && len[1] < sizeof(pt->hash)) {
         lg->found = 1;
         lg->staff_id = ngx_http_liaison_row_id(row, len, 0);
         ngx_memcpy(pt->hash, row[1], len[1]);
@@ -389,21 +462,15 @@ ngx_http_liaison_login_checked(ngx_http_liaison_ctx_t *ctx)
     lg = ctx->data;
     lg->ok = lg->found && pt->ok;
 
-    if (!lg->found) {
-        ngx_http_liaison_unauthorized(ctx, "用户名或密码错误");
-        return;
-    }
-
     if (!lg->ok) {
-        ngx_http_liaison_sql(ctx,
-            "UPDATE staff SET failed_logins = failed_logins + 1, "
-            "locked_until = IF(failed_logins >= $u, $t, locked_until) "
-            "WHERE id = $u",
-            (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
-            ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
-            (unsigned long long) lg->staff_id);
+        /* the failure was counted before the hash */
+        if (lg->found) {
+            ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,
+                          "liaison: failed login for staff #%uL",
+                          lg->staff_id);
+        }
 
-        ngx_http_liaison_run(ctx, ngx_http_liaison_login_recorded);
+        ngx_http_liaison_unauthorized(ctx, "用户名或密码错误");
         return;
     }
 
@@ -415,13 +482,22 @@ ngx_http_liaison_login_checked(ngx_http_liaison_ctx_t *ctx)
     lsn_hex(lg->sid, rnd, sizeof(rnd));
     lg->sid[LSN_TOKEN_SID_LEN] = '\0';
 
+    /*
+     * A success forgets the failures before it, unless others went past
+     * the limit meanwhile (a burst): that lock stays.  The address counts
+     * failures only.
+     */
     ngx_http_liaison_sql(ctx,
         "INSERT INTO sessions (id, kind, staff_id, created_at, expires_at) "
         "VALUES ($z, 's', $u, $t, $t);"
         "UPDATE staff SET failed_logins = 0, locked_until = NULL "
-        "WHERE id = $u",
+        "WHERE id = $u AND failed_logins <= $u;"
+        "UPDATE login_throttle SET failed_logins = failed_logins - 1 "
+        "WHERE k = $s AND failed_logins > 0",
         lg->sid, (unsigned long long) lg->staff_id, ctx->now,
-        ctx->now + ctx->mcf->token_ttl, (unsigned long long) lg->staff_id);
+        ctx->now + ctx->mcf->token_ttl, (unsigned long long) lg->staff_id,
+        (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+        lg->addr.data, lg->addr.len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_login_recorded);
 }
@@ -444,13 +520,6 @@ ngx_http_liaison_login_recorded(ngx_http_liaison_db_op_t *op)
     }
 
     lg = ctx->data;
-
-    if (!lg->ok) {
-        ngx_log_error(NGX_LOG_NOTICE, ctx->r->connection->log, 0,
-                      "liaison: failed login for staff #%uL", lg->staff_id);
-        ngx_http_liaison_unauthorized(ctx, "用户名或密码错误");
-        return;
-    }
 
     tok.kind = 's';
     ngx_memcpy(tok.sid, lg->sid, sizeof(tok.sid));
@@ -527,8 +596,9 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_auth_endpoints[] = {
       NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_JSON, 0,
       ngx_http_liaison_staff_login, 0 },
 
+    /* each side logs out by its own door: a litigant token here is 403 */
     { ngx_string("staff/logout"), NGX_HTTP_LIAISON_POST,
-      NGX_HTTP_LIAISON_SIGNED_IN, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
+      NGX_HTTP_LIAISON_STAFF_ONLY, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
       ngx_http_liaison_logout, 0 },
 
     { ngx_string("wx/logout"), NGX_HTTP_LIAISON_POST,

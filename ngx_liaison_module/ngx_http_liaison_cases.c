@@ -613,6 +613,28 @@ ngx_http_liaison_cases_sql(ngx_http_liaison_ctx_t *ctx,
     }
 
     /*
+     * The parties were replaced: a subscription follows its verified phone
+     * to the new party row, or ends with the party's removal (issue 14).
+     */
+    ngx_http_liaison_sql(ctx,
+        ";UPDATE case_subscriptions s SET s.party_id = (SELECT p.id "
+        "FROM case_parties p WHERE p.case_id = s.case_id "
+        "AND p.phone_hash = s.phone_hash "
+        "ORDER BY p.kind = 'party' DESC, p.id LIMIT 1) "
+        "WHERE s.case_id IN (SELECT id FROM cases WHERE case_no IN (");
+
+    for (i = 0; i < in->n; i++) {
+        ngx_http_liaison_sql_sep(ctx, i, ",");
+        ngx_http_liaison_sql(ctx, "$z", in->cases[i].cn.normalized);
+    }
+
+    ngx_http_liaison_sql(ctx,
+        "));DELETE FROM case_subscriptions WHERE party_id IS NULL;"
+        "UPDATE case_subscriptions s JOIN case_parties p "
+        "ON p.id = s.party_id SET s.kind = p.kind "
+        "WHERE s.kind <> p.kind");
+
+    /*
      * Requests filed before their case reached us meet it now (A5): the
      * case, and for those still waiting to be dispatched its department,
      * so that a dispatch goes to the case's judge.
@@ -1061,6 +1083,8 @@ ngx_http_liaison_nodes_known(ngx_http_liaison_db_op_t *op)
             "NULL, $z, $t, $t "
             "FROM case_nodes n JOIN cases c ON c.id = n.case_id "
             "JOIN case_subscriptions s ON s.case_id = n.case_id "
+            "JOIN case_parties sp ON sp.id = s.party_id "
+            "AND sp.case_id = s.case_id AND sp.phone_hash = s.phone_hash "
             "JOIN litigants l ON l.id = s.litigant_id "
             "WHERE n.event_id IN (",
             lsn_outbox_kinds[LSN_KIND_CASE_NODE], ctx->now, ctx->now);
@@ -1250,7 +1274,8 @@ ngx_http_liaison_case_subscribe(ngx_http_liaison_ctx_t *ctx)
         "SELECT id FROM cases WHERE case_no = $z;"
         "SELECT s.kind, p.role FROM case_subscriptions s "
         "JOIN cases c ON c.id = s.case_id "
-        "LEFT JOIN case_parties p ON p.id = s.party_id "
+        "JOIN case_parties p ON p.id = s.party_id "
+        "AND p.phone_hash = s.phone_hash "
         "WHERE c.case_no = $z AND s.litigant_id = $u;"
         "SELECT openid FROM litigants WHERE id = $u;"
         "SELECT token FROM access_tokens WHERE name = 'wx_stable' "
@@ -1524,13 +1549,13 @@ ngx_http_liaison_subscribe_save(ngx_http_liaison_ctx_t *ctx)
     if (sb->party_id) {
         ngx_http_liaison_sql(ctx,
             ";INSERT INTO case_subscriptions (case_id, litigant_id, "
-            "party_id, kind, verified_at, created_at) "
-            "VALUES ($u, $u, $u, $s, $t, $t) ON DUPLICATE KEY UPDATE "
-            "party_id = VALUES(party_id), kind = VALUES(kind), "
-            "verified_at = VALUES(verified_at)",
+            "party_id, phone_hash, kind, verified_at, created_at) "
+            "VALUES ($u, $u, $u, $z, $s, $t, $t) ON DUPLICATE KEY UPDATE "
+            "party_id = VALUES(party_id), phone_hash = VALUES(phone_hash), "
+            "kind = VALUES(kind), verified_at = VALUES(verified_at)",
             (unsigned long long) sb->case_id,
             (unsigned long long) ctx->subject_id,
-            (unsigned long long) sb->party_id,
+            (unsigned long long) sb->party_id, sb->hash,
             sb->kind.data, sb->kind.len, ctx->now, ctx->now);
     }
 
@@ -1678,6 +1703,8 @@ ngx_http_liaison_case_nodes(ngx_http_liaison_ctx_t *ctx)
         "SELECT c.id, c.department_id, c.judge_staff_id, "
         "c.procedure_name, c.filed_at, c.deadline, "
         "(SELECT COUNT(*) FROM case_subscriptions s "
+        "JOIN case_parties p ON p.id = s.party_id "
+        "AND p.case_id = s.case_id AND p.phone_hash = s.phone_hash "
         "WHERE s.case_id = c.id AND s.litigant_id = $u), "
         "(SELECT COUNT(*) FROM departments d "
         "WHERE d.id = c.department_id "

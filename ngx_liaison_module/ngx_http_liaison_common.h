@@ -78,6 +78,7 @@ typedef struct {
     u_char                        aes_prev[32];
     ngx_uint_t                    has_key;
     ngx_uint_t                    has_prev;
+    ngx_flag_t                    plaintext;     /* without a key */
     time_t                        window;
 
     ngx_str_t                     attach_dir;    /* NUL-terminated, no '/'

@@ -18,6 +18,7 @@
 #include "ngx_http_liaison_bulletin.h"
 #include "ngx_http_liaison_cases.h"
 #include "ngx_http_liaison_liaisons.h"
+#include "ngx_http_liaison_logmask.h"
 #include "ngx_http_liaison_mine.h"
 #include "ngx_http_liaison_oversight.h"
 #include "ngx_http_liaison_push.h"
@@ -222,6 +223,13 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       0,
       NULL },
 
+    { ngx_string("liaison_wx_push_plaintext"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, push.plaintext),
+      NULL },
+
     { ngx_string("liaison_wx_push_time_window"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -277,7 +285,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
 
 static ngx_http_module_t  ngx_http_liaison_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_liaison_logmask_init,         /* postconfiguration */
 
     ngx_http_liaison_create_main_conf,     /* create main configuration */
     ngx_http_liaison_init_main_conf,       /* init main configuration */
@@ -349,6 +357,7 @@ ngx_http_liaison_create_main_conf(ngx_conf_t *cf)
     mcf->supervise_count = NGX_CONF_UNSET_UINT;
     mcf->supervise_window = NGX_CONF_UNSET;
     mcf->push.window = NGX_CONF_UNSET;
+    mcf->push.plaintext = NGX_CONF_UNSET;
     mcf->push.attach_max_size = NGX_CONF_UNSET;
     mcf->push.attach_max_count = NGX_CONF_UNSET_UINT;
 

@@ -65,11 +65,14 @@ ngx_http_liaison_risks_list(ngx_http_liaison_ctx_t *ctx)
         "'closed', " NGX_HTTP_LIAISON_SQL_BOOL("r.closed_at IS NOT NULL")
         ") "
         "FROM risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
-        "WHERE ($u = 0 OR r.closed_at IS NULL) ORDER BY r.id DESC "
-        "LIMIT 200",
+        "WHERE ($u = 0 OR r.closed_at IS NULL) AND ",
         (unsigned long long)
         (ngx_http_liaison_arg(ctx->r, "open", &v) == NGX_OK
          && v.len == 1 && v.data[0] == '1'));
+
+    /* the risks of the tickets the caller sees, as everywhere */
+    ngx_http_liaison_scope_sql(ctx);
+    ngx_http_liaison_sql(ctx, " ORDER BY r.id DESC LIMIT 200");
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_rows_done);
 }
@@ -186,20 +189,33 @@ ngx_http_liaison_risk_advance(ngx_http_liaison_ctx_t *ctx)
      */
     ngx_http_liaison_sql(ctx,
         "START TRANSACTION;"
-        "UPDATE risks SET stage = $z, stage_since = $t, "
-        "stage_alerted = 0, closed_at = IF($z = 'fed_back', $t, NULL) "
-        "WHERE id = $u AND stage = $z;"
-        "INSERT INTO risk_events (risk_id, stage, staff_id, note, "
-        "created_at) SELECT id, stage, $u, $s, $t FROM risks "
-        "WHERE id = $u AND stage = $z;"
-        "SELECT stage FROM risks WHERE id = $u;"
-        "COMMIT",
+        "UPDATE risks r LEFT JOIN tickets t ON t.id = r.ticket_id "
+        "SET r.stage = $z, r.stage_since = $t, r.stage_alerted = 0, "
+        "r.closed_at = IF($z = 'fed_back', $t, NULL) "
+        "WHERE r.id = $u AND r.stage = $z AND ",
         ngx_http_liaison_risk_stages[i], ctx->now,
         ngx_http_liaison_risk_stages[i], ctx->now,
-        (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1],
+        (unsigned long long) id, ngx_http_liaison_risk_stages[i - 1]);
+
+    /* only a risk of a ticket in the caller's scope (others: 404) */
+    ngx_http_liaison_scope_sql(ctx);
+
+    ngx_http_liaison_sql(ctx,
+        ";INSERT INTO risk_events (risk_id, stage, staff_id, note, "
+        "created_at) SELECT r.id, r.stage, $u, $s, $t FROM risks r "
+        "LEFT JOIN tickets t ON t.id = r.ticket_id "
+        "WHERE r.id = $u AND r.stage = $z AND ",
         (unsigned long long) ctx->subject_id, note.data, note.len,
         ctx->now, (unsigned long long) id,
-        ngx_http_liaison_risk_stages[i], (unsigned long long) id);
+        ngx_http_liaison_risk_stages[i]);
+    ngx_http_liaison_scope_sql(ctx);
+
+    ngx_http_liaison_sql(ctx,
+        ";SELECT r.stage FROM risks r LEFT JOIN tickets t "
+        "ON t.id = r.ticket_id WHERE r.id = $u AND ",
+        (unsigned long long) id);
+    ngx_http_liaison_scope_sql(ctx);
+    ngx_http_liaison_sql(ctx, ";COMMIT");
 
     ctx->data = (void *) ngx_http_liaison_risk_stages[i];
     ngx_http_liaison_run(ctx, ngx_http_liaison_risk_advanced);
@@ -500,13 +516,17 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
         "WHERE e.status = 'fired' AND e.level >= 2 "
         "AND FIND_IN_SET($u, e.recipients) AND t.status IN "
         "('registered', 'dispatched', 'accepted', 'reopened');"
-        "SELECT COUNT(*) FROM risks WHERE closed_at IS NULL;"
-        "SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "
+        "SELECT COUNT(*) FROM risks r LEFT JOIN tickets t "
+        "ON t.id = r.ticket_id WHERE r.closed_at IS NULL AND ",
+        (unsigned long long) ctx->subject_id);
+    ngx_http_liaison_scope_sql(ctx);
+
+    ngx_http_liaison_sql(ctx,
+        ";SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'title', title, "
         "'due_on', due_on, 'status', status, 'overdue', "
         NGX_HTTP_LIAISON_SQL_BOOL("due_on < DATE($t)")
         ")) FROM follow_ups WHERE owner_staff_id = $u AND status = 'open'",
-        (unsigned long long) ctx->subject_id, ctx->now,
-        (unsigned long long) ctx->subject_id);
+        ctx->now, (unsigned long long) ctx->subject_id);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_overview_done);
 }
@@ -601,12 +621,32 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         "START TRANSACTION;"
         "INSERT INTO follow_ups (title, detail, owner_staff_id, "
         "department_id, due_on, created_by, created_at) "
-        "SELECT $s, $s, id, department_id, DATE($t), $u, $t FROM staff "
-        "WHERE id = $u AND active = 1;"
-        "SET @lsn_follow_up = IF(ROW_COUNT() > 0, LAST_INSERT_ID(), 0)",
+        "SELECT $s, $s, s.id, s.department_id, DATE($t), $u, $t "
+        "FROM staff s WHERE s.id = $u AND s.active = 1 AND ",
         title.data, title.len, detail.data, detail.len, due,
         (unsigned long long) ctx->subject_id, ctx->now,
         (unsigned long long) owner);
+
+    /* to the people the caller leads: a department's leader their own
+       department, a vice president those in charge (and themselves) */
+    switch (ctx->role_index) {
+    case LSN_ROLE_DEPT_LEADER:
+        ngx_http_liaison_sql(ctx, "s.department_id = $u",
+                             (unsigned long long) ctx->department_id);
+        break;
+    case LSN_ROLE_VICE_PRESIDENT:
+        ngx_http_liaison_sql(ctx, "(s.id = $u OR s.department_id IN "
+                             "(SELECT id FROM departments "
+                             "WHERE vice_president_staff_id = $u))",
+                             (unsigned long long) ctx->subject_id,
+                             (unsigned long long) ctx->subject_id);
+        break;
+    default:
+        ngx_http_liaison_sql(ctx, "1 = 1");
+    }
+
+    ngx_http_liaison_sql(ctx,
+        ";SET @lsn_follow_up = IF(ROW_COUNT() > 0, LAST_INSERT_ID(), 0)");
 
     ngx_http_liaison_outbox_duty(ctx, LSN_KIND_FOLLOW_UP, "follow_up",
         "@lsn_follow_up", "assigned",
@@ -615,7 +655,9 @@ ngx_http_liaison_follow_up_create(ngx_http_liaison_ctx_t *ctx)
         "FROM follow_ups f JOIN staff s ON s.id = f.owner_staff_id "
         "JOIN staff c ON c.id = f.created_by WHERE f.id = @lsn_follow_up");
 
-    ngx_http_liaison_sql(ctx, ";COMMIT");
+    ngx_http_liaison_sql(ctx,
+        ";COMMIT;SELECT COUNT(*) FROM staff WHERE id = $u AND active = 1",
+        (unsigned long long) owner);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_created);
 }
@@ -626,12 +668,23 @@ ngx_http_liaison_created(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
+    MYSQL_ROW  row;
+
     if (op->rc != NGX_OK || op->nstmts < 2) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
     if (op->affected[1] == 0) {
+        row = ngx_http_liaison_row(op, op->nstmts - 1, NULL);
+
+        if (row && row[0] && row[0][0] != '0') {
+            ngx_http_liaison_refuse(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                                    "只能交办给您所分管或领导的人员",
+                                    "owner_staff_id");
+            return;
+        }
+
         ngx_http_liaison_refuse(ctx, NGX_HTTP_BAD_REQUEST, "invalid_argument",
                                 "负责人不存在", "owner_staff_id");
         return;

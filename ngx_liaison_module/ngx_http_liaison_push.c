@@ -12,7 +12,10 @@
  *         envelope too, AES-256-CBC with the EncodingAESKey, the AppId
  *         checked; the previous key is tried when the current one
  *         fails).  With an EncodingAESKey configured only safe mode is
- *         accepted.
+ *         accepted; without one, plaintext only when
+ *         liaison_wx_push_plaintext allows it (a test or a trial: its
+ *         signature does not cover the body).  A (timestamp, nonce) seen
+ *         with another body within the time window is refused.
  *
  * A message is one transaction, never anything slow (WeChat gives up
  * after 5 s and retries): its row in wx_push_messages, whose unique
@@ -40,6 +43,7 @@
 #include "ngx_http_liaison_tickets.h"
 #include "lsn_text.h"
 #include "lsn_ticket.h"
+#include "lsn_token.h"
 #include "lsn_wxcrypt.h"
 #include "lsn_wxpush.h"
 
@@ -75,6 +79,9 @@ static ngx_int_t ngx_http_liaison_push_json_str(ngx_http_liaison_json_t *v,
 static ngx_int_t ngx_http_liaison_push_open(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_push_t *pu, ngx_str_t *timestamp, ngx_str_t *nonce);
 static void ngx_http_liaison_wx_push(ngx_http_liaison_ctx_t *ctx);
+static void ngx_http_liaison_push_nonce(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *timestamp, ngx_str_t *nonce);
+static void ngx_http_liaison_push_nonce_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_push_message(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_push_row_sql(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_push_t *pu, const char *outcome);
@@ -284,6 +291,7 @@ ngx_http_liaison_push_init_main_conf(ngx_conf_t *cf,
     pcf = &mcf->push;
 
     ngx_conf_init_value(pcf->window, NGX_HTTP_LIAISON_PUSH_WINDOW);
+    ngx_conf_init_value(pcf->plaintext, 0);
     ngx_conf_init_value(pcf->attach_max_size,
                         NGX_HTTP_LIAISON_ATTACH_MAX_SIZE);
     ngx_conf_init_uint_value(pcf->attach_max_count,
@@ -447,7 +455,7 @@ ngx_http_liaison_wx_push(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    ngx_http_liaison_push_message(ctx);
+    ngx_http_liaison_push_nonce(ctx, &timestamp, &nonce);
     return;
 
 bad_echostr:
@@ -549,6 +557,17 @@ ngx_http_liaison_push_open(ngx_http_liaison_ctx_t *ctx,
     if (aes && !pcf->has_key) {
         ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
                                "unavailable", "安全模式未配置", NULL);
+        return NGX_ERROR;
+    }
+
+    if (!aes && !pcf->plaintext) {
+        /* without the envelope nothing signs the body */
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "liaison: wx push in plaintext mode refused "
+                      "(liaison_wx_push_plaintext is off)");
+        ngx_http_liaison_error(ctx, NGX_HTTP_FORBIDDEN, "forbidden",
+                               "须使用安全模式（encrypt_type=aes）",
+                               "encrypt_type");
         return NGX_ERROR;
     }
 
@@ -840,6 +859,66 @@ ngx_http_liaison_push_json_str(ngx_http_liaison_json_t *v,
     s->len = v->value.len;
 
     return NGX_OK;
+}
+
+
+/*
+ * A (timestamp, nonce) is good once per body while the time window lasts:
+ * WeChat's retry (the same body) passes on to the dedup_key, another body
+ * under a seen signature is a replay.  Rows expire with the window.
+ */
+
+static void
+ngx_http_liaison_push_nonce(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *timestamp, ngx_str_t *nonce)
+{
+    u_char  *p, key[160];
+    char     sha[65];
+
+    if (lsn_sha256_hex(ctx->raw_body.data, ctx->raw_body.len, sha) != 0) {
+        ngx_http_liaison_fail(ctx, "no SHA-256");
+        return;
+    }
+
+    sha[64] = '\0';
+    p = ngx_snprintf(key, sizeof(key), "%V:%V", timestamp, nonce);
+
+    ngx_http_liaison_sql(ctx,
+        "DELETE FROM wx_push_nonces WHERE expires_at < $t LIMIT 100;"
+        "INSERT IGNORE INTO wx_push_nonces (nonce_key, body_sha256, "
+        "expires_at) VALUES ($s, $z, $t);"
+        "SELECT body_sha256 = $z FROM wx_push_nonces WHERE nonce_key = $s",
+        ctx->now, key, (size_t) (p - key), sha,
+        ctx->now + 2 * ctx->mcf->push.window, sha, key, (size_t) (p - key));
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_push_nonce_done);
+}
+
+
+static void
+ngx_http_liaison_push_nonce_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW  row;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    row = ngx_http_liaison_row(op, 2, NULL);
+
+    if (row == NULL || row[0] == NULL || row[0][0] != '1') {
+        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
+                      "liaison: wx push refused: its timestamp and nonce "
+                      "came before with another body (a replay)");
+        ngx_http_liaison_error(ctx, NGX_HTTP_UNAUTHORIZED, "unauthenticated",
+                               "签名已使用过", "nonce");
+        return;
+    }
+
+    ngx_http_liaison_push_message(ctx);
 }
 
 

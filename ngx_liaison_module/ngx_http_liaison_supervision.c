@@ -72,7 +72,7 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
 void
 ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
     const char *ticket_no, ngx_str_t *phone, const char *case_no,
-    uint64_t owner)
+    uint64_t owner, ngx_uint_t verified)
 {
     u_char                  *k, why[64];
     time_t                   since;
@@ -116,12 +116,13 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
 
     for (i = 0; i < n; i++) {
         ngx_http_liaison_sql(ctx,
-            i ? " UNION ALL SELECT $s, id, $t FROM tickets "
+            i ? " UNION ALL SELECT $s, id, $u, $t FROM tickets "
                 "WHERE ticket_no = $z"
               : ";INSERT INTO complaint_keys (match_key, ticket_id, "
-                "created_at) SELECT $s, id, $t FROM tickets "
+                "verified, created_at) SELECT $s, id, $u, $t FROM tickets "
                 "WHERE ticket_no = $z",
-            key[i].data, key[i].len, ctx->now, ticket_no);
+            key[i].data, key[i].len, (unsigned long long) (verified != 0),
+            ctx->now, ticket_no);
     }
 
     /* the complaints about a matter that reached the count in the window */
@@ -137,7 +138,8 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
     }
 
     ngx_http_liaison_buf_sql(&b,
-        ") AND created_at >= $t GROUP BY match_key HAVING COUNT(*) >= $u) m "
+        ") AND created_at >= $t GROUP BY match_key "
+        "HAVING SUM(verified) >= $u) m "
         "ON m.match_key = k.match_key WHERE k.created_at >= $t)",
         since, (unsigned long long) ctx->mcf->supervise_count, since);
 

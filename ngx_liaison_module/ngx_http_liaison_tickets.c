@@ -616,7 +616,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     if (lsn_category_index("complaint", 9) == in->category) {
         ngx_http_liaison_supervise_complaints(ctx, in->ticket_no,
             &in->contact_phone, in->has_case ? in->caseno.normalized : NULL,
-            owner);
+            owner, owner || ctx->who == NGX_HTTP_LIAISON_STAFF);
     }
 
     /* what the rules found (a risk opened and alerted at once, A10); the

@@ -36,7 +36,8 @@ my $key_file = spew('aes', "$KEY\n");
 my $old_file = spew('aes_old', "$OLD\n");
 
 my $t = Liaison::Litigant->start(triage => 1,
-    http => { liaison_wx_push_token_file => $token_file });
+    http => { liaison_wx_push_token_file => $token_file,
+              liaison_wx_push_plaintext => 'on' });
 my $env = $t->env;
 my $p = Liaison::WxPush->new(token => $TOKEN, appid => $APPID,
     aes_key => $KEY);

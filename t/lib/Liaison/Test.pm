@@ -711,7 +711,10 @@ events {
 }
 
 http {
-    access_log $p/logs/access.log;
+    # as conf/nginx-local.conf.in: no query strings (query codes)
+    log_format liaison '\$remote_addr [\$time_local] "\$request_method \$uri" '
+                       '\$status \$body_bytes_sent \$request_time';
+    access_log $p/logs/access.log liaison;
     client_body_temp_path $p/tmp/body;
     proxy_temp_path $p/tmp/proxy;
     fastcgi_temp_path $p/tmp/fastcgi;
@@ -931,7 +934,7 @@ sub req_start {
     my ($self, $method, $path, %o) = @_;
     my $bytes = $self->_request_bytes($method, $path, %o);
     Test::More::diag("> $method $path") if $ENV{LIAISON_TEST_VERBOSE};
-    my $s = $self->connect;
+    my $s = $self->connect($o{from});
     _write_all($s, $bytes);
     return bless { sock => $s, buf => '', eof => 0, started => time,
         what => "$method $path" }, 'Liaison::Test::Pending';
@@ -947,11 +950,13 @@ sub keepalive {
         'Liaison::Test::Conn';
 }
 
-# A raw TCP connection to nginx.
+# A raw TCP connection to nginx, from a loopback address of its own when
+# given (req(..., from => '127.0.0.2'): another client to nginx).
 sub connect {
-    my ($self) = @_;
+    my ($self, $from) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-        PeerPort => $self->{port}, Proto => 'tcp', Timeout => 5)
+        PeerPort => $self->{port}, Proto => 'tcp', Timeout => 5,
+        $from ? (LocalAddr => $from) : ())
         or croak "connect 127.0.0.1:$self->{port}: $!";
     binmode $s;
     $s->autoflush(1);
