@@ -19,6 +19,7 @@ use Time::HiRes qw(time);
 use Liaison::Test;
 use Liaison::Staff;
 use Liaison::Litigant;
+use Liaison::Security;
 
 my $t = Liaison::Litigant->start(staff => staff_cast(), attachments => 1,
     triage => 1);
@@ -69,75 +70,11 @@ my @PAYLOADS = (
     q{（2026）粤0115民初101号' OR '1'='1},
 );
 
-# the token that may call an operation (the widest role for the path)
-my %TOKENS = (
-    litigant => $lit,
-    admin => tok($env, 'admin'),
-    president => tok($env, 'president'),
-    platform => tok($env, 'platform'),
-    filing => tok($env, 'filing'),
-);
-
-sub tokens_for {
-    my ($path, $op) = @_;
-    my @sec = map { keys %$_ } @{ $op->{security} || [] };
-    my @t;
-    push @t, 'litigant' if grep { $_ eq 'litigantToken' } @sec;
-    if (grep { $_ eq 'staffToken' } @sec) {
-        push @t, $path =~ m{^/staff/(?:accounts|departments|canned)}
-            ? ('admin') : $path =~ m{^/staff/(?:risks|liaison)}
-            ? ('filing', 'president') : ('president', 'platform');
-    }
-    push @t, undef if !@sec || grep { !%$_ } @{ $op->{security} || [] };
-    return @t;
-}
-
-my $api = JSON::PP->new->decode(do {
-    local $/;
-    open my $fh, '<:raw', "$Liaison::Test::ROOT/docs/openapi.json" or die $!;
-    <$fh>;
-});
-
-sub deref {
-    my ($s) = @_;
-    while ($s && $s->{'$ref'}) {
-        my ($name) = $s->{'$ref'} =~ m{/([^/]+)\z};
-        $s = $api->{components}{schemas}{$name}
-            // $api->{components}{parameters}{$name};
-    }
-    return $s;
-}
-
-# a plausible value of a schema, so that the other fields pass
-sub sample {
-    my ($s, $name) = @_;
-    $s = deref($s) || {};
-    return $s->{example} if exists $s->{example};
-    return $s->{enum}[0] if $s->{enum};
-    my $type = $s->{type} // 'string';
-    return 1 if $type eq 'integer' || $type eq 'number';
-    return JSON::PP::true if $type eq 'boolean';
-    return [] if $type eq 'array';
-    if ($type eq 'object') {
-        my %o;
-        for my $k (@{ $s->{required} || [] }) {
-            $o{$k} = sample($s->{properties}{$k}, $k);
-        }
-        return \%o;
-    }
-    return '2026-01' if ($name // '') eq 'month';
-    return '13800138000' if ($name // '') =~ /phone/;
-    return '诉求内容';
-}
+my $sec = Liaison::Security->new(tokens => {
+    litigant => $lit, map { $_ => tok($env, $_) }
+        qw(admin president platform filing) });
 
 my %PATH = (no => $no, case_no => CIVIL_CASE, id => 1, month => '2026-01');
-
-sub enc {
-    my ($v) = @_;
-    utf8::encode($v);
-    $v =~ s{([^A-Za-z0-9\-._~])}{sprintf '%%%02X', ord $1}ge;
-    return $v;
-}
 
 my ($requests, @bad) = (0);
 
@@ -161,67 +98,54 @@ sub attack {
     return !$problem;
 }
 
-for my $path (sort keys %{ $api->{paths} }) {
-    for my $method (sort keys %{ $api->{paths}{$path} }) {
-        next if $method eq 'parameters';
-        my $op = $api->{paths}{$path}{$method};
-        my @params = map { deref($_) } (
-            @{ $api->{paths}{$path}{parameters} || [] },
-            @{ $op->{parameters} || [] });
-        my $body_schema;
-        if (my $c = $op->{requestBody} && $op->{requestBody}{content}) {
-            $body_schema = deref($c->{'application/json'}{schema})
-                if $c->{'application/json'};
-        }
-        my $base_body = $body_schema ? sample($body_schema) : undef;
-        my $before = @bad;
+for my $op ($sec->operations) {
+    my $base_body = $op->{body_schema} ? $sec->sample($op->{body_schema})
+        : undef;
+    my $before = @bad;
+    my $name = "$op->{method} $op->{path}";
 
-        for my $who (tokens_for($path, $op)) {
-            my %auth = defined $who ? (token => $TOKENS{$who}) : ();
-            # the places a payload may go: each parameter, each body field
-            my @slots = map { [ param => $_ ] } @params;
-            push @slots, map { [ body => $_ ] }
-                sort keys %{ $body_schema->{properties} || {} }
-                if $body_schema;
+    # the places a payload may go: each parameter, each body field
+    my @slots = map { [ param => $_ ] } @{ $op->{params} };
+    push @slots, map { [ body => $_ ] }
+        sort keys %{ $op->{body_schema}{properties} || {} }
+        if $op->{body_schema};
 
-            for my $slot (@slots) {
-                for my $p (@PAYLOADS) {
-                    my %path_v = %PATH;
-                    $path_v{id} = $victim if $path =~ m{^/staff/accounts};
-                    my (@query, %headers, $body);
-                    $body = JSON::PP->new->canonical->encode($base_body)
-                        if $base_body;
-                    my ($kind, $x) = @$slot;
-                    if ($kind eq 'param') {
-                        if ($x->{in} eq 'path') {
-                            $path_v{ $x->{name} } = $p;
-                        } elsif ($x->{in} eq 'query') {
-                            push @query, "$x->{name}=" . enc($p);
-                        } elsif ($x->{in} eq 'header') {
-                            my $h = $p;
-                            utf8::encode($h);
-                            $headers{ $x->{name} } = $h;
-                        }
-                    } else {
-                        my %b = %{ $base_body || {} };
-                        $b{$x} = $p;
-                        $body = JSON::PP->new->canonical->encode(\%b);
+    for my $who ($sec->callers($op)) {
+        my %auth = $who eq 'anon' ? () : (token => $sec->token($who));
+        for my $slot (@slots) {
+            my ($kind, $x) = @$slot;
+            for my $p (@PAYLOADS) {
+                my %path_v = %PATH;
+                $path_v{id} = $victim if $op->{path} =~ m{^/staff/accounts};
+                my (@query, %headers);
+                my %b = %{ $base_body || {} };
+                if ($kind eq 'param') {
+                    if ($x->{in} eq 'path') {
+                        $path_v{ $x->{name} } = $p;
+                    } elsif ($x->{in} eq 'query') {
+                        push @query, "$x->{name}="
+                            . Liaison::Security::enc($p);
+                    } elsif ($x->{in} eq 'header') {
+                        my $h = $p;
+                        utf8::encode($h);
+                        $headers{ $x->{name} } = $h;
                     }
-                    (my $url = "/api/v1$path")
-                        =~ s/\{(\w+)\}/enc($path_v{$1} \/\/ 1)/ge;
-                    $url .= '?' . join '&', @query if @query;
-                    my $label = uc($method) . " $path " . ($who // 'anon')
-                        . " $kind " . (ref $x ? $x->{name} : $x) . " <$p>";
-                    attack($label, uc $method, $url, %auth,
-                        (defined $body ? (body => $body) : ()),
-                        headers => \%headers);
+                } else {
+                    $b{$x} = $p;
                 }
+                my $body = $base_body
+                    ? JSON::PP->new->canonical->encode(\%b) : undef;
+                attack("$name $who $kind " . (ref $x ? $x->{name} : $x)
+                    . " <$p>", $op->{method},
+                    $sec->url($op, \%path_v, @query), %auth,
+                    (defined $body ? (body => $body) : ()),
+                    headers => \%headers);
             }
         }
-        ok @bad == $before, uc($method) . " $path: every parameter with "
-            . scalar(@PAYLOADS) . ' payloads'
-            or diag join "\n", @bad[$before .. $#bad];
     }
+    ok @bad == $before, "$name: every parameter with "
+        . scalar(@PAYLOADS) . ' payloads'
+        or diag join "\n", @bad[$before .. $#bad];
 }
 
 # the multipart and raw uploads take their parameters in the query too:
