@@ -1,7 +1,8 @@
 /*
  * Liaison: helpers shared by the libFuzzer harnesses of the plain-C core
- * (tests/fuzz/README.md).  Every harness hands the parser an exactly sized
- * heap copy, so AddressSanitizer sees any read past the input.
+ * (docs/security.md, "Fuzzing").  Every harness hands the parser an
+ * exactly sized heap copy, so AddressSanitizer sees any read past the
+ * input.
  */
 
 #ifndef _LSN_FUZZ_H_INCLUDED_
