@@ -32,7 +32,8 @@ SQL_MIGRATIONS := $(wildcard sql/[0-9]*_*.sql)
 SCHEMA_VERSION := $(shell ls sql | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$$/\1/p' \
                     | sort -n | tail -1)
 
-.PHONY: all deps module tools worker unit unit-asan itest test run stop \
+.PHONY: all deps module tools worker unit unit-asan fuzz fuzz-smoke itest \
+        test run stop \
         cycles cycles-module cycles-worker bench bench-worker bench-litigant \
         bench-worklist clean browser-deps deb deb-test
 
@@ -106,12 +107,21 @@ unit:
 unit-asan:
 	$(MAKE) -C tests asan
 
+# libFuzzer harnesses of the core (tests/fuzz/): each for FUZZ_SECONDS
+# (default 300) in turn; fuzz-smoke is the short, seeded run of make test
+fuzz:
+	$(MAKE) -C tests/fuzz fuzz
+
+fuzz-smoke:
+	$(MAKE) -C tests/fuzz smoke
+
 itest: module tools worker
 	prove -j$(PROVE_JOBS) -I t/lib t/
 
 test: deps
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) fuzz-smoke
 	$(MAKE) cycles
 	$(MAKE) browser-deps
 	@# CI builds the packages too: t/700-packages.t runs them as installed

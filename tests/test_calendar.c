@@ -727,6 +727,12 @@ test_parse_rfc3339(void **state)
 
     (void) state;
 
+    /* found by tests/fuzz/fuzz_calendar: Beijing year 10000 cannot be
+       written back (lsn_civil_from_time() clamps to 9999) */
+    assert_int_equal(lsn_parse_rfc3339("9999-12-31t23:59:59.123456z", 27,
+                                       &t), -1);
+    assert_int_equal(lsn_parse_rfc3339("9999-12-31T23:59:59+08:00", 25, &t),
+                     0);
     assert_int_equal(lsn_parse_rfc3339("2026-11-27T01:30:00Z", 20, &t), 0);
     assert_int_equal(t, 1795743000);
     assert_int_equal(lsn_parse_rfc3339("2026-11-27T01:30:00+00:00", 25, &t),

@@ -91,6 +91,11 @@ test_filename(void **state)
     assert_int_equal(lsn_filename_valid("a\nb.jpg", 7), 0);
     assert_int_equal(lsn_filename_valid("a\x01.jpg", 6), 0);
     assert_int_equal(lsn_filename_valid(" a.jpg", 6), 0);
+    /* found by tests/fuzz/fuzz_filetype: \v \f at the ends were trimmed
+       as white space by lsn_text_valid() and let through */
+    assert_int_equal(lsn_filename_valid("f\x0b", 2), 0);
+    assert_int_equal(lsn_filename_valid("\x0c" "a.jpg", 6), 0);
+    assert_int_equal(lsn_filename_valid("a.jpg\x7f", 6), 0);
     assert_int_equal(lsn_filename_valid("a.jpg ", 6), 0);
     assert_int_equal(lsn_filename_valid("\xff.jpg", 5), 0);
 

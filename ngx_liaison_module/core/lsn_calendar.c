@@ -779,6 +779,7 @@ int
 lsn_parse_rfc3339(const char *s, size_t len, time_t *t)
 {
     int          y, m, d, hh, mm, ss, oh, om, off;
+    time_t       v;
     const char  *p, *end;
 
     if (s == NULL || len < 20) {
@@ -831,8 +832,17 @@ lsn_parse_rfc3339(const char *s, size_t len, time_t *t)
         return -1;
     }
 
-    *t = (time_t) (lsn_days_from_civil(y, m, d) * LSN_DAY_SECS
-                   + hh * 3600 + mm * 60 + ss - off);
+    v = (time_t) (lsn_days_from_civil(y, m, d) * LSN_DAY_SECS
+                  + hh * 3600 + mm * 60 + ss - off);
+
+    /* an instant whose Beijing year is 10000 (9999-12-31T23:59:59Z):
+       lsn_civil_from_time() would clamp it, so it could not be written
+       back (found by tests/fuzz/fuzz_calendar) */
+    if (v > lsn_time_from_civil(9999, 12, 31, 23, 59, 59)) {
+        return -1;
+    }
+
+    *t = v;
 
     return 0;
 }

@@ -94,9 +94,11 @@ lsn_filename_valid(const char *s, size_t len)
         return 0;
     }
 
+    /* lsn_text_valid() lets \t \n \r through, and \v \f at the ends
+       (it trims them as white space): a name has no control at all */
     for (i = 0; i < len; i++) {
-        if (s[i] == '/' || s[i] == '\\' || s[i] == '"' || s[i] == '\t'
-            || s[i] == '\n' || s[i] == '\r')
+        if (s[i] == '/' || s[i] == '\\' || s[i] == '"'
+            || (unsigned char) s[i] < 0x20 || s[i] == 0x7f)
         {
             return 0;
         }
