@@ -67,6 +67,7 @@ static ngx_uint_t ngx_http_liaison_db_conn_lost(ngx_uint_t err);
 static void ngx_http_liaison_db_fail(ngx_http_liaison_db_op_t *op,
     ngx_int_t rc);
 static ngx_int_t ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op);
+static int ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_retry(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_retry_handler(ngx_event_t *ev);
 static void ngx_http_liaison_db_take(ngx_http_liaison_db_op_t *op,
@@ -588,39 +589,7 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         }
 
         if (err > 0) {
-            op->err_no = mysql_errno(dc->mysql);
-            op->err_stmt = n;
-
-            if (ngx_http_liaison_db_conn_lost(op->err_no)) {
-                ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                              "liaison db: connection lost: %s",
-                              mysql_error(dc->mysql));
-                ngx_http_liaison_db_state(dc->pool,
-                                          NGX_HTTP_LIAISON_DB_STATE_DOWN);
-                ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
-                return -1;
-            }
-
-            if (ngx_http_liaison_db_retriable(op->err_no)
-                && op->attempts < NGX_HTTP_LIAISON_DB_RETRIES
-                && op->whole_tx)
-            {
-                ngx_log_error(NGX_LOG_NOTICE, op->log, 0,
-                              "liaison db: statement %ui failed: %ud %s; "
-                              "the transaction runs again", n, op->err_no,
-                              mysql_error(dc->mysql));
-                ngx_http_liaison_db_retry(dc);
-                return -1;
-            }
-
-            ngx_log_error((op->err_no == 1062 ? NGX_LOG_INFO
-                           : ngx_http_liaison_db_retriable(op->err_no)
-                           ? NGX_LOG_WARN : NGX_LOG_ERR),
-                          op->log, 0,
-                          "liaison db: statement %ui failed: %ud %s", n,
-                          op->err_no, mysql_error(dc->mysql));
-            ngx_http_liaison_db_done(dc, NGX_ERROR);
-            return -1;
+            return ngx_http_liaison_db_failed(dc);
         }
 
         if (n >= NGX_HTTP_LIAISON_DB_MAX_STMTS) {
@@ -661,13 +630,8 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
     stored:
 
         if (res == NULL) {
-            op->err_no = mysql_errno(dc->mysql);
-            op->err_stmt = n;
-            ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                          "liaison db: reading result failed: %s",
-                          mysql_error(dc->mysql));
-            ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
-            return -1;
+            /* a statement error found while reading rows (a deadlock) */
+            return ngx_http_liaison_db_failed(dc);
         }
 
         op->res[n] = res;
@@ -1151,7 +1115,6 @@ ngx_http_liaison_db_conn_lost(ngx_uint_t err)
     case 2013:  /* CR_SERVER_LOST */
     case 2055:  /* CR_SERVER_LOST_EXTENDED */
     case 1053:  /* ER_SERVER_SHUTDOWN */
-    case 1205:  /* ER_LOCK_WAIT_TIMEOUT */
     case 1969:  /* ER_STATEMENT_TIMEOUT */
     case 1927:  /* ER_CONNECTION_KILLED */
         return 1;
@@ -1325,4 +1288,51 @@ ngx_http_liaison_db_retry_handler(ngx_event_t *ev)
     op = ev->data;
 
     ngx_http_liaison_db_start(op->conn, op);
+}
+
+
+/* Statement op->nstmts failed: the connection lost, a retry, or the error */
+
+static int
+ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_uint_t                 n;
+    ngx_http_liaison_db_op_t  *op;
+
+    op = dc->op;
+    n = op->nstmts;
+
+    op->err_no = mysql_errno(dc->mysql);
+    op->err_stmt = n;
+
+    if (op->err_no == 0 || ngx_http_liaison_db_conn_lost(op->err_no)) {
+        ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                      "liaison db: connection lost: %s",
+                      mysql_error(dc->mysql));
+        ngx_http_liaison_db_state(dc->pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
+        ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return -1;
+    }
+
+    if (ngx_http_liaison_db_retriable(op->err_no)
+        && op->attempts < NGX_HTTP_LIAISON_DB_RETRIES
+        && op->whole_tx)
+    {
+        ngx_log_error(NGX_LOG_NOTICE, op->log, 0,
+                      "liaison db: statement %ui failed: %ud %s; "
+                      "the transaction runs again", n, op->err_no,
+                      mysql_error(dc->mysql));
+        ngx_http_liaison_db_retry(dc);
+        return -1;
+    }
+
+    ngx_log_error((op->err_no == 1062 ? NGX_LOG_INFO
+                   : ngx_http_liaison_db_retriable(op->err_no)
+                   ? NGX_LOG_WARN : NGX_LOG_ERR),
+                  op->log, 0,
+                  "liaison db: statement %ui failed: %ud %s", n,
+                  op->err_no, mysql_error(dc->mysql));
+    ngx_http_liaison_db_done(dc, NGX_ERROR);
+
+    return -1;
 }
