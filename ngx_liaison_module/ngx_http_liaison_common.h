@@ -132,6 +132,7 @@ typedef struct {
     uint64_t                      seq_end;
     ngx_array_t                  *seq_spare;   /* blocks fetched meanwhile,
                                                   each a first number */
+    ngx_msec_t                    seq_fetch_at;  /* one under way; or 0 */
 } ngx_http_liaison_main_conf_t;
 
 

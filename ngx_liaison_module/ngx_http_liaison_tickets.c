@@ -51,6 +51,8 @@ static void ngx_http_liaison_intake_fate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
 static void ngx_http_liaison_intake_killed(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_fated(ngx_http_liaison_db_op_t *op);
+static ngx_uint_t ngx_http_liaison_seq_wanted(
+    ngx_http_liaison_main_conf_t *mcf);
 static ngx_int_t ngx_http_liaison_seq_keep(ngx_http_liaison_ctx_t *ctx,
     uint64_t first);
 static ngx_int_t ngx_http_liaison_seq_take(ngx_http_liaison_ctx_t *ctx,
@@ -434,11 +436,10 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
      * (ticket_seq counts in steps of NGX_HTTP_LIAISON_SEQ_BLOCK), so most
      * intakes need no round trip before their transaction.
      */
-    in->need_seq = (ctx->mcf->seq_next >= ctx->mcf->seq_end
-                    && (ctx->mcf->seq_spare == NULL
-                        || ctx->mcf->seq_spare->nelts == 0));
+    in->need_seq = ngx_http_liaison_seq_wanted(ctx->mcf);
 
     if (in->need_seq) {
+        ctx->mcf->seq_fetch_at = ngx_current_msec;
         ngx_http_liaison_sql(ctx, "SELECT NEXTVAL(ticket_seq)");
         n++;
     }
@@ -488,6 +489,8 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
             return;
         }
 
+        ctx->mcf->seq_fetch_at = 0;
+
         if (ngx_http_liaison_seq_keep(ctx, seq) != NGX_OK) {
             ngx_http_liaison_fail(ctx, "out of memory");
             return;
@@ -509,6 +512,34 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
     }
 
     ngx_http_liaison_intake_write(ctx);
+}
+
+
+/*
+ * A block is fetched when 3/4 of the one in hand are used and none is kept
+ * or on its way (one fetch at a time, ahead of need), or when there is no
+ * number at all (then several requests may fetch at once: each block is
+ * kept).  A fetch is taken for lost after a second (its request gone).
+ */
+
+static ngx_uint_t
+ngx_http_liaison_seq_wanted(ngx_http_liaison_main_conf_t *mcf)
+{
+    uint64_t  left;
+
+    if (mcf->seq_spare && mcf->seq_spare->nelts) {
+        return 0;
+    }
+
+    left = (mcf->seq_end > mcf->seq_next) ? mcf->seq_end - mcf->seq_next : 0;
+
+    if (left == 0) {
+        return 1;
+    }
+
+    return left <= NGX_HTTP_LIAISON_SEQ_BLOCK / 4
+           && (mcf->seq_fetch_at == 0
+               || ngx_current_msec - mcf->seq_fetch_at > 1000);
 }
 
 
