@@ -258,6 +258,15 @@ ngx_http_liaison_db_error(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
+    if (ctx->op.rc == NGX_ERROR
+        && ngx_http_liaison_db_retriable(ctx->op.err_no))
+    {
+        /* lost a race for locks, each time: nothing was written */
+        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                               "unavailable", "服务繁忙，请稍后重试", NULL);
+        return;
+    }
+
     if (ctx->op.rc == NGX_ERROR) {
         /* the pool logged the statement's error */
         ngx_http_liaison_error(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -623,6 +632,10 @@ ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
     ctx->op.log = ctx->r->connection->log;
     ctx->op.handler = handler;
     ctx->op.data = ctx;
+    ctx->op.read_committed = ctx->read_committed;
+    ctx->op.light = (ctx->endpoint
+                     && (ctx->endpoint->flags & NGX_HTTP_LIAISON_LIGHT));
+    ctx->read_committed = 0;
 
     ngx_http_liaison_db_query(&ctx->op, ctx->r->pool);
 }

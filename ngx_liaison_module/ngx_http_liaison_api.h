@@ -124,7 +124,9 @@ void ngx_http_liaison_sql_sep(ngx_http_liaison_ctx_t *ctx, ngx_uint_t i,
 /*
  * Runs the batch built with ngx_http_liaison_sql() and starts an empty
  * one; handler(op) is called once when it is done (op->data is ctx).  A
- * batch that could not be built answers internal_error instead.
+ * batch that could not be built answers internal_error instead.  A batch
+ * that is a whole transaction is run again after a deadlock (_db.h); with
+ * ctx->read_committed set before, its transaction is READ COMMITTED.
  */
 void ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler);

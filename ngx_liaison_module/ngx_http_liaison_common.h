@@ -131,6 +131,9 @@ typedef struct {
     ngx_msec_t                    canned_loaded;    /* 0: to be loaded */
     uint64_t                      seq_next;    /* ticket numbers in hand */
     uint64_t                      seq_end;
+    ngx_array_t                  *seq_spare;   /* blocks fetched meanwhile,
+                                                  each a first number */
+    ngx_msec_t                    seq_fetch_at;  /* one under way; or 0 */
 } ngx_http_liaison_main_conf_t;
 
 
@@ -174,6 +177,9 @@ typedef enum {
 /* ngx_http_liaison_endpoint_t.flags */
 #define NGX_HTTP_LIAISON_CALENDAR  0x01  /* the working-day calendar loaded */
 #define NGX_HTTP_LIAISON_UNGATED   0x02  /* runs whatever the schema */
+#define NGX_HTTP_LIAISON_LIGHT     0x04  /* reads no table that may be
+                                            locked for long (tickets and
+                                            their kin): the pool's reserve */
 
 
 #define NGX_HTTP_LIAISON_GET   (NGX_HTTP_GET|NGX_HTTP_HEAD)
@@ -237,6 +243,7 @@ struct ngx_http_liaison_ctx_s {
     unsigned                        gated:1;
     unsigned                        authenticated:1;
     unsigned                        calendar_ready:1;
+    unsigned                        read_committed:1;  /* the next batch */
 
     ngx_http_liaison_next_pt        next;      /* after a kernel service */
     ngx_http_liaison_buf_t         *refusal;   /* sent after the ROLLBACK */

@@ -66,6 +66,27 @@ static void ngx_http_liaison_db_cleanup(void *data);
 static ngx_uint_t ngx_http_liaison_db_conn_lost(ngx_uint_t err);
 static void ngx_http_liaison_db_fail(ngx_http_liaison_db_op_t *op,
     ngx_int_t rc);
+static ngx_int_t ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op);
+static int ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc);
+static void ngx_http_liaison_db_retry(ngx_http_liaison_db_conn_t *dc);
+static void ngx_http_liaison_db_retry_handler(ngx_event_t *ev);
+static void ngx_http_liaison_db_take(ngx_http_liaison_db_op_t *op,
+    ngx_http_liaison_db_conn_t *dc);
+static ngx_http_liaison_db_op_t *ngx_http_liaison_db_next_waiter(
+    ngx_http_liaison_db_pool_t *pool);
+static void ngx_http_liaison_db_connect_failed(
+    ngx_http_liaison_db_pool_t *pool, ngx_log_t *log, MYSQL *mysql);
+static void ngx_http_liaison_db_rejected(ngx_http_liaison_db_op_t *op,
+    const char *why);
+
+
+#define NGX_HTTP_LIAISON_DB_SUMMARY  10000   /* ms between "still down" */
+
+#define NGX_HTTP_LIAISON_DB_BEGIN    "START TRANSACTION"
+#define NGX_HTTP_LIAISON_DB_END      "COMMIT"
+#define NGX_HTTP_LIAISON_DB_ROLLBACK "ROLLBACK;"
+#define NGX_HTTP_LIAISON_DB_RC                                               \
+    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
 
 
 ngx_http_liaison_db_pool_t *
@@ -83,6 +104,12 @@ ngx_http_liaison_db_pool_create(ngx_cycle_t *cycle,
     pool->log = cycle->log;
     ngx_queue_init(&pool->idle);
     ngx_queue_init(&pool->waiters);
+    ngx_queue_init(&pool->waiters_light);
+
+    /* a quarter, 1 to 4, kept from requests of tables that may be busy */
+    if (conf->pool_size >= 2) {
+        pool->reserve = ngx_max(1, ngx_min(4, conf->pool_size / 4));
+    }
 
     pool->wake.handler = ngx_http_liaison_db_wake_handler;
     pool->wake.data = pool;
@@ -125,6 +152,15 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
     op->err_no = 0;
     op->err_stmt = 0;
     op->nstmts = 0;
+    op->attempts = 0;
+    op->timed_out = 0;
+    op->busy = 0;
+    op->mpool = mpool;
+
+    if (ngx_http_liaison_db_prepare(op) != NGX_OK) {
+        ngx_http_liaison_db_fail(op, NGX_ERROR);
+        return;
+    }
 
     if (!op->cleanup_added) {
         cln = ngx_pool_cleanup_add(mpool, 0);
@@ -143,34 +179,31 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
         return;
     }
 
-    if (!ngx_queue_empty(&pool->idle)) {
-        q = ngx_queue_head(&pool->idle);
-        ngx_queue_remove(q);
-        pool->nidle--;
-        dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
-        dc->c->idle = 0;
-        dc->c->read->handler = ngx_http_liaison_db_event_handler;
-        dc->c->write->handler = ngx_http_liaison_db_event_handler;
-        op->conn = dc;
-        ngx_http_liaison_db_start(dc, op);
-        return;
-    }
+    if (op->light || op->heavy_slot
+        || pool->nheavy + pool->reserve < pool->conf->pool_size)
+    {
+        if (!ngx_queue_empty(&pool->idle)) {
+            q = ngx_queue_head(&pool->idle);
+            dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+            ngx_http_liaison_db_take(op, dc);
+            ngx_http_liaison_db_start(dc, op);
+            return;
+        }
 
-    if (pool->nconns < pool->conf->pool_size) {
-        (void) ngx_http_liaison_db_connect(pool, op);
-        return;
+        if (pool->nconns < pool->conf->pool_size) {
+            ngx_http_liaison_db_take(op, NULL);
+            (void) ngx_http_liaison_db_connect(pool, op);
+            return;
+        }
     }
 
     if (pool->nwaiting >= pool->conf->queue_size) {
-        ngx_log_error(NGX_LOG_WARN, op->log, 0,
-                      "liaison db: waiting queue full (%ui), rejected",
-                      pool->nwaiting);
-        pool->stats.rejected++;
-        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        ngx_http_liaison_db_rejected(op, "waiting queue full");
         return;
     }
 
-    ngx_queue_insert_tail(&pool->waiters, &op->queue);
+    ngx_queue_insert_tail(op->light ? &pool->waiters_light : &pool->waiters,
+                          &op->queue);
     pool->nwaiting++;
     op->waiting = 1;
 
@@ -245,11 +278,7 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
 
     if (status == 0) {
         if (ret == NULL) {
-            ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                          "liaison db: connect failed: %s",
-                          mysql_error(mysql));
-            pool->stats.connect_errors++;
-            ngx_http_liaison_db_state(pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
+            ngx_http_liaison_db_connect_failed(pool, op->log, mysql);
             goto failed;
         }
 
@@ -361,10 +390,21 @@ ngx_http_liaison_db_deadline_handler(ngx_event_t *ev)
 
     dc->pool->stats.timeouts++;
 
-    ngx_log_error(NGX_LOG_ERR, op ? op->log : dc->pool->log, 0,
-                  "liaison db: %s timed out",
-                  dc->state == NGX_HTTP_LIAISON_DB_CONNECTING
-                  ? "connect" : "query");
+    if (dc->state == NGX_HTTP_LIAISON_DB_CONNECTING) {
+        ngx_http_liaison_db_connect_failed(dc->pool,
+                                           op ? op->log : dc->pool->log,
+                                           NULL);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, op ? op->log : dc->pool->log, 0,
+                      "liaison db: query timed out");
+
+        if (op) {
+            /* the server may still finish it: the caller may ask */
+            op->timed_out = 1;
+            op->thread_id = mysql_thread_id(dc->mysql);
+        }
+    }
 
     /* the library has an operation in flight: the connection goes */
     ngx_http_liaison_db_close(dc);
@@ -435,12 +475,12 @@ ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->log, 0,
                    "liaison db: query \"%*s\"",
-                   ngx_min(op->sql.len, 256), op->sql.data);
+                   ngx_min(op->sent.len, 256), op->sent.data);
 
     ngx_add_timer(&dc->deadline, op->pool->conf->query_timeout);
 
-    status = mysql_real_query_start(&err, dc->mysql, (char *) op->sql.data,
-                                    op->sql.len);
+    status = mysql_real_query_start(&err, dc->mysql, (char *) op->sent.data,
+                                    op->sent.len);
     if (status) {
         ngx_http_liaison_db_wait(dc, status);
         return;
@@ -510,12 +550,9 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         }
 
         if (ret == NULL) {
-            ngx_log_error(NGX_LOG_ERR, op ? op->log : dc->pool->log, 0,
-                          "liaison db: connect failed: %s",
-                          mysql_error(dc->mysql));
-            dc->pool->stats.connect_errors++;
-            ngx_http_liaison_db_state(dc->pool,
-                                      NGX_HTTP_LIAISON_DB_STATE_DOWN);
+            ngx_http_liaison_db_connect_failed(dc->pool,
+                                               op ? op->log : dc->pool->log,
+                                               dc->mysql);
             ngx_http_liaison_db_close(dc);
 
             if (op) {
@@ -552,25 +589,7 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         }
 
         if (err > 0) {
-            op->err_no = mysql_errno(dc->mysql);
-            op->err_stmt = n;
-
-            if (ngx_http_liaison_db_conn_lost(op->err_no)) {
-                ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                              "liaison db: connection lost: %s",
-                              mysql_error(dc->mysql));
-                ngx_http_liaison_db_state(dc->pool,
-                                          NGX_HTTP_LIAISON_DB_STATE_DOWN);
-                ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
-                return -1;
-            }
-
-            ngx_log_error((op->err_no == 1062 ? NGX_LOG_INFO : NGX_LOG_ERR),
-                          op->log, 0,
-                          "liaison db: statement %ui failed: %ud %s", n,
-                          op->err_no, mysql_error(dc->mysql));
-            ngx_http_liaison_db_done(dc, NGX_ERROR);
-            return -1;
+            return ngx_http_liaison_db_failed(dc);
         }
 
         if (n >= NGX_HTTP_LIAISON_DB_MAX_STMTS) {
@@ -582,6 +601,12 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         }
 
         if (mysql_field_count(dc->mysql) == 0) {
+            if (op->skip) {
+                /* the prefix this layer added */
+                op->skip--;
+                goto next;
+            }
+
             op->affected[n] = mysql_affected_rows(dc->mysql);
             op->insert_id[n] = mysql_insert_id(dc->mysql);
             op->nstmts++;
@@ -605,13 +630,8 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
     stored:
 
         if (res == NULL) {
-            op->err_no = mysql_errno(dc->mysql);
-            op->err_stmt = n;
-            ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                          "liaison db: reading result failed: %s",
-                          mysql_error(dc->mysql));
-            ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
-            return -1;
+            /* a statement error found while reading rows (a deadlock) */
+            return ngx_http_liaison_db_failed(dc);
         }
 
         op->res[n] = res;
@@ -695,12 +715,24 @@ ngx_http_liaison_db_state(ngx_http_liaison_db_pool_t *pool, ngx_uint_t state)
 static void
 ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc)
 {
-    ngx_http_liaison_db_op_t  *op;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
 
     op = dc->op;
+    pool = dc->pool;
     dc->state = NGX_HTTP_LIAISON_DB_IDLE;
     dc->wait = 0;
-    ngx_http_liaison_db_state(dc->pool, NGX_HTTP_LIAISON_DB_STATE_UP);
+
+    if (pool->stats.state == NGX_HTTP_LIAISON_DB_STATE_DOWN
+        && pool->down_failures)
+    {
+        ngx_log_error(NGX_LOG_NOTICE, pool->log, 0,
+                      "liaison db: connected again after %ui failed "
+                      "connects", pool->down_failures);
+    }
+
+    pool->down_failures = 0;
+    ngx_http_liaison_db_state(pool, NGX_HTTP_LIAISON_DB_STATE_UP);
 
     if (op) {
         ngx_http_liaison_db_start(dc, op);
@@ -734,7 +766,8 @@ ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc, ngx_int_t rc)
         dc->state = NGX_HTTP_LIAISON_DB_IDLE;
     }
 
-    if (rc != NGX_OK) {
+    /* a duplicate key is an answer (a replay, a race of one key) */
+    if (rc != NGX_OK && !(rc == NGX_ERROR && op->err_no == 1062)) {
         op->pool->stats.errors++;
     }
 
@@ -760,6 +793,12 @@ ngx_http_liaison_db_release(ngx_http_liaison_db_op_t *op)
     }
 
     ngx_http_liaison_db_free_results(op);
+
+    if (op->heavy_slot) {
+        op->heavy_slot = 0;
+        op->pool->nheavy--;
+        ngx_http_liaison_db_wake_waiter(op->pool);
+    }
 
     dc = op->conn;
     if (dc == NULL) {
@@ -793,7 +832,6 @@ ngx_http_liaison_db_release(ngx_http_liaison_db_op_t *op)
 static void
 ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc)
 {
-    ngx_queue_t                 *q;
     ngx_connection_t            *c;
     ngx_http_liaison_db_op_t    *op;
     ngx_http_liaison_db_pool_t  *pool;
@@ -801,17 +839,10 @@ ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc)
     pool = dc->pool;
     c = dc->c;
 
-    if (!ngx_queue_empty(&pool->waiters)) {
-        q = ngx_queue_head(&pool->waiters);
-        ngx_queue_remove(q);
-        pool->nwaiting--;
-        op = ngx_queue_data(q, ngx_http_liaison_db_op_t, queue);
-        op->waiting = 0;
+    op = ngx_http_liaison_db_next_waiter(pool);
 
-        if (op->wait.timer_set) {
-            ngx_del_timer(&op->wait);
-        }
-
+    if (op) {
+        dc->c->idle = 0;
         op->conn = dc;
         ngx_http_liaison_db_start(dc, op);
         return;
@@ -838,36 +869,112 @@ ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc)
 static void
 ngx_http_liaison_db_wake_waiter(ngx_http_liaison_db_pool_t *pool)
 {
-    if (!ngx_queue_empty(&pool->waiters) && !pool->wake.posted) {
+    if (pool->nwaiting && !pool->wake.posted) {
         ngx_post_event(&pool->wake, &ngx_posted_events);
     }
 }
 
+
+/* Idle connections first, then new ones, to the waiters that may have one */
 
 static void
 ngx_http_liaison_db_wake_handler(ngx_event_t *ev)
 {
     ngx_queue_t                 *q;
     ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_conn_t  *dc;
     ngx_http_liaison_db_pool_t  *pool;
 
     pool = ev->data;
 
-    while (!ngx_queue_empty(&pool->waiters)
-           && pool->nconns < pool->conf->pool_size)
-    {
-        q = ngx_queue_head(&pool->waiters);
-        ngx_queue_remove(q);
-        pool->nwaiting--;
-        op = ngx_queue_data(q, ngx_http_liaison_db_op_t, queue);
-        op->waiting = 0;
+    for ( ;; ) {
+        if (ngx_queue_empty(&pool->idle)
+            && pool->nconns >= pool->conf->pool_size)
+        {
+            return;
+        }
 
-        if (op->wait.timer_set) {
-            ngx_del_timer(&op->wait);
+        op = ngx_http_liaison_db_next_waiter(pool);
+        if (op == NULL) {
+            return;
+        }
+
+        if (!ngx_queue_empty(&pool->idle)) {
+            q = ngx_queue_head(&pool->idle);
+            dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+            ngx_http_liaison_db_take(op, dc);
+            ngx_http_liaison_db_start(dc, op);
+            continue;
         }
 
         (void) ngx_http_liaison_db_connect(pool, op);
     }
+}
+
+
+/*
+ * The first waiter that may have a connection now, out of its queue and
+ * holding its slot: light ones first, the others within their share.
+ */
+
+static ngx_http_liaison_db_op_t *
+ngx_http_liaison_db_next_waiter(ngx_http_liaison_db_pool_t *pool)
+{
+    ngx_queue_t               *q;
+    ngx_http_liaison_db_op_t  *op;
+
+    if (!ngx_queue_empty(&pool->waiters_light)) {
+        q = ngx_queue_head(&pool->waiters_light);
+
+    } else if (!ngx_queue_empty(&pool->waiters)
+               && pool->nheavy + pool->reserve < pool->conf->pool_size)
+    {
+        q = ngx_queue_head(&pool->waiters);
+
+    } else {
+        return NULL;
+    }
+
+    ngx_queue_remove(q);
+    pool->nwaiting--;
+    op = ngx_queue_data(q, ngx_http_liaison_db_op_t, queue);
+    op->waiting = 0;
+
+    if (op->wait.timer_set) {
+        ngx_del_timer(&op->wait);
+    }
+
+    ngx_http_liaison_db_take(op, NULL);
+
+    return op;
+}
+
+
+/* The op's slot, and the idle connection dc when given. */
+
+static void
+ngx_http_liaison_db_take(ngx_http_liaison_db_op_t *op,
+    ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = op->pool;
+
+    if (!op->light && !op->heavy_slot) {
+        op->heavy_slot = 1;
+        pool->nheavy++;
+    }
+
+    if (dc == NULL) {
+        return;
+    }
+
+    ngx_queue_remove(&dc->queue);
+    pool->nidle--;
+    dc->c->idle = 0;
+    dc->c->read->handler = ngx_http_liaison_db_event_handler;
+    dc->c->write->handler = ngx_http_liaison_db_event_handler;
+    op->conn = dc;
 }
 
 
@@ -878,14 +985,35 @@ ngx_http_liaison_db_wait_timeout(ngx_event_t *ev)
 
     op = ev->data;
 
-    ngx_log_error(NGX_LOG_WARN, op->log, 0,
-                  "liaison db: no connection free within the queue timeout");
-
     ngx_queue_remove(&op->queue);
     op->pool->nwaiting--;
     op->waiting = 0;
-    op->pool->stats.rejected++;
 
+    ngx_http_liaison_db_rejected(op, "no connection free within the queue "
+                                 "timeout");
+}
+
+
+/* Refused a connection: counted, logged at most every few seconds. */
+
+static void
+ngx_http_liaison_db_rejected(ngx_http_liaison_db_op_t *op, const char *why)
+{
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = op->pool;
+    pool->stats.rejected++;
+
+    if (ngx_current_msec - pool->busy_logged >= NGX_HTTP_LIAISON_DB_SUMMARY
+        || pool->busy_logged == 0)
+    {
+        ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                      "liaison db: %s (%ui waiting, %ui refused so far)",
+                      why, pool->nwaiting, pool->stats.rejected);
+        pool->busy_logged = ngx_current_msec;
+    }
+
+    op->busy = 1;
     ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
 }
 
@@ -987,11 +1115,224 @@ ngx_http_liaison_db_conn_lost(ngx_uint_t err)
     case 2013:  /* CR_SERVER_LOST */
     case 2055:  /* CR_SERVER_LOST_EXTENDED */
     case 1053:  /* ER_SERVER_SHUTDOWN */
-    case 1205:  /* ER_LOCK_WAIT_TIMEOUT */
     case 1969:  /* ER_STATEMENT_TIMEOUT */
     case 1927:  /* ER_CONNECTION_KILLED */
         return 1;
     default:
         return 0;
     }
+}
+
+
+/*
+ * A connect failed (mysql NULL: timed out).  The first failure after the
+ * database was up is logged at once; then one summary every
+ * NGX_HTTP_LIAISON_DB_SUMMARY ms, not a line per request.
+ */
+
+static void
+ngx_http_liaison_db_connect_failed(ngx_http_liaison_db_pool_t *pool,
+    ngx_log_t *log, MYSQL *mysql)
+{
+    const char  *why;
+
+    why = mysql ? mysql_error(mysql) : "timed out";
+
+    pool->stats.connect_errors++;
+    pool->down_failures++;
+
+    if (pool->stats.state != NGX_HTTP_LIAISON_DB_STATE_DOWN
+        || pool->down_failures == 1)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "liaison db: connect failed: %s (further failures "
+                      "are summarized every %d s)", why,
+                      NGX_HTTP_LIAISON_DB_SUMMARY / 1000);
+        pool->down_logged = ngx_current_msec;
+
+    } else if (ngx_current_msec - pool->down_logged
+               >= NGX_HTTP_LIAISON_DB_SUMMARY)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "liaison db: still down, %ui connects failed so "
+                      "far: %s", pool->down_failures, why);
+        pool->down_logged = ngx_current_msec;
+    }
+
+    ngx_http_liaison_db_state(pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
+}
+
+
+ngx_uint_t
+ngx_http_liaison_db_retriable(ngx_uint_t err_no)
+{
+    switch (err_no) {
+    case 1213:  /* ER_LOCK_DEADLOCK: the server rolled it back */
+    case 1205:  /* ER_LOCK_WAIT_TIMEOUT: the statement rolled back */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * What goes to the server: op->sql behind the prefix this layer adds to a
+ * transaction, whose results the caller never sees.  A batch is a whole
+ * transaction when it begins it and ends with its COMMIT.
+ */
+
+static ngx_int_t
+ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op)
+{
+    u_char     *p;
+    size_t      n;
+    ngx_str_t  *sql;
+
+    sql = &op->sql;
+    n = sizeof(NGX_HTTP_LIAISON_DB_BEGIN) - 1;
+
+    op->skip = 0;
+    op->sent = *sql;
+    op->whole_tx = 0;
+
+    if (sql->len < n || ngx_strncmp(sql->data, NGX_HTTP_LIAISON_DB_BEGIN, n)
+                        != 0)
+    {
+        return NGX_OK;
+    }
+
+    n = sizeof(NGX_HTTP_LIAISON_DB_END) - 1;
+
+    op->whole_tx = (sql->len > n
+                    && ngx_strncmp(sql->data + sql->len - n,
+                                   NGX_HTTP_LIAISON_DB_END, n) == 0
+                    && sql->data[sql->len - n - 1] == ';');
+
+    if (!op->read_committed && op->attempts == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(op->mpool, sizeof(NGX_HTTP_LIAISON_DB_ROLLBACK)
+                               + sizeof(NGX_HTTP_LIAISON_DB_RC) + sql->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->sent.data = p;
+
+    if (op->attempts) {
+        /* a lock wait timeout leaves the transaction open */
+        p = ngx_cpymem(p, NGX_HTTP_LIAISON_DB_ROLLBACK,
+                       sizeof(NGX_HTTP_LIAISON_DB_ROLLBACK) - 1);
+        op->skip++;
+    }
+
+    if (op->read_committed) {
+        p = ngx_cpymem(p, NGX_HTTP_LIAISON_DB_RC,
+                       sizeof(NGX_HTTP_LIAISON_DB_RC) - 1);
+        op->skip++;
+    }
+
+    p = ngx_cpymem(p, sql->data, sql->len);
+    op->sent.len = p - op->sent.data;
+
+    return NGX_OK;
+}
+
+
+/* The whole transaction again on the same connection, after a pause. */
+
+static void
+ngx_http_liaison_db_retry(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_msec_t                 pause;
+    ngx_http_liaison_db_op_t  *op;
+
+    op = dc->op;
+
+    if (dc->deadline.timer_set) {
+        ngx_del_timer(&dc->deadline);
+    }
+
+    dc->wait = 0;
+    dc->state = NGX_HTTP_LIAISON_DB_IDLE;
+
+    ngx_http_liaison_db_free_results(op);
+    op->nstmts = 0;
+    op->err_no = 0;
+    op->err_stmt = 0;
+    op->attempts++;
+    op->pool->stats.retries++;
+
+    if (ngx_http_liaison_db_prepare(op) != NGX_OK) {
+        ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return;
+    }
+
+    /* apart at random, the rivals do not meet again */
+    pause = 1 + (ngx_msec_t) ngx_random() % (4u << op->attempts);
+
+    op->wait.handler = ngx_http_liaison_db_retry_handler;
+    op->wait.data = op;
+    op->wait.log = op->log;
+    ngx_add_timer(&op->wait, pause);
+}
+
+
+static void
+ngx_http_liaison_db_retry_handler(ngx_event_t *ev)
+{
+    ngx_http_liaison_db_op_t  *op;
+
+    op = ev->data;
+
+    ngx_http_liaison_db_start(op->conn, op);
+}
+
+
+/* Statement op->nstmts failed: the connection lost, a retry, or the error */
+
+static int
+ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_uint_t                 n;
+    ngx_http_liaison_db_op_t  *op;
+
+    op = dc->op;
+    n = op->nstmts;
+
+    op->err_no = mysql_errno(dc->mysql);
+    op->err_stmt = n;
+
+    if (op->err_no == 0 || ngx_http_liaison_db_conn_lost(op->err_no)) {
+        ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                      "liaison db: connection lost: %s",
+                      mysql_error(dc->mysql));
+        ngx_http_liaison_db_state(dc->pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
+        ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return -1;
+    }
+
+    if (ngx_http_liaison_db_retriable(op->err_no)
+        && op->attempts < NGX_HTTP_LIAISON_DB_RETRIES
+        && op->whole_tx)
+    {
+        ngx_log_error(NGX_LOG_NOTICE, op->log, 0,
+                      "liaison db: statement %ui failed: %ud %s; "
+                      "the transaction runs again", n, op->err_no,
+                      mysql_error(dc->mysql));
+        ngx_http_liaison_db_retry(dc);
+        return -1;
+    }
+
+    ngx_log_error((op->err_no == 1062 ? NGX_LOG_INFO
+                   : ngx_http_liaison_db_retriable(op->err_no)
+                   ? NGX_LOG_WARN : NGX_LOG_ERR),
+                  op->log, 0,
+                  "liaison db: statement %ui failed: %ud %s", n,
+                  op->err_no, mysql_error(dc->mysql));
+    ngx_http_liaison_db_done(dc, NGX_ERROR);
+
+    return -1;
 }

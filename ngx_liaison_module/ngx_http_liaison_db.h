@@ -19,6 +19,9 @@
 /* op->rc beyond NGX_OK and NGX_ERROR: no usable database connection */
 #define NGX_HTTP_LIAISON_DB_UNAVAILABLE  -100
 
+/* a whole transaction that met a deadlock is tried this often again */
+#define NGX_HTTP_LIAISON_DB_RETRIES      4
+
 
 typedef struct ngx_http_liaison_db_pool_s  ngx_http_liaison_db_pool_t;
 typedef struct ngx_http_liaison_db_conn_s  ngx_http_liaison_db_conn_t;
@@ -50,6 +53,7 @@ typedef struct {
     ngx_uint_t                    connect_errors;
     ngx_uint_t                    timeouts;
     ngx_uint_t                    rejected;
+    ngx_uint_t                    retries;      /* transactions tried again */
     /* the last connect or lost connection: for liaison_db_up */
     ngx_uint_t                    state;
     uint64_t                      state_at;     /* ms since the epoch */
@@ -64,12 +68,25 @@ struct ngx_http_liaison_db_pool_s {
     ngx_http_liaison_db_conf_t   *conf;
     ngx_log_t                    *log;
     ngx_queue_t                   idle;
-    ngx_queue_t                   waiters;
+    ngx_queue_t                   waiters;      /* ops of busy tables */
+    ngx_queue_t                   waiters_light;
     ngx_uint_t                    nconns;       /* open or opening */
     ngx_uint_t                    nidle;
-    ngx_uint_t                    nwaiting;
+    ngx_uint_t                    nwaiting;     /* in both queues */
+    /*
+     * Ops that are not light hold at most pool_size - reserve connections:
+     * the rest is kept for /health and requests of tables that are never
+     * locked for long.
+     */
+    ngx_uint_t                    nheavy;
+    ngx_uint_t                    reserve;
     ngx_event_t                   wake;
     ngx_http_liaison_db_stats_t   stats;
+
+    /* connect failures while down: logged once, then summarized */
+    ngx_uint_t                    down_failures;
+    ngx_msec_t                    down_logged;
+    ngx_msec_t                    busy_logged;
 };
 
 
@@ -85,6 +102,10 @@ struct ngx_http_liaison_db_op_s {
     void                         *data;
 
     ngx_str_t                     sql;
+    ngx_pool_t                   *mpool;
+    ngx_str_t                     sent;         /* sql behind its prefix */
+    ngx_uint_t                    skip;         /* the prefix's results */
+    ngx_uint_t                    attempts;     /* of a whole transaction */
 
     /* results of the last batch */
     ngx_int_t                     rc;
@@ -96,10 +117,24 @@ struct ngx_http_liaison_db_op_s {
     uint64_t                      insert_id[NGX_HTTP_LIAISON_DB_MAX_STMTS];
 
     ngx_queue_t                   queue;
-    ngx_event_t                   wait;
+    ngx_event_t                   wait;         /* in the queue, or before
+                                                   a retry */
+    ngx_uint_t                    thread_id;    /* the server's, of the
+                                                   connection that timed
+                                                   out */
 
     unsigned                      waiting:1;
     unsigned                      cleanup_added:1;
+    /* the caller's: a transaction of this batch in READ COMMITTED */
+    unsigned                      read_committed:1;
+    /* the caller's: no table that may be locked for long (a reserve) */
+    unsigned                      light:1;
+    /* the outcome: the deadline fired while the batch ran */
+    unsigned                      timed_out:1;
+    /* the outcome: no connection free (the database may be up) */
+    unsigned                      busy:1;
+    unsigned                      heavy_slot:1;
+    unsigned                      whole_tx:1;
 };
 
 
@@ -115,6 +150,11 @@ void ngx_http_liaison_db_pool_destroy(ngx_http_liaison_db_pool_t *pool);
  * err_stmt) or NGX_HTTP_LIAISON_DB_UNAVAILABLE.  The results stay valid
  * until the next query or the release.  mpool gets a cleanup that
  * releases the connection.
+ *
+ * A batch that is a whole transaction ("START TRANSACTION; ... COMMIT")
+ * and fails on an error ngx_http_liaison_db_retriable() names is rolled
+ * back and run again, up to NGX_HTTP_LIAISON_DB_RETRIES times after a
+ * short random pause; then op->rc is NGX_ERROR with that err_no.
  */
 void ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op,
     ngx_pool_t *mpool);
@@ -124,6 +164,12 @@ void ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op,
  * running or a transaction is open) and cancels any wait.  Idempotent.
  */
 void ngx_http_liaison_db_release(ngx_http_liaison_db_op_t *op);
+
+/*
+ * 1 when a statement error means the transaction lost a race (deadlock,
+ * lock wait timeout) and running it again may succeed.
+ */
+ngx_uint_t ngx_http_liaison_db_retriable(ngx_uint_t err_no);
 
 
 #endif /* _NGX_HTTP_LIAISON_DB_H_INCLUDED_ */

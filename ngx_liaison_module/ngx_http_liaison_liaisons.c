@@ -699,8 +699,8 @@ ngx_http_liaison_change_found(ngx_http_liaison_db_op_t *op)
 ngx_http_liaison_endpoint_t  ngx_http_liaison_liaisons_endpoints[] = {
 
     { ngx_string("liaisons"), NGX_HTTP_LIAISON_GET,
-      NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_NONE, 0,
-      ngx_http_liaison_directory, 0 },
+      NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_NONE,
+      NGX_HTTP_LIAISON_LIGHT, ngx_http_liaison_directory, 0 },
 
     { ngx_string("staff/departments/{id}/liaison"), NGX_HTTP_PUT,
       NGX_HTTP_LIAISON_STAFF_ONLY,

@@ -348,6 +348,7 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     now[3] = pool->stats.connect_errors;
     now[4] = pool->stats.timeouts;
     now[5] = pool->stats.rejected;
+    now[6] = pool->stats.retries;
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_DB; i++) {
         mmcf->sh->db[i] += now[i] - mmcf->last[i];
@@ -594,7 +595,8 @@ ngx_http_liaison_metrics_render(u_char *p,
             "# TYPE liaison_db_queries_total counter\n"
             "liaison_db_queries_total %uL\n"
             "# HELP liaison_db_errors_total Batches that failed (a statement "
-            "error, a lost or unavailable connection).\n"
+            "error, a lost or unavailable connection; not a duplicate key, "
+            "a replay or a race of one key).\n"
             "# TYPE liaison_db_errors_total counter\n"
             "liaison_db_errors_total %uL\n"
             "# HELP liaison_db_reconnects_total Connections opened to the "
@@ -612,8 +614,13 @@ ngx_http_liaison_metrics_render(u_char *p,
             "# HELP liaison_db_rejected_total Requests refused a connection "
             "(queue full or liaison_db_queue_timeout).\n"
             "# TYPE liaison_db_rejected_total counter\n"
-            "liaison_db_rejected_total %uL\n",
-            sh->db[0], sh->db[1], sh->db[2], sh->db[3], sh->db[4], sh->db[5]);
+            "liaison_db_rejected_total %uL\n"
+            "# HELP liaison_db_retries_total Transactions run again after "
+            "a deadlock or a lock wait timeout.\n"
+            "# TYPE liaison_db_retries_total counter\n"
+            "liaison_db_retries_total %uL\n",
+            sh->db[0], sh->db[1], sh->db[2], sh->db[3], sh->db[4], sh->db[5],
+            sh->db[6]);
 
     p = ngx_sprintf(p,
             "# HELP liaison_schema_expected_version The schema version "

@@ -67,6 +67,61 @@ static ngx_conf_num_bounds_t  ngx_http_liaison_attach_count_bounds = {
 };
 
 
+/*
+ * Times and sizes that cannot work are refused at their own line, the
+ * directive named (nginx prefixes the message with it).  low and high in
+ * the slot's unit: ms, s or bytes.
+ */
+
+typedef struct {
+    ngx_conf_post_handler_pt      post_handler;
+    int64_t                       low;
+    int64_t                       high;
+    char                         *message;
+} ngx_http_liaison_range_t;
+
+
+static char *ngx_http_liaison_range_msec(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_liaison_range_sec(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_liaison_range_size(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_liaison_range_off(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_http_liaison_range_t  ngx_http_liaison_connect_timeout_range = {
+    ngx_http_liaison_range_msec, 1, 300000, "must be from 1ms to 300s"
+};
+
+static ngx_http_liaison_range_t  ngx_http_liaison_query_timeout_range = {
+    ngx_http_liaison_range_msec, 1, 3600000, "must be from 1ms to 1h"
+};
+
+static ngx_http_liaison_range_t  ngx_http_liaison_queue_timeout_range = {
+    ngx_http_liaison_range_msec, 1, 300000, "must be from 1ms to 300s"
+};
+
+static ngx_http_liaison_range_t  ngx_http_liaison_token_ttl_range = {
+    ngx_http_liaison_range_sec, 60, 30 * 86400, "must be from 1m to 30d"
+};
+
+static ngx_http_liaison_range_t  ngx_http_liaison_push_window_range = {
+    ngx_http_liaison_range_sec, 10, 86400, "must be from 10s to 1d"
+};
+
+static ngx_http_liaison_range_t  ngx_http_liaison_body_size_range = {
+    ngx_http_liaison_range_size, 1024, 1024 * 1024 * 1024,
+    "must be from 1k to 1g"
+};
+
+static ngx_http_liaison_range_t  ngx_http_liaison_attach_size_range = {
+    ngx_http_liaison_range_off, 1024, 1024 * 1024 * 1024,
+    "must be from 1k to 1g"
+};
+
+
 static ngx_command_t  ngx_http_liaison_commands[] = {
 
     { ngx_string("liaison_db"),
@@ -88,14 +143,14 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.connect_timeout),
-      NULL },
+      &ngx_http_liaison_connect_timeout_range },
 
     { ngx_string("liaison_db_query_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.query_timeout),
-      NULL },
+      &ngx_http_liaison_query_timeout_range },
 
     { ngx_string("liaison_db_queue_size"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -109,7 +164,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.queue_timeout),
-      NULL },
+      &ngx_http_liaison_queue_timeout_range },
 
     { ngx_string("liaison_token_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -123,7 +178,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, token_ttl),
-      NULL },
+      &ngx_http_liaison_token_ttl_range },
 
     { ngx_string("liaison_sla"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
@@ -158,7 +213,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_liaison_loc_conf_t, max_body_size),
-      NULL },
+      &ngx_http_liaison_body_size_range },
 
     { ngx_string("liaison_wx_appid"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -235,7 +290,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, push.window),
-      NULL },
+      &ngx_http_liaison_push_window_range },
 
     { ngx_string("liaison_attachment_dir"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -256,7 +311,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       ngx_conf_set_off_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, push.attach_max_size),
-      NULL },
+      &ngx_http_liaison_attach_size_range },
 
     { ngx_string("liaison_attachment_max_count"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -979,4 +1034,60 @@ ngx_http_liaison_exit_process(ngx_cycle_t *cycle)
         lsn_canned_free(mcf->canned);
         mcf->canned = NULL;
     }
+}
+
+
+static char *
+ngx_http_liaison_range_msec(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_liaison_range_t  *range = post;
+    ngx_msec_t                *v = data;
+
+    if ((int64_t) *v < range->low || (int64_t) *v > range->high) {
+        return range->message;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_liaison_range_sec(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_liaison_range_t  *range = post;
+    time_t                    *v = data;
+
+    if ((int64_t) *v < range->low || (int64_t) *v > range->high) {
+        return range->message;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_liaison_range_size(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_liaison_range_t  *range = post;
+    size_t                    *v = data;
+
+    if ((int64_t) *v < range->low || (int64_t) *v > range->high) {
+        return range->message;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_liaison_range_off(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_liaison_range_t  *range = post;
+    off_t                     *v = data;
+
+    if ((int64_t) *v < range->low || (int64_t) *v > range->high) {
+        return range->message;
+    }
+
+    return NGX_CONF_OK;
 }

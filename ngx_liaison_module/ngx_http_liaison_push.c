@@ -297,21 +297,7 @@ ngx_http_liaison_push_init_main_conf(ngx_conf_t *cf,
     ngx_conf_init_uint_value(pcf->attach_max_count,
                              NGX_HTTP_LIAISON_ATTACH_MAX_COUNT);
 
-    if (pcf->window < 10 || pcf->window > 86400) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"liaison_wx_push_time_window\" must be from "
-                           "10s to 1d");
-        return NGX_CONF_ERROR;
-    }
-
-    if (pcf->attach_max_size < 1024
-        || pcf->attach_max_size > 1024 * 1024 * 1024)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"liaison_attachment_max_size\" must be from "
-                           "1k to 1g");
-        return NGX_CONF_ERROR;
-    }
+    /* the bounds of the window and the size: at their directives */
 
     if (pcf->has_key && pcf->token.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -139,8 +139,18 @@ ngx_http_liaison_schema_health_done(ngx_http_liaison_db_op_t *op)
     (void) ngx_http_liaison_buf_init(&out, ctx->r->pool, 160);
 
     if (ngx_http_liaison_schema_result(ctx, ocf) != NGX_OK) {
-        ngx_http_liaison_buf_lit(&out, "{\"status\":\"unavailable\","
-                                       "\"db\":\"down\"}");
+        /* no connection free is not a database down: say which */
+        if (op->busy
+            && op->pool->stats.state != NGX_HTTP_LIAISON_DB_STATE_DOWN)
+        {
+            ngx_http_liaison_buf_lit(&out, "{\"status\":\"unavailable\","
+                                     "\"db\":\"ok\",\"pool\":\"busy\"}");
+
+        } else {
+            ngx_http_liaison_buf_lit(&out, "{\"status\":\"unavailable\","
+                                     "\"db\":\"down\"}");
+        }
+
         ngx_http_liaison_answer(ctx, NGX_HTTP_SERVICE_UNAVAILABLE, &out);
         return;
     }
@@ -225,7 +235,8 @@ ngx_http_liaison_endpoint_t  ngx_http_liaison_schema_endpoints[] = {
 
     { ngx_string("health"), NGX_HTTP_LIAISON_GET,
       NGX_HTTP_LIAISON_PUBLIC, 0, NGX_HTTP_LIAISON_BODY_NONE,
-      NGX_HTTP_LIAISON_UNGATED, ngx_http_liaison_schema_health, 0 },
+      NGX_HTTP_LIAISON_UNGATED|NGX_HTTP_LIAISON_LIGHT,
+      ngx_http_liaison_schema_health, 0 },
 
     { ngx_null_string, 0, 0, 0, 0, 0, NULL, 0 }
 };

@@ -114,6 +114,22 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
         return;
     }
 
+    /*
+     * The intake runs READ COMMITTED (no gap locks to deadlock on): the
+     * matter's earlier complaints are locked first, so that concurrent
+     * complaints about it count one after the other, each seeing the
+     * other's key once it committed.
+     */
+    ngx_http_liaison_sql(ctx,
+        ";SELECT MIN(ticket_id) FROM complaint_keys WHERE match_key IN (");
+
+    for (i = 0; i < n; i++) {
+        ngx_http_liaison_sql_sep(ctx, i, ", ");
+        ngx_http_liaison_sql(ctx, "$s", key[i].data, key[i].len);
+    }
+
+    ngx_http_liaison_sql(ctx, ") FOR UPDATE");
+
     for (i = 0; i < n; i++) {
         ngx_http_liaison_sql(ctx,
             i ? " UNION ALL SELECT $s, id, $u, $t FROM tickets "

@@ -24,10 +24,14 @@
 
 #define NGX_HTTP_LIAISON_CONTENT_MAX  2000
 #define NGX_HTTP_LIAISON_NAME_MAX     50
+#define NGX_HTTP_LIAISON_KEY_RANDOM   16      /* bytes of a server's key */
+#define NGX_HTTP_LIAISON_REREADS      2
 
 
 static void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);
 static ngx_int_t ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
+static ngx_int_t ngx_http_liaison_intake_key(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
 static void ngx_http_liaison_intake_answer(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
@@ -43,6 +47,16 @@ static ngx_int_t ngx_http_liaison_intake_replay(ngx_http_liaison_ctx_t *ctx,
     MYSQL_RES *res);
 static void ngx_http_liaison_intake_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_intake_fate(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in);
+static void ngx_http_liaison_intake_killed(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_intake_fated(ngx_http_liaison_db_op_t *op);
+static ngx_uint_t ngx_http_liaison_seq_wanted(
+    ngx_http_liaison_main_conf_t *mcf);
+static ngx_int_t ngx_http_liaison_seq_keep(ngx_http_liaison_ctx_t *ctx,
+    uint64_t first);
+static ngx_int_t ngx_http_liaison_seq_take(ngx_http_liaison_ctx_t *ctx,
+    uint64_t *seq);
 static void ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_staff_facts(ngx_http_liaison_buf_t *b,
@@ -230,9 +244,51 @@ ngx_http_liaison_intake_validate(ngx_http_liaison_ctx_t *ctx,
             return NGX_ERROR;
         }
 
-        lsn_sha256_hex(ctx->raw_body.data, ctx->raw_body.len, in->body_hash);
-        in->body_hash[64] = '\0';
+    } else if (ngx_http_liaison_intake_key(ctx, in) != NGX_OK) {
+        return NGX_ERROR;
     }
+
+    lsn_sha256_hex(ctx->raw_body.data, ctx->raw_body.len, in->body_hash);
+    in->body_hash[64] = '\0';
+
+    /* every answer names the key: a client that saw none can retry */
+    h = ngx_list_push(&ctx->r->headers_out.headers);
+    if (h == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Idempotency-Key");
+    h->value = in->idem_key;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The server's Idempotency-Key for a request that came without one: its
+ * row tells, after a COMMIT whose answer was lost, whether it committed.
+ */
+
+static ngx_int_t
+ngx_http_liaison_intake_key(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
+{
+    u_char  rnd[NGX_HTTP_LIAISON_KEY_RANDOM], *p;
+
+    p = ngx_pnalloc(ctx->r->pool, 4 + 2 * NGX_HTTP_LIAISON_KEY_RANDOM);
+    if (p == NULL
+        || ngx_http_liaison_random(rnd, sizeof(rnd)) != NGX_OK)
+    {
+        ngx_http_liaison_fail(ctx, "no random bytes for an idempotency key");
+        return NGX_ERROR;
+    }
+
+    in->idem_key.data = p;
+    p = ngx_cpymem(p, "srv-", 4);
+    p = ngx_hex_dump(p, rnd, sizeof(rnd));
+    in->idem_key.len = p - in->idem_key.data;
 
     return NGX_OK;
 }
@@ -249,13 +305,25 @@ ngx_http_liaison_intake_answer(ngx_http_liaison_ctx_t *ctx,
     if (op->rc == NGX_ERROR && op->err_no == 1062 && in->idem_key.len
         && op->err_stmt == 1)
     {
-        /* a concurrent request with the same key committed first */
+        /*
+         * A replay, or a concurrent request with the same key committed
+         * first (an insert waits for the other's lock, so it did): its
+         * answer, read committed.
+         */
         ngx_http_liaison_sql(ctx,
             "ROLLBACK;SELECT request_hash, status, response "
-            "FROM idempotency_keys WHERE principal = $z AND idem_key = $s",
+            "FROM idempotency_keys WHERE principal = $z AND idem_key = $s "
+            "LOCK IN SHARE MODE",
             in->principal, in->idem_key.data, in->idem_key.len);
 
         ngx_http_liaison_run(ctx, ngx_http_liaison_intake_existing);
+        return;
+    }
+
+    if (op->rc == NGX_HTTP_LIAISON_DB_UNAVAILABLE && op->timed_out
+        && in->idem_key.len)
+    {
+        ngx_http_liaison_intake_fate(ctx, in);
         return;
     }
 
@@ -348,7 +416,11 @@ ngx_http_liaison_intake_match(ngx_http_liaison_ctx_t *ctx)
 }
 
 
-/* First batch: a ticket number, the case, an earlier answer for the key. */
+/*
+ * A batch before the transaction only when it needs what the answer tells:
+ * a block of ticket numbers, the office of a routed category.  The case
+ * and an earlier answer for the key are read inside the transaction.
+ */
 
 static void
 ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
@@ -364,33 +436,19 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
      * (ticket_seq counts in steps of NGX_HTTP_LIAISON_SEQ_BLOCK), so most
      * intakes need no round trip before their transaction.
      */
-    in->need_seq = (ctx->mcf->seq_next >= ctx->mcf->seq_end);
+    in->need_seq = ngx_http_liaison_seq_wanted(ctx->mcf);
 
     if (in->need_seq) {
+        ctx->mcf->seq_fetch_at = ngx_current_msec;
         ngx_http_liaison_sql(ctx, "SELECT NEXTVAL(ticket_seq)");
         n++;
     }
 
-    if (in->has_case) {
-        ngx_http_liaison_sql_sep(ctx, n++, ";");
-        ngx_http_liaison_sql(ctx,
-            "SELECT id, department_id FROM cases WHERE case_no = $s",
-            in->caseno.normalized, in->caseno.normalized_len);
-    }
-
-    if (lsn_category_route(in->category)) {
+    if (lsn_category_route(in->category) && !in->routed_read) {
         ngx_http_liaison_sql_sep(ctx, n++, ";");
         ngx_http_liaison_sql(ctx,
             "SELECT id FROM departments WHERE kind = $z ORDER BY id LIMIT 1",
             lsn_category_route(in->category));
-    }
-
-    if (in->idem_key.len) {
-        ngx_http_liaison_sql_sep(ctx, n++, ";");
-        ngx_http_liaison_sql(ctx,
-            "SELECT request_hash, status, response FROM idempotency_keys "
-            "WHERE principal = $z AND idem_key = $s",
-            in->principal, in->idem_key.data, in->idem_key.len);
     }
 
     if (n == 0) {
@@ -431,21 +489,18 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
             return;
         }
 
-        ctx->mcf->seq_next = seq;
-        ctx->mcf->seq_end = seq + NGX_HTTP_LIAISON_SEQ_BLOCK;
-    }
+        ctx->mcf->seq_fetch_at = 0;
 
-    if (in->has_case) {
-        row = ngx_http_liaison_row(op, next++, &len);
-        if (row) {
-            in->case_id = ngx_http_liaison_row_id(row, len, 0);
-            in->case_department = ngx_http_liaison_row_id(row, len, 1);
+        if (ngx_http_liaison_seq_keep(ctx, seq) != NGX_OK) {
+            ngx_http_liaison_fail(ctx, "out of memory");
+            return;
         }
     }
 
-    if (lsn_category_route(in->category)) {
+    if (lsn_category_route(in->category) && !in->routed_read) {
         row = ngx_http_liaison_row(op, next++, &len);
         in->routed = row ? ngx_http_liaison_row_id(row, len, 0) : 0;
+        in->routed_read = 1;
 
         if (in->routed == 0) {
             ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
@@ -456,13 +511,100 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
         }
     }
 
-    if (in->idem_key.len
-        && ngx_http_liaison_intake_replay(ctx, op->res[next]) != NGX_DECLINED)
-    {
-        return;
+    ngx_http_liaison_intake_write(ctx);
+}
+
+
+/*
+ * A block is fetched when 3/4 of the one in hand are used and none is kept
+ * or on its way (one fetch at a time, ahead of need), or when there is no
+ * number at all (then several requests may fetch at once: each block is
+ * kept).  A fetch is taken for lost after a second (its request gone).
+ */
+
+static ngx_uint_t
+ngx_http_liaison_seq_wanted(ngx_http_liaison_main_conf_t *mcf)
+{
+    uint64_t  left;
+
+    if (mcf->seq_spare && mcf->seq_spare->nelts) {
+        return 0;
     }
 
-    ngx_http_liaison_intake_write(ctx);
+    left = (mcf->seq_end > mcf->seq_next) ? mcf->seq_end - mcf->seq_next : 0;
+
+    if (left == 0) {
+        return 1;
+    }
+
+    return left <= NGX_HTTP_LIAISON_SEQ_BLOCK / 4
+           && (mcf->seq_fetch_at == 0
+               || ngx_current_msec - mcf->seq_fetch_at > 1000);
+}
+
+
+/*
+ * A block of numbers fetched: in hand at once when the block in hand is
+ * used up, else kept until it is (concurrent fetches each keep theirs).
+ */
+
+static ngx_int_t
+ngx_http_liaison_seq_keep(ngx_http_liaison_ctx_t *ctx, uint64_t first)
+{
+    uint64_t                      *spare;
+    ngx_http_liaison_main_conf_t  *mcf;
+
+    mcf = ctx->mcf;
+
+    if (mcf->seq_next >= mcf->seq_end) {
+        mcf->seq_next = first;
+        mcf->seq_end = first + NGX_HTTP_LIAISON_SEQ_BLOCK;
+        return NGX_OK;
+    }
+
+    if (mcf->seq_spare == NULL) {
+        mcf->seq_spare = ngx_array_create(ngx_cycle->pool, 4,
+                                          sizeof(uint64_t));
+        if (mcf->seq_spare == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    spare = ngx_array_push(mcf->seq_spare);
+    if (spare == NULL) {
+        return NGX_ERROR;
+    }
+
+    *spare = first;
+
+    return NGX_OK;
+}
+
+
+/* The next number in hand; NGX_DECLINED when a block must be fetched. */
+
+static ngx_int_t
+ngx_http_liaison_seq_take(ngx_http_liaison_ctx_t *ctx, uint64_t *seq)
+{
+    uint64_t                      *spare;
+    ngx_http_liaison_main_conf_t  *mcf;
+
+    mcf = ctx->mcf;
+
+    if (mcf->seq_next >= mcf->seq_end) {
+        if (mcf->seq_spare == NULL || mcf->seq_spare->nelts == 0) {
+            return NGX_DECLINED;
+        }
+
+        spare = mcf->seq_spare->elts;
+        mcf->seq_spare->nelts--;
+        mcf->seq_next = spare[mcf->seq_spare->nelts];
+        mcf->seq_end = mcf->seq_next + NGX_HTTP_LIAISON_SEQ_BLOCK;
+    }
+
+    *seq = mcf->seq_next++;
+
+    return NGX_OK;
 }
 
 
@@ -481,13 +623,11 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 
     in = ctx->data;
 
-    if (ctx->mcf->seq_next >= ctx->mcf->seq_end) {
-        /* another request used up the block meanwhile: fetch one more */
+    if (ngx_http_liaison_seq_take(ctx, &seq) != NGX_OK) {
+        /* others used up the blocks meanwhile: fetch one more */
         ngx_http_liaison_intake_prepare(ctx);
         return;
     }
-
-    seq = ctx->mcf->seq_next++;
 
     /* the number, the code and the due time are the client's answer */
 
@@ -543,8 +683,13 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    /* one transaction; the key's row goes first and takes its lock */
+    /*
+     * One transaction in one round trip; the key's row goes first and
+     * takes its lock (a replay fails there on the duplicate key).  READ
+     * COMMITTED: no gap locks for concurrent intakes to collide on.
+     */
 
+    ctx->read_committed = 1;
     ngx_http_liaison_sql(ctx, "START TRANSACTION");
 
     if (in->idem_key.len) {
@@ -566,20 +711,25 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         "department_id, created_at, due_at, updated_at, content_review, "
         "dispatched_at, accept_due_at, "
         "triage_rule, risk_flag, risk_rules) VALUES "
-        "($z, $z, $z, $z, $z, $z, $s, $i, NULLIF($u, 0), $s, "
-        "$s, $s, NULLIF($u, 0), NULLIF($u, 0), NULLIF($u, 0), $t, $t, $t, "
-        "$z, IF($u, $t, NULL), IF($u, $t, NULL), ",
+        "($z, $z, $z, $z, $z, $z, $s, $i, "
+        "(SELECT c.id FROM cases c WHERE c.case_no = $s), $s, "
+        "$s, $s, NULLIF($u, 0), NULLIF($u, 0), COALESCE(NULLIF($u, 0), "
+        "(SELECT c.department_id FROM cases c WHERE c.case_no = $s)), "
+        "$t, $t, $t, $z, IF($u, $t, NULL), IF($u, $t, NULL), ",
         in->ticket_no, in->query_code, lsn_channels[in->channel],
         lsn_categories[in->category], lsn_track_name(in->track), status,
         in->has_case ? in->caseno.normalized : NULL,
         in->caseno.normalized_len,
         (long long) in->caseno.legacy,
-        (unsigned long long) in->case_id,
+        in->has_case ? in->caseno.normalized : NULL,
+        in->caseno.normalized_len,
         in->content.data, in->content.len,
         in->contact_name.data, in->contact_name.len,
         in->contact_phone.data, in->contact_phone.len,
         (unsigned long long) owner, (unsigned long long) staff,
-        (unsigned long long) (in->routed ? in->routed : in->case_department),
+        (unsigned long long) in->routed,
+        in->has_case ? in->caseno.normalized : NULL,
+        in->caseno.normalized_len,
         ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL,
         (unsigned long long) (in->routed != 0), ctx->now,
         (unsigned long long) (in->routed != 0),
@@ -788,15 +938,95 @@ ngx_http_liaison_intake_existing(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
+    ngx_http_liaison_intake_t  *in;
+
+    in = ctx->data;
+
     if (op->rc != NGX_OK || op->nstmts != 2) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    if (ngx_http_liaison_intake_replay(ctx, op->res[1]) == NGX_DECLINED) {
-        ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
-                               "unavailable", "请稍后重试", NULL);
+    if (ngx_http_liaison_intake_replay(ctx, op->res[1]) != NGX_DECLINED) {
+        return;
     }
+
+    /* the row that was in the way is gone again: the intake once more */
+
+    if (in->rereads++ < NGX_HTTP_LIAISON_REREADS) {
+        ngx_http_liaison_intake_write(ctx);
+        return;
+    }
+
+    ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                           "unavailable", "请稍后重试", NULL);
+}
+
+
+/*
+ * The deadline fired while the transaction ran: the server may still
+ * commit it.  Its connection is killed (no COMMIT starts after that), then
+ * the key's row read with a lock (a COMMIT under way holds the row and is
+ * waited for): the row there, the ticket is; none, nothing was written.
+ */
+
+static void
+ngx_http_liaison_intake_fate(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_intake_t *in)
+{
+    ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
+                  "liaison: the intake's transaction timed out on "
+                  "connection %ui: finding out whether it committed",
+                  ctx->op.thread_id);
+
+    ngx_http_liaison_sql(ctx, "KILL $u",
+                         (unsigned long long) ctx->op.thread_id);
+    ngx_http_liaison_run(ctx, ngx_http_liaison_intake_killed);
+}
+
+
+static void
+ngx_http_liaison_intake_killed(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    ngx_http_liaison_intake_t  *in;
+
+    in = ctx->data;
+
+    /* 1094: that connection had ended already */
+    if (op->rc != NGX_OK && !(op->rc == NGX_ERROR && op->err_no == 1094)) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    ngx_http_liaison_sql(ctx,
+        "SELECT request_hash, status, response FROM idempotency_keys "
+        "WHERE principal = $z AND idem_key = $s LOCK IN SHARE MODE",
+        in->principal, in->idem_key.data, in->idem_key.len);
+
+    ngx_http_liaison_run(ctx, ngx_http_liaison_intake_fated);
+}
+
+
+static void
+ngx_http_liaison_intake_fated(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (ngx_http_liaison_intake_replay(ctx, op->res[0]) != NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
+                      "liaison: ... it did: the ticket is answered");
+        return;
+    }
+
+    ngx_http_liaison_error(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                           "unavailable", "服务暂时不可用，请稍后重试", NULL);
 }
 
 

@@ -53,9 +53,8 @@ struct ngx_http_liaison_intake_s {
     char                        ticket_no[32];
     char                        query_code[LSN_QUERY_CODE_LEN + 1];
     time_t                      due_at;
-    uint64_t                    case_id;
-    uint64_t                    case_department;
     uint64_t                    routed;          /* A3: the office's dept */
+    ngx_uint_t                  routed_read;
     uint64_t                    canned_id;       /* answered on receipt */
     ngx_str_t                   answer;          /*   with this text */
     ngx_str_t                   response;        /* the 201 body */
@@ -63,6 +62,7 @@ struct ngx_http_liaison_intake_s {
     /* the service's own */
     char                        principal[48];
     ngx_uint_t                  need_seq;
+    ngx_uint_t                  rereads;         /* of a key that raced */
 };
 
 
