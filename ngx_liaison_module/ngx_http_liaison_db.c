@@ -6,6 +6,14 @@
  * nginx events and timers.  Every library call is a _start()/_cont()
  * pair; a wait is a read/write event on the connection's socket or a
  * timer, never a blocking call.
+ *
+ * With several nodes (liaison_db A B C: a Galera cluster) every connection
+ * goes to one node at a time, the writer: the first in order not known to
+ * be down.  A new connection is checked first (wsrep_ready,
+ * wsrep_local_state, read_only); a node that refuses, fails the check or
+ * dies under a statement is marked down and the next one takes over.  A
+ * timer probes the down nodes and the writer every check_interval, so the
+ * writes come back to a preferred node when it is synced again.
  */
 
 
@@ -34,11 +42,24 @@ struct ngx_http_liaison_db_conn_s {
     ngx_event_t                   deadline;
     ngx_http_liaison_db_state_e   state;
     int                           wait;
+    ngx_uint_t                    node;
+    unsigned                      checking:1;
 };
 
 
+/* healthy: writable, and on Galera ready and synced (state 4) */
+static ngx_str_t  ngx_http_liaison_db_check_sql = ngx_string(
+    "SELECT @@read_only, "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES "
+    "WHERE VARIABLE_NAME = 'WSREP_ON'), "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+    "WHERE VARIABLE_NAME = 'WSREP_READY'), "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+    "WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE')");
+
+
 static ngx_int_t ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
-    ngx_http_liaison_db_op_t *op);
+    ngx_http_liaison_db_op_t *op, ngx_uint_t node);
 static ngx_int_t ngx_http_liaison_db_wrap(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_event_handler(ngx_event_t *ev);
 static void ngx_http_liaison_db_deadline_handler(ngx_event_t *ev);
@@ -50,7 +71,7 @@ static int ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc,
 static void ngx_http_liaison_db_wait(ngx_http_liaison_db_conn_t *dc,
     int status);
 static void ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
-    ngx_http_liaison_db_op_t *op);
+    ngx_http_liaison_db_op_t *op, ngx_str_t *sql);
 static void ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc,
     ngx_int_t rc);
 static void ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc);
@@ -66,6 +87,18 @@ static void ngx_http_liaison_db_cleanup(void *data);
 static ngx_uint_t ngx_http_liaison_db_conn_lost(ngx_uint_t err);
 static void ngx_http_liaison_db_fail(ngx_http_liaison_db_op_t *op,
     ngx_int_t rc);
+static ngx_uint_t ngx_http_liaison_db_node_lost(ngx_uint_t err);
+static void ngx_http_liaison_db_node_failed(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log);
+static void ngx_http_liaison_db_node_up(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log);
+static void ngx_http_liaison_db_retry(ngx_http_liaison_db_pool_t *pool,
+    ngx_http_liaison_db_op_t *op);
+static ngx_uint_t ngx_http_liaison_db_check_ok(MYSQL_RES *res);
+static void ngx_http_liaison_db_checked(ngx_http_liaison_db_conn_t *dc,
+    ngx_int_t rc);
+static void ngx_http_liaison_db_probe_handler(ngx_event_t *ev);
+static void ngx_http_liaison_db_probe_done(ngx_http_liaison_db_op_t *op);
 
 
 ngx_http_liaison_db_pool_t *
@@ -88,6 +121,25 @@ ngx_http_liaison_db_pool_create(ngx_cycle_t *cycle,
     pool->wake.data = pool;
     pool->wake.log = cycle->log;
 
+    if (conf->nnodes > 1) {
+        pool->probe_op = ngx_pcalloc(cycle->pool,
+                                     sizeof(ngx_http_liaison_db_op_t));
+        if (pool->probe_op == NULL) {
+            return NULL;
+        }
+
+        pool->probe_op->pool = pool;
+        pool->probe_op->log = cycle->log;
+        pool->probe_op->handler = ngx_http_liaison_db_probe_done;
+        pool->probe_op->sql = ngx_http_liaison_db_check_sql;
+
+        pool->probe.handler = ngx_http_liaison_db_probe_handler;
+        pool->probe.data = pool;
+        pool->probe.log = cycle->log;
+        pool->probe.cancelable = 1;
+        ngx_add_timer(&pool->probe, conf->check_interval);
+    }
+
     return pool;
 }
 
@@ -107,6 +159,14 @@ ngx_http_liaison_db_pool_destroy(ngx_http_liaison_db_pool_t *pool)
     if (pool->wake.posted) {
         ngx_delete_posted_event(&pool->wake);
     }
+
+    if (pool->probe.timer_set) {
+        ngx_del_timer(&pool->probe);
+    }
+
+    if (pool->probe_op) {
+        ngx_http_liaison_db_release(pool->probe_op);
+    }
 }
 
 
@@ -125,6 +185,7 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
     op->err_no = 0;
     op->err_stmt = 0;
     op->nstmts = 0;
+    op->tries = 0;
 
     if (!op->cleanup_added) {
         cln = ngx_pool_cleanup_add(mpool, 0);
@@ -139,25 +200,32 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
     }
 
     if (op->conn) {
-        ngx_http_liaison_db_start(op->conn, op);
+        ngx_http_liaison_db_start(op->conn, op, &op->sql);
         return;
     }
 
-    if (!ngx_queue_empty(&pool->idle)) {
+    while (!ngx_queue_empty(&pool->idle)) {
         q = ngx_queue_head(&pool->idle);
         ngx_queue_remove(q);
         pool->nidle--;
         dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+
+        if (dc->node != pool->writer) {
+            /* the writes moved to another node since it went idle */
+            ngx_http_liaison_db_close(dc);
+            continue;
+        }
+
         dc->c->idle = 0;
         dc->c->read->handler = ngx_http_liaison_db_event_handler;
         dc->c->write->handler = ngx_http_liaison_db_event_handler;
         op->conn = dc;
-        ngx_http_liaison_db_start(dc, op);
+        ngx_http_liaison_db_start(dc, op, &op->sql);
         return;
     }
 
     if (pool->nconns < pool->conf->pool_size) {
-        (void) ngx_http_liaison_db_connect(pool, op);
+        (void) ngx_http_liaison_db_connect(pool, op, pool->writer);
         return;
     }
 
@@ -183,7 +251,7 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
 
 static ngx_int_t
 ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
-    ngx_http_liaison_db_op_t *op)
+    ngx_http_liaison_db_op_t *op, ngx_uint_t node)
 {
     int                          status;
     char                        *host, *sock;
@@ -191,8 +259,11 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
     unsigned int                 secs;
     ngx_http_liaison_db_conf_t  *conf;
     ngx_http_liaison_db_conn_t  *dc;
+    ngx_http_liaison_db_node_t  *nd;
 
     conf = pool->conf;
+    nd = &conf->nodes[node];
+    op->tries++;
 
     dc = ngx_calloc(sizeof(ngx_http_liaison_db_conn_t), pool->log);
     if (dc == NULL) {
@@ -216,6 +287,7 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
 
     dc->mysql = mysql;
     dc->pool = pool;
+    dc->node = node;
     dc->op = op;
     dc->state = NGX_HTTP_LIAISON_DB_CONNECTING;
     dc->deadline.handler = ngx_http_liaison_db_deadline_handler;
@@ -226,12 +298,12 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
     pool->nconns++;
     pool->stats.connects++;
 
-    if (conf->socket.len) {
+    if (nd->socket.len) {
         host = "localhost";
-        sock = (char *) conf->socket.data;
+        sock = (char *) nd->socket.data;
 
     } else {
-        host = (char *) conf->host.data;
+        host = (char *) nd->host.data;
         sock = NULL;
     }
 
@@ -239,15 +311,15 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
                                       (char *) conf->user.data,
                                       (char *) conf->password.data,
                                       (char *) conf->database.data,
-                                      (unsigned int) conf->port, sock,
+                                      (unsigned int) nd->port, sock,
                                       CLIENT_MULTI_STATEMENTS
                                       |CLIENT_FOUND_ROWS);
 
     if (status == 0) {
         if (ret == NULL) {
             ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                          "liaison db: connect failed: %s",
-                          mysql_error(mysql));
+                          "liaison db: connect to %V failed: %s",
+                          &nd->name, mysql_error(mysql));
             pool->stats.connect_errors++;
             ngx_http_liaison_db_state(pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
             goto failed;
@@ -274,7 +346,8 @@ failed:
 
     op->conn = NULL;
     ngx_http_liaison_db_close(dc);
-    ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+    ngx_http_liaison_db_node_failed(pool, node, op->log);
+    ngx_http_liaison_db_retry(pool, op);
 
     return NGX_ERROR;
 }
@@ -353,8 +426,10 @@ ngx_http_liaison_db_event_handler(ngx_event_t *ev)
 static void
 ngx_http_liaison_db_deadline_handler(ngx_event_t *ev)
 {
+    ngx_uint_t                   node;
     ngx_http_liaison_db_op_t    *op;
     ngx_http_liaison_db_conn_t  *dc;
+    ngx_http_liaison_db_pool_t  *pool;
 
     dc = ev->data;
     op = dc->op;
@@ -367,6 +442,20 @@ ngx_http_liaison_db_deadline_handler(ngx_event_t *ev)
                   ? "connect" : "query");
 
     /* the library has an operation in flight: the connection goes */
+    if (dc->state == NGX_HTTP_LIAISON_DB_CONNECTING || dc->checking) {
+        pool = dc->pool;
+        node = dc->node;
+        ngx_http_liaison_db_close(dc);
+        ngx_http_liaison_db_node_failed(pool, node,
+                                        op ? op->log : pool->log);
+        if (op) {
+            op->conn = NULL;
+            ngx_http_liaison_db_retry(pool, op);
+        }
+
+        return;
+    }
+
     ngx_http_liaison_db_close(dc);
 
     if (op) {
@@ -420,7 +509,7 @@ ngx_http_liaison_db_idle_handler(ngx_event_t *ev)
 
 static void
 ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
-    ngx_http_liaison_db_op_t *op)
+    ngx_http_liaison_db_op_t *op, ngx_str_t *sql)
 {
     int  err, status;
 
@@ -435,12 +524,12 @@ ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->log, 0,
                    "liaison db: query \"%*s\"",
-                   ngx_min(op->sql.len, 256), op->sql.data);
+                   ngx_min(sql->len, 256), sql->data);
 
     ngx_add_timer(&dc->deadline, op->pool->conf->query_timeout);
 
-    status = mysql_real_query_start(&err, dc->mysql, (char *) op->sql.data,
-                                    op->sql.len);
+    status = mysql_real_query_start(&err, dc->mysql, (char *) sql->data,
+                                    sql->len);
     if (status) {
         ngx_http_liaison_db_wait(dc, status);
         return;
@@ -487,11 +576,12 @@ ngx_http_liaison_db_drive(ngx_http_liaison_db_conn_t *dc, int ready)
 static int
 ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
 {
-    int                        err, status;
-    MYSQL                     *ret;
-    MYSQL_RES                 *res;
-    ngx_uint_t                 n;
-    ngx_http_liaison_db_op_t  *op;
+    int                          err, status;
+    MYSQL                       *ret;
+    MYSQL_RES                   *res;
+    ngx_uint_t                   n, node;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
 
     op = dc->op;
     n = op ? op->nstmts : 0;
@@ -510,17 +600,21 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         }
 
         if (ret == NULL) {
-            ngx_log_error(NGX_LOG_ERR, op ? op->log : dc->pool->log, 0,
-                          "liaison db: connect failed: %s",
+            pool = dc->pool;
+            node = dc->node;
+            ngx_log_error(NGX_LOG_ERR, op ? op->log : pool->log, 0,
+                          "liaison db: connect to %V failed: %s",
+                          &pool->conf->nodes[node].name,
                           mysql_error(dc->mysql));
-            dc->pool->stats.connect_errors++;
-            ngx_http_liaison_db_state(dc->pool,
-                                      NGX_HTTP_LIAISON_DB_STATE_DOWN);
+            pool->stats.connect_errors++;
+            ngx_http_liaison_db_state(pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
             ngx_http_liaison_db_close(dc);
+            ngx_http_liaison_db_node_failed(pool, node,
+                                            op ? op->log : pool->log);
 
             if (op) {
                 op->conn = NULL;
-                ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+                ngx_http_liaison_db_retry(pool, op);
             }
 
             return -1;
@@ -557,10 +651,16 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
 
             if (ngx_http_liaison_db_conn_lost(op->err_no)) {
                 ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                              "liaison db: connection lost: %s",
-                              mysql_error(dc->mysql));
+                              "liaison db: connection lost: %ud %s",
+                              op->err_no, mysql_error(dc->mysql));
                 ngx_http_liaison_db_state(dc->pool,
                                           NGX_HTTP_LIAISON_DB_STATE_DOWN);
+
+                if (ngx_http_liaison_db_node_lost(op->err_no)) {
+                    ngx_http_liaison_db_node_failed(dc->pool, dc->node,
+                                                    op->log);
+                }
+
                 ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
                 return -1;
             }
@@ -703,7 +803,15 @@ ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc)
     ngx_http_liaison_db_state(dc->pool, NGX_HTTP_LIAISON_DB_STATE_UP);
 
     if (op) {
-        ngx_http_liaison_db_start(dc, op);
+        if (dc->pool->conf->nnodes > 1 && op != dc->pool->probe_op) {
+            /* not trusted with the op before the node says it is healthy */
+            dc->checking = 1;
+            ngx_http_liaison_db_start(dc, op,
+                                      &ngx_http_liaison_db_check_sql);
+            return;
+        }
+
+        ngx_http_liaison_db_start(dc, op, &op->sql);
         return;
     }
 
@@ -725,6 +833,11 @@ ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc, ngx_int_t rc)
     }
 
     dc->wait = 0;
+
+    if (dc->checking) {
+        ngx_http_liaison_db_checked(dc, rc);
+        return;
+    }
 
     if (rc == NGX_HTTP_LIAISON_DB_UNAVAILABLE) {
         ngx_http_liaison_db_close(dc);
@@ -801,6 +914,11 @@ ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc)
     pool = dc->pool;
     c = dc->c;
 
+    if (dc->node != pool->writer) {
+        ngx_http_liaison_db_close(dc);
+        return;
+    }
+
     if (!ngx_queue_empty(&pool->waiters)) {
         q = ngx_queue_head(&pool->waiters);
         ngx_queue_remove(q);
@@ -813,7 +931,7 @@ ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc)
         }
 
         op->conn = dc;
-        ngx_http_liaison_db_start(dc, op);
+        ngx_http_liaison_db_start(dc, op, &op->sql);
         return;
     }
 
@@ -866,7 +984,7 @@ ngx_http_liaison_db_wake_handler(ngx_event_t *ev)
             ngx_del_timer(&op->wait);
         }
 
-        (void) ngx_http_liaison_db_connect(pool, op);
+        (void) ngx_http_liaison_db_connect(pool, op, pool->writer);
     }
 }
 
@@ -990,8 +1108,255 @@ ngx_http_liaison_db_conn_lost(ngx_uint_t err)
     case 1205:  /* ER_LOCK_WAIT_TIMEOUT */
     case 1969:  /* ER_STATEMENT_TIMEOUT */
     case 1927:  /* ER_CONNECTION_KILLED */
+    case 1047:  /* ER_UNKNOWN_COM_ERROR: WSREP not ready (non-primary) */
+    case 1290:  /* ER_OPTION_PREVENTS_STATEMENT: read_only */
         return 1;
     default:
         return 0;
     }
+}
+
+
+/* The errors that say the node, not the statement, is the problem. */
+
+static ngx_uint_t
+ngx_http_liaison_db_node_lost(ngx_uint_t err)
+{
+    switch (err) {
+    case 2002:
+    case 2003:
+    case 2006:
+    case 2013:
+    case 2055:
+    case 1053:
+    case 1047:
+    case 1290:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+static void
+ngx_http_liaison_db_node_failed(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log)
+{
+    ngx_uint_t                   i, n, old;
+    ngx_http_liaison_db_conf_t  *conf;
+
+    conf = pool->conf;
+    n = conf->nnodes;
+
+    if (n < 2) {
+        return;
+    }
+
+    if (!pool->down[node]) {
+        pool->down[node] = 1;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: node %V is down", &conf->nodes[node].name);
+    }
+
+    if (node != pool->writer) {
+        return;
+    }
+
+    old = pool->writer;
+
+    /* the first node up in order; with none, the one after the failed */
+    pool->writer = (node + 1) % n;
+
+    for (i = 0; i < n; i++) {
+        if (!pool->down[i]) {
+            pool->writer = i;
+            break;
+        }
+    }
+
+    if (pool->writer != old) {
+        pool->stats.failovers++;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: writes move from %V to %V",
+                      &conf->nodes[old].name,
+                      &conf->nodes[pool->writer].name);
+    }
+}
+
+
+static void
+ngx_http_liaison_db_node_up(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log)
+{
+    ngx_http_liaison_db_conf_t  *conf;
+
+    conf = pool->conf;
+
+    if (pool->down[node]) {
+        pool->down[node] = 0;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: node %V is up", &conf->nodes[node].name);
+    }
+
+    if (node < pool->writer || pool->down[pool->writer]) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: writes move from %V to %V",
+                      &conf->nodes[pool->writer].name,
+                      &conf->nodes[node].name);
+        pool->writer = node;
+        pool->stats.failovers++;
+    }
+}
+
+
+/* A connect or its check failed: the next node, while one is left. */
+
+static void
+ngx_http_liaison_db_retry(ngx_http_liaison_db_pool_t *pool,
+    ngx_http_liaison_db_op_t *op)
+{
+    if (op == pool->probe_op || op->tries >= pool->conf->nnodes) {
+        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return;
+    }
+
+    (void) ngx_http_liaison_db_connect(pool, op, pool->writer);
+}
+
+
+static ngx_uint_t
+ngx_http_liaison_db_check_ok(MYSQL_RES *res)
+{
+    MYSQL_ROW  row;
+
+    if (res == NULL || mysql_num_fields(res) != 4) {
+        return 0;
+    }
+
+    row = mysql_fetch_row(res);
+    if (row == NULL || row[0] == NULL || ngx_strcmp(row[0], "0") != 0) {
+        return 0;
+    }
+
+    if (row[1] == NULL || ngx_strcasecmp((u_char *) row[1],
+                                         (u_char *) "ON") != 0)
+    {
+        /* not a Galera node: writable is enough */
+        return 1;
+    }
+
+    return row[2] && ngx_strcasecmp((u_char *) row[2], (u_char *) "ON") == 0
+           && row[3] && ngx_strcmp(row[3], "4") == 0;
+}
+
+
+/* The check of a new connection is over: the op's statements, or on. */
+
+static void
+ngx_http_liaison_db_checked(ngx_http_liaison_db_conn_t *dc, ngx_int_t rc)
+{
+    ngx_uint_t                   ok, node;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    op = dc->op;
+    pool = dc->pool;
+    node = dc->node;
+    dc->checking = 0;
+
+    ok = (rc == NGX_OK && op->nstmts == 1
+          && ngx_http_liaison_db_check_ok(op->res[0]));
+
+    ngx_http_liaison_db_free_results(op);
+    op->nstmts = 0;
+    op->err_no = 0;
+    op->err_stmt = 0;
+
+    if (ok) {
+        dc->state = NGX_HTTP_LIAISON_DB_IDLE;
+        ngx_http_liaison_db_node_up(pool, node, op->log);
+        ngx_http_liaison_db_start(dc, op, &op->sql);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                  "liaison db: node %V is not ready for writes "
+                  "(read_only, or not a synced Galera node)",
+                  &pool->conf->nodes[node].name);
+
+    op->conn = NULL;
+    ngx_http_liaison_db_close(dc);
+    ngx_http_liaison_db_node_failed(pool, node, op->log);
+    ngx_http_liaison_db_retry(pool, op);
+}
+
+
+/*
+ * Every check_interval: one down node in turn, or the writer when none is
+ * down, on a connection of its own.
+ */
+
+static void
+ngx_http_liaison_db_probe_handler(ngx_event_t *ev)
+{
+    ngx_uint_t                   i, n, node;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = ev->data;
+    op = pool->probe_op;
+    n = pool->conf->nnodes;
+
+    if (ngx_exiting || ngx_terminate) {
+        return;
+    }
+
+    ngx_add_timer(&pool->probe, pool->conf->check_interval);
+
+    if (op->conn || pool->nconns >= pool->conf->pool_size) {
+        /* the last probe is still on its way, or no slot is free */
+        return;
+    }
+
+    node = pool->writer;
+
+    for (i = 0; i < n; i++) {
+        pool->next_probe = (pool->next_probe + 1) % n;
+
+        if (pool->down[pool->next_probe]) {
+            node = pool->next_probe;
+            break;
+        }
+    }
+
+    ngx_http_liaison_db_free_results(op);
+    op->rc = NGX_OK;
+    op->nstmts = 0;
+    op->tries = 0;
+    op->data = (void *) (uintptr_t) node;
+
+    (void) ngx_http_liaison_db_connect(pool, op, node);
+}
+
+
+static void
+ngx_http_liaison_db_probe_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_uint_t                   node;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = op->pool;
+    node = (ngx_uint_t) (uintptr_t) op->data;
+
+    if (op->rc == NGX_OK && op->nstmts == 1
+        && ngx_http_liaison_db_check_ok(op->res[0]))
+    {
+        ngx_http_liaison_db_node_up(pool, node, pool->log);
+
+    } else {
+        ngx_http_liaison_db_node_failed(pool, node, pool->log);
+    }
+
+    /* the connection goes idle when it is on the writer, else it closes */
+    ngx_http_liaison_db_release(op);
 }
