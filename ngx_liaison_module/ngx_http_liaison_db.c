@@ -257,6 +257,7 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
     char                        *host, *sock;
     MYSQL                       *mysql, *ret;
     unsigned int                 secs;
+    ngx_uint_t                   level;
     ngx_http_liaison_db_conf_t  *conf;
     ngx_http_liaison_db_conn_t  *dc;
     ngx_http_liaison_db_node_t  *nd;
@@ -317,7 +318,9 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
 
     if (status == 0) {
         if (ret == NULL) {
-            ngx_log_error(NGX_LOG_ERR, op->log, 0,
+            /* a probe of a node known to be down says nothing new */
+            level = (op == pool->probe_op) ? NGX_LOG_INFO : NGX_LOG_ERR;
+            ngx_log_error(level, op->log, 0,
                           "liaison db: connect to %V failed: %s",
                           &nd->name, mysql_error(mysql));
             pool->stats.connect_errors++;
@@ -579,7 +582,7 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
     int                          err, status;
     MYSQL                       *ret;
     MYSQL_RES                   *res;
-    ngx_uint_t                   n, node;
+    ngx_uint_t                   n, node, level;
     ngx_http_liaison_db_op_t    *op;
     ngx_http_liaison_db_pool_t  *pool;
 
@@ -602,7 +605,9 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         if (ret == NULL) {
             pool = dc->pool;
             node = dc->node;
-            ngx_log_error(NGX_LOG_ERR, op ? op->log : pool->log, 0,
+            level = (op && op != pool->probe_op) ? NGX_LOG_ERR
+                                                 : NGX_LOG_INFO;
+            ngx_log_error(level, op ? op->log : pool->log, 0,
                           "liaison db: connect to %V failed: %s",
                           &pool->conf->nodes[node].name,
                           mysql_error(dc->mysql));
