@@ -42,7 +42,7 @@
 #include "lsn_workflow.h"
 
 
-/* ticket_seq steps by this much: each NEXTVAL reserves a block */
+/* ticket numbers a block of ticket_blocks holds (sql/016) */
 #define NGX_HTTP_LIAISON_SEQ_BLOCK       100
 
 #define NGX_HTTP_LIAISON_WX_LOCATION     "/_liaison_wx"

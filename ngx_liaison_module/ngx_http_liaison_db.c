@@ -6,6 +6,14 @@
  * nginx events and timers.  Every library call is a _start()/_cont()
  * pair; a wait is a read/write event on the connection's socket or a
  * timer, never a blocking call.
+ *
+ * With several nodes (liaison_db A B C: a Galera cluster) every connection
+ * goes to one node at a time, the writer: the first in order not known to
+ * be down.  A new connection is checked first (wsrep_ready,
+ * wsrep_local_state, read_only); a node that refuses, fails the check or
+ * dies under a statement is marked down and the next one takes over.  A
+ * timer probes the down nodes and the writer every check_interval, so the
+ * writes come back to a preferred node when it is synced again.
  */
 
 
@@ -34,11 +42,24 @@ struct ngx_http_liaison_db_conn_s {
     ngx_event_t                   deadline;
     ngx_http_liaison_db_state_e   state;
     int                           wait;
+    ngx_uint_t                    node;
+    unsigned                      checking:1;
 };
 
 
+/* healthy: writable, and on Galera ready and synced (state 4) */
+static ngx_str_t  ngx_http_liaison_db_check_sql = ngx_string(
+    "SELECT @@read_only, "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES "
+    "WHERE VARIABLE_NAME = 'WSREP_ON'), "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+    "WHERE VARIABLE_NAME = 'WSREP_READY'), "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+    "WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE')");
+
+
 static ngx_int_t ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
-    ngx_http_liaison_db_op_t *op);
+    ngx_http_liaison_db_op_t *op, ngx_uint_t node);
 static ngx_int_t ngx_http_liaison_db_wrap(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_event_handler(ngx_event_t *ev);
 static void ngx_http_liaison_db_deadline_handler(ngx_event_t *ev);
@@ -50,7 +71,7 @@ static int ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc,
 static void ngx_http_liaison_db_wait(ngx_http_liaison_db_conn_t *dc,
     int status);
 static void ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
-    ngx_http_liaison_db_op_t *op);
+    ngx_http_liaison_db_op_t *op, ngx_str_t *sql);
 static void ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc,
     ngx_int_t rc);
 static void ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc);
@@ -74,8 +95,22 @@ static void ngx_http_liaison_db_take(ngx_http_liaison_db_op_t *op,
     ngx_http_liaison_db_conn_t *dc);
 static ngx_http_liaison_db_op_t *ngx_http_liaison_db_next_waiter(
     ngx_http_liaison_db_pool_t *pool);
-static void ngx_http_liaison_db_connect_failed(
-    ngx_http_liaison_db_pool_t *pool, ngx_log_t *log, MYSQL *mysql);
+static void ngx_http_liaison_db_connect_failed(ngx_http_liaison_db_conn_t *dc,
+    ngx_http_liaison_db_op_t *op);
+static ngx_http_liaison_db_conn_t *ngx_http_liaison_db_idle_writer(
+    ngx_http_liaison_db_pool_t *pool);
+static ngx_uint_t ngx_http_liaison_db_node_lost(ngx_uint_t err);
+static void ngx_http_liaison_db_node_failed(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log);
+static void ngx_http_liaison_db_node_up(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log);
+static void ngx_http_liaison_db_next_node(ngx_http_liaison_db_pool_t *pool,
+    ngx_http_liaison_db_op_t *op);
+static ngx_uint_t ngx_http_liaison_db_check_ok(MYSQL_RES *res);
+static void ngx_http_liaison_db_checked(ngx_http_liaison_db_conn_t *dc,
+    ngx_int_t rc);
+static void ngx_http_liaison_db_probe_handler(ngx_event_t *ev);
+static void ngx_http_liaison_db_probe_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_db_rejected(ngx_http_liaison_db_op_t *op,
     const char *why);
 
@@ -115,6 +150,27 @@ ngx_http_liaison_db_pool_create(ngx_cycle_t *cycle,
     pool->wake.data = pool;
     pool->wake.log = cycle->log;
 
+    if (conf->nnodes > 1) {
+        pool->probe_op = ngx_pcalloc(cycle->pool,
+                                     sizeof(ngx_http_liaison_db_op_t));
+        if (pool->probe_op == NULL) {
+            return NULL;
+        }
+
+        pool->probe_op->pool = pool;
+        pool->probe_op->log = cycle->log;
+        pool->probe_op->light = 1;
+        pool->probe_op->handler = ngx_http_liaison_db_probe_done;
+        pool->probe_op->sql = ngx_http_liaison_db_check_sql;
+        pool->probe_op->sent = ngx_http_liaison_db_check_sql;
+
+        pool->probe.handler = ngx_http_liaison_db_probe_handler;
+        pool->probe.data = pool;
+        pool->probe.log = cycle->log;
+        pool->probe.cancelable = 1;
+        ngx_add_timer(&pool->probe, conf->check_interval);
+    }
+
     return pool;
 }
 
@@ -134,13 +190,20 @@ ngx_http_liaison_db_pool_destroy(ngx_http_liaison_db_pool_t *pool)
     if (pool->wake.posted) {
         ngx_delete_posted_event(&pool->wake);
     }
+
+    if (pool->probe.timer_set) {
+        ngx_del_timer(&pool->probe);
+    }
+
+    if (pool->probe_op) {
+        ngx_http_liaison_db_release(pool->probe_op);
+    }
 }
 
 
 void
 ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
 {
-    ngx_queue_t                 *q;
     ngx_pool_cleanup_t          *cln;
     ngx_http_liaison_db_pool_t  *pool;
     ngx_http_liaison_db_conn_t  *dc;
@@ -155,6 +218,7 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
     op->attempts = 0;
     op->timed_out = 0;
     op->busy = 0;
+    op->tries = 0;
     op->mpool = mpool;
 
     if (ngx_http_liaison_db_prepare(op) != NGX_OK) {
@@ -175,24 +239,24 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
     }
 
     if (op->conn) {
-        ngx_http_liaison_db_start(op->conn, op);
+        ngx_http_liaison_db_start(op->conn, op, &op->sent);
         return;
     }
 
     if (op->light || op->heavy_slot
         || pool->nheavy + pool->reserve < pool->conf->pool_size)
     {
-        if (!ngx_queue_empty(&pool->idle)) {
-            q = ngx_queue_head(&pool->idle);
-            dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+        dc = ngx_http_liaison_db_idle_writer(pool);
+
+        if (dc) {
             ngx_http_liaison_db_take(op, dc);
-            ngx_http_liaison_db_start(dc, op);
+            ngx_http_liaison_db_start(dc, op, &op->sent);
             return;
         }
 
         if (pool->nconns < pool->conf->pool_size) {
             ngx_http_liaison_db_take(op, NULL);
-            (void) ngx_http_liaison_db_connect(pool, op);
+            (void) ngx_http_liaison_db_connect(pool, op, pool->writer);
             return;
         }
     }
@@ -216,7 +280,7 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
 
 static ngx_int_t
 ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
-    ngx_http_liaison_db_op_t *op)
+    ngx_http_liaison_db_op_t *op, ngx_uint_t node)
 {
     int                          status;
     char                        *host, *sock;
@@ -224,8 +288,11 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
     unsigned int                 secs;
     ngx_http_liaison_db_conf_t  *conf;
     ngx_http_liaison_db_conn_t  *dc;
+    ngx_http_liaison_db_node_t  *nd;
 
     conf = pool->conf;
+    nd = &conf->nodes[node];
+    op->tries++;
 
     dc = ngx_calloc(sizeof(ngx_http_liaison_db_conn_t), pool->log);
     if (dc == NULL) {
@@ -249,6 +316,7 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
 
     dc->mysql = mysql;
     dc->pool = pool;
+    dc->node = node;
     dc->op = op;
     dc->state = NGX_HTTP_LIAISON_DB_CONNECTING;
     dc->deadline.handler = ngx_http_liaison_db_deadline_handler;
@@ -259,12 +327,12 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
     pool->nconns++;
     pool->stats.connects++;
 
-    if (conf->socket.len) {
+    if (nd->socket.len) {
         host = "localhost";
-        sock = (char *) conf->socket.data;
+        sock = (char *) nd->socket.data;
 
     } else {
-        host = (char *) conf->host.data;
+        host = (char *) nd->host.data;
         sock = NULL;
     }
 
@@ -272,13 +340,13 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
                                       (char *) conf->user.data,
                                       (char *) conf->password.data,
                                       (char *) conf->database.data,
-                                      (unsigned int) conf->port, sock,
+                                      (unsigned int) nd->port, sock,
                                       CLIENT_MULTI_STATEMENTS
                                       |CLIENT_FOUND_ROWS);
 
     if (status == 0) {
         if (ret == NULL) {
-            ngx_http_liaison_db_connect_failed(pool, op->log, mysql);
+            ngx_http_liaison_db_connect_failed(dc, op);
             goto failed;
         }
 
@@ -303,7 +371,8 @@ failed:
 
     op->conn = NULL;
     ngx_http_liaison_db_close(dc);
-    ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+    ngx_http_liaison_db_node_failed(pool, node, op->log);
+    ngx_http_liaison_db_next_node(pool, op);
 
     return NGX_ERROR;
 }
@@ -382,18 +451,41 @@ ngx_http_liaison_db_event_handler(ngx_event_t *ev)
 static void
 ngx_http_liaison_db_deadline_handler(ngx_event_t *ev)
 {
+    ngx_uint_t                   node;
     ngx_http_liaison_db_op_t    *op;
     ngx_http_liaison_db_conn_t  *dc;
+    ngx_http_liaison_db_pool_t  *pool;
 
     dc = ev->data;
     op = dc->op;
+    pool = dc->pool;
+    node = dc->node;
 
-    dc->pool->stats.timeouts++;
+    pool->stats.timeouts++;
 
-    if (dc->state == NGX_HTTP_LIAISON_DB_CONNECTING) {
-        ngx_http_liaison_db_connect_failed(dc->pool,
-                                           op ? op->log : dc->pool->log,
-                                           NULL);
+    if (dc->state == NGX_HTTP_LIAISON_DB_CONNECTING || dc->checking) {
+        /* the node did not answer in time: the next one, if any */
+        if (dc->checking) {
+            ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                          "liaison db: check of %V timed out",
+                          &pool->conf->nodes[node].name);
+
+        } else {
+            ngx_http_liaison_db_connect_failed(dc, op);
+        }
+
+        ngx_http_liaison_db_close(dc);
+        ngx_http_liaison_db_node_failed(pool, node,
+                                        op ? op->log : pool->log);
+
+        if (op) {
+            op->conn = NULL;
+            ngx_http_liaison_db_free_results(op);
+            op->nstmts = 0;
+            ngx_http_liaison_db_next_node(pool, op);
+        }
+
+        return;
 
     } else {
         ngx_log_error(NGX_LOG_ERR, op ? op->log : dc->pool->log, 0,
@@ -460,7 +552,7 @@ ngx_http_liaison_db_idle_handler(ngx_event_t *ev)
 
 static void
 ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
-    ngx_http_liaison_db_op_t *op)
+    ngx_http_liaison_db_op_t *op, ngx_str_t *sql)
 {
     int  err, status;
 
@@ -475,12 +567,12 @@ ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->log, 0,
                    "liaison db: query \"%*s\"",
-                   ngx_min(op->sent.len, 256), op->sent.data);
+                   ngx_min(sql->len, 256), sql->data);
 
     ngx_add_timer(&dc->deadline, op->pool->conf->query_timeout);
 
-    status = mysql_real_query_start(&err, dc->mysql, (char *) op->sent.data,
-                                    op->sent.len);
+    status = mysql_real_query_start(&err, dc->mysql, (char *) sql->data,
+                                    sql->len);
     if (status) {
         ngx_http_liaison_db_wait(dc, status);
         return;
@@ -527,11 +619,12 @@ ngx_http_liaison_db_drive(ngx_http_liaison_db_conn_t *dc, int ready)
 static int
 ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
 {
-    int                        err, status;
-    MYSQL                     *ret;
-    MYSQL_RES                 *res;
-    ngx_uint_t                 n;
-    ngx_http_liaison_db_op_t  *op;
+    int                          err, status;
+    MYSQL                       *ret;
+    MYSQL_RES                   *res;
+    ngx_uint_t                   n, node;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
 
     op = dc->op;
     n = op ? op->nstmts : 0;
@@ -550,14 +643,16 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         }
 
         if (ret == NULL) {
-            ngx_http_liaison_db_connect_failed(dc->pool,
-                                               op ? op->log : dc->pool->log,
-                                               dc->mysql);
+            pool = dc->pool;
+            node = dc->node;
+            ngx_http_liaison_db_connect_failed(dc, op);
             ngx_http_liaison_db_close(dc);
+            ngx_http_liaison_db_node_failed(pool, node,
+                                            op ? op->log : pool->log);
 
             if (op) {
                 op->conn = NULL;
-                ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+                ngx_http_liaison_db_next_node(pool, op);
             }
 
             return -1;
@@ -735,7 +830,14 @@ ngx_http_liaison_db_connected(ngx_http_liaison_db_conn_t *dc)
     ngx_http_liaison_db_state(pool, NGX_HTTP_LIAISON_DB_STATE_UP);
 
     if (op) {
-        ngx_http_liaison_db_start(dc, op);
+        if (pool->conf->nnodes > 1 && op != pool->probe_op) {
+            /* not trusted with the op before the node says it is healthy */
+            dc->checking = 1;
+            ngx_http_liaison_db_start(dc, op, &ngx_http_liaison_db_check_sql);
+            return;
+        }
+
+        ngx_http_liaison_db_start(dc, op, &op->sent);
         return;
     }
 
@@ -757,6 +859,11 @@ ngx_http_liaison_db_done(ngx_http_liaison_db_conn_t *dc, ngx_int_t rc)
     }
 
     dc->wait = 0;
+
+    if (dc->checking) {
+        ngx_http_liaison_db_checked(dc, rc);
+        return;
+    }
 
     if (rc == NGX_HTTP_LIAISON_DB_UNAVAILABLE) {
         ngx_http_liaison_db_close(dc);
@@ -839,12 +946,18 @@ ngx_http_liaison_db_put_idle(ngx_http_liaison_db_conn_t *dc)
     pool = dc->pool;
     c = dc->c;
 
+    if (dc->node != pool->writer) {
+        /* the writes moved to another node */
+        ngx_http_liaison_db_close(dc);
+        return;
+    }
+
     op = ngx_http_liaison_db_next_waiter(pool);
 
     if (op) {
         dc->c->idle = 0;
         op->conn = dc;
-        ngx_http_liaison_db_start(dc, op);
+        ngx_http_liaison_db_start(dc, op, &op->sent);
         return;
     }
 
@@ -880,7 +993,6 @@ ngx_http_liaison_db_wake_waiter(ngx_http_liaison_db_pool_t *pool)
 static void
 ngx_http_liaison_db_wake_handler(ngx_event_t *ev)
 {
-    ngx_queue_t                 *q;
     ngx_http_liaison_db_op_t    *op;
     ngx_http_liaison_db_conn_t  *dc;
     ngx_http_liaison_db_pool_t  *pool;
@@ -888,9 +1000,9 @@ ngx_http_liaison_db_wake_handler(ngx_event_t *ev)
     pool = ev->data;
 
     for ( ;; ) {
-        if (ngx_queue_empty(&pool->idle)
-            && pool->nconns >= pool->conf->pool_size)
-        {
+        dc = ngx_http_liaison_db_idle_writer(pool);
+
+        if (dc == NULL && pool->nconns >= pool->conf->pool_size) {
             return;
         }
 
@@ -899,15 +1011,13 @@ ngx_http_liaison_db_wake_handler(ngx_event_t *ev)
             return;
         }
 
-        if (!ngx_queue_empty(&pool->idle)) {
-            q = ngx_queue_head(&pool->idle);
-            dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+        if (dc) {
             ngx_http_liaison_db_take(op, dc);
-            ngx_http_liaison_db_start(dc, op);
+            ngx_http_liaison_db_start(dc, op, &op->sent);
             continue;
         }
 
-        (void) ngx_http_liaison_db_connect(pool, op);
+        (void) ngx_http_liaison_db_connect(pool, op, pool->writer);
     }
 }
 
@@ -1117,6 +1227,8 @@ ngx_http_liaison_db_conn_lost(ngx_uint_t err)
     case 1053:  /* ER_SERVER_SHUTDOWN */
     case 1969:  /* ER_STATEMENT_TIMEOUT */
     case 1927:  /* ER_CONNECTION_KILLED */
+    case 1047:  /* ER_UNKNOWN_COM_ERROR: WSREP not ready (non-primary) */
+    case 1290:  /* ER_OPTION_PREVENTS_STATEMENT: read_only */
         return 1;
     default:
         return 0;
@@ -1125,28 +1237,42 @@ ngx_http_liaison_db_conn_lost(ngx_uint_t err)
 
 
 /*
- * A connect failed (mysql NULL: timed out).  The first failure after the
- * database was up is logged at once; then one summary every
- * NGX_HTTP_LIAISON_DB_SUMMARY ms, not a line per request.
+ * A connect to dc's node failed (dc->state still CONNECTING: timed out).
+ * The first failure after the database was up is logged at once; then one
+ * summary every NGX_HTTP_LIAISON_DB_SUMMARY ms, not a line per request.
+ * A probe of a node known to be down says nothing new.
  */
 
 static void
-ngx_http_liaison_db_connect_failed(ngx_http_liaison_db_pool_t *pool,
-    ngx_log_t *log, MYSQL *mysql)
+ngx_http_liaison_db_connect_failed(ngx_http_liaison_db_conn_t *dc,
+    ngx_http_liaison_db_op_t *op)
 {
-    const char  *why;
+    ngx_log_t                   *log;
+    ngx_str_t                   *name;
+    const char                  *why;
+    ngx_http_liaison_db_pool_t  *pool;
 
-    why = mysql ? mysql_error(mysql) : "timed out";
+    pool = dc->pool;
+    log = op ? op->log : pool->log;
+    name = &pool->conf->nodes[dc->node].name;
+    why = mysql_errno(dc->mysql) ? mysql_error(dc->mysql) : "timed out";
 
     pool->stats.connect_errors++;
+
+    if (op && op == pool->probe_op) {
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "liaison db: probe of %V failed: %s", name, why);
+        return;
+    }
+
     pool->down_failures++;
 
     if (pool->stats.state != NGX_HTTP_LIAISON_DB_STATE_DOWN
         || pool->down_failures == 1)
     {
         ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "liaison db: connect failed: %s (further failures "
-                      "are summarized every %d s)", why,
+                      "liaison db: connect to %V failed: %s (further "
+                      "failures are summarized every %d s)", name, why,
                       NGX_HTTP_LIAISON_DB_SUMMARY / 1000);
         pool->down_logged = ngx_current_msec;
 
@@ -1155,7 +1281,7 @@ ngx_http_liaison_db_connect_failed(ngx_http_liaison_db_pool_t *pool,
     {
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "liaison db: still down, %ui connects failed so "
-                      "far: %s", pool->down_failures, why);
+                      "far: %V: %s", pool->down_failures, name, why);
         pool->down_logged = ngx_current_msec;
     }
 
@@ -1167,7 +1293,12 @@ ngx_uint_t
 ngx_http_liaison_db_retriable(ngx_uint_t err_no)
 {
     switch (err_no) {
-    case 1213:  /* ER_LOCK_DEADLOCK: the server rolled it back */
+    /*
+     * ER_LOCK_DEADLOCK: the server rolled it back; Galera reports a
+     * transaction that failed certification, or was aborted by a
+     * replicated one, with this code too.
+     */
+    case 1213:
     case 1205:  /* ER_LOCK_WAIT_TIMEOUT: the statement rolled back */
         return 1;
     default:
@@ -1287,7 +1418,7 @@ ngx_http_liaison_db_retry_handler(ngx_event_t *ev)
 
     op = ev->data;
 
-    ngx_http_liaison_db_start(op->conn, op);
+    ngx_http_liaison_db_start(op->conn, op, &op->sent);
 }
 
 
@@ -1305,11 +1436,26 @@ ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc)
     op->err_no = mysql_errno(dc->mysql);
     op->err_stmt = n;
 
+    if (dc->checking) {
+        /* the node's check failed: ngx_http_liaison_db_checked() says */
+        ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                      "liaison db: check of %V failed: %ud %s",
+                      &dc->pool->conf->nodes[dc->node].name, op->err_no,
+                      mysql_error(dc->mysql));
+        ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return -1;
+    }
+
     if (op->err_no == 0 || ngx_http_liaison_db_conn_lost(op->err_no)) {
         ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                      "liaison db: connection lost: %s",
-                      mysql_error(dc->mysql));
+                      "liaison db: connection lost: %ui %s",
+                      op->err_no, mysql_error(dc->mysql));
         ngx_http_liaison_db_state(dc->pool, NGX_HTTP_LIAISON_DB_STATE_DOWN);
+
+        if (op->err_no == 0 || ngx_http_liaison_db_node_lost(op->err_no)) {
+            ngx_http_liaison_db_node_failed(dc->pool, dc->node, op->log);
+        }
+
         ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
         return -1;
     }
@@ -1335,4 +1481,277 @@ ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc)
     ngx_http_liaison_db_done(dc, NGX_ERROR);
 
     return -1;
+}
+
+
+/* The errors that say the node, not the statement, is the problem. */
+
+static ngx_uint_t
+ngx_http_liaison_db_node_lost(ngx_uint_t err)
+{
+    switch (err) {
+    case 2002:
+    case 2003:
+    case 2006:
+    case 2013:
+    case 2055:
+    case 1053:
+    case 1047:
+    case 1290:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+static void
+ngx_http_liaison_db_node_failed(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log)
+{
+    ngx_uint_t                   i, n, old;
+    ngx_http_liaison_db_conf_t  *conf;
+
+    conf = pool->conf;
+    n = conf->nnodes;
+
+    if (n < 2) {
+        return;
+    }
+
+    if (!pool->down[node]) {
+        pool->down[node] = 1;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: node %V is down", &conf->nodes[node].name);
+    }
+
+    if (node != pool->writer) {
+        return;
+    }
+
+    old = pool->writer;
+
+    /* the first node up in order; with none, the one after the failed */
+    pool->writer = (node + 1) % n;
+
+    for (i = 0; i < n; i++) {
+        if (!pool->down[i]) {
+            pool->writer = i;
+            break;
+        }
+    }
+
+    if (pool->writer != old) {
+        pool->stats.failovers++;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: writes move from %V to %V",
+                      &conf->nodes[old].name,
+                      &conf->nodes[pool->writer].name);
+    }
+}
+
+
+static void
+ngx_http_liaison_db_node_up(ngx_http_liaison_db_pool_t *pool,
+    ngx_uint_t node, ngx_log_t *log)
+{
+    ngx_http_liaison_db_conf_t  *conf;
+
+    conf = pool->conf;
+
+    if (pool->down[node]) {
+        pool->down[node] = 0;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: node %V is up", &conf->nodes[node].name);
+    }
+
+    if (node < pool->writer || pool->down[pool->writer]) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "liaison db: writes move from %V to %V",
+                      &conf->nodes[pool->writer].name,
+                      &conf->nodes[node].name);
+        pool->writer = node;
+        pool->stats.failovers++;
+    }
+}
+
+
+/* A connect or its check failed: the next node, while one is left. */
+
+static void
+ngx_http_liaison_db_next_node(ngx_http_liaison_db_pool_t *pool,
+    ngx_http_liaison_db_op_t *op)
+{
+    if (op == pool->probe_op || op->tries >= pool->conf->nnodes) {
+        ngx_http_liaison_db_fail(op, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+        return;
+    }
+
+    (void) ngx_http_liaison_db_connect(pool, op, pool->writer);
+}
+
+
+static ngx_uint_t
+ngx_http_liaison_db_check_ok(MYSQL_RES *res)
+{
+    MYSQL_ROW  row;
+
+    if (res == NULL || mysql_num_fields(res) != 4) {
+        return 0;
+    }
+
+    row = mysql_fetch_row(res);
+    if (row == NULL || row[0] == NULL || ngx_strcmp(row[0], "0") != 0) {
+        return 0;
+    }
+
+    if (row[1] == NULL || ngx_strcasecmp((u_char *) row[1],
+                                         (u_char *) "ON") != 0)
+    {
+        /* not a Galera node: writable is enough */
+        return 1;
+    }
+
+    return row[2] && ngx_strcasecmp((u_char *) row[2], (u_char *) "ON") == 0
+           && row[3] && ngx_strcmp(row[3], "4") == 0;
+}
+
+
+/* The check of a new connection is over: the op's statements, or on. */
+
+static void
+ngx_http_liaison_db_checked(ngx_http_liaison_db_conn_t *dc, ngx_int_t rc)
+{
+    ngx_uint_t                   ok, node;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    op = dc->op;
+    pool = dc->pool;
+    node = dc->node;
+    dc->checking = 0;
+
+    ok = (rc == NGX_OK && op->nstmts == 1
+          && ngx_http_liaison_db_check_ok(op->res[0]));
+
+    ngx_http_liaison_db_free_results(op);
+    op->nstmts = 0;
+    op->err_no = 0;
+    op->err_stmt = 0;
+
+    if (ok) {
+        dc->state = NGX_HTTP_LIAISON_DB_IDLE;
+        ngx_http_liaison_db_node_up(pool, node, op->log);
+        ngx_http_liaison_db_start(dc, op, &op->sent);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                  "liaison db: node %V is not ready for writes "
+                  "(read_only, or not a synced Galera node)",
+                  &pool->conf->nodes[node].name);
+
+    op->conn = NULL;
+    ngx_http_liaison_db_close(dc);
+    ngx_http_liaison_db_node_failed(pool, node, op->log);
+    ngx_http_liaison_db_next_node(pool, op);
+}
+
+
+/*
+ * Every check_interval: one down node in turn, or the writer when none is
+ * down, on a connection of its own.
+ */
+
+static void
+ngx_http_liaison_db_probe_handler(ngx_event_t *ev)
+{
+    ngx_uint_t                   i, n, node;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = ev->data;
+    op = pool->probe_op;
+    n = pool->conf->nnodes;
+
+    if (ngx_exiting || ngx_terminate) {
+        return;
+    }
+
+    ngx_add_timer(&pool->probe, pool->conf->check_interval);
+
+    if (op->conn || pool->nconns >= pool->conf->pool_size) {
+        /* the last probe is still on its way, or no slot is free */
+        return;
+    }
+
+    node = pool->writer;
+
+    for (i = 0; i < n; i++) {
+        pool->next_probe = (pool->next_probe + 1) % n;
+
+        if (pool->down[pool->next_probe]) {
+            node = pool->next_probe;
+            break;
+        }
+    }
+
+    ngx_http_liaison_db_free_results(op);
+    op->rc = NGX_OK;
+    op->nstmts = 0;
+    op->tries = 0;
+    op->data = (void *) (uintptr_t) node;
+
+    (void) ngx_http_liaison_db_connect(pool, op, node);
+}
+
+
+static void
+ngx_http_liaison_db_probe_done(ngx_http_liaison_db_op_t *op)
+{
+    ngx_uint_t                   node;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    pool = op->pool;
+    node = (ngx_uint_t) (uintptr_t) op->data;
+
+    if (op->rc == NGX_OK && op->nstmts == 1
+        && ngx_http_liaison_db_check_ok(op->res[0]))
+    {
+        ngx_http_liaison_db_node_up(pool, node, pool->log);
+
+    } else {
+        ngx_http_liaison_db_node_failed(pool, node, pool->log);
+    }
+
+    /* the connection goes idle when it is on the writer, else it closes */
+    ngx_http_liaison_db_release(op);
+}
+
+
+/*
+ * The first idle connection on the writer; those on a node the writes
+ * left are closed on the way.
+ */
+
+static ngx_http_liaison_db_conn_t *
+ngx_http_liaison_db_idle_writer(ngx_http_liaison_db_pool_t *pool)
+{
+    ngx_queue_t                 *q;
+    ngx_http_liaison_db_conn_t  *dc;
+
+    while (!ngx_queue_empty(&pool->idle)) {
+        q = ngx_queue_head(&pool->idle);
+        dc = ngx_queue_data(q, ngx_http_liaison_db_conn_t, queue);
+
+        if (dc->node == pool->writer) {
+            return dc;
+        }
+
+        ngx_queue_remove(q);
+        pool->nidle--;
+        ngx_http_liaison_db_close(dc);
+    }
+
+    return NULL;
 }

@@ -30,10 +30,22 @@ typedef struct ngx_http_liaison_db_op_s    ngx_http_liaison_db_op_t;
 typedef void (*ngx_http_liaison_db_handler_pt)(ngx_http_liaison_db_op_t *op);
 
 
+#define NGX_HTTP_LIAISON_DB_MAX_NODES  8
+
+
+/* one database server of liaison_db, in the order of preference */
 typedef struct {
+    ngx_str_t                     name;         /* as configured, for logs */
     ngx_str_t                     socket;       /* unix socket path, or "" */
     ngx_str_t                     host;         /* IP literal, or "" */
     ngx_uint_t                    port;
+} ngx_http_liaison_db_node_t;
+
+
+typedef struct {
+    ngx_http_liaison_db_node_t    nodes[NGX_HTTP_LIAISON_DB_MAX_NODES];
+    ngx_uint_t                    nnodes;
+    ngx_msec_t                    check_interval;
     ngx_str_t                     user;
     ngx_str_t                     password;
     ngx_str_t                     database;
@@ -54,6 +66,7 @@ typedef struct {
     ngx_uint_t                    timeouts;
     ngx_uint_t                    rejected;
     ngx_uint_t                    retries;      /* transactions tried again */
+    ngx_uint_t                    failovers;    /* writes moved node */
     /* the last connect or lost connection: for liaison_db_up */
     ngx_uint_t                    state;
     uint64_t                      state_at;     /* ms since the epoch */
@@ -87,6 +100,18 @@ struct ngx_http_liaison_db_pool_s {
     ngx_uint_t                    down_failures;
     ngx_msec_t                    down_logged;
     ngx_msec_t                    busy_logged;
+
+    /*
+     * Several nodes (a Galera cluster): every connection goes to the
+     * writer, the first node in order not known to be down; a timer
+     * probes the down nodes (and the writer) so that writes come back
+     * to a preferred node when it returns.
+     */
+    ngx_uint_t                    writer;
+    ngx_uint_t                    next_probe;
+    u_char                        down[NGX_HTTP_LIAISON_DB_MAX_NODES];
+    ngx_event_t                   probe;
+    ngx_http_liaison_db_op_t     *probe_op;
 };
 
 
@@ -122,6 +147,7 @@ struct ngx_http_liaison_db_op_s {
     ngx_uint_t                    thread_id;    /* the server's, of the
                                                    connection that timed
                                                    out */
+    ngx_uint_t                    tries;        /* nodes tried to connect */
 
     unsigned                      waiting:1;
     unsigned                      cleanup_added:1;

@@ -349,6 +349,7 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     now[4] = pool->stats.timeouts;
     now[5] = pool->stats.rejected;
     now[6] = pool->stats.retries;
+    now[7] = pool->stats.failovers;
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_DB; i++) {
         mmcf->sh->db[i] += now[i] - mmcf->last[i];
@@ -618,9 +619,13 @@ ngx_http_liaison_metrics_render(u_char *p,
             "# HELP liaison_db_retries_total Transactions run again after "
             "a deadlock or a lock wait timeout.\n"
             "# TYPE liaison_db_retries_total counter\n"
-            "liaison_db_retries_total %uL\n",
+            "liaison_db_retries_total %uL\n"
+            "# HELP liaison_db_failovers_total Times the writes moved from "
+            "one liaison_db node to another.\n"
+            "# TYPE liaison_db_failovers_total counter\n"
+            "liaison_db_failovers_total %uL\n",
             sh->db[0], sh->db[1], sh->db[2], sh->db[3], sh->db[4], sh->db[5],
-            sh->db[6]);
+            sh->db[6], sh->db[7]);
 
     p = ngx_sprintf(p,
             "# HELP liaison_schema_expected_version The schema version "

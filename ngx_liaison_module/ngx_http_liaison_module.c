@@ -48,6 +48,8 @@ static char *ngx_http_liaison_supervision(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_liaison_set_bounded(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_liaison_db_address(ngx_conf_t *cf,
+    ngx_str_t *value, ngx_http_liaison_db_node_t *node);
 static ngx_int_t ngx_http_liaison_read_password(ngx_conf_t *cf,
     ngx_str_t *path, ngx_str_t *password);
 static ngx_int_t ngx_http_liaison_init_process(ngx_cycle_t *cycle);
@@ -165,6 +167,13 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.queue_timeout),
       &ngx_http_liaison_queue_timeout_range },
+
+    { ngx_string("liaison_db_check_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, db.check_interval),
+      NULL },
 
     { ngx_string("liaison_token_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -406,6 +415,7 @@ ngx_http_liaison_create_main_conf(ngx_conf_t *cf)
     mcf->db.query_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.queue_size = NGX_CONF_UNSET_UINT;
     mcf->db.queue_timeout = NGX_CONF_UNSET_MSEC;
+    mcf->db.check_interval = NGX_CONF_UNSET_MSEC;
     mcf->token_ttl = NGX_CONF_UNSET;
     mcf->sla[0] = NGX_CONF_UNSET;
     mcf->sla[1] = NGX_CONF_UNSET;
@@ -434,6 +444,7 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(mcf->db.query_timeout, 10000);
     ngx_conf_init_uint_value(mcf->db.queue_size, 1024);
     ngx_conf_init_msec_value(mcf->db.queue_timeout, 3000);
+    ngx_conf_init_msec_value(mcf->db.check_interval, 1000);
     ngx_conf_init_value(mcf->token_ttl, 12 * 3600);
     ngx_conf_init_value(mcf->sla[0], 1);
     ngx_conf_init_value(mcf->sla[1], 2);
@@ -559,8 +570,11 @@ ngx_http_liaison_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 
 /*
- * liaison_db unix:/path | IP[:port] user=NAME password_file=PATH
+ * liaison_db ADDRESS [ADDRESS...] user=NAME password_file=PATH
  *            database=NAME;
+ *
+ * ADDRESS is unix:/path or IP[:port]; several are the nodes of a cluster
+ * in the order of preference (ngx_http_liaison_db.c).
  */
 
 static char *
@@ -568,90 +582,38 @@ ngx_http_liaison_db_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_liaison_main_conf_t  *mcf = conf;
 
-    u_char      *p, *colon;
-    ngx_str_t   *value, addr, host, port, pwfile;
-    ngx_int_t    n;
+    ngx_str_t   *value, pwfile;
     ngx_uint_t   i;
-    struct in6_addr  a6;
 
     if (mcf->db_set) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
-    addr = value[1];
     ngx_str_null(&pwfile);
 
-    if (addr.len > 5 && ngx_strncmp(addr.data, "unix:", 5) == 0) {
-        mcf->db.socket.data = addr.data + 5;
-        mcf->db.socket.len = addr.len - 5;
+    for (i = 1; i < cf->args->nelts; i++) {
 
-        if (mcf->db.socket.data[0] != '/') {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"liaison_db\": the unix socket path \"%V\" "
-                               "must be absolute", &mcf->db.socket);
-            return NGX_CONF_ERROR;
+        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, '=')
+            == NULL)
+        {
+            if (mcf->db.nnodes == NGX_HTTP_LIAISON_DB_MAX_NODES) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"liaison_db\": more than %d addresses",
+                                   NGX_HTTP_LIAISON_DB_MAX_NODES);
+                return NGX_CONF_ERROR;
+            }
+
+            if (ngx_http_liaison_db_address(cf, &value[i],
+                                            &mcf->db.nodes[mcf->db.nnodes])
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            mcf->db.nnodes++;
+            continue;
         }
-
-    } else {
-        host = addr;
-        ngx_str_set(&port, "3306");
-
-        if (addr.len && addr.data[0] == '[') {
-            p = ngx_strlchr(addr.data, addr.data + addr.len, ']');
-            if (p == NULL) {
-                goto bad_host;
-            }
-
-            host.data = addr.data + 1;
-            host.len = p - host.data;
-
-            if (p + 1 < addr.data + addr.len) {
-                if (p[1] != ':') {
-                    goto bad_host;
-                }
-
-                port.data = p + 2;
-                port.len = addr.data + addr.len - port.data;
-            }
-
-            if (ngx_inet6_addr(host.data, host.len, a6.s6_addr) != NGX_OK) {
-                goto bad_host;
-            }
-
-        } else {
-            colon = ngx_strlchr(addr.data, addr.data + addr.len, ':');
-            if (colon) {
-                host.len = colon - addr.data;
-                port.data = colon + 1;
-                port.len = addr.data + addr.len - port.data;
-            }
-
-            if (ngx_inet_addr(host.data, host.len) == INADDR_NONE) {
-                goto bad_host;
-            }
-        }
-
-        n = ngx_atoi(port.data, port.len);
-        if (n < 1 || n > 65535) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"liaison_db\": invalid port in \"%V\"",
-                               &addr);
-            return NGX_CONF_ERROR;
-        }
-
-        mcf->db.port = n;
-        mcf->db.host.data = ngx_pnalloc(cf->pool, host.len + 1);
-        if (mcf->db.host.data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memcpy(mcf->db.host.data, host.data, host.len);
-        mcf->db.host.data[host.len] = '\0';
-        mcf->db.host.len = host.len;
-    }
-
-    for (i = 2; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "user=", 5) == 0) {
             mcf->db.user.data = value[i].data + 5;
@@ -677,6 +639,12 @@ ngx_http_liaison_db_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (mcf->db.nnodes == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_db\" needs an address");
+        return NGX_CONF_ERROR;
+    }
+
     if (mcf->db.user.len == 0 || mcf->db.database.len == 0
         || pwfile.len == 0)
     {
@@ -695,6 +663,91 @@ ngx_http_liaison_db_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     mcf->db_set = 1;
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_liaison_db_address(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_liaison_db_node_t *node)
+{
+    u_char           *p, *colon;
+    ngx_str_t         addr, host, port;
+    ngx_int_t         n;
+    struct in6_addr   a6;
+
+    addr = *value;
+    node->name = addr;
+
+    if (addr.len > 5 && ngx_strncmp(addr.data, "unix:", 5) == 0) {
+        node->socket.data = addr.data + 5;
+        node->socket.len = addr.len - 5;
+
+        if (node->socket.data[0] != '/') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"liaison_db\": the unix socket path \"%V\" "
+                               "must be absolute", &node->socket);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    host = addr;
+    ngx_str_set(&port, "3306");
+
+    if (addr.len && addr.data[0] == '[') {
+        p = ngx_strlchr(addr.data, addr.data + addr.len, ']');
+        if (p == NULL) {
+            goto bad_host;
+        }
+
+        host.data = addr.data + 1;
+        host.len = p - host.data;
+
+        if (p + 1 < addr.data + addr.len) {
+            if (p[1] != ':') {
+                goto bad_host;
+            }
+
+            port.data = p + 2;
+            port.len = addr.data + addr.len - port.data;
+        }
+
+        if (ngx_inet6_addr(host.data, host.len, a6.s6_addr) != NGX_OK) {
+            goto bad_host;
+        }
+
+    } else {
+        colon = ngx_strlchr(addr.data, addr.data + addr.len, ':');
+        if (colon) {
+            host.len = colon - addr.data;
+            port.data = colon + 1;
+            port.len = addr.data + addr.len - port.data;
+        }
+
+        if (ngx_inet_addr(host.data, host.len) == INADDR_NONE) {
+            goto bad_host;
+        }
+    }
+
+    n = ngx_atoi(port.data, port.len);
+    if (n < 1 || n > 65535) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_db\": invalid port in \"%V\"", &addr);
+        return NGX_ERROR;
+    }
+
+    node->port = n;
+    node->host.data = ngx_pnalloc(cf->pool, host.len + 1);
+    if (node->host.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(node->host.data, host.data, host.len);
+    node->host.data[host.len] = '\0';
+    node->host.len = host.len;
+
+    return NGX_OK;
 
 bad_host:
 
@@ -702,7 +755,7 @@ bad_host:
                        "\"liaison_db\": \"%V\" is not a unix socket or an IP "
                        "address; a host name would need a blocking DNS "
                        "lookup", &addr);
-    return NGX_CONF_ERROR;
+    return NGX_ERROR;
 }
 
 

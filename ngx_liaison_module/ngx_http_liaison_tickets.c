@@ -432,15 +432,19 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
     n = 0;
 
     /*
-     * Ticket numbers come from the database sequence a block at a time
-     * (ticket_seq counts in steps of NGX_HTTP_LIAISON_SEQ_BLOCK), so most
-     * intakes need no round trip before their transaction.
+     * Ticket numbers come from the database a block at a time, so most
+     * intakes need no round trip before their transaction.  The block is
+     * a row updated in place (sql/016): on Galera a row is certified, a
+     * SEQUENCE is not.  LAST_INSERT_ID(expr) hands back the block's start.
      */
     in->need_seq = ngx_http_liaison_seq_wanted(ctx->mcf);
 
     if (in->need_seq) {
         ctx->mcf->seq_fetch_at = ngx_current_msec;
-        ngx_http_liaison_sql(ctx, "SELECT NEXTVAL(ticket_seq)");
+        ngx_http_liaison_sql(ctx,
+            "UPDATE ticket_blocks "
+            "SET next_value = LAST_INSERT_ID(next_value) + $u WHERE id = 1",
+            (unsigned long long) NGX_HTTP_LIAISON_SEQ_BLOCK);
         n++;
     }
 
@@ -481,11 +485,11 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
     next = 0;
 
     if (in->need_seq) {
-        row = ngx_http_liaison_row(op, next++, &len);
-        seq = row ? ngx_http_liaison_row_id(row, len, 0) : 0;
+        seq = (op->affected[next] == 1) ? op->insert_id[next] : 0;
+        next++;
 
         if (seq == 0) {
-            ngx_http_liaison_fail(ctx, "NEXTVAL(ticket_seq) gave no number");
+            ngx_http_liaison_fail(ctx, "ticket_blocks gave no number");
             return;
         }
 

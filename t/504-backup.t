@@ -2,8 +2,8 @@
 # Backup and restore as docs/operations.md describes them: mariadb-dump
 # --single-transaction of a populated database (taken while intake goes
 # on), restored into a fresh MariaDB instance, gives the same ticket
-# count, the same CHECKSUM TABLE of the main tables and the same sequence
-# position, and the restored schema is one `liaison-worker migrate`
+# count, the same CHECKSUM TABLE of the main tables and the same ticket
+# block position, and the restored schema is one `liaison-worker migrate`
 # knows (up to date).
 
 use strict;
@@ -15,7 +15,7 @@ use Liaison::Tickets;
 
 my @TABLES = qw(tickets ticket_events ticket_messages idempotency_keys
     sessions staff departments outbox delivery_attempts escalations
-    calendar_years calendar_days schema_migrations);
+    calendar_years calendar_days schema_migrations ticket_blocks);
 
 my $src = Liaison::Test->start(workers => 2, pool_size => 2, staff => [
     { username => 'p1', role => 'platform_staff', department => 'filing' },
@@ -47,7 +47,7 @@ for my $t (@TABLES) {
     $sum{$t} = $row->[1];
 }
 my ($seq) = $src->dbh->selectrow_array(
-    'SELECT next_not_cached_value FROM ticket_seq');
+    'SELECT next_value FROM ticket_blocks WHERE id = 1');
 
 # a fresh instance: an empty database, then the dump
 my $dst = Liaison::Test->start(no_nginx => 1);
@@ -66,8 +66,8 @@ for my $t (@TABLES) {
     my $row = $dst->dbh->selectrow_arrayref("CHECKSUM TABLE $t");
     is $row->[1], $sum{$t}, "CHECKSUM TABLE $t matches";
 }
-is $dst->sql_one('SELECT next_not_cached_value FROM ticket_seq'), $seq,
-    'the ticket number sequence continues where it was';
+is $dst->sql_one('SELECT next_value FROM ticket_blocks WHERE id = 1'), $seq,
+    'the ticket number blocks continue where they were';
 is_deeply $dst->sql('SELECT ticket_no, query_code, content FROM tickets '
     . 'ORDER BY id'), $src->sql('SELECT ticket_no, query_code, content '
     . 'FROM tickets ORDER BY id'), 'ticket numbers, codes and Chinese text '

@@ -194,6 +194,11 @@ lw_pass(lw_ctx_t *ctx, int full)
     int     rc;
     time_t  now;
 
+    /* writes return to the preferred node when it is back (db_nodes) */
+    if (lw_db_ok(ctx) && ctx->db_node > 0) {
+        (void) lw_db_connect(ctx);
+    }
+
     if (!lw_db_ok(ctx) && lw_db_connect(ctx) != 0) {
         return -1;
     }

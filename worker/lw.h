@@ -77,6 +77,7 @@ typedef struct {
     char               *path;
 
     /* database */
+    char               *db_nodes;       /* "unix:/path IP[:port] ..." */
     char               *db_socket;
     char               *db_host;        /* an IP address */
     int                 db_port;
@@ -166,6 +167,7 @@ typedef struct lw_http_s  lw_http_t;
 typedef struct {
     lw_conf_t              *conf;
     MYSQL                  *db;
+    int                     db_node;        /* index in the node list */
     lw_http_t              *http;
     lsn_calendar_t         *cal;
 
@@ -238,6 +240,21 @@ int lw_conf_listen_addr(const char *spec, void *sa, unsigned *salen);
 
 
 /* lw_db.c */
+#define LW_DB_MAX_NODES  8
+
+typedef struct {
+    char                socket[256];    /* a unix socket path, or "" */
+    char                host[64];       /* an IP address, or "" */
+    int                 port;
+} lw_db_node_t;
+
+/*
+ * The database servers in order of preference: db_nodes, else db_socket
+ * or db_host.  Their number, or -1 (err says what is wrong).
+ */
+int lw_db_nodes(const lw_conf_t *c, lw_db_node_t *nodes, int max,
+    char *err, size_t errlen);
+/* the first healthy node in order (several: a Galera cluster); 0, or -1 */
 int lw_db_connect(lw_ctx_t *ctx);
 /* connects again within `seconds` (a signal stops it); 0, or -1 */
 int lw_db_reconnect(lw_ctx_t *ctx, int seconds);

@@ -54,6 +54,7 @@ typedef struct {
 #define LW_OFF(f)  offsetof(lw_conf_t, f)
 
 static const lw_conf_key_t  lw_conf_keys[] = {
+    { "db_nodes", LW_T_STR, LW_OFF(db_nodes), 0, 0 },
     { "db_socket", LW_T_STR, LW_OFF(db_socket), 0, 0 },
     { "db_host", LW_T_STR, LW_OFF(db_host), 0, 0 },
     { "db_port", LW_T_INT, LW_OFF(db_port), 1, 65535 },
@@ -472,10 +473,20 @@ lw_conf_check(lw_conf_t *c, char *err, size_t errlen)
 {
     char  host[256];
 
-    if (c->db_socket == NULL && c->db_host == NULL) {
-        snprintf(err, errlen, "%s: \"db_socket\" or \"db_host\" is "
-                 "required", c->path);
+    if (c->db_nodes == NULL && c->db_socket == NULL && c->db_host == NULL) {
+        snprintf(err, errlen, "%s: \"db_nodes\", \"db_socket\" or "
+                 "\"db_host\" is required", c->path);
         return -1;
+    }
+
+    if (c->db_nodes != NULL) {
+        lw_db_node_t  nodes[LW_DB_MAX_NODES];
+        char          e[200];
+
+        if (lw_db_nodes(c, nodes, LW_DB_MAX_NODES, e, sizeof(e)) < 0) {
+            snprintf(err, errlen, "%s: \"db_nodes\": %s", c->path, e);
+            return -1;
+        }
     }
 
     if (c->db_user == NULL) {

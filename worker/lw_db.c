@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <strings.h>
+#include <arpa/inet.h>
 
 #include "lw.h"
 #include "lsn_sql.h"
@@ -24,21 +26,139 @@ static int  lw_db_quiet;
 
 
 int
-lw_db_connect(lw_ctx_t *ctx)
+lw_db_nodes(const lw_conf_t *c, lw_db_node_t *nodes, int max, char *err,
+    size_t errlen)
+{
+    int              n;
+    long             port;
+    char            *end, *colon;
+    char             spec[300];
+    size_t           len;
+    const char      *p, *q;
+    struct in_addr   a4;
+
+    n = 0;
+
+    if (c->db_nodes == NULL) {
+        memset(&nodes[0], 0, sizeof(lw_db_node_t));
+
+        if (c->db_socket != NULL) {
+            snprintf(nodes[0].socket, sizeof(nodes[0].socket), "%s",
+                     c->db_socket);
+
+        } else {
+            snprintf(nodes[0].host, sizeof(nodes[0].host), "%s",
+                     c->db_host);
+            nodes[0].port = c->db_port;
+        }
+
+        return 1;
+    }
+
+    for (p = c->db_nodes; *p != '\0'; p = q) {
+        while (*p == ' ' || *p == ',' || *p == '\t') {
+            p++;
+        }
+
+        if (*p == '\0') {
+            break;
+        }
+
+        for (q = p; *q != '\0' && *q != ' ' && *q != ',' && *q != '\t'; q++) {
+            /* the address */
+        }
+
+        len = (size_t) (q - p);
+
+        if (n == max) {
+            snprintf(err, errlen, "more than %d addresses", max);
+            return -1;
+        }
+
+        if (len >= sizeof(spec)) {
+            snprintf(err, errlen, "an address is too long");
+            return -1;
+        }
+
+        memcpy(spec, p, len);
+        spec[len] = '\0';
+        memset(&nodes[n], 0, sizeof(lw_db_node_t));
+
+        if (strncmp(spec, "unix:/", 6) == 0) {
+            if (len - 5 >= sizeof(nodes[n].socket)) {
+                snprintf(err, errlen, "socket path too long: %s", spec);
+                return -1;
+            }
+
+            memcpy(nodes[n].socket, spec + 5, len - 5 + 1);
+            n++;
+            continue;
+        }
+
+        /* IPv4[:port]: a host name would mean a DNS lookup per connect */
+        port = 3306;
+        colon = strchr(spec, ':');
+
+        if (colon != NULL) {
+            *colon = '\0';
+            errno = 0;
+            port = strtol(colon + 1, &end, 10);
+
+            if (errno || *end != '\0' || port < 1 || port > 65535) {
+                snprintf(err, errlen, "invalid port in %s", p);
+                return -1;
+            }
+        }
+
+        if (inet_pton(AF_INET, spec, &a4) != 1
+            || strlen(spec) >= sizeof(nodes[n].host))
+        {
+            snprintf(err, errlen, "\"%s\" is neither unix:/path nor "
+                     "IPv4[:port]", spec);
+            return -1;
+        }
+
+        memcpy(nodes[n].host, spec, strlen(spec) + 1);
+        nodes[n].port = (int) port;
+        n++;
+    }
+
+    if (n == 0) {
+        snprintf(err, errlen, "no address");
+        return -1;
+    }
+
+    return n;
+}
+
+
+static const char *
+lw_db_node_name(const lw_db_node_t *node, char *buf, size_t len)
+{
+    if (node->socket[0] != '\0') {
+        return node->socket;
+    }
+
+    snprintf(buf, len, "%s:%d", node->host, node->port);
+
+    return buf;
+}
+
+
+static MYSQL *
+lw_db_open(lw_ctx_t *ctx, const lw_db_node_t *node)
 {
     MYSQL         *db;
     unsigned int   timeout;
     lw_conf_t     *c;
-    char           init[512];
+    char           init[512], name[80];
 
     c = ctx->conf;
-
-    lw_db_close(ctx);
 
     db = mysql_init(NULL);
     if (db == NULL) {
         lw_log(LW_LOG_ERROR, "mysql_init() failed");
-        return -1;
+        return NULL;
     }
 
     timeout = (unsigned int) c->connect_timeout;
@@ -48,17 +168,18 @@ lw_db_connect(lw_ctx_t *ctx)
     mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
     mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 
-    if (mysql_real_connect(db, c->db_socket ? NULL : c->db_host, c->db_user,
-                           c->db_password, c->db_name,
-                           c->db_socket ? 0 : (unsigned int) c->db_port,
-                           c->db_socket, CLIENT_FOUND_ROWS)
+    if (mysql_real_connect(db, node->socket[0] ? NULL : node->host,
+                           c->db_user, c->db_password, c->db_name,
+                           node->socket[0] ? 0 : (unsigned int) node->port,
+                           node->socket[0] ? node->socket : NULL,
+                           CLIENT_FOUND_ROWS)
         == NULL)
     {
         lw_log(lw_db_quiet ? LW_LOG_DEBUG : LW_LOG_ERROR,
                "database connect (%s): %s",
-               c->db_socket ? c->db_socket : c->db_host, mysql_error(db));
+               lw_db_node_name(node, name, sizeof(name)), mysql_error(db));
         mysql_close(db);
-        return -1;
+        return NULL;
     }
 
     /*
@@ -79,14 +200,98 @@ lw_db_connect(lw_ctx_t *ctx)
     {
         lw_log(LW_LOG_ERROR, "database session setup: %s", mysql_error(db));
         mysql_close(db);
+        return NULL;
+    }
+
+    return db;
+}
+
+
+/*
+ * Writable, and on Galera ready and synced (wsrep_local_state 4), as the
+ * module checks its nodes (ngx_http_liaison_db.c).
+ */
+
+static int
+lw_db_healthy(MYSQL *db)
+{
+    int         ok;
+    MYSQL_ROW   row;
+    MYSQL_RES  *res;
+
+    if (mysql_query(db, "SELECT @@read_only, "
+            "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES "
+            "WHERE VARIABLE_NAME = 'WSREP_ON'), "
+            "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+            "WHERE VARIABLE_NAME = 'WSREP_READY'), "
+            "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+            "WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE')") != 0
+        || (res = mysql_store_result(db)) == NULL)
+    {
+        return 0;
+    }
+
+    ok = 0;
+    row = mysql_fetch_row(res);
+
+    if (row != NULL && row[0] != NULL && strcmp(row[0], "0") == 0) {
+        ok = row[1] == NULL || strcasecmp(row[1], "ON") != 0
+             || (row[2] != NULL && strcasecmp(row[2], "ON") == 0
+                 && row[3] != NULL && strcmp(row[3], "4") == 0);
+    }
+
+    mysql_free_result(res);
+
+    return ok;
+}
+
+
+int
+lw_db_connect(lw_ctx_t *ctx)
+{
+    int            i, n, last;
+    char           err[200], name[80];
+    MYSQL         *db;
+    lw_db_node_t   nodes[LW_DB_MAX_NODES];
+
+    last = ctx->db ? ctx->db_node : -1;
+
+    lw_db_close(ctx);
+
+    n = lw_db_nodes(ctx->conf, nodes, LW_DB_MAX_NODES, err, sizeof(err));
+    if (n < 0) {
+        lw_log(LW_LOG_ERROR, "db_nodes: %s", err);
         return -1;
     }
 
-    ctx->db = db;
+    for (i = 0; i < n; i++) {
+        db = lw_db_open(ctx, &nodes[i]);
+        if (db == NULL) {
+            continue;
+        }
 
-    lw_log(LW_LOG_DEBUG, "database connected");
+        if (n > 1 && !lw_db_healthy(db)) {
+            lw_log(LW_LOG_WARN, "database node %s is not ready for writes "
+                   "(read_only, or not a synced Galera node)",
+                   lw_db_node_name(&nodes[i], name, sizeof(name)));
+            mysql_close(db);
+            continue;
+        }
 
-    return 0;
+        ctx->db = db;
+        ctx->db_node = i;
+
+        if (n > 1 && i != last) {
+            lw_log(LW_LOG_WARN, "database: writes go to node %s",
+                   lw_db_node_name(&nodes[i], name, sizeof(name)));
+        }
+
+        lw_log(LW_LOG_DEBUG, "database connected");
+
+        return 0;
+    }
+
+    return -1;
 }
 
 
@@ -197,8 +402,14 @@ lw_db_raw(lw_ctx_t *ctx, const char *sql, size_t len)
         lw_log(LW_LOG_ERROR, "database: %s (%u)", mysql_error(ctx->db),
                err);
 
-        /* the connection is gone: reconnect on the next pass */
-        if (err == 2006 || err == 2013 || err == 2055 || err == 1927) {
+        /*
+         * the connection is gone, or its node is (1047: a Galera node out
+         * of the primary component; 1290: read_only): reconnect, to the
+         * next healthy node, on the next pass
+         */
+        if (err == 2006 || err == 2013 || err == 2055 || err == 1927
+            || err == 1047 || err == 1053 || err == 1290)
+        {
             lw_db_close(ctx);
         }
 

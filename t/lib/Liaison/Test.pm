@@ -126,6 +126,9 @@ sub json_decode { $JSON->decode($_[0]) }
 #   token_secret  bytes of the token secret (default: 48 random, base64)
 #   html_root     a directory served at / like conf/nginx-local.conf.in
 #                 serves html/ (the console); without it / answers 404
+#   cluster       1: a three-node Galera cluster (scripts/cluster.sh)
+#                 instead of one MariaDB; liaison_db lists the three nodes
+#                 (cluster_* methods below)
 sub start {
     my ($class, %opt) = @_;
     my $self = bless {
@@ -148,7 +151,7 @@ sub start {
     $self->workers_dir("$self->{dir}/nginx/tmp/$_")
         for qw(body proxy fastcgi uwsgi scgi);
 
-    $self->_db_init;
+    $opt{cluster} ? $self->_cluster_init : $self->_db_init;
     $self->add_staff(%$_) for @{ $opt{staff} || [] };
     $self->_write_token_secret($opt{token_secret});
     $self->_nginx_start unless $opt{no_nginx};
@@ -171,7 +174,7 @@ sub workers_dir {
 }
 sub port { $_[0]{port} }
 sub db_port { $_[0]{db_port} }
-sub db_socket { "$_[0]{dir}/mysql/mysqld.sock" }
+sub db_socket { $_[0]{db_sock} // "$_[0]{dir}/mysql/mysqld.sock" }
 sub db_password_file { "$_[0]{dir}/secrets/db_password" }
 sub token_secret_file { "$_[0]{dir}/secrets/token_secret" }
 sub client_cnf { "$_[0]{dir}/secrets/client.cnf" }
@@ -314,6 +317,12 @@ sub _db_init {
         'socket=' . $self->db_socket, 'user=liaison', "password=$pw",
         'database=liaison', 'default-character-set=utf8mb4', ''), 0600);
     $self->{db_password} = $pw;
+    $self->_db_load;
+}
+
+# the schema and the calendar
+sub _db_load {
+    my ($self) = @_;
 
     # migrations, exactly as make run applies them
     my $m = _run_capture("$ROOT/scripts/migrate.sh",
@@ -408,8 +417,118 @@ sub kill_db {
     return 1;
 }
 
+# -------------------------------------------------------------------------
+# A Galera cluster (scripts/cluster.sh): three nodes under DIR/cluster
+# -------------------------------------------------------------------------
+
+sub _cluster_run {
+    my ($self, @args) = @_;
+    local $ENV{LIAISON_CLUSTER_PORT} = $self->{cluster_port};
+    return _run_capture("$ROOT/scripts/cluster.sh", @args);
+}
+
+# twelve ports from the base (cluster.sh): all free now
+sub _cluster_ports_free {
+    my ($base) = @_;
+    for my $off (0 .. 2, 10 .. 12, 20 .. 22, 30 .. 32) {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+            LocalPort => $base + $off, Proto => 'tcp', Listen => 1,
+            ReuseAddr => 0) or return 0;
+        close $s;
+    }
+    return 1;
+}
+
+sub _cluster_init {
+    my ($self) = @_;
+    for my $attempt (1 .. 20) {
+        my $base = 20000 + int(rand(30000));
+        next unless _cluster_ports_free($base);
+        $self->{cluster_port} = $base;
+        last;
+    }
+    croak 'no free ports for a cluster' unless $self->{cluster_port};
+    my $r = $self->_cluster_run('start', $self->{dir});
+    croak "scripts/cluster.sh start failed:\n$r->{output}" if $r->{rc};
+    $self->{cluster} = 1;
+    $self->{db_sock} = $self->cluster_socket(1);
+    $self->{db_password} = _slurp($self->db_password_file);
+    $self->{db_password} =~ s/\s+\z//;
+    $self->_db_load;
+}
+
+sub cluster_socket { "$_[0]{dir}/cluster/node$_[1]/mysqld.sock" }
+sub cluster_sql_port { $_[0]{cluster_port} + $_[1] - 1 }
+
+# the liaison_db / db_nodes list: unix:... (or 127.0.0.1:PORT with 'tcp')
+sub cluster_addresses {
+    my ($self, $via) = @_;
+    return map { ($via // 'unix') eq 'tcp'
+        ? '127.0.0.1:' . $self->cluster_sql_port($_)
+        : 'unix:' . $self->cluster_socket($_) } 1 .. 3;
+}
+
+sub cluster_pid {
+    my ($self, $n) = @_;
+    my $f = "$self->{dir}/cluster/node$n/mysqld.pid";
+    return undef unless -s $f;
+    my $pid = _slurp($f);
+    $pid =~ s/\s+//g;
+    return $pid =~ /^\d+$/ && kill(0, $pid) ? $pid : undef;
+}
+
+# kill -9 of node N (a crash); returns when it is gone
+sub cluster_kill {
+    my ($self, $n) = @_;
+    my $pid = $self->cluster_pid($n) or croak "node $n not running";
+    kill 'KILL', $pid;
+    wait_until(sub { !kill 0, $pid }, 30) or croak "node $n did not die";
+    return 1;
+}
+
+# (re)starts node N: it rejoins (IST or SST); returns when it is synced
+sub cluster_start_node {
+    my ($self, $n) = @_;
+    my $r = $self->_cluster_run('start-node', $n, $self->{dir});
+    croak "cluster.sh start-node $n failed:\n$r->{output}" if $r->{rc};
+    return $r->{output};
+}
+
+# "Synced Primary 3" and the like, or 'down'
+sub cluster_state {
+    my ($self, $n) = @_;
+    my $dbh = eval {
+        DBI->connect('DBI:MariaDB:mariadb_socket=' . $self->cluster_socket($n),
+            'root', '', { RaiseError => 1, PrintError => 0,
+                mariadb_connect_timeout => 2 });
+    } or return 'down';
+    my $st = eval {
+        my %v = map { lc $_->[0] => $_->[1] } @{ $dbh->selectall_arrayref(
+            "SHOW GLOBAL STATUS WHERE Variable_name IN ("
+            . "'wsrep_local_state_comment', 'wsrep_cluster_status', "
+            . "'wsrep_cluster_size')") };
+        join ' ', map { $v{$_} // '?' } qw(wsrep_local_state_comment
+            wsrep_cluster_status wsrep_cluster_size);
+    } // 'down';
+    $dbh->disconnect;
+    return $st;
+}
+
+# the test's own connections (dbh, sql, ...) go to node N from now on
+sub cluster_use_node {
+    my ($self, $n) = @_;
+    $self->_drop_dbh;
+    $self->{db_sock} = $self->cluster_socket($n);
+}
+
 sub _db_stop {
     my ($self) = @_;
+    if ($self->{cluster}) {
+        $self->_drop_dbh;
+        my $r = $self->_cluster_run('stop', $self->{dir});
+        die "cluster.sh stop: $r->{output}\n" if $r->{rc};
+        return;
+    }
     $self->_drop_dbh;
     my $pid = delete $self->{db_pid} or return;
     kill 'TERM', $pid;
@@ -657,7 +776,8 @@ sub config_text {
     my $p = $self->prefix;
     my $error_log = $o{error_log} // "$p/logs/error.log";
     my $workers = $o{workers} // 2;
-    my $db = ($o{db_via} // 'unix') eq 'tcp'
+    my $db = $self->{cluster} ? join(' ', $self->cluster_addresses($o{db_via}))
+        : ($o{db_via} // 'unix') eq 'tcp'
         ? "127.0.0.1:$self->{db_port}" : 'unix:' . $self->db_socket;
 
     my @http = (
