@@ -7,7 +7,9 @@
 # whole transaction, then 503, never 500), every acknowledged ticket is
 # whole (its row, its events, its keys, its Idempotency-Key row), nothing
 # else was written, and supervision still counts right: every matter with
-# three complaints or more has all of them supervised, each once.
+# three complaints or more has all of them supervised, each once.  The
+# complaints are the platform's hotline registrations: verified identities,
+# the ones supervision counts (t/809).
 
 use strict;
 use warnings;
@@ -24,7 +26,10 @@ my $METRICS = <<'CONF';
         }
 CONF
 
-my $env = Liaison::Test->start(workers => 2, server_extra => $METRICS);
+my $env = Liaison::Test->start(workers => 2, server_extra => $METRICS,
+    staff => [ { username => 'platform', role => 'platform_staff',
+                 name => '平台' } ]);
+my $platform = $env->staff_token('platform');
 
 my @cases = map { sprintf '（2026）粤0115民初%d号', 7000 + $_ } 1 .. 4;
 my $n = 0;
@@ -32,7 +37,7 @@ my $n = 0;
 sub complaint_body {
     my ($case, $phone) = @_;
     $n++;
-    return { channel => 'web', category => 'complaint',
+    return { channel => 'hotline', category => 'complaint',
         content => "承办法官一直不回电话，投诉（$n）。", case_no => $case,
         contact => { name => '李四', phone => $phone } };
 }
@@ -41,8 +46,8 @@ my (%status, @acked, %matter);
 
 sub fire {
     my (@bodies) = @_;
-    my @p = map { $env->req_start(POST => '/api/v1/tickets', body => $_) }
-        @bodies;
+    my @p = map { $env->req_start(POST => '/api/v1/tickets',
+        token => $platform, body => $_) } @bodies;
     for my $i (0 .. $#p) {
         my $r = $p[$i]->wait(60);
         $status{ $r->status }++;
