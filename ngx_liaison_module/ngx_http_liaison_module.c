@@ -105,6 +105,10 @@ static ngx_http_liaison_range_t  ngx_http_liaison_queue_timeout_range = {
     ngx_http_liaison_range_msec, 1, 300000, "must be from 1ms to 300s"
 };
 
+static ngx_http_liaison_range_t  ngx_http_liaison_check_interval_range = {
+    ngx_http_liaison_range_msec, 100, 60000, "must be from 100ms to 60s"
+};
+
 static ngx_http_liaison_range_t  ngx_http_liaison_token_ttl_range = {
     ngx_http_liaison_range_sec, 60, 30 * 86400, "must be from 1m to 30d"
 };
@@ -173,7 +177,7 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.check_interval),
-      NULL },
+      &ngx_http_liaison_check_interval_range },
 
     { ngx_string("liaison_token_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
