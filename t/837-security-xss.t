@@ -7,7 +7,9 @@
 # templates, U+2028/U+2029), then the pages that show them in headless
 # Chromium (t/browser/xss.mjs): the staff worklist, search and ticket
 # view (the attachment opened as an image too), the public status page
-# with the query code and its kiosk form.
+# with the query code and its kiosk form; and what staff type that other
+# pages show (a risk note, a liaison, a canned answer, a follow-up) on
+# the leaders', case-filing, administration and public directory pages.
 #
 # Twice: once with the CSP switched off in the browser, so a payload
 # that became markup would run (the escaping of the pages alone is
@@ -101,6 +103,31 @@ $r = $env->req(POST => '/api/v1/tickets', token => tok($env, 'platform'),
 is $r->status, 201, 'a hall registration with payloads' or diag $r->summary;
 my $hall = $r->json->{ticket_no};
 
+# what staff type reaches other pages: a risk note (the filing and
+# leaders' pages), a liaison (the public directory), a canned answer (the
+# administration page), a follow-up (the leaders' page)
+my $risk_note = '"><img src=x onerror=__xss(51)>情绪激动';
+$r = act($env, 'platform', $no, risk => { level => 'high',
+    note => $risk_note });
+is $r->status, 200, 'a risk raised with a payload note' or diag $r->summary;
+my $liaison = '<svg onload=__xss(52)>刘';
+$r = $env->req(PUT => '/api/v1/staff/departments/' . dept_id($env, 'civil')
+    . '/liaison', token => tok($env, 'filing'), body => { name => $liaison,
+        title => "书记员<script>__xss(53)</script>",
+        office_phone => '020-84681234', mobile => '13800138005',
+        changed_on => '2026-11-02', reported_on => '2026-11-03' });
+is $r->status, 200, 'a liaison named with a payload' or diag $r->summary;
+my $canned = "诉讼费<img src=x onerror=__xss(54)>";
+$r = $env->req(POST => '/api/v1/staff/canned-answers',
+    token => tok($env, 'filing'), body => { category => 'complaint',
+        title => $canned, body => "答复</textarea><script>__xss(55)</script>" });
+is $r->status, 201, 'a canned answer with payloads' or diag $r->summary;
+my $fup = "回头看<details open ontoggle=__xss(56)>";
+$r = $env->req(POST => '/api/v1/staff/follow-ups', token => tok($env, 'filing'),
+    body => { title => $fup, owner_staff_id => sid($env, 'platform'),
+        due_on => '2026-12-31' });
+is $r->status, 201, 'a follow-up titled with a payload' or diag $r->summary;
+
 # the pages' own headers: no inline script allowed
 for my $page ('/staff/', '/staff/ticket.html', '/status.html') {
     my $csp = $env->req(GET => $page)->header('content-security-policy') // '';
@@ -115,7 +142,8 @@ print $fh JSON::PP->new->utf8->canonical->encode({
     ticket_no => $no, query_code => $code, hall_no => $hall,
     password => $Liaison::Test::DEFAULT_PASSWORD, content => $content,
     name => $name, message => $message, filename => $filename,
-    reply => $reply, hall_content => $hall_content });
+    reply => $reply, hall_content => $hall_content, risk_note => $risk_note,
+    liaison => $liaison, canned => $canned, fup => $fup });
 close $fh;
 
 my $run = browser_run(300, 'xss.mjs', 'http://127.0.0.1:' . $env->port,

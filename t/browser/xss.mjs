@@ -37,7 +37,8 @@ function scan() {
       if (a.name === 'srcdoc') bad.push(el.tagName + '[srcdoc]');
     }
     if (el.tagName === 'SCRIPT' && !el.getAttribute('src')) bad.push('inline SCRIPT');
-    if (['IFRAME', 'OBJECT', 'EMBED', 'DETAILS'].includes(el.tagName)) bad.push(el.tagName);
+    if (['IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName)) bad.push(el.tagName);
+    if (el.tagName === 'svg' && !el.closest('.qr')) bad.push('svg');
     if (el.tagName === 'IMG' && el.getAttribute('src') === 'x') bad.push('IMG[src=x]');
   }
   return bad;
@@ -144,7 +145,49 @@ const notes = (p) => p.$$eval('.tl .note', (l) => l.map((n) => n.textContent));
     check('hall ticket: the content literally', hc === S.hall_content, hc);
     check('hall ticket: flagged as a risk', (await text(p, '#t-risk')).startsWith('有'), await text(p, '#t-risk'));
     await clean(p, 'hall ticket view');
+
+    // the leaders' view: the risk note and the follow-up as text
+    await p.goto(base + '/staff/leader.html');
+    await p.locator('#risks li[data-risk]').first().waitFor();
+    await p.locator('#fups li[data-fup]').first().waitFor();
+    const risks = await p.$$eval('#risks .sum', (l) => l.map((n) => n.textContent));
+    check('leaders\' page: the risk note literally', risks.includes(S.risk_note), risks);
+    const fups = await p.$$eval('#fups .sum', (l) => l.map((n) => n.textContent));
+    check('leaders\' page: the follow-up literally', fups.includes(S.fup), fups);
+    await clean(p, 'leaders\' page');
+    await b.shot(p, '05-leader', true);
     await p.close();
+
+    // the case-filing division: the directory and the risks; its canned
+    // answers on the administration page
+    const f = await page(b);
+    await f.goto(base + '/staff/login.html');
+    await f.fill('#username', 'filing');
+    await f.fill('#password', S.password);
+    await Promise.all([f.waitForURL(/\/staff\/(index\.html)?$/), f.click('#login')]);
+    await f.goto(base + '/staff/filing.html');
+    await f.locator('#dir li').first().waitFor();
+    await f.locator('#risks li[data-risk]').first().waitFor();
+    const dir = await f.$$eval('#dir li', (l) => l.map((n) => n.textContent));
+    check('filing page: the liaison literally', dir.some((d) => d.includes(S.liaison)), dir);
+    const frisks = await f.$$eval('#risks .sum', (l) => l.map((n) => n.textContent));
+    check('filing page: the risk note literally', frisks.includes(S.risk_note), frisks);
+    await clean(f, 'filing page');
+    await f.goto(base + '/staff/admin.html');
+    await f.locator('#canned li[data-id]').first().waitFor();
+    const titles = await f.$$eval('#canned li[data-id] summary > span', (l) => l.map((n) => n.firstChild.textContent.trim()));
+    check('administration page: the canned answer\'s title literally', titles.includes(S.canned), titles);
+    await clean(f, 'administration page');
+    await f.close();
+
+    // the public directory
+    const d = await page(b);
+    await d.goto(base + '/liaisons.html');
+    await d.locator('#list li').first().waitFor();
+    const names = await d.$$eval('#list dd', (l) => l.map((n) => n.textContent));
+    check('public directory: the liaison literally', names.some((n) => n.startsWith(S.liaison)), names);
+    await clean(d, 'public directory');
+    await d.close();
 
     // the public status page, the code after # as the kiosk's QR gives it
     const s = await page(b);
@@ -211,9 +254,18 @@ const notes = (p) => p.$$eval('.tl .note', (l) => l.map((n) => n.textContent));
     await refused(p, 'staff ticket view');
     await p.close();
 
+    // the page's own script arriving after GET /site still starts it
     const s = await page(b);
+    await s.route('**/assets/public.js', async (route) => {
+      const r = await route.fetch();
+      await new Promise((done) => setTimeout(done, 1500));
+      await route.fulfill({ response: r });
+    });
     await s.goto(`${base}/status.html?no=${S.ticket_no}#code=${S.query_code}`);
     await s.locator('#result:not([hidden])').waitFor({ timeout: 30000 });
+    check('status page: starts when its script comes after GET /site',
+      (await text(s, '#t-no')) === S.ticket_no);
+    await s.unroute('**/assets/public.js');
     await clean(s, 'status page (CSP)', true);
     await refused(s, 'status page');
     await s.close();
