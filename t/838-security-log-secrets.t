@@ -6,14 +6,15 @@
 # used in the query string and in bodies, staff and litigant bearer tokens
 # are used (and forged ones refused), the trial system ingests a case with
 # a party's mobile (signed, and once badly signed), a litigant logs in
-# with a WeChat code and proves a phone with a phone code, staff search by
+# with a WeChat code and proves a phone with a phone code, WeChat pushes a
+# message in safe mode (and a forged one is refused), staff search by
 # phone, and the worker delivers the SMS (number and code), WeCom and
 # subscribe messages it all made -- then every log file the environment
 # wrote (nginx's error, access and stderr logs, the worker's log; not the
 # mock's) is searched for each secret: the passwords, full phones, the ID
 # number, query codes, bearer tokens, the token secret, the ingest and
-# phone-hash keys, the WeChat codes, session_key, app secrets and access
-# tokens, the database password.  t/807 covers query codes in the access
+# phone-hash keys, the push token and AES key, the WeChat codes,
+# session_key, app secrets and access tokens, the database password.  t/807 covers query codes in the access
 # log and the request line of nginx's own lines; this covers the rest.
 #
 # nginx's debug level is not tested: nginx itself writes the request's
@@ -25,16 +26,25 @@ use warnings;
 use utf8;
 use lib 't/lib';
 use File::Find ();
+use File::Temp ();
 use Liaison::Test;
 use Liaison::Litigant;
 use Liaison::Staff;
 use Liaison::Worker;
 use Liaison::MockWeChat;
+use Liaison::WxPush;
 
-my $t = Liaison::Litigant->start(staff => staff_cast(), triage => 1);
+my $PUSH_TOKEN = 'PushTokenForLogs0123';
+my $AES = Liaison::WxPush->new_aes_key;
+my $keydir = File::Temp::tempdir('liaison-838-XXXXXX', TMPDIR => 1,
+    CLEANUP => 1);
+my $t = Liaison::Litigant->start(staff => staff_cast(), triage => 1,
+    http => { liaison_wx_push_token_file => _spew('token', "$PUSH_TOKEN\n"),
+              liaison_wx_push_aes_key_file => _spew('aes', "$AES\n") });
 my $env = $t->env;
 my $S = staff_setup($env);
 $env->allow_log(qr/failed login for staff/, qr/ingest refused/,
+    qr/wx push message with a bad signature/,
     qr/client intended to send too large body/);
 
 my $PW = $Liaison::Test::DEFAULT_PASSWORD;
@@ -148,6 +158,26 @@ push @codes, $r->json->{query_code};
 is $env->req(GET => '/api/v1/tickets?mine=1', token => $lit)->status, 200,
     'the litigant\'s list';
 
+# WeChat's push in safe mode: a text with a phone and an ID number, then
+# a forged signature
+my $push = Liaison::WxPush->new(token => $PUSH_TOKEN,
+    appid => $Liaison::MockWeChat::APPID, aes_key => $AES);
+my ($pq, $pbody) = $push->encrypted($push->xml(ToUserName => 'gh_0123456789ab',
+    FromUserName => Liaison::MockWeChat->openid(8), CreateTime => time,
+    MsgType => 'text', Content => "我的电话 $PHONE{verified}，身份证 $ID，"
+        . '想问诉讼费怎么交', MsgId => 25000000000000838));
+$r = $env->req(POST => "/api/v1/wx/push?$pq", body => $pbody,
+    headers => { 'Content-Type' => 'text/xml' });
+is $r->body, 'success', 'a safe-mode push with a phone and an ID number'
+    or diag $r->summary;
+($pq, $pbody) = $push->encrypted($push->xml(ToUserName => 'gh_0123456789ab',
+    FromUserName => Liaison::MockWeChat->openid(8), CreateTime => time,
+    MsgType => 'text', Content => 'x', MsgId => 25000000000000839),
+    token => 'not-the-push-token');
+$r = $env->req(POST => "/api/v1/wx/push?$pq", body => $pbody,
+    headers => { 'Content-Type' => 'text/xml' });
+is $r->status, 401, 'a push with a forged signature: 401';
+
 # the worker delivers it all, logging at debug
 my $w = Liaison::Worker->new($env, $t->mock, log_level => 'debug');
 my $now = $env->sql_one("SELECT DATE_FORMAT(MAX(created_at) + INTERVAL "
@@ -173,6 +203,7 @@ my %secret = (
     'bearer and access tokens' => [ grep { defined && length > 8 } @tokens ],
     'the token secret' => [ _secret($env->token_secret_file) ],
     'the ingest key' => [ $Liaison::Litigant::INGEST_KEY ],
+    'the push token and AES key' => [ $PUSH_TOKEN, $AES ],
     'the phone-hash key' => [ $Liaison::Litigant::PHONE_KEY ],
     'WeChat login and phone codes' => [ @jscodes ],
     'the WeChat session_key' => [ 'MOCKSESSIONKEY' ],
@@ -217,6 +248,15 @@ for my $what (sort keys %secret) {
     }
     ok !@found, "no $what in any log (" . scalar(@{ $secret{$what} })
         . ' values)' or diag join "\n", @found;
+}
+
+sub _spew {
+    my ($name, $text) = @_;
+    open my $fh, '>:raw', "$keydir/$name" or die $!;
+    print $fh $text;
+    close $fh;
+    chmod 0600, "$keydir/$name";
+    return "$keydir/$name";
 }
 
 sub _secret {
