@@ -25,13 +25,16 @@
 /*
  * An attempt is counted before its hash runs (the count read back from
  * the same statement): the attempt after the limit is refused without
- * hashing, however many run at once.  An expired lock starts afresh.
+ * hashing, however many run at once.  An expired lock, or failures
+ * LSN_LOGIN_QUIET old, start afresh (liaison-worker deletes
+ * such login_throttle rows).  Parameters: now, now - quiet, the limit,
+ * now, the lock's end, now.
  */
 #define NGX_HTTP_LIAISON_LOGIN_COUNT(var)                                     \
-    "failed_logins = (" var " := IF(locked_until <= $t, 1, "                 \
-    "failed_logins + 1)), "                                                   \
+    "failed_logins = (" var " := IF(locked_until <= $t "                     \
+    "OR last_failed_at <= $t, 1, failed_logins + 1)), "                      \
     "locked_until = IF(failed_logins < $u, NULL, "                           \
-    "IF(locked_until > $t, locked_until, $t))"
+    "IF(locked_until > $t, locked_until, $t)), last_failed_at = $t"
 
 
 typedef struct {
@@ -348,8 +351,9 @@ ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
         "UPDATE staff SET "
         NGX_HTTP_LIAISON_LOGIN_COUNT("@lsn_login_user") " "
         "WHERE username = $s AND active = 1 AND @lsn_login_addr <= $u;"
-        "INSERT INTO login_throttle (k, failed_logins, locked_until) "
-        "SELECT CONCAT('u', $s), @lsn_login_user := 1, NULL FROM DUAL "
+        "INSERT INTO login_throttle (k, failed_logins, locked_until, "
+        "last_failed_at) SELECT CONCAT('u', $s), @lsn_login_user := 1, "
+        "NULL, $t FROM DUAL "
         "WHERE NOT EXISTS (SELECT 1 FROM staff WHERE username = $s "
         "AND active = 1) AND @lsn_login_addr <= $u "
         "ON DUPLICATE KEY UPDATE "
@@ -360,15 +364,17 @@ ngx_http_liaison_staff_login(ngx_http_liaison_ctx_t *ctx)
         "LEFT JOIN departments d ON d.id = s.department_id",
         lg->addr.data, lg->addr.len, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
         ctx->now, ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
-        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
-        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        ctx->now, ctx->now - LSN_LOGIN_QUIET,
+        (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT, ctx->now,
         user->value.data, user->value.len,
         (unsigned long long) NGX_HTTP_LIAISON_MAX_ADDR_FAILURES,
-        user->value.data, user->value.len,
+        user->value.data, user->value.len, ctx->now,
         user->value.data, user->value.len,
         (unsigned long long) NGX_HTTP_LIAISON_MAX_ADDR_FAILURES,
-        ctx->now, (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
-        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT,
+        ctx->now, ctx->now - LSN_LOGIN_QUIET,
+        (unsigned long long) NGX_HTTP_LIAISON_MAX_FAILED_LOGINS,
+        ctx->now, ctx->now + NGX_HTTP_LIAISON_LOCKOUT, ctx->now,
         user->value.data, user->value.len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_login_found);

@@ -2,10 +2,11 @@
 /*
  * Copyright (C) Liaison authors
  *
- * Masks the values of query_code= in the request line, on a copy: r->args
- * still points at the original for the endpoints.  Runs in the post-read
- * phase, before nginx's own checks (client_max_body_size, access) that
- * log the request line.
+ * Masks query codes, phones and ID numbers in the request line nginx adds
+ * to its error log lines (lsn_mask_query()), on a copy: r->args still
+ * points at the original for the endpoints.  Runs in the post-read phase,
+ * before nginx's own checks (client_max_body_size, access) that log the
+ * request line.
  */
 
 
@@ -13,6 +14,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include "ngx_http_liaison_logmask.h"
+#include "lsn_mask.h"
 
 
 static ngx_int_t ngx_http_liaison_logmask_handler(ngx_http_request_t *r);
@@ -40,12 +42,16 @@ ngx_http_liaison_logmask_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_liaison_logmask_handler(ngx_http_request_t *r)
 {
-    u_char  *p, *q, *end, *name, *copy;
+    u_char  *q, *copy;
+    size_t   off;
 
-    if (r->args.len == 0 || r->request_line.len == 0
-        || ngx_strlcasestrn(r->args.data, r->args.data + r->args.len,
-                            (u_char *) "code", 4 - 1) == NULL)
-    {
+    if (r->args.len == 0 || r->request_line.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    q = ngx_strlchr(r->request_line.data,
+                    r->request_line.data + r->request_line.len, '?');
+    if (q == NULL) {
         return NGX_DECLINED;
     }
 
@@ -55,39 +61,11 @@ ngx_http_liaison_logmask_handler(ngx_http_request_t *r)
     }
 
     ngx_memcpy(copy, r->request_line.data, r->request_line.len);
-    end = copy + r->request_line.len;
+    off = q + 1 - r->request_line.data;
 
-    p = ngx_strlchr(copy, end, '?');
-    if (p == NULL) {
-        return NGX_DECLINED;
+    if (lsn_mask_query(copy + off, r->request_line.len - off) > 0) {
+        r->request_line.data = copy;
     }
-
-    /* each argument whose name ends in "code": query_code, and any other
-       code a client might send along (percent-encoded names too) */
-    for (name = p + 1; name < end && *name != ' '; name = q + 1) {
-
-        for (q = name; q < end && *q != '=' && *q != '&' && *q != ' '; q++) {
-            /* the name */
-        }
-
-        if (q < end && *q == '=' && q - name >= 4
-            && ngx_strncasecmp(q - 4, (u_char *) "code", 4) == 0)
-        {
-            for (q++; q < end && *q != '&' && *q != ' '; q++) {
-                *q = '*';
-            }
-        }
-
-        while (q < end && *q != '&' && *q != ' ') {
-            q++;
-        }
-
-        if (q == end || *q == ' ') {
-            break;
-        }
-    }
-
-    r->request_line.data = copy;
 
     return NGX_DECLINED;
 }

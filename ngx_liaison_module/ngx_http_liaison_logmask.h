@@ -2,9 +2,9 @@
 /*
  * Copyright (C) Liaison authors
  *
- * Query codes never reach a log: the request line nginx writes into the
- * error log (", request: ...") and into $request is masked before any
- * phase can log it.
+ * Query codes, phones and ID numbers never reach a log: the request line
+ * nginx writes into the error log (", request: ...") and into $request is
+ * masked before any phase can log it.
  */
 
 

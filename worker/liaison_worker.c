@@ -256,6 +256,10 @@ lw_pass(lw_ctx_t *ctx, int full)
         if (lw_retention_pass(ctx) < 0) {
             rc = -1;
         }
+
+        if (lw_purge_pass(ctx) < 0) {
+            rc = -1;
+        }
     }
 
     if (ctx->conf->deliver && lw_outbox_pass(ctx) != 0) {

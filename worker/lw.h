@@ -433,6 +433,10 @@ int lw_metrics_db(lw_ctx_t *ctx, lw_buf_t *out);
 void lw_metrics_process(lw_ctx_t *ctx, lw_buf_t *out, int db_up);
 long lw_retention_pass(lw_ctx_t *ctx);
 
+/* lw_purge.c: expired rows of login_throttle and wx_push_nonces; the rows
+   deleted, or -1 */
+long long lw_purge_pass(lw_ctx_t *ctx);
+
 
 /*
  * lw_duties.c: recorded duties (A14, A15) in every full pass; the notice

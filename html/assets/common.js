@@ -349,5 +349,10 @@ var QR = (function () {
   return {encode: encode, svg: svg};
 })();
 
-/* the pages start once the document is parsed (scripts are at its end) */
-if (document.body && document.body.getAttribute('data-page')) setTimeout(boot, 0);
+/* the pages start once the document is parsed: after every script of the
+   page has run (a timer could fire while the parser still waits for the
+   page's own script, and GET /site answer before it registers PAGES[name]) */
+if (document.body && document.body.getAttribute('data-page')) {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
+}

@@ -22,6 +22,13 @@
 #define LSN_TOKEN_MAX_LEN   128
 #define LSN_SECRET_MIN_LEN  32
 
+/*
+ * Failed staff logins with none after them for this long are forgotten
+ * (the module's count starts afresh; liaison-worker deletes such rows of
+ * login_throttle).
+ */
+#define LSN_LOGIN_QUIET     (15 * 60)
+
 
 typedef struct {
     char    kind;                          /* 's' or 'l' */

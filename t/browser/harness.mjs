@@ -31,14 +31,15 @@ export function args(usage, n) {
   return a;
 }
 
-// A 390x844 phone (or opt.viewport) in a persistent profile of its own.
+// A 390x844 phone (or opt.viewport) in a persistent profile of its own;
+// opt.bypassCSP: the pages' CSP ignored (what their own escaping does).
 export async function browser(base, artifacts, opt = {}) {
   mkdirSync(artifacts, { recursive: true });
   const profile = mkdtempSync(join(tmpdir(), 'liaison-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     ...launchOptions, viewport: opt.viewport || { width: 390, height: 844 },
     deviceScaleFactor: 1, isMobile: opt.isMobile ?? true, hasTouch: true,
-    locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+    locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: !!opt.bypassCSP,
   });
   ctx.setDefaultTimeout(opt.timeout || 15000);
   const b = { ctx, foreign: new Set(), pageErrors: [], origin: new URL(base).origin };

@@ -1,0 +1,220 @@
+/*
+ * Liaison: masking what a logged URL must not show (query codes, phones,
+ * ID numbers).  Used by the module on the request line nginx writes into
+ * its error log lines (ngx_http_liaison_logmask.c).
+ */
+
+
+#include "lsn_mask.h"
+
+
+#define LSN_MASK_MOBILE      11
+#define LSN_MASK_MOBILE_86   13
+#define LSN_MASK_ID          18
+#define LSN_MASK_KEEP_TAIL   4
+
+
+static size_t lsn_mask_codes(unsigned char *s, size_t len);
+static size_t lsn_mask_numbers(unsigned char *s, size_t len);
+static size_t lsn_mask_span(unsigned char *s, size_t len);
+static int lsn_mask_hex(unsigned char c);
+static int lsn_mask_escape(const unsigned char *p, const unsigned char *end);
+
+
+size_t
+lsn_mask_query(unsigned char *s, size_t len)
+{
+    size_t  n, end;
+
+    if (s == NULL) {
+        return 0;
+    }
+
+    for (end = 0; end < len && s[end] != ' '; end++) {
+        /* the query string ends at the request line's " HTTP/1.1" */
+    }
+
+    n = lsn_mask_codes(s, end);
+
+    return n + lsn_mask_numbers(s, end);
+}
+
+
+/*
+ * Each argument: its name decoded as it goes (the last 4 bytes kept);
+ * at an '=' (or "%3D") after a name ending in "code" the rest of the
+ * argument is starred.  A "%3D" after another name is part of the name.
+ */
+
+static size_t
+lsn_mask_codes(unsigned char *s, size_t len)
+{
+    size_t          i, n, sep;
+    unsigned char   c, tail[4];
+
+    n = 0;
+    i = 0;
+
+    while (i < len) {
+
+        tail[0] = tail[1] = tail[2] = tail[3] = 0;
+
+        while (i < len && s[i] != '&') {
+
+            sep = 0;
+
+            if (s[i] == '=') {
+                sep = 1;
+
+            } else if (s[i] == '%' && i + 2 < len && s[i + 1] == '3'
+                       && (s[i + 2] == 'D' || s[i + 2] == 'd'))
+            {
+                sep = 3;
+            }
+
+            if (sep
+                && tail[0] == 'c' && tail[1] == 'o' && tail[2] == 'd'
+                && tail[3] == 'e')
+            {
+                for (i += sep; i < len && s[i] != '&'; i++) {
+                    if (s[i] != '*') {
+                        s[i] = '*';
+                        n++;
+                    }
+                }
+
+                break;
+            }
+
+            if (sep == 1) {
+                /* another argument's value: skip it */
+                while (i < len && s[i] != '&') {
+                    i++;
+                }
+
+                break;
+            }
+
+            if (lsn_mask_escape(s + i, s + len)) {
+                c = (unsigned char) (lsn_mask_hex(s[i + 1]) << 4
+                                     | lsn_mask_hex(s[i + 2]));
+                i += 3;
+
+            } else {
+                c = s[i] == '+' ? ' ' : s[i];
+                i++;
+            }
+
+            if (c >= 'A' && c <= 'Z') {
+                c = (unsigned char) (c - 'A' + 'a');
+            }
+
+            tail[0] = tail[1];
+            tail[1] = tail[2];
+            tail[2] = tail[3];
+            tail[3] = c;
+        }
+
+        i++;    /* the '&' */
+    }
+
+    return n;
+}
+
+
+/* Runs of digits that are a mobile or an ID number, anywhere. */
+
+static size_t
+lsn_mask_numbers(unsigned char *s, size_t len)
+{
+    size_t  i, j, n;
+
+    n = 0;
+    i = 0;
+
+    while (i < len) {
+
+        if (lsn_mask_escape(s + i, s + len)) {
+            i += 3;
+            continue;
+        }
+
+        if (s[i] < '0' || s[i] > '9') {
+            i++;
+            continue;
+        }
+
+        for (j = i; j < len && s[j] >= '0' && s[j] <= '9'; j++) {
+            /* the run */
+        }
+
+        /* 17 digits and an X: an ID number */
+        if (j - i == LSN_MASK_ID - 1 && j < len
+            && (s[j] == 'X' || s[j] == 'x'))
+        {
+            j++;
+        }
+
+        n += lsn_mask_span(s + i, j - i);
+        i = j;
+    }
+
+    return n;
+}
+
+
+static size_t
+lsn_mask_span(unsigned char *s, size_t len)
+{
+    size_t  from, to, k;
+
+    if (len == LSN_MASK_MOBILE && s[0] == '1' && s[1] >= '3') {
+        from = 3;
+
+    } else if (len == LSN_MASK_MOBILE_86 && s[0] == '8' && s[1] == '6'
+               && s[2] == '1' && s[3] >= '3')
+    {
+        from = 5;
+
+    } else if (len == LSN_MASK_ID) {
+        from = 0;
+
+    } else {
+        return 0;
+    }
+
+    to = len - LSN_MASK_KEEP_TAIL;
+
+    for (k = from; k < to; k++) {
+        s[k] = '*';
+    }
+
+    return to - from;
+}
+
+
+static int
+lsn_mask_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+/* "%XX" at p */
+
+static int
+lsn_mask_escape(const unsigned char *p, const unsigned char *end)
+{
+    return end - p >= 3 && p[0] == '%' && lsn_mask_hex(p[1]) >= 0
+           && lsn_mask_hex(p[2]) >= 0;
+}
