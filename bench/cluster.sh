@@ -241,7 +241,8 @@ r_intake_c=$(wrk_run intake-cluster "$u_cluster/api/v1/tickets" -s "$bench/intak
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------ failover
-# the client loop: sequential POSTs, one line per answer: "t status"
+# the client loop: sequential POSTs, one line per answer:
+# "sent_at answered_at status"
 cat >"$work/loop.pl" <<'PERL'
 use strict;
 use warnings;
@@ -250,46 +251,52 @@ use Time::HiRes qw(time);
 my ($port, $stop, $body) = @ARGV;
 $| = 1;
 until (-e $stop) {
+    my $t0 = time;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-        Timeout => 10) or do { printf "%.3f 000\n", time; next };
+        Timeout => 10) or do { printf "%.4f %.4f 000\n", $t0, time; next };
     print $s "POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
         . "Content-Type: application/json\r\nContent-Length: "
         . length($body) . "\r\n\r\n$body";
     my $line = <$s> // '';
     my ($st) = $line =~ m{^HTTP/1\.1 (\d{3})};
-    printf "%.3f %s\n", time, $st // '000';
+    printf "%.4f %.4f %s\n", $t0, time, $st // '000';
     close $s;
 }
 PERL
 fo_list=""
-fo_503=0
+fo_other=""
 for ((d = 1; d <= drills; d++)); do
     rm -f "$work/stop"
     perl "$work/loop.pl" "$p_cluster" "$work/stop" "$body" >"$work/loop-$d.txt" &
     loop=$!
     sleep 3
+    pid=$(cat "$cdir/cluster/node1/mysqld.pid")
     kill_t=$(date +%s.%N)
-    "$root/scripts/cluster.sh" kill-node 1 "$cdir" >&2
-    # the first 201 after the kill, or give up after 60 s
+    kill -KILL "$pid"
+    # the first 201 to a request sent after the kill, or give up after 60 s
     for ((i = 0; i < 600; i++)); do
-        awk -v k="$kill_t" '$1 > k && $2 == 201 { f = 1 } END { exit !f }' \
+        awk -v k="$kill_t" '$1 > k && $3 == 201 { f = 1 } END { exit !f }' \
             "$work/loop-$d.txt" && break
         sleep 0.1
     done
     touch "$work/stop"
     wait "$loop" || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    # last: answered before the kill (node 1 wrote it); first: sent after
+    # it (node 2 did)
     read -r last first n503 < <(awk -v k="$kill_t" '
-        $2 == 201 && $1 <= k { last = $1 }
-        $2 == 201 && $1 > k && !first { first = $1 }
-        $1 > k && !first && $2 != 201 { bad++ }
-        END { printf "%s %s %d\n", last, first ? first : "none", bad }' \
+        $3 == 201 && $2 <= k { last = $2 }
+        $3 == 201 && $1 > k && !first { first = $2 }
+        $2 > k && !first && $3 != 201 { bad++; st = st (st ? "," : "") $3 }
+        END { printf "%s %s %d%s\n", last, first ? first : "none", bad,
+                     st ? "(" st ")" : "" }' \
         "$work/loop-$d.txt")
     [ "$first" != none ] || die "drill $d: no 201 within 60 s of the kill"
     fo=$(awk -v a="$last" -v b="$first" 'BEGIN { printf "%.2f", b - a }')
     say "drill $d: failover ${fo}s (last 201 before the kill -> first after;" \
         "$n503 answers other than 201 between)"
     fo_list="$fo_list $fo"
-    fo_503=$((fo_503 + n503))
+    fo_other="$fo_other ${n503}"
     "$root/scripts/cluster.sh" start-node 1 "$cdir" >&2 \
         || die "node 1 did not rejoin"
     # the module returns to node 1 (liaison_db_check_interval 500ms)
@@ -326,8 +333,8 @@ read -r i1 _ <<<"$r_intake_1"; read -r ic _ <<<"$r_intake_c"
 echo "cluster / one server: status $(ratio "$sc" "$s1"), intake $(ratio "$ic" "$i1")"
 echo
 echo "failover (writer node 1 killed with kill -9; last 201 before -> first 201 after," \
-     "sequential POSTs):$fo_list s over $drills drill(s); $fo_503 answer(s) other" \
-     "than 201 in the windows; node 1 rejoined by IST $ist time(s)"
+     "sequential POSTs):$fo_list s over $drills drill(s); answers other than 201" \
+     "in each window (their statuses):$fo_other; node 1 rejoined by IST $ist time(s)"
 echo "error log lines of the cluster's nginx: $(grep -c '\[error\]' \
     "$work/nginx-cluster/logs/error.log" || true) [error]," \
     "$(grep -c '\[alert\]\|\[crit\]\|\[emerg\]' "$work/nginx-cluster/logs/error.log" || true) worse"
