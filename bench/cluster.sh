@@ -57,7 +57,7 @@ mkdir -p "$tmpbase" "$results"
 work=$(mktemp -d "$tmpbase/liaison-cluster-bench.XXXXXX")
 chmod 755 "$work"
 single=$work/single
-cdir=$work/cluster
+cdir=$work/galera
 out=$work/report.txt
 
 # a TCP port nobody listens on; for the cluster, twelve from a base
