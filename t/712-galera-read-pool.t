@@ -20,6 +20,7 @@ plan skip_all => 'rsync missing (state transfers): make deps installs it'
     unless grep { -x "$_/rsync" } split /:/, $ENV{PATH};
 
 my $a = Liaison::Test->start(cluster => 1, workers => 2, pool_size => 4,
+    server_extra => "location = /metrics {\n liaison_metrics on;\n}\n",
     http => { liaison_db_connect_timeout => '1s',
               liaison_db_check_interval => '10s' },
     staff => [ { username => 'lead', role => 'president',
@@ -27,6 +28,16 @@ my $a = Liaison::Test->start(cluster => 1, workers => 2, pool_size => 4,
     allow_log => [ qr/liaison db: / ]);
 $a->reload(http => { liaison_db_read => join ' ',
     $a->cluster_addresses(undef, [ 3, 2 ]) });
+
+# a counter of GET /metrics (summed over its lines), or -1
+my $metric = sub {
+    my ($name) = @_;
+    my $m = $a->req(GET => '/metrics');
+    return -1 unless $m->status == 200;
+    my ($v, $body) = (0, $m->body);
+    $v += $1 while $body =~ /^\Q$name\E(?:\{[^}]*\})? (\d+)$/mg;
+    return $v;
+};
 
 # SELECTs node N has run (the test's own SHOW STATUS is not one)
 my $selects = sub {
@@ -63,6 +74,8 @@ push @s3, $selects->(3);
 push @s1, $selects->(1);
 cmp_ok $s3[1] - $s3[0], '>=', 40,
     'node 3 ran the worklists\' SELECTs (' . ($s3[1] - $s3[0]) . ')';
+ok wait_until(sub { $metric->('liaison_db_read_queries_total') >= 23 }, 10),
+    'liaison_db_read_queries_total counts them';
 
 # --- everything else on the writer -------------------------------------
 for my $i (1 .. 20) {
@@ -97,6 +110,9 @@ for my $i (1 .. 10) {
 ok !$bad, 'while it moved: 200 or a JSON 503, nothing else';
 like $a->error_log_since($mark), qr/writes move from \S+node3\S* to \S+node2/,
     'the read pool moved to node 2';
+ok wait_until(sub { $metric->('liaison_db_read_failovers_total') >= 1 }, 10),
+    'liaison_db_read_failovers_total counts it';
+is $metric->('liaison_db_failovers_total'), 0, '... the writer never moved';
 is $a->req(POST => '/api/v1/tickets', body => ticket_body())->status, 201,
     'intake still on node 1';
 
