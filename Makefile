@@ -139,11 +139,12 @@ t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
 	cd t/browser && npm ci --no-audit --no-fund
 	@touch $@
 
+# CLUSTER=1: on a three-node Galera cluster (scripts/cluster.sh)
 run: deps module tools worker
-	@scripts/run.sh start
+	@LIAISON_CLUSTER=$(CLUSTER) scripts/run.sh start
 
 stop:
-	@scripts/run.sh stop
+	@LIAISON_CLUSTER=$(CLUSTER) scripts/run.sh stop
 
 bench: module tools
 	@bench/run.sh

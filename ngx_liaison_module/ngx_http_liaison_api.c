@@ -613,7 +613,8 @@ void
 ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler)
 {
-    ngx_str_t  sql;
+    ngx_str_t                    sql;
+    ngx_http_liaison_db_pool_t  *pool;
 
     if (ngx_http_liaison_buf_str(&ctx->sql, &sql) != NGX_OK
         || sql.len == 0)
@@ -627,8 +628,18 @@ ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
     /* the batch is the op's now; the next one starts in new memory */
     (void) ngx_http_liaison_buf_init(&ctx->sql, ctx->r->pool, 0);
 
+    /* a read that tolerates lag goes to the read pool when there is one */
+    pool = (ctx->lag_ok && ctx->mcf->read_pool) ? ctx->mcf->read_pool
+                                                 : ctx->mcf->pool;
+    ctx->lag_ok = 0;
+
+    if (ctx->op.pool != pool && ctx->op.pool != NULL) {
+        /* the connection held belongs to the other pool */
+        ngx_http_liaison_db_release(&ctx->op);
+    }
+
     ctx->op.sql = sql;
-    ctx->op.pool = ctx->mcf->pool;
+    ctx->op.pool = pool;
     ctx->op.log = ctx->r->connection->log;
     ctx->op.handler = handler;
     ctx->op.data = ctx;

@@ -103,6 +103,9 @@ typedef struct ngx_http_liaison_endpoint_s  ngx_http_liaison_endpoint_t;
 typedef struct {
     ngx_http_liaison_db_conf_t    db;
     ngx_uint_t                    db_set;
+    /* liaison_db_read: lag-tolerant reads; db's settings otherwise */
+    ngx_http_liaison_db_conf_t    db_read;
+    ngx_uint_t                    db_read_set;
 
     ngx_str_t                     token_secret;
     time_t                        token_ttl;
@@ -124,6 +127,7 @@ typedef struct {
 
     /* per worker process, built in init_process */
     ngx_http_liaison_db_pool_t   *pool;
+    ngx_http_liaison_db_pool_t   *read_pool;   /* or NULL */
     lsn_calendar_t               *calendar;
     ngx_msec_t                    calendar_loaded;  /* 0: never */
     ngx_uint_t                    calendar_warned;
@@ -244,6 +248,8 @@ struct ngx_http_liaison_ctx_s {
     unsigned                        authenticated:1;
     unsigned                        calendar_ready:1;
     unsigned                        read_committed:1;  /* the next batch */
+    /* the next batch only reads and tolerates lag: liaison_db_read */
+    unsigned                        lag_ok:1;
 
     ngx_http_liaison_next_pt        next;      /* after a kernel service */
     ngx_http_liaison_buf_t         *refusal;   /* sent after the ROLLBACK */

@@ -350,6 +350,8 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     now[5] = pool->stats.rejected;
     now[6] = pool->stats.retries;
     now[7] = pool->stats.failovers;
+    now[8] = lmcf->read_pool ? lmcf->read_pool->stats.queries : 0;
+    now[9] = lmcf->read_pool ? lmcf->read_pool->stats.failovers : 0;
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_DB; i++) {
         mmcf->sh->db[i] += now[i] - mmcf->last[i];
@@ -623,9 +625,17 @@ ngx_http_liaison_metrics_render(u_char *p,
             "# HELP liaison_db_failovers_total Times the writes moved from "
             "one liaison_db node to another.\n"
             "# TYPE liaison_db_failovers_total counter\n"
-            "liaison_db_failovers_total %uL\n",
+            "liaison_db_failovers_total %uL\n"
+            "# HELP liaison_db_read_queries_total Batches sent to the "
+            "liaison_db_read pool (lag-tolerant reads).\n"
+            "# TYPE liaison_db_read_queries_total counter\n"
+            "liaison_db_read_queries_total %uL\n"
+            "# HELP liaison_db_read_failovers_total Times the "
+            "liaison_db_read pool moved from one node to another.\n"
+            "# TYPE liaison_db_read_failovers_total counter\n"
+            "liaison_db_read_failovers_total %uL\n",
             sh->db[0], sh->db[1], sh->db[2], sh->db[3], sh->db[4], sh->db[5],
-            sh->db[6], sh->db[7]);
+            sh->db[6], sh->db[7], sh->db[8], sh->db[9]);
 
     p = ngx_sprintf(p,
             "# HELP liaison_schema_expected_version The schema version "

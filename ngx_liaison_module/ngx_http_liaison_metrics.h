@@ -21,7 +21,8 @@
 #define NGX_HTTP_LIAISON_SCHEMA_MISMATCH  2
 
 /* pool counters carried into the zone, in ngx_http_liaison_db_stats_t */
-#define NGX_HTTP_LIAISON_METRICS_DB       8
+/* the writer pool's 8 counters, then the read pool's queries, failovers */
+#define NGX_HTTP_LIAISON_METRICS_DB       10
 
 
 typedef struct ngx_http_liaison_metrics_shctx_s

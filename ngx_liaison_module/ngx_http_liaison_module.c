@@ -48,6 +48,8 @@ static char *ngx_http_liaison_supervision(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_liaison_set_bounded(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_liaison_db_read_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_liaison_db_address(ngx_conf_t *cf,
     ngx_str_t *value, ngx_http_liaison_db_node_t *node);
 static ngx_int_t ngx_http_liaison_read_password(ngx_conf_t *cf,
@@ -133,6 +135,13 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
     { ngx_string("liaison_db"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_liaison_db_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("liaison_db_read"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_liaison_db_read_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -441,6 +450,7 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_uint_t                     secs;
     ngx_http_liaison_buf_t         b;
+    ngx_http_liaison_db_conf_t     rd;
     ngx_http_liaison_endpoint_t  **table;
 
     ngx_conf_init_uint_value(mcf->db.pool_size, 16);
@@ -486,6 +496,12 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (mcf->db_read_set && !mcf->db_set) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"liaison_db_read\" needs \"liaison_db\"");
+        return NGX_CONF_ERROR;
+    }
+
     if (!mcf->db_set) {
         return NGX_CONF_OK;
     }
@@ -514,6 +530,14 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (ngx_http_liaison_buf_str(&b, &mcf->db.init_sql) != NGX_OK) {
         return NGX_CONF_ERROR;
+    }
+
+    if (mcf->db_read_set) {
+        /* the same account, sizes and timeouts; its own nodes */
+        rd = mcf->db;
+        ngx_memcpy(rd.nodes, mcf->db_read.nodes, sizeof(rd.nodes));
+        rd.nnodes = mcf->db_read.nnodes;
+        mcf->db_read = rd;
     }
 
     return NGX_CONF_OK;
@@ -665,6 +689,55 @@ ngx_http_liaison_db_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     mcf->db_set = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * liaison_db_read ADDRESS [ADDRESS...];
+ *
+ * Nodes for reads that tolerate lag (the worklist, KPIs, the overview, the
+ * liaison directory), in the order of preference, with the account and
+ * settings of liaison_db.
+ */
+
+static char *
+ngx_http_liaison_db_read_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_liaison_main_conf_t  *mcf = conf;
+
+    ngx_str_t                   *value;
+    ngx_uint_t                   i;
+    ngx_http_liaison_db_node_t  *nd;
+
+    if (mcf->db_read_set) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (mcf->db_read.nnodes == NGX_HTTP_LIAISON_DB_MAX_NODES) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"liaison_db_read\": more than %d "
+                               "addresses",
+                               NGX_HTTP_LIAISON_DB_MAX_NODES);
+            return NGX_CONF_ERROR;
+        }
+
+        nd = &mcf->db_read.nodes[mcf->db_read.nnodes];
+
+        if (ngx_http_liaison_db_address(cf, &value[i], nd) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        mcf->db_read.nnodes++;
+    }
+
+    mcf->db_read_set = 1;
 
     return NGX_CONF_OK;
 }
@@ -1064,6 +1137,14 @@ ngx_http_liaison_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (mcf->db_read_set) {
+        mcf->read_pool = ngx_http_liaison_db_pool_create(cycle,
+                                                         &mcf->db_read);
+        if (mcf->read_pool == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
     mcf->calendar = ngx_palloc(cycle->pool, sizeof(lsn_calendar_t));
     if (mcf->calendar == NULL) {
         return NGX_ERROR;
@@ -1085,6 +1166,11 @@ ngx_http_liaison_exit_process(ngx_cycle_t *cycle)
     if (mcf && mcf->pool) {
         ngx_http_liaison_db_pool_destroy(mcf->pool);
         mcf->pool = NULL;
+    }
+
+    if (mcf && mcf->read_pool) {
+        ngx_http_liaison_db_pool_destroy(mcf->read_pool);
+        mcf->read_pool = NULL;
     }
 
     if (mcf) {

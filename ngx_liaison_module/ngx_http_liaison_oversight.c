@@ -348,6 +348,8 @@ ngx_http_liaison_kpi(ngx_http_liaison_ctx_t *ctx)
         ctx->sql.pos += n;
     }
 
+    /* only reads; a few ms of lag are fine (liaison_db_read) */
+    ctx->lag_ok = 1;
     ngx_http_liaison_run(ctx, ngx_http_liaison_kpi_done);
 }
 
@@ -528,6 +530,8 @@ ngx_http_liaison_overview(ngx_http_liaison_ctx_t *ctx)
         ")) FROM follow_ups WHERE owner_staff_id = $u AND status = 'open'",
         ctx->now, (unsigned long long) ctx->subject_id);
 
+    /* only reads; a few ms of lag are fine (liaison_db_read) */
+    ctx->lag_ok = 1;
     ngx_http_liaison_run(ctx, ngx_http_liaison_overview_done);
 }
 

@@ -205,6 +205,8 @@ ngx_http_liaison_worklist(ngx_http_liaison_ctx_t *ctx)
         (unsigned long long) per_page,
         (unsigned long long) ((page - 1) * per_page));
 
+    /* only reads; a few ms of lag are fine (liaison_db_read) */
+    ctx->lag_ok = 1;
     ngx_http_liaison_run(ctx, ngx_http_liaison_worklist_done);
 }
 

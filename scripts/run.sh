@@ -8,6 +8,13 @@
 #   scripts/run.sh stop    stops nginx and MariaDB
 #   scripts/run.sh status
 #
+# With LIAISON_CLUSTER=1 (`make run CLUSTER=1`) the database is a
+# three-node Galera cluster (scripts/cluster.sh, under var/cluster, ports
+# from LIAISON_CLUSTER_PORT, 3311): nginx's liaison_db and the worker's
+# db_nodes list the three nodes, writes go to node 1 and move to the next
+# when it fails (docs/operations.md, "A Galera cluster").  `stop` stops the
+# cluster too.
+#
 # `make run` builds the module and tools first.  Running start again is
 # safe: everything is created only when missing, demo data is upserted and
 # nginx is reloaded with the freshly rendered configuration.
@@ -35,6 +42,16 @@ client_cnf=$secrets/client.cnf
 ingest_key=$secrets/ingest_key
 phone_key=$secrets/phone_hash_key
 db_sock=$var/mysql/mysqld.sock
+cluster=${LIAISON_CLUSTER:-}
+[ "$cluster" = 0 ] && cluster=
+if [ -n "$cluster" ]; then
+    # the nodes' sockets in order (scripts/cluster.sh addresses)
+    db_sock=$var/cluster/node1/mysqld.sock
+    db_list="unix:$db_sock unix:$var/cluster/node2/mysqld.sock"
+    db_list="$db_list unix:$var/cluster/node3/mysqld.sock"
+else
+    db_list="unix:$db_sock"
+fi
 token_secret=$secrets/token_secret
 
 # demo accounts (sql/demo.sql): username role department
@@ -109,6 +126,7 @@ render_conf() {
     sed -e "s|@MODULE@|$module|g" \
         -e "s|@PREFIX@|$prefix|g" \
         -e "s|@PORT@|$port|g" \
+        -e "s|unix:@DB_SOCKET@|$db_list|g" \
         -e "s|@DB_SOCKET@|$db_sock|g" \
         -e "s|@DB_PASSWORD_FILE@|$secrets/db_password|g" \
         -e "s|@TOKEN_SECRET_FILE@|$token_secret|g" \
@@ -151,7 +169,11 @@ start() {
     chmod 700 "$secrets"
 
     # 1. database
-    LIAISON_DB_PORT=$db_port "$root/scripts/db.sh" start "$var"
+    if [ -n "$cluster" ]; then
+        "$root/scripts/cluster.sh" start "$var"
+    else
+        LIAISON_DB_PORT=$db_port "$root/scripts/db.sh" start "$var"
+    fi
     "$root/scripts/migrate.sh" --defaults-file="$client_cnf"
 
     # 2. demo data, calendar, demo passwords
@@ -204,9 +226,14 @@ start() {
     # WeChat/SMS/WeCom settings locally, so nothing leaves the machine
     # --- BEGIN liaison-worker ---
     local wconf=$var/liaison-worker.conf wpid=$var/liaison-worker.pid
-    printf '%s\n' "db_socket = $db_sock" "db_user = liaison" \
+    if [ -n "$cluster" ]; then
+        echo "db_nodes = $db_list" >"$wconf"
+    else
+        echo "db_socket = $db_sock" >"$wconf"
+    fi
+    printf '%s\n' "db_user = liaison" \
         "db_password_file = $secrets/db_password" "db_name = liaison" \
-        "worker_id = local" >"$wconf"
+        "worker_id = local" >>"$wconf"
     # the outside world, when configured (README, "WeChat, SMS and WeCom")
     if [ -f "$var/liaison-worker-outside.conf" ]; then
         cat "$var/liaison-worker-outside.conf" >>"$wconf"
@@ -247,7 +274,7 @@ workers_user() {
     [ "$(id -u)" = 0 ] || return 0
     chmod 755 "$var" "$prefix"
     if id www-data >/dev/null 2>&1 \
-        && runuser -u www-data -- test -x "$var/mysql" \
+        && runuser -u www-data -- test -x "$(dirname "$db_sock")" \
         && runuser -u www-data -- test -r "$root/html/index.html"; then
         nginx_user="user www-data www-data;"
         chown www-data:www-data "$prefix/attachments"
@@ -314,8 +341,27 @@ print_usage() {
     cat <<EOF
 
 Liaison is running: $base/api/v1/  (nginx: $conf, logs: $prefix/logs/)
+EOF
+    if [ -n "$cluster" ]; then
+        cat <<EOF
+Database: a three-node Galera cluster, database liaison; nginx and the
+          worker write to the first healthy node of:
+EOF
+        for a in $db_list; do
+            echo "            ${a#unix:}"
+        done
+        cat <<EOF
+          (state: scripts/cluster.sh status $var; client on node N:
+          scripts/cluster.sh client N $var; a failover drill:
+          scripts/cluster.sh kill-node 1 $var, then start-node 1 $var)
+EOF
+    else
+        cat <<EOF
 Database: socket $db_sock, 127.0.0.1:$db_port, database liaison
           (client: scripts/db.sh client $var)
+EOF
+    fi
+    cat <<EOF
 
 Try:
   curl -s $base/api/v1/health
@@ -395,6 +441,9 @@ stop() {
     if [ -d "$var/mysql" ]; then
         "$root/scripts/db.sh" stop "$var"
     fi
+    if [ -d "$var/cluster" ]; then
+        "$root/scripts/cluster.sh" stop "$var"
+    fi
 }
 
 status() {
@@ -405,7 +454,11 @@ status() {
     else
         say "nginx not running"; rc=1
     fi
-    "$root/scripts/db.sh" status "$var" || rc=1
+    if [ -n "$cluster" ]; then
+        "$root/scripts/cluster.sh" status "$var" || rc=1
+    else
+        "$root/scripts/db.sh" status "$var" || rc=1
+    fi
     return $rc
 }
 

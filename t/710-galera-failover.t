@@ -6,8 +6,8 @@
 # clean JSON 503) and comes back to it once it has rejoined; every 201 is
 # exactly one ticket and no ticket number is given twice.
 #
-# Not yet here (docs/operations.md, "A Galera cluster"): two nginx and two
-# workers under concurrent load while a node is killed and rejoins.
+# Two nginx and two workers under load while nodes die and rejoin:
+# t/711-galera-workers.t; the read pool: t/712-galera-read-pool.t.
 
 use strict;
 use warnings;

@@ -168,6 +168,7 @@ typedef struct {
     lw_conf_t              *conf;
     MYSQL                  *db;
     int                     db_node;        /* index in the node list */
+    unsigned int            db_errno;       /* of the last statement */
     lw_http_t              *http;
     lsn_calendar_t         *cal;
 
@@ -190,6 +191,7 @@ typedef struct {
     unsigned long           retried;
     unsigned long           failed;
     unsigned long           fired;
+    unsigned long           conflicts;      /* lw_db_conflict() seen */
 } lw_ctx_t;
 
 
@@ -262,6 +264,20 @@ void lw_db_close(lw_ctx_t *ctx);
 int lw_db_ok(lw_ctx_t *ctx);
 /* affected rows, or -1 */
 long long lw_db_exec(lw_ctx_t *ctx, const char *fmt, ...);
+/*
+ * One statement outside a transaction (autocommit), run again when it
+ * conflicts (lw_db_conflict()); affected rows, or -1.
+ */
+long long lw_db_exec1(lw_ctx_t *ctx, const char *fmt, ...);
+/*
+ * The last statement failed on a conflict with another transaction: an
+ * InnoDB deadlock, or on Galera a certification failure or an abort by a
+ * replicated write (both 1213).  The server rolled the whole transaction
+ * back: nothing of it happened, and it may be run again.
+ */
+int lw_db_conflict(lw_ctx_t *ctx);
+/* how many times a transaction that conflicts is run in all */
+#define LW_DB_TRIES  4
 /* a stored result, or NULL on error (lw_db_error() says) */
 MYSQL_RES *lw_db_query(lw_ctx_t *ctx, const char *fmt, ...);
 long long lw_db_raw(lw_ctx_t *ctx, const char *sql, size_t len);

@@ -209,7 +209,8 @@ lw_db_open(lw_ctx_t *ctx, const lw_db_node_t *node)
 
 /*
  * Writable, and on Galera ready and synced (wsrep_local_state 4), as the
- * module checks its nodes (ngx_http_liaison_db.c).
+ * module checks its nodes (ngx_http_liaison_db.c): 0 no, 1 yes, 2 yes
+ * and a Galera node.
  */
 
 static int
@@ -235,9 +236,14 @@ lw_db_healthy(MYSQL *db)
     row = mysql_fetch_row(res);
 
     if (row != NULL && row[0] != NULL && strcmp(row[0], "0") == 0) {
-        ok = row[1] == NULL || strcasecmp(row[1], "ON") != 0
-             || (row[2] != NULL && strcasecmp(row[2], "ON") == 0
-                 && row[3] != NULL && strcmp(row[3], "4") == 0);
+        if (row[1] == NULL || strcasecmp(row[1], "ON") != 0) {
+            ok = 1;
+
+        } else if (row[2] != NULL && strcasecmp(row[2], "ON") == 0
+                   && row[3] != NULL && strcmp(row[3], "4") == 0)
+        {
+            ok = 2;
+        }
     }
 
     mysql_free_result(res);
@@ -249,7 +255,7 @@ lw_db_healthy(MYSQL *db)
 int
 lw_db_connect(lw_ctx_t *ctx)
 {
-    int            i, n, last;
+    int            i, n, last, health;
     char           err[200], name[80];
     MYSQL         *db;
     lw_db_node_t   nodes[LW_DB_MAX_NODES];
@@ -270,12 +276,28 @@ lw_db_connect(lw_ctx_t *ctx)
             continue;
         }
 
-        if (n > 1 && !lw_db_healthy(db)) {
+        health = n > 1 ? lw_db_healthy(db) : 1;
+
+        if (health == 0) {
             lw_log(LW_LOG_WARN, "database node %s is not ready for writes "
                    "(read_only, or not a synced Galera node)",
                    lw_db_node_name(&nodes[i], name, sizeof(name)));
             mysql_close(db);
             continue;
+        }
+
+        /*
+         * On Galera, reads wait until this node has applied what the
+         * cluster committed before them: a claim then seldom picks a row
+         * another node's worker has just taken (a conflict at its COMMIT,
+         * lw_outbox_claim()); safety does not depend on it.
+         */
+        if (health == 2
+            && mysql_query(db, "SET SESSION wsrep_sync_wait = 1") != 0)
+        {
+            lw_log(LW_LOG_WARN, "database node %s: wsrep_sync_wait: %s",
+                   lw_db_node_name(&nodes[i], name, sizeof(name)),
+                   mysql_error(db));
         }
 
         ctx->db = db;
@@ -392,12 +414,24 @@ lw_db_raw(lw_ctx_t *ctx, const char *sql, size_t len)
 {
     unsigned int  err;
 
+    ctx->db_errno = 0;
+
     if (ctx->db == NULL) {
         return -1;
     }
 
     if (mysql_real_query(ctx->db, sql, len) != 0) {
         err = mysql_errno(ctx->db);
+        ctx->db_errno = err;
+
+        if (err == 1213) {
+            /* the caller runs it again or leaves the rows to the other */
+            ctx->conflicts++;
+            lw_log(LW_LOG_INFO, "database: %s (%u): a conflict with "
+                   "another transaction, rolled back", mysql_error(ctx->db),
+                   err);
+            return -1;
+        }
 
         lw_log(LW_LOG_ERROR, "database: %s (%u)", mysql_error(ctx->db),
                err);
@@ -445,6 +479,46 @@ lw_db_exec(lw_ctx_t *ctx, const char *fmt, ...)
     free(sql);
 
     return n;
+}
+
+
+long long
+lw_db_exec1(lw_ctx_t *ctx, const char *fmt, ...)
+{
+    int         i;
+    char       *sql;
+    size_t      len;
+    va_list     args;
+    long long   n;
+
+    va_start(args, fmt);
+    sql = lw_db_vformat(fmt, args, &len);
+    va_end(args);
+
+    if (sql == NULL) {
+        return -1;
+    }
+
+    n = -1;
+
+    for (i = 0; i < LW_DB_TRIES; i++) {
+        n = lw_db_raw(ctx, sql, len);
+
+        if (n >= 0 || !lw_db_conflict(ctx)) {
+            break;
+        }
+    }
+
+    free(sql);
+
+    return n;
+}
+
+
+int
+lw_db_conflict(lw_ctx_t *ctx)
+{
+    return ctx->db_errno == 1213;
 }
 
 

@@ -734,8 +734,13 @@ lw_metrics_process(lw_ctx_t *ctx, lw_buf_t *out, int db_up)
         "# HELP liaison_worker_ladder_steps_total Escalation steps this "
         "daemon fired since it started.\n"
         "# TYPE liaison_worker_ladder_steps_total counter\n"
-        "liaison_worker_ladder_steps_total %lu\n",
-        ctx->sent, ctx->retried, ctx->failed, ctx->fired);
+        "liaison_worker_ladder_steps_total %lu\n"
+        "# HELP liaison_worker_db_conflicts_total Transactions of this "
+        "daemon rolled back on a conflict (a deadlock, or a Galera "
+        "certification failure), run again or left to another worker.\n"
+        "# TYPE liaison_worker_db_conflicts_total counter\n"
+        "liaison_worker_db_conflicts_total %lu\n",
+        ctx->sent, ctx->retried, ctx->failed, ctx->fired, ctx->conflicts);
 }
 
 

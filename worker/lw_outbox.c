@@ -5,8 +5,14 @@
  *    channels this worker has settings for ... FOR UPDATE SKIP LOCKED
  *    (rows another worker is claiming are skipped, not waited for), then
  *    mark them 'sending' with this worker's id and a lease (claimed_until),
- *    attempts + 1.  Committed before any send.  The lease is renewed every
- *    lease / 3 while the worker lives.
+ *    attempts + 1, only where they are still 'pending' (a compare-and-set:
+ *    on Galera, locks are node-local and another node's worker may have
+ *    claimed a row meanwhile).  Committed before any send.  A claim that
+ *    conflicts (1213: a deadlock, or Galera's certification refusing it
+ *    because another node's claim of one of its rows committed first) was
+ *    rolled back whole: its rows belong to the other worker, this one
+ *    claims again.  The lease is renewed every lease / 3 while the worker
+ *    lives.
  * 2. Send the batch concurrently (libcurl multi, rate limits per channel).
  *    Each send is recorded as started (send_started_at, its own commit)
  *    before its request leaves; a send that cannot be recorded does not
@@ -16,7 +22,8 @@
  *    backoff and jitter), next day (45009), failed, dead (too many
  *    attempts).  A token error refreshes the token and sends once more.
  *    When an outcome cannot be recorded, no further send starts; the
- *    worker reconnects within the pass and records what it holds.
+ *    worker reconnects within the pass and records what it holds.  Every
+ *    write here is run again when it conflicts (lw_db_conflict()).
  * 4. A 'sending' row whose lease expired (its worker died) is recovered at
  *    the start of every pass: never started -> pending, as if never
  *    claimed; started -> "uncertain" (the provider may have it): sent
@@ -444,10 +451,16 @@ lw_outbox_idle_log(lw_ctx_t *ctx)
 }
 
 
+/*
+ * 0 (*count rows claimed, maybe none), 1 when the claim conflicted with
+ * another worker's (nothing claimed: claim again), -1 on an error.
+ */
+
 static int
 lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **out, size_t *count)
 {
     size_t          n, i;
+    long long       done;
     time_t          now;
     lw_buf_t        q;
     lw_msg_t       *msgs, *m;
@@ -486,7 +499,7 @@ lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **out, size_t *count)
     {
         lw_buf_free(&q);
         lw_db_rollback(ctx);
-        return -1;
+        return lw_db_conflict(ctx) ? 1 : -1;
     }
 
     lw_buf_free(&q);
@@ -540,18 +553,27 @@ lw_outbox_claim(lw_ctx_t *ctx, lw_msg_t **out, size_t *count)
     }
 
     mysql_free_result(res);
-    lw_buf_adds(&q, ")");
+    lw_buf_adds(&q, ") AND status = 'pending'");
 
-    if (q.failed || lw_db_raw(ctx, q.data, q.len) < 0
-        || lw_db_commit(ctx) != 0)
-    {
-        lw_buf_free(&q);
+    done = q.failed ? -1 : lw_db_raw(ctx, q.data, q.len);
+    lw_buf_free(&q);
+
+    if (done >= 0 && (size_t) done != n) {
+        /* some row was claimed by another node's worker meanwhile */
         lw_db_rollback(ctx);
         lw_msgs_free(msgs, n);
-        return -1;
+        ctx->conflicts++;
+        lw_log(LW_LOG_INFO, "outbox: %zu of %zu rows were claimed by "
+               "another worker meanwhile: a conflict, claiming again",
+               n - (size_t) done, n);
+        return 1;
     }
 
-    lw_buf_free(&q);
+    if (done < 0 || lw_db_commit(ctx) != 0) {
+        lw_db_rollback(ctx);
+        lw_msgs_free(msgs, n);
+        return lw_db_conflict(ctx) ? 1 : -1;
+    }
 
     *out = msgs;
     *count = n;
@@ -594,7 +616,7 @@ lw_consent_take(lw_ctx_t *ctx, lw_msg_t *m)
 {
     long long  n;
 
-    n = lw_db_exec(ctx, "UPDATE subscribe_consents SET "
+    n = lw_db_exec1(ctx, "UPDATE subscribe_consents SET "
                    "status = IF(remaining IS NOT NULL AND remaining <= 1, "
                    "'used_up', status), "
                    "remaining = IF(remaining IS NULL, NULL, remaining - 1), "
@@ -649,11 +671,15 @@ lw_sec_check_apply(lw_ctx_t *ctx, lw_msg_t *m)
 static int
 lw_outbox_record(lw_ctx_t *ctx, lw_msg_t *m)
 {
-    int          dead;
+    int          dead, tries;
     char         rbuf[64];
     time_t       now, next;
     lw_buf_t     sql;
     const char  *result;
+
+    tries = 0;
+
+again:
 
     now = lw_now(ctx);
     dead = 0;
@@ -826,6 +852,12 @@ failed:
 
     lw_db_rollback(ctx);
     lw_buf_free(&sql);
+
+    if (lw_db_conflict(ctx) && ++tries < LW_DB_TRIES) {
+        /* rolled back whole: nothing of it was written */
+        goto again;
+    }
+
     m->held = 1;
     lw_log(LW_LOG_ERROR, "outbox %llu: recording the outcome %s failed: %s",
            m->id, m->out.code[0] ? m->out.code : result, lw_db_error(ctx));
@@ -850,6 +882,7 @@ lw_outbox_keep(lw_deliver_t *d, lw_msg_t *m)
 static int
 lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m)
 {
+    int       tries;
     lw_buf_t  sql;
 
     m->out.code[0] = '\0';
@@ -858,18 +891,25 @@ lw_outbox_release(lw_ctx_t *ctx, lw_msg_t *m)
     lw_buf_init(&sql);
     lw_outbox_attempt(&sql, ctx, m, "released");
 
-    if (lw_db_begin(ctx) != 0
-        || lw_db_exec(ctx, "UPDATE outbox SET status = 'pending', "
-               "attempts = GREATEST(attempts, 1) - 1, claimed_by = NULL, "
-               "claimed_until = NULL, send_started_at = NULL "
-               "WHERE id = $u AND status = 'sending' AND claimed_by = $z",
-               m->id, ctx->conf->worker_id) < 0
-        || sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0
-        || lw_db_commit(ctx) != 0)
-    {
+    for (tries = 1; /* void */; tries++) {
+        if (lw_db_begin(ctx) == 0
+            && lw_db_exec(ctx, "UPDATE outbox SET status = 'pending', "
+                   "attempts = GREATEST(attempts, 1) - 1, claimed_by = NULL, "
+                   "claimed_until = NULL, send_started_at = NULL "
+                   "WHERE id = $u AND status = 'sending' AND claimed_by = $z",
+                   m->id, ctx->conf->worker_id) >= 0
+            && !sql.failed && lw_db_raw(ctx, sql.data, sql.len) >= 0
+            && lw_db_commit(ctx) == 0)
+        {
+            break;
+        }
+
         lw_db_rollback(ctx);
-        lw_buf_free(&sql);
-        return -1;
+
+        if (!lw_db_conflict(ctx) || tries == LW_DB_TRIES) {
+            lw_buf_free(&sql);
+            return -1;
+        }
     }
 
     lw_buf_free(&sql);
@@ -900,7 +940,7 @@ lw_outbox_start(lw_req_t *r, void *data)
         return -1;
     }
 
-    n = lw_db_exec(ctx, "UPDATE outbox SET send_started_at = $t "
+    n = lw_db_exec1(ctx, "UPDATE outbox SET send_started_at = $t "
                    "WHERE id = $u AND status = 'sending' AND claimed_by = $z",
                    lw_now(ctx), m->id, ctx->conf->worker_id);
 
@@ -939,7 +979,7 @@ lw_outbox_tick(void *data)
 
     d->renewed = time(NULL);
 
-    if (lw_db_exec(ctx, "UPDATE outbox SET claimed_until = $t "
+    if (lw_db_exec1(ctx, "UPDATE outbox SET claimed_until = $t "
                    "WHERE status = 'sending' AND claimed_by = $z",
                    (time_t) (lw_now(ctx) + ctx->conf->lease),
                    ctx->conf->worker_id) < 0)
@@ -1233,6 +1273,7 @@ lw_outbox_deliver(lw_ctx_t *ctx, lw_msg_t *msgs, size_t n)
 int
 lw_outbox_pass(lw_ctx_t *ctx)
 {
+    int            rc, conflicts;
     size_t         n, total;
     lw_msg_t      *msgs;
     unsigned long  sent0, retried0, failed0;
@@ -1245,10 +1286,28 @@ lw_outbox_pass(lw_ctx_t *ctx)
     retried0 = ctx->retried;
     failed0 = ctx->failed;
 
+    conflicts = 0;
+
     while (!*ctx->stop && lw_db_ok(ctx)) {
-        if (lw_outbox_claim(ctx, &msgs, &n) != 0) {
+        rc = lw_outbox_claim(ctx, &msgs, &n);
+
+        if (rc == 1) {
+            /* another worker took some of these rows first: theirs */
+            if (++conflicts == LW_DB_TRIES) {
+                lw_log(LW_LOG_INFO, "outbox: %d claims in a row conflicted "
+                       "with other workers': claiming again next pass",
+                       conflicts);
+                break;
+            }
+
+            continue;
+        }
+
+        if (rc != 0) {
             return -1;
         }
+
+        conflicts = 0;
 
         if (n == 0) {
             break;

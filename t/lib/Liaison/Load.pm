@@ -7,9 +7,15 @@ package Liaison::Load;
 #   my $load = Liaison::Load->start($env, clients => 4,
 #       requests => [ [GET => '/api/v1/health'],
 #                     [POST => '/api/v1/tickets', sub { body }] ]);
+#       [, pause => 0.05 ]);  # seconds between a client's requests
 #   ... reloads ...
 #   my $t = $load->stop;   # { sent, status => { 200 => n, ... },
-#                          #   errors => { 'connect: ...' => n }, ... }
+#                          #   errors => { 'connect: ...' => n },
+#                          #   fivexx => { '503 unavailable' => n }, ... }
+#
+# fivexx names each 5xx answer by its status and the code of its JSON
+# error ('503 not-json' when the body is not one; odd holds the first
+# such answers of each client).
 #
 # A request counts as failed when it could not connect, could not be
 # written, or got no complete HTTP status line before the connection
@@ -39,7 +45,7 @@ sub start {
         croak "fork: $!" unless defined $pid;
         if (!$pid) {
             $SIG{INT} = $SIG{TERM} = 'DEFAULT';
-            _client($self->{dir}, $c, $port, \@reqs);
+            _client($self->{dir}, $c, $port, \@reqs, $o{pause});
             _exit(0);
         }
         push @{ $self->{pids} }, $pid;
@@ -55,8 +61,9 @@ sub start {
 }
 
 sub _client {
-    my ($dir, $c, $port, $reqs) = @_;
-    my %t = (sent => 0, status => {}, errors => {}, created => []);
+    my ($dir, $c, $port, $reqs, $pause) = @_;
+    my %t = (sent => 0, status => {}, errors => {}, created => [],
+        fivexx => {}, odd => []);
     my $i = 0;
     my $stop = "$dir/stop";
     until (-e $stop) {
@@ -101,18 +108,40 @@ sub _client {
         close $s;
         if ($buf =~ m{^HTTP/1\.1 (\d{3})}) {
             $t{status}{$1}++;
+            my $st = $1;
             push @{ $t{created} }, $1
-                if $1 == 201 && $buf =~ /"ticket_no":"([^"]+)"/;
+                if $st == 201 && $buf =~ /"ticket_no":"([^"]+)"/;
+            if ($st >= 500) {
+                my $code = _error_code($buf);
+                $t{fivexx}{"$st $code"}++;
+                push @{ $t{odd} }, substr($buf, 0, 600)
+                    if $code eq 'not-json' && @{ $t{odd} } < 3;
+            }
         } elsif (!grep { /^read/ } keys %{ $t{errors} }) {
             $t{errors}{'closed without a status line'}++;
         }
         if ($t{sent} == 1) {
             open my $fh, '>', "$dir/up.$c"; close $fh;
         }
+        # a steady rate, not a measure: nothing waits on it
+        sleep $pause if $pause;
     }
     open my $fh, '>', "$dir/tally.$c" or _exit(1);
     print $fh $JSON->encode(\%t);
     close $fh;
+}
+
+# the code of a JSON error answer, or 'not-json'
+sub _error_code {
+    my ($buf) = @_;
+    my ($head, $body) = split /\r\n\r\n/, $buf, 2;
+    return 'not-json' unless defined $body
+        && $head =~ m{^Content-Type:\s*application/json}mi;
+    my $j = eval { $JSON->decode($body) };
+    return 'not-json' unless ref $j eq 'HASH';
+    # /health answers {"status": "unavailable", ...}
+    return ref $j->{error} eq 'HASH' && defined $j->{error}{code}
+        ? $j->{error}{code} : $j->{status} // 'not-json';
 }
 
 # stops the clients (after their current request) and sums their tallies
@@ -120,7 +149,8 @@ sub stop {
     my ($self) = @_;
     open my $fh, '>', "$self->{dir}/stop" or croak "stop: $!";
     close $fh;
-    my %sum = (sent => 0, status => {}, errors => {}, created => []);
+    my %sum = (sent => 0, status => {}, errors => {}, created => [],
+        fivexx => {}, odd => []);
     for my $pid (@{ $self->{pids} }) {
         waitpid $pid, 0;
     }
@@ -132,6 +162,8 @@ sub stop {
         $sum{sent} += $j->{sent};
         $sum{status}{$_} += $j->{status}{$_} for keys %{ $j->{status} };
         $sum{errors}{$_} += $j->{errors}{$_} for keys %{ $j->{errors} };
+        $sum{fivexx}{$_} += $j->{fivexx}{$_} for keys %{ $j->{fivexx} };
+        push @{ $sum{odd} }, @{ $j->{odd} };
         push @{ $sum{created} }, @{ $j->{created} };
     }
     $sum{answered} = 0;

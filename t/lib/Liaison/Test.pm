@@ -129,6 +129,7 @@ sub json_decode { $JSON->decode($_[0]) }
 #   cluster       1: a three-node Galera cluster (scripts/cluster.sh)
 #                 instead of one MariaDB; liaison_db lists the three nodes
 #                 (cluster_* methods below)
+#   db_order      [2, 3, 1]: the cluster's nodes in that order in liaison_db
 sub start {
     my ($class, %opt) = @_;
     my $self = bless {
@@ -460,12 +461,13 @@ sub _cluster_init {
 sub cluster_socket { "$_[0]{dir}/cluster/node$_[1]/mysqld.sock" }
 sub cluster_sql_port { $_[0]{cluster_port} + $_[1] - 1 }
 
-# the liaison_db / db_nodes list: unix:... (or 127.0.0.1:PORT with 'tcp')
+# the liaison_db / db_nodes list: unix:... (or 127.0.0.1:PORT with 'tcp'),
+# nodes 1, 2, 3 or in the order given ([2, 3, 1])
 sub cluster_addresses {
-    my ($self, $via) = @_;
+    my ($self, $via, $order) = @_;
     return map { ($via // 'unix') eq 'tcp'
         ? '127.0.0.1:' . $self->cluster_sql_port($_)
-        : 'unix:' . $self->cluster_socket($_) } 1 .. 3;
+        : 'unix:' . $self->cluster_socket($_) } @{ $order || [ 1 .. 3 ] };
 }
 
 sub cluster_pid {
@@ -776,7 +778,8 @@ sub config_text {
     my $p = $self->prefix;
     my $error_log = $o{error_log} // "$p/logs/error.log";
     my $workers = $o{workers} // 2;
-    my $db = $self->{cluster} ? join(' ', $self->cluster_addresses($o{db_via}))
+    my $db = $self->{cluster}
+        ? join(' ', $self->cluster_addresses($o{db_via}, $o{db_order}))
         : ($o{db_via} // 'unix') eq 'tcp'
         ? "127.0.0.1:$self->{db_port}" : 'unix:' . $self->db_socket;
 
