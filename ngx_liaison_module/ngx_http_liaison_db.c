@@ -554,7 +554,10 @@ static void
 ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
     ngx_http_liaison_db_op_t *op, ngx_str_t *sql)
 {
-    int  err, status;
+    int      err, status;
+#if (NGX_DEBUG)
+    u_char  *quote;
+#endif
 
     dc->op = op;
     dc->state = NGX_HTTP_LIAISON_DB_QUERY;
@@ -565,9 +568,17 @@ ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
 
     op->pool->stats.queries++;
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->log, 0,
-                   "liaison db: query \"%*s\"",
-                   ngx_min(sql->len, 256), sql->data);
+#if (NGX_DEBUG)
+    /* up to the first quoted value: phones and codes stay out of the log */
+    quote = ngx_strlchr(sql->data, sql->data + ngx_min(sql->len, 256), '\'');
+    if (quote == NULL) {
+        quote = sql->data + ngx_min(sql->len, 256);
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, op->log, 0,
+                   "liaison db: query \"%*s\" (%uz bytes)",
+                   quote - sql->data, sql->data, sql->len);
+#endif
 
     ngx_add_timer(&dc->deadline, op->pool->conf->query_timeout);
 
