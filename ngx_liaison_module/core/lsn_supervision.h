@@ -86,5 +86,16 @@ time_t lsn_supervise_idle_at(const lsn_calendar_t *cal, time_t last_action,
     "UPDATE tickets t SET t.supervised = 1, t.supervised_at = $t, "          \
     "t.supervised_reason = $z WHERE t.supervised = 0 AND "
 
+/*
+ * The same through a join, for tickets given as a SELECT of ticket_id:
+ * UPDATE_JOIN, the SELECT, then UPDATE_SET (values: now ($t), reason
+ * ($z)).  MariaDB runs an IN subquery of a single-table UPDATE once per
+ * row of tickets; a join reads only the ids.
+ */
+#define LSN_SUPERVISE_UPDATE_JOIN  "UPDATE tickets t JOIN ("
+#define LSN_SUPERVISE_UPDATE_SET                                              \
+    ") s ON s.ticket_id = t.id SET t.supervised = 1, "                       \
+    "t.supervised_at = $t, t.supervised_reason = $z WHERE t.supervised = 0"
+
 
 #endif /* _LSN_SUPERVISION_H_INCLUDED_ */
