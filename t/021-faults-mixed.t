@@ -6,9 +6,10 @@
 # twice as a client's retry), follow-ups and status reads of their own
 # tickets, one request after another, while the liaison-worker daemon
 # delivers the outbox (concurrency 8, an SMS gateway with a client message
-# id, every answer 300 ms late, so sends are in flight at a kill).  Meanwhile, one after the other: kill -9 of MariaDB (started
-# again), of one nginx worker process (the master starts another), and
-# twice of the worker daemon mid-delivery (started again).  Then, counted
+# id, every answer 300 ms late, so sends are in flight at a kill).
+# Meanwhile, one after the other: kill -9 of MariaDB (started again), of
+# one nginx worker process (the master starts another), and twice of the
+# worker daemon mid-delivery (started again).  Then, counted
 # per request and per message:
 #
 #  * every intake answered 201 has exactly one ticket, the one answered,
