@@ -5,10 +5,10 @@
 --
 -- Replays, as SQL alone, the transactions the module sent for real
 -- intakes: bench/run.sh captures them with MariaDB's general log while
--- wrk posts a few hundred tickets (FILE: per batch, its length in bytes on
--- a line, then the batch: SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; the
--- Idempotency-Key row, the ticket, its events, the outbox rows, whatever
--- the category made; COMMIT).  Each sysbench event is one transaction:
+-- wrk posts a few hundred tickets (FILE: per batch, its length in bytes
+-- on a line, then the batch: SET TRANSACTION ISOLATION LEVEL READ
+-- COMMITTED; START TRANSACTION; the Idempotency-Key row, the ticket, its
+-- events, the outbox rows, whatever the category made; COMMIT).  Each sysbench event is one transaction:
 -- a captured batch, in rotation, with fresh values for what must be
 -- unique or differs per request (ticket number, query code, Idempotency-
 -- Key, body hash, the content's "（压测 …）" marker), sent as the module
