@@ -11,7 +11,10 @@
 -- events, the outbox rows, whatever the category made; COMMIT).  Each sysbench event is one transaction:
 -- a captured batch, in rotation, with fresh values for what must be
 -- unique or differs per request (ticket number, query code, Idempotency-
--- Key, body hash, the content's "（压测 …）" marker), sent as the module
+-- Key, body hash, the content's "（压测 …）" marker; a case number drawn
+-- again from the seeded cases, a complaint's mobile from the mix's pool,
+-- so that complaints about one matter meet as rarely as in the mix and not
+-- every time a captured one comes round), sent as the module
 -- sends it: one multi-statement round trip on a connection with the
 -- module's session settings.  A deadlock or lock wait is retried as a
 -- whole, as the module does (4 times); what still fails is counted.
@@ -59,6 +62,7 @@ sysbench.cmdline.options = {
     defaults_file = { "[client] options file (socket, user, password, "
         .. "database)", "" },
     run_id = { "1..99, makes the fresh values of this run unique", 1 },
+    cases = { "case numbers 1..N of the seeded cases", 3000 },
 }
 
 local con, templates, tid, counter, retries, failures
@@ -76,6 +80,8 @@ local function template(sql)
     t.no, t.code = sql:match("INSERT INTO tickets %b() VALUES "
                              .. "%('(%d+)', '(%w+)'")
     t.marker = sql:match("（压测 [%d%-]+）")
+    t.case = sql:match("粤0115民初%d+号")
+    t.phone = sql:match("'p:(1%d+)'")
 
     if not (t.key and t.no and t.code) then
         return nil
@@ -170,6 +176,19 @@ local function fresh(t)
                                                  run, tid, counter))
     sql = sql:gsub(t.hash, string.format("%08x%08x%016x%032x", run, tid,
                                          counter, math.random(0, 2^30)))
+
+    if t.case then
+        sql = sql:gsub(literal(t.case), string.format("粤0115民初%d号",
+                       math.random(1, tonumber(sysbench.opt.cases))))
+    end
+
+    if t.phone then
+        -- quoted: the contact's column and the complaint's key
+        local phone = string.format("1%d%09d", math.random(3, 9),
+                                    math.random(0, 4999))
+        sql = sql:gsub("'" .. t.phone .. "'", "'" .. phone .. "'")
+        sql = sql:gsub("'p:" .. t.phone .. "'", "'p:" .. phone .. "'")
+    end
 
     if t.marker then
         sql = sql:gsub(literal(t.marker),

@@ -537,7 +537,7 @@ replay() {  # NAME THREADS RUN_ID
     local name=$1 n=$2 id=$3 f=$work/sysbench-$1-$2.txt mark
     local args=(--threads="$n" --percentile=99
                 --replay_file="$work/replay-$name.sql"
-                --defaults_file="$client_cnf")
+                --defaults_file="$client_cnf" --cases="$cases")
     say "sysbench replay of $name, $n threads (${warmup}s warm-up, ${seconds}s)"
     if [ "$warmup" -gt 0 ]; then
         run_child sysbench "$bench/intake-replay.lua" "${args[@]}" \
