@@ -5,9 +5,9 @@
 # t.id IN (SELECT ...)", MariaDB ran the subquery once per row of tickets,
 # a scan of the whole table inside every complaint's transaction (the
 # bench's category mix fell to a fifth of the single category; 40,000
-# rows read per complaint here).  Here:
-# 20,000 old tickets, then complaints, each counted in rows the server
-# read (Handler_read_* of the global status, nothing else running).
+# rows read per complaint here).  Here: 20,000 old tickets, then
+# complaints, each counted in rows the server read (Handler_read_* of the
+# global status, nothing else running).
 
 use strict;
 use warnings;
@@ -29,8 +29,8 @@ sub rows_read {
     my $n = 0;
     for my $r (@{ $env->dbh->selectall_arrayref(
         "SHOW GLOBAL STATUS LIKE 'Handler_read%'") }) {
-        $n += $r->[1]
-            if $r->[0] =~ /^Handler_read_(first|key|last|next|prev|rnd|rnd_next)$/i;
+        $n += $r->[1] if $r->[0]
+            =~ /^Handler_read_(first|key|last|next|prev|rnd|rnd_next)$/i;
     }
     return $n;
 }
