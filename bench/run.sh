@@ -630,7 +630,7 @@ rev="not a git checkout"
 echo "module: build/ngx_http_liaison_module.so built $module_id; $rev"
 [ -z "${BENCH_NICE:-}" ] || echo "priority: everything ran at nice $BENCH_NICE (BENCH_NICE)"
 echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
-     "loopback; seeded $tickets tickets ($tickets_end at the end)"
+     "loopback; seeded $tickets tickets ($tickets_end at the end) and $ncases cases"
 echo "others: CPU used by processes this run did not start, % of the machine's 2 CPUs," \
      "during the measured run (0% = undisturbed)"
 echo
