@@ -64,10 +64,10 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
     ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
 
     if (ids) {
-        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_JOIN);
+        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_IDS);
         ngx_http_liaison_buf_raw(&ctx->sql, ids->data, ids->len);
-        ngx_http_liaison_sql(ctx, LSN_SUPERVISE_UPDATE_SET, ctx->now,
-                             lsn_supervise_reasons[reason]);
+        ngx_http_liaison_sql(ctx, LSN_SUPERVISE_UPDATE_SET, "$[*]", "$",
+                             ctx->now, lsn_supervise_reasons[reason]);
         return;
     }
 

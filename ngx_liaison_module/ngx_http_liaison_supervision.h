@@ -27,8 +27,9 @@
  * who answers for each, the mark.  With event 0 the caller records the
  * event itself.  Tickets already supervised are left alone.  When the
  * condition is "t.id IN (ids)", ids (a SELECT of one column ticket_id)
- * makes the mark an UPDATE through a join: MariaDB plans the IN subquery
- * of a single-table UPDATE per row of tickets, a scan of the table.
+ * makes the mark read the ids first, then update those tickets by their
+ * primary key: MariaDB plans the IN subquery of a single-table UPDATE per
+ * row of tickets, a scan of the table (core/lsn_supervision.h).
  */
 void ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *tickets, ngx_str_t *ids, lsn_supervise_reason_e reason,
