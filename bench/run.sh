@@ -4,7 +4,9 @@
 # In one run, on 127.0.0.1 only, it starts a private MariaDB (default durable
 # commit), migrates and seeds it, starts the real nginx with the module and a
 # stock nginx (`return 200`) as the baseline, runs wrk against the baseline,
-# GET status, POST intake and health, measures the workers' RSS around
+# GET status, POST intake (one category, then the full category mix) and
+# health, replays the module's captured intake transactions with sysbench
+# (the database's ceiling), measures the workers' RSS around
 # BENCH_RSS_REQUESTS requests, prints a table and writes it to
 # bench/results/latest.txt.  Everything it started is stopped on exit.
 #
@@ -17,6 +19,8 @@
 #   BENCH_WARMUP (2)            warm-up seconds before each run
 #   BENCH_THREADS (2), BENCH_CONNECTIONS (64)   wrk -t / -c
 #   BENCH_SEED_TICKETS (1000)   tickets created through the API before
+#   BENCH_CASES (3000)          cases put into `cases` for the mix to name
+#   BENCH_REPLAY_THREADS ("64 16") sysbench threads of the replay runs
 #   BENCH_RSS_REQUESTS (1000000) requests of the RSS run
 #   BENCH_RSS_MAX_SECONDS (240) upper bound of the RSS run
 #   BENCH_TMPDIR (/var/tmp)     where the scratch directory goes (a disk,
@@ -41,6 +45,8 @@ warmup=${BENCH_WARMUP:-2}
 threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-64}
 seed=${BENCH_SEED_TICKETS:-1000}
+cases=${BENCH_CASES:-3000}
+replay_threads=${BENCH_REPLAY_THREADS:-64 16}
 rss_requests=${BENCH_RSS_REQUESTS:-1000000}
 rss_max=${BENCH_RSS_MAX_SECONDS:-240}
 tmpbase=${BENCH_TMPDIR:-/var/tmp}
@@ -49,7 +55,7 @@ keep=${BENCH_KEEP:-0}
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: FAILED: $*" >&2; exit 1; }
 
-for v in seconds warmup threads conns seed rss_requests rss_max; do
+for v in seconds warmup threads conns seed cases rss_requests rss_max; do
     case ${!v} in ''|*[!0-9]*) die "$v must be a whole number (got '${!v}')" ;; esac
 done
 [ "$seconds" -ge 1 ] && [ "$threads" -ge 1 ] && [ "$conns" -ge "$threads" ] \
@@ -60,6 +66,12 @@ for t in wrk curl mariadbd mariadb mariadb-install-db ss ps; do
     command -v "$t" >/dev/null || die "$t not found (make deps)"
 done
 [ -x "$nginx_bin" ] || die "$nginx_bin not found (make deps)"
+for n in $replay_threads; do
+    case $n in ''|*[!0-9]*|0) die "BENCH_REPLAY_THREADS: whole numbers > 0 (got '$replay_threads')" ;; esac
+done
+# the database's ceiling is measured only where sysbench is installed
+have_sysbench=0
+command -v sysbench >/dev/null && have_sysbench=1
 [ -f "$module" ] || die "$module missing (make module)"
 [ -x "$admin" ] || die "$admin missing (make tools)"
 for f in scripts/db.sh scripts/migrate.sh conf/nginx-local.conf.in \
@@ -147,6 +159,13 @@ base_port=${BENCH_BASE_PORT:-$(free_port)} || die "no free port"
 
 sql() {
     mariadb --defaults-file="$client_cnf" --batch --skip-column-names "$@"
+}
+
+# root, through the socket (db.sh: unix_socket authentication), for the
+# general log of the capture
+root_sql() {
+    mariadb --no-defaults --protocol=socket --socket="$db_sock" -u root --batch \
+        --skip-column-names "$@"
 }
 
 # ---------------------------------------------------------------- nginx
@@ -453,12 +472,109 @@ code=$(curl -s -o "$work/status.json" -m 5 -w '%{http_code}' "$app_url$status_pa
 [ "$code" = 200 ] || say "WARNING: GET $status_path answered $code: $(head -c 300 "$work/status.json")"
 say "seeded: $tickets tickets; status URL $status_path"
 
+# the cases the mix names (bench/intake-mix.lua: "（2026）粤0115民初N号"),
+# spread over the trial divisions, so the intake's case lookup finds them
+sql -e "INSERT INTO cases (case_no, department_id, created_at, updated_at)
+        SELECT CONCAT('（2026）粤0115民初', s.seq, '号'), d.id, NOW(), NOW()
+        FROM seq_1_to_$cases s
+        JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k,
+                     COUNT(*) OVER () AS n
+              FROM departments WHERE kind = 'trial') d ON d.k = s.seq % d.n
+        ON DUPLICATE KEY UPDATE updated_at = NOW()" \
+    || die "seeding $cases cases failed (a trial department in sql/demo.sql?)"
+ncases=$(sql -e "SELECT COUNT(*) FROM cases WHERE case_no LIKE '（2026）粤0115民初%'") \
+    || die "db query failed"
+[ "$ncases" -ge "$cases" ] || die "seeding made $ncases cases, wanted $cases"
+export BENCH_CASES=$cases
+say "seeded: $ncases cases"
+
+# ================================================================ capture
+# The intake transactions the module really sends, for the sysbench replay
+# (bench/intake-replay.lua): MariaDB's general log (as a table) on while
+# one wrk thread posts for a second, then the batches that begin an intake
+# (one per request; the ticket-number block fetch, once per hundred, is
+# left out): at most 300, ample for a rotation.  Written length-prefixed
+# ("LENGTH\nBYTES"): a batch may hold line breaks of the content.
+capture() {  # NAME SCRIPT
+    local name=$1 script=$2 n
+    root_sql -e "SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log;
+                 SET GLOBAL general_log = 1" || die "cannot turn the general log on"
+    run_child wrk -t1 -c4 -d1s -s "$script" "$app_url/api/v1/tickets" >/dev/null \
+        || die "wrk failed (capture $name)"
+    root_sql -e "SET GLOBAL general_log = 0" || die "cannot turn the general log off"
+    root_sql -e "SELECT HEX(argument) FROM mysql.general_log
+                 WHERE command_type = 'Query' AND argument LIKE
+                   'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;START TRANSACTION;INSERT INTO idempotency_keys %'
+                 ORDER BY event_time LIMIT 300" >"$work/replay-$name.hex" \
+        || die "reading the general log failed"
+    root_sql -e "TRUNCATE mysql.general_log" || true
+    perl -ne 'chomp; my $b = pack "H*", $_; print length($b), "\n", $b' \
+        "$work/replay-$name.hex" >"$work/replay-$name.sql" \
+        || die "perl failed (capture $name)"
+    n=$(wc -l <"$work/replay-$name.hex")
+    [ "$n" -gt 0 ] || die "capture $name: no intake transaction in the general log"
+    say "captured $n intake transactions ($name)"
+}
+if [ "$have_sysbench" = 1 ]; then
+    capture intake "$bench/intake.lua"
+    capture intake-mix "$bench/intake-mix.lua"
+fi
+
 # ================================================================ 3. wrk runs
 : >"$raw"
 run_wrk baseline "$base_url/"
 run_wrk status "$app_url$status_path"
 run_wrk intake "$app_url/api/v1/tickets" -s "$bench/intake.lua"
+run_wrk intake-mix "$app_url/api/v1/tickets" -s "$bench/intake-mix.lua"
 run_wrk health "$app_url/api/v1/health"
+
+# ================================================================ ceiling
+# The captured transactions replayed as SQL alone, at the same concurrency,
+# on the same server: the most intakes per second the database allows.
+# (sysbench 1.0 has no --warmup-time: the warm-up is a run of its own,
+# with its own RUN_ID, so its rows do not collide with the measured ones)
+replay() {  # NAME THREADS RUN_ID
+    local name=$1 n=$2 id=$3 f=$work/sysbench-$1-$2.txt mark
+    local args=(--threads="$n" --percentile=99
+                --replay_file="$work/replay-$name.sql"
+                --defaults_file="$client_cnf" --cases="$cases")
+    say "sysbench replay of $name, $n threads (${warmup}s warm-up, ${seconds}s)"
+    if [ "$warmup" -gt 0 ]; then
+        run_child sysbench "$bench/intake-replay.lua" "${args[@]}" \
+            --time="$warmup" --run_id=$((id + 50)) run >"$f" 2>&1 \
+            || { cat "$f" >&2; die "sysbench failed (warm-up, replay of $name, $n threads)"; }
+    fi
+    mark=$(cpu_mark)
+    run_child sysbench "$bench/intake-replay.lua" "${args[@]}" \
+        --time="$seconds" --run_id="$id" run >"$f" 2>&1 \
+        || { cat "$f" >&2; die "sysbench failed (replay of $name, $n threads)"; }
+    cpu_others "$mark" "$(cpu_mark)" >"$work/others-replay-$name-$n.txt"
+    { echo "== replay $name: sysbench intake-replay.lua --threads=$n --time=$seconds"
+      cat "$f"; echo; } >>"$raw"
+}
+
+# parse_sysbench FILE: "tx/s p99_ms retries failures"
+parse_sysbench() {
+    awk '
+    /total time:/ { t = $3 + 0 }
+    /total number of events:/ { n = $5 }
+    /99th percentile:/ { p99 = $3 }
+    /^intake-replay: thread/ { r += $5; f += $7 }
+    END { printf "%.1f %.2f %d %d\n", (t > 0) ? n / t : 0, p99, r, f }
+    ' "$1"
+}
+
+if [ "$have_sysbench" = 1 ]; then
+    id=0
+    for name in intake intake-mix; do
+        for n in $replay_threads; do
+            id=$((id + 1))
+            replay "$name" "$n" "$id"
+        done
+    done
+else
+    say "sysbench not installed: the database's ceiling is not measured (apt-get install sysbench)"
+fi
 
 # ================================================================ 5. RSS
 # wrk cannot stop after a count by itself (its main thread sleeps for -d):
@@ -514,7 +630,7 @@ rev="not a git checkout"
 echo "module: build/ngx_http_liaison_module.so built $module_id; $rev"
 [ -z "${BENCH_NICE:-}" ] || echo "priority: everything ran at nice $BENCH_NICE (BENCH_NICE)"
 echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
-     "loopback; seeded $tickets tickets ($tickets_end at the end)"
+     "loopback; seeded $tickets tickets ($tickets_end at the end) and $ncases cases"
 echo "others: CPU used by processes this run did not start, % of the machine's 2 CPUs," \
      "during the measured run (0% = undisturbed)"
 echo
@@ -523,24 +639,50 @@ printf "$fmt" endpoint req/s ratio p50_ms p99_ms non-2xx sockerr requests others
 printf "$fmt" "baseline (return 200)" "$b_rps" "100%" "$b_p50" "$b_p99" "$b_n2" \
     "$b_se" "$b_n" "$(cat "$work/others-baseline.txt")"
 verdicts=""
-for name in status intake health; do
+for name in status intake intake-mix health; do
     read -r rps p50 p99 n2 se n < <(parse_wrk "$work/wrk-$name.txt")
     label=$name
     case $name in
         status) label="GET status" ;;
         intake) label="POST intake" ;;
+        intake-mix) label="POST intake-mix" ;;
         health) label="GET health" ;;
     esac
     ratio=$(pct "$rps" "$b_rps")
+    eval "rps_${name//-/_}=\$rps"
     printf "$fmt" "$label" "$rps" "$ratio%" "$p50" "$p99" "$n2" "$se" "$n" \
         "$(cat "$work/others-$name.txt")"
     case $name in
-        status) verdicts="$verdicts  status >= 15% of baseline:   $ratio%  $(yes_no "$ratio >= 15")\n" ;;
-        intake) verdicts="$verdicts  intake >= 6% of baseline:    $ratio%  $(yes_no "$ratio >= 6")\n" ;;
+        status) verdicts="$verdicts  status >= 20% of baseline:       $ratio%  $(yes_no "$ratio >= 20")\n" ;;
+        intake) verdicts="$verdicts  intake >= 6% of baseline:        $ratio%  $(yes_no "$ratio >= 6")\n" ;;
+        intake-mix) verdicts="$verdicts  intake-mix >= 8% of baseline:    $ratio%  $(yes_no "$ratio >= 8")\n" ;;
     esac
-    verdicts="$verdicts  $label p99 < 20 ms:$(printf '%*s' $((16 - ${#label})) '')$p99 ms  $(yes_no "$p99 < 20")\n"
-    verdicts="$verdicts  $label zero non-2xx:$(printf '%*s' $((15 - ${#label})) '')$n2 (socket errors $se)  $(yes_no "$n2 == 0 && $se == 0")\n"
+    verdicts="$verdicts  $label p99 < 20 ms:$(printf '%*s' $((20 - ${#label})) '')$p99 ms  $(yes_no "$p99 < 20")\n"
+    verdicts="$verdicts  $label zero non-2xx:$(printf '%*s' $((19 - ${#label})) '')$n2 (socket errors $se)  $(yes_no "$n2 == 0 && $se == 0")\n"
 done
+echo
+if [ "$have_sysbench" = 1 ]; then
+    echo "Database ceiling: the module's own intake transactions (captured by the general log)"
+    echo "replayed as SQL alone by sysbench (bench/intake-replay.lua), one round trip each:"
+    fmt2='%-22s %7s %10s %8s %8s %8s %7s %12s %7s\n'
+    printf "$fmt2" replay threads tx/s p99_ms retries failed others "module req/s" share
+    for name in intake intake-mix; do
+        best=0
+        eval "mod=\$rps_${name//-/_}"
+        for n in $replay_threads; do
+            read -r tps rp99 rr rf < <(parse_sysbench "$work/sysbench-$name-$n.txt")
+            best=$(awk -v a="$best" -v b="$tps" 'BEGIN { print (b > a) ? b : a }')
+            printf "$fmt2" "$name ($(wc -l <"$work/replay-$name.hex") tx)" "$n" "$tps" "$rp99" "$rr" "$rf" \
+                "$(cat "$work/others-replay-$name-$n.txt")" "$mod" "$(pct "$mod" "$tps")%"
+        done
+        eval "ceil_${name//-/_}=\$best"
+    done
+    echo "  ceiling (best of the thread counts): intake $ceil_intake tx/s, the module's" \
+         "intake $(pct "$rps_intake" "$ceil_intake")% of it; intake-mix $ceil_intake_mix tx/s," \
+         "the module's intake-mix $(pct "$rps_intake_mix" "$ceil_intake_mix")% of it"
+else
+    echo "Database ceiling: not measured (sysbench not installed: apt-get install sysbench)"
+fi
 mb() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 growth=$(mb $((rss_after - rss_before)))
 echo
@@ -553,7 +695,7 @@ echo "  RSS run: status/health alternating, $runs wrk run(s), $r_n requests in" 
 echo
 echo "Targets (informative):"
 printf '%b' "$verdicts"
-echo "  RSS growth < 5 MB:           $growth MB  $(yes_no "$growth < 5")"
+echo "  RSS growth < 5 MB:               $growth MB  $(yes_no "$growth < 5")"
 [ "$pids_before" = "$pids_after" ] || echo "  NOTE: the worker processes" \
     "changed during the RSS run ($pids_before-> $pids_after): a worker died?"
 [ "$r_n" -ge "$rss_requests" ] \

@@ -14,7 +14,14 @@
 #include <mysql.h>
 
 
-#define NGX_HTTP_LIAISON_DB_MAX_STMTS  16
+/*
+ * Statements in one batch, its results kept per statement.  The longest
+ * intake (a complaint about a case with a mobile and a risk signal: the
+ * A17 statements, the A10 risk and its alert, the SMS) has 17 besides the
+ * isolation prefix; a batch beyond this fails (503) with its COMMIT
+ * perhaps run.
+ */
+#define NGX_HTTP_LIAISON_DB_MAX_STMTS  32
 
 /* op->rc beyond NGX_OK and NGX_ERROR: no usable database connection */
 #define NGX_HTTP_LIAISON_DB_UNAVAILABLE  -100

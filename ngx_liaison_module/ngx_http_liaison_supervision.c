@@ -19,8 +19,8 @@
 
 void
 ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
-    lsn_supervise_reason_e reason, ngx_str_t *why, uint64_t actor,
-    ngx_str_t *note, ngx_uint_t event)
+    ngx_str_t *ids, lsn_supervise_reason_e reason, ngx_str_t *why,
+    uint64_t actor, ngx_str_t *note, ngx_uint_t event)
 {
     u_char     *p;
     ngx_str_t   text;
@@ -63,6 +63,14 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
                          ctx->now, ctx->now);
     ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
 
+    if (ids) {
+        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_IDS);
+        ngx_http_liaison_buf_raw(&ctx->sql, ids->data, ids->len);
+        ngx_http_liaison_sql(ctx, LSN_SUPERVISE_UPDATE_SET, "$[*]", "$",
+                             ctx->now, lsn_supervise_reasons[reason]);
+        return;
+    }
+
     ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE, ctx->now,
                          lsn_supervise_reasons[reason]);
     ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
@@ -76,7 +84,7 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
 {
     u_char                  *k, why[64];
     time_t                   since;
-    ngx_str_t                key[3], cond, reason;
+    ngx_str_t                key[3], cond, ids, reason;
     ngx_uint_t               i, n;
     ngx_http_liaison_buf_t   b;
 
@@ -164,10 +172,14 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
         return;
     }
 
+    /* the SELECT inside "t.id IN (...)" */
+    ids.data = cond.data + sizeof("t.id IN (") - 1;
+    ids.len = cond.len - (sizeof("t.id IN (") - 1) - 1;
+
     reason.data = why;
     reason.len = lsn_supervise_reason_zh(LSN_SUPERVISE_COMPLAINTS, 0,
                                          (char *) why, sizeof(why));
 
-    ngx_http_liaison_supervise(ctx, &cond, LSN_SUPERVISE_COMPLAINTS, &reason,
-                               0, NULL, 1);
+    ngx_http_liaison_supervise(ctx, &cond, &ids, LSN_SUPERVISE_COMPLAINTS,
+                               &reason, 0, NULL, 1);
 }
