@@ -67,6 +67,15 @@ mounted=1
 # its own identity, and no policy-rc.d of the host's
 systemd-id128 new >"$root/etc/machine-id"
 rm -f "$root/usr/sbin/policy-rc.d"
+# the script and the packages where the container sees them: a checkout
+# under /tmp is hidden by the container's own /tmp
+stage=/root/liaison-deb-test
+mkdir -p "$root$stage"
+cp "$here/scripts/deb-test-inside.sh" "${debs[@]}" "$root$stage/"
+inner=()
+for d in "${debs[@]}"; do
+    inner+=("$stage/$(basename "$d")")
+done
 
 say "booting $machine (this machine's root through an overlay)"
 systemd-nspawn -q -D "$root" -M "$machine" --private-network \
@@ -96,4 +105,4 @@ case $state in running|degraded) ;; *)
 esac
 say "container up (systemd: $state)"
 
-inside "$here/scripts/deb-test-inside.sh" "${debs[@]}"
+inside "$stage/deb-test-inside.sh" "${inner[@]}"
