@@ -106,6 +106,7 @@ static void ngx_http_liaison_db_node_up(ngx_http_liaison_db_pool_t *pool,
     ngx_uint_t node, ngx_log_t *log);
 static void ngx_http_liaison_db_next_node(ngx_http_liaison_db_pool_t *pool,
     ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_db_node_gone(ngx_http_liaison_db_conn_t *dc);
 static ngx_uint_t ngx_http_liaison_db_check_ok(MYSQL_RES *res);
 static void ngx_http_liaison_db_checked(ngx_http_liaison_db_conn_t *dc,
     ngx_int_t rc);
@@ -369,10 +370,7 @@ ngx_http_liaison_db_connect(ngx_http_liaison_db_pool_t *pool,
 
 failed:
 
-    op->conn = NULL;
-    ngx_http_liaison_db_close(dc);
-    ngx_http_liaison_db_node_failed(pool, node, op->log);
-    ngx_http_liaison_db_next_node(pool, op);
+    ngx_http_liaison_db_node_gone(dc);
 
     return NGX_ERROR;
 }
@@ -474,17 +472,7 @@ ngx_http_liaison_db_deadline_handler(ngx_event_t *ev)
             ngx_http_liaison_db_connect_failed(dc, op);
         }
 
-        ngx_http_liaison_db_close(dc);
-        ngx_http_liaison_db_node_failed(pool, node,
-                                        op ? op->log : pool->log);
-
-        if (op) {
-            op->conn = NULL;
-            ngx_http_liaison_db_free_results(op);
-            op->nstmts = 0;
-            ngx_http_liaison_db_next_node(pool, op);
-        }
-
+        ngx_http_liaison_db_node_gone(dc);
         return;
 
     } else {
@@ -630,12 +618,11 @@ ngx_http_liaison_db_drive(ngx_http_liaison_db_conn_t *dc, int ready)
 static int
 ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
 {
-    int                          err, status;
-    MYSQL                       *ret;
-    MYSQL_RES                   *res;
-    ngx_uint_t                   n, node;
-    ngx_http_liaison_db_op_t    *op;
-    ngx_http_liaison_db_pool_t  *pool;
+    int                        err, status;
+    MYSQL                     *ret;
+    MYSQL_RES                 *res;
+    ngx_uint_t                 n;
+    ngx_http_liaison_db_op_t  *op;
 
     op = dc->op;
     n = op ? op->nstmts : 0;
@@ -654,18 +641,8 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         }
 
         if (ret == NULL) {
-            pool = dc->pool;
-            node = dc->node;
             ngx_http_liaison_db_connect_failed(dc, op);
-            ngx_http_liaison_db_close(dc);
-            ngx_http_liaison_db_node_failed(pool, node,
-                                            op ? op->log : pool->log);
-
-            if (op) {
-                op->conn = NULL;
-                ngx_http_liaison_db_next_node(pool, op);
-            }
-
+            ngx_http_liaison_db_node_gone(dc);
             return -1;
         }
 
@@ -1587,6 +1564,33 @@ ngx_http_liaison_db_node_up(ngx_http_liaison_db_pool_t *pool,
 }
 
 
+/* dc's node failed it (connect, check): dc goes, its op to the next node */
+
+static void
+ngx_http_liaison_db_node_gone(ngx_http_liaison_db_conn_t *dc)
+{
+    ngx_uint_t                   node;
+    ngx_http_liaison_db_op_t    *op;
+    ngx_http_liaison_db_pool_t  *pool;
+
+    op = dc->op;
+    pool = dc->pool;
+    node = dc->node;
+
+    ngx_http_liaison_db_close(dc);
+    ngx_http_liaison_db_node_failed(pool, node, op ? op->log : pool->log);
+
+    if (op == NULL) {
+        return;
+    }
+
+    op->conn = NULL;
+    ngx_http_liaison_db_free_results(op);
+    op->nstmts = 0;
+    ngx_http_liaison_db_next_node(pool, op);
+}
+
+
 /* A connect or its check failed: the next node, while one is left. */
 
 static void
@@ -1662,10 +1666,7 @@ ngx_http_liaison_db_checked(ngx_http_liaison_db_conn_t *dc, ngx_int_t rc)
                   "(read_only, or not a synced Galera node)",
                   &pool->conf->nodes[node].name);
 
-    op->conn = NULL;
-    ngx_http_liaison_db_close(dc);
-    ngx_http_liaison_db_node_failed(pool, node, op->log);
-    ngx_http_liaison_db_next_node(pool, op);
+    ngx_http_liaison_db_node_gone(dc);
 }
 
 
