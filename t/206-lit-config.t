@@ -16,8 +16,7 @@ my $t = Liaison::Litigant->start;
 my $env = $t->env;
 my $dir = $t->dir;
 
-sub spew { my ($f, $d) = @_; open my $h, '>', "$dir/$f" or die; print $h $d;
-    close $h; chmod 0600, "$dir/$f"; "$dir/$f" }
+sub spew { secret_file($dir, @_) }
 
 my $short = spew('short', 'x' x 31);
 my $upper = spew('upper', uc($Liaison::MockWeChat::SECRET) . "\n");

@@ -22,14 +22,7 @@ my ($TPL_A, $TPL_B) = ('TPL_REPLY_0123456789', 'TPL_NODE_0123456789');
 
 my $keydir = File::Temp::tempdir('liaison-push-XXXXXX', TMPDIR => 1,
     CLEANUP => 1);
-sub spew {
-    my ($name, $text) = @_;
-    open my $fh, '>:raw', "$keydir/$name" or die $!;
-    print $fh $text;
-    close $fh;
-    chmod 0600, "$keydir/$name";
-    return "$keydir/$name";
-}
+sub spew { secret_file($keydir, @_) }
 my $token_file = spew('token', "$TOKEN\n");
 my ($KEY, $OLD, $OTHER) = map { Liaison::WxPush->new_aes_key } 1 .. 3;
 my $key_file = spew('aes', "$KEY\n");

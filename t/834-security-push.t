@@ -24,14 +24,7 @@ my $TOKEN = 'SecTokenForPush0123';
 my $APPID = $Liaison::MockWeChat::APPID;
 my $keydir = File::Temp::tempdir('liaison-sec-XXXXXX', TMPDIR => 1,
     CLEANUP => 1);
-sub spew {
-    my ($name, $text) = @_;
-    open my $fh, '>:raw', "$keydir/$name" or die $!;
-    print $fh $text;
-    close $fh;
-    chmod 0600, "$keydir/$name";
-    return "$keydir/$name";
-}
+sub spew { secret_file($keydir, @_) }
 my $KEY = Liaison::WxPush->new_aes_key;
 my $t = Liaison::Litigant->start(triage => 1,
     http => { liaison_wx_push_token_file => spew('token', "$TOKEN\n"),

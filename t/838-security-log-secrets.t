@@ -250,14 +250,7 @@ for my $what (sort keys %secret) {
         . ' values)' or diag join "\n", @found;
 }
 
-sub _spew {
-    my ($name, $text) = @_;
-    open my $fh, '>:raw', "$keydir/$name" or die $!;
-    print $fh $text;
-    close $fh;
-    chmod 0600, "$keydir/$name";
-    return "$keydir/$name";
-}
+sub _spew { secret_file($keydir, @_) }
 
 sub _secret {
     my ($f) = @_;

@@ -55,7 +55,17 @@ use Liaison::Calendar;
 
 our @ISA = ('Exporter');
 our @EXPORT = qw(wait_until luhn_valid query_code_valid json_encode
-    json_decode);
+    json_decode secret_file);
+
+# A file of $dir with $text, 0600 as a key file is kept; returns its path.
+sub secret_file {
+    my ($dir, $name, $text) = @_;
+    open my $fh, '>:raw', "$dir/$name" or die "$dir/$name: $!";
+    print $fh $text;
+    close $fh;
+    chmod 0600, "$dir/$name";
+    return "$dir/$name";
+}
 
 # `use Liaison::Test;` also gives the caller Test::More's functions.
 # Test output is UTF-8 (test names and diagnostics carry Chinese text).
