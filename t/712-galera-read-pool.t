@@ -14,10 +14,7 @@ use DBI;
 use Liaison::Test;
 use Liaison::Tickets;
 
-plan skip_all => 'galera-4 missing (/usr/lib/galera/libgalera_smm.so): '
-    . 'make deps installs it' unless -f '/usr/lib/galera/libgalera_smm.so';
-plan skip_all => 'rsync missing (state transfers): make deps installs it'
-    unless grep { -x "$_/rsync" } split /:/, $ENV{PATH};
+Liaison::Test->skip_without_galera;
 
 my $a = Liaison::Test->start(cluster => 1, workers => 2, pool_size => 4,
     server_extra => "location = /metrics {\n liaison_metrics on;\n}\n",

@@ -13,10 +13,7 @@ use Liaison::Test;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
 
-plan skip_all => 'galera-4 missing (/usr/lib/galera/libgalera_smm.so): '
-    . 'make deps installs it' unless -f '/usr/lib/galera/libgalera_smm.so';
-plan skip_all => 'rsync missing (state transfers): make deps installs it'
-    unless grep { -x "$_/rsync" } split /:/, $ENV{PATH};
+Liaison::Test->skip_without_galera;
 plan skip_all => 'module, liaison-admin or liaison-worker not built'
     unless -f $Liaison::Test::MODULE && -x $Liaison::Test::ADMIN
         && -x "$Liaison::Test::ROOT/build/bin/liaison-worker";

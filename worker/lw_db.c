@@ -459,49 +459,24 @@ lw_db_raw(lw_ctx_t *ctx, const char *sql, size_t len)
 }
 
 
-long long
-lw_db_exec(lw_ctx_t *ctx, const char *fmt, ...)
-{
-    char       *sql;
-    size_t      len;
-    va_list     args;
-    long long   n;
+/* tries: how often a statement refused by a conflict (1213) is run */
 
-    va_start(args, fmt);
-    sql = lw_db_vformat(fmt, args, &len);
-    va_end(args);
-
-    if (sql == NULL) {
-        return -1;
-    }
-
-    n = lw_db_raw(ctx, sql, len);
-    free(sql);
-
-    return n;
-}
-
-
-long long
-lw_db_exec1(lw_ctx_t *ctx, const char *fmt, ...)
+static long long
+lw_db_vexec(lw_ctx_t *ctx, int tries, const char *fmt, va_list args)
 {
     int         i;
     char       *sql;
     size_t      len;
-    va_list     args;
     long long   n;
 
-    va_start(args, fmt);
     sql = lw_db_vformat(fmt, args, &len);
-    va_end(args);
-
     if (sql == NULL) {
         return -1;
     }
 
     n = -1;
 
-    for (i = 0; i < LW_DB_TRIES; i++) {
+    for (i = 0; i < tries; i++) {
         n = lw_db_raw(ctx, sql, len);
 
         if (n >= 0 || !lw_db_conflict(ctx)) {
@@ -510,6 +485,34 @@ lw_db_exec1(lw_ctx_t *ctx, const char *fmt, ...)
     }
 
     free(sql);
+
+    return n;
+}
+
+
+long long
+lw_db_exec(lw_ctx_t *ctx, const char *fmt, ...)
+{
+    va_list     args;
+    long long   n;
+
+    va_start(args, fmt);
+    n = lw_db_vexec(ctx, 1, fmt, args);
+    va_end(args);
+
+    return n;
+}
+
+
+long long
+lw_db_exec1(lw_ctx_t *ctx, const char *fmt, ...)
+{
+    va_list     args;
+    long long   n;
+
+    va_start(args, fmt);
+    n = lw_db_vexec(ctx, LW_DB_TRIES, fmt, args);
+    va_end(args);
 
     return n;
 }

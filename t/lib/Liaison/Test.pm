@@ -57,6 +57,17 @@ our @ISA = ('Exporter');
 our @EXPORT = qw(wait_until luhn_valid query_code_valid json_encode
     json_decode secret_file);
 
+# The cluster tests (t/71x): skip the whole file, saying why, without
+# galera-4 or the rsync its state transfers use.
+sub skip_without_galera {
+    Test::More::plan(skip_all => 'galera-4 missing '
+        . '(/usr/lib/galera/libgalera_smm.so): make deps installs it')
+        unless -f '/usr/lib/galera/libgalera_smm.so';
+    Test::More::plan(skip_all => 'rsync missing (state transfers): '
+        . 'make deps installs it')
+        unless grep { -x "$_/rsync" } split /:/, $ENV{PATH};
+}
+
 # A file of $dir with $text, 0600 as a key file is kept; returns its path.
 sub secret_file {
     my ($dir, $name, $text) = @_;
