@@ -36,6 +36,7 @@
 # each node to start or stop, default 60), LIAISON_DB_BUFFER_POOL (64M).
 
 set -euo pipefail
+. "$(dirname "$0")/db-account.sh"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 provider=/usr/lib/galera/libgalera_smm.so
@@ -247,47 +248,8 @@ start_node() {
     say "node $n synced: socket $(sock "$n"), 127.0.0.1:$(sql_port "$n")"
 }
 
-random_password() {
-    local p=""
-    while [ ${#p} -lt 32 ]; do
-        p=$p$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-    done
-    printf '%s' "${p:0:32}"
-}
-
 ensure_database() {
-    local n=$1 pw
-    mkdir -p "$secrets"
-    chmod 700 "$secrets"
-    if [ ! -s "$pwfile" ]; then
-        (umask 077; random_password >"$pwfile")
-        say "generated $pwfile"
-    fi
-    chmod 600 "$pwfile"
-    pw=$(cat "$pwfile")
-    case $pw in *[!A-Za-z0-9]*) die "$pwfile: unexpected characters" ;; esac
-    # DDL and account statements replicate to every node (TOI)
-    root_sql "$n" <<SQL
-CREATE DATABASE IF NOT EXISTS liaison
-    CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-CREATE USER IF NOT EXISTS 'liaison'@'localhost' IDENTIFIED BY '$pw';
-CREATE USER IF NOT EXISTS 'liaison'@'127.0.0.1' IDENTIFIED BY '$pw';
-ALTER USER 'liaison'@'localhost' IDENTIFIED BY '$pw';
-ALTER USER 'liaison'@'127.0.0.1' IDENTIFIED BY '$pw';
-GRANT ALL PRIVILEGES ON liaison.* TO 'liaison'@'localhost';
-GRANT ALL PRIVILEGES ON liaison.* TO 'liaison'@'127.0.0.1';
-SQL
-    (umask 077; cat >"$cnf" <<CNF
-[client]
-protocol=socket
-socket=$(sock 1)
-user=liaison
-password=$pw
-database=liaison
-default-character-set=utf8mb4
-CNF
-    )
-    chmod 600 "$cnf"
+    db_ensure_account "$(sock 1)" root_sql "$1"
 }
 
 start() {

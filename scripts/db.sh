@@ -26,6 +26,7 @@
 # LIAISON_DB_BUFFER_POOL (default 128M).
 
 set -euo pipefail
+. "$(dirname "$0")/db-account.sh"
 
 usage() {
     echo "usage: $0 start|stop|status|client DIR [mariadb args]" >&2
@@ -146,49 +147,8 @@ start_server() {
     die "mariadbd did not answer within ${wait_s}s (log: $errlog)"
 }
 
-random_password() {
-    # 32 characters of [A-Za-z0-9]: safe inside SQL quotes and shells
-    local p=""
-    while [ ${#p} -lt 32 ]; do
-        p=$p$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-    done
-    printf '%s' "${p:0:32}"
-}
-
 ensure_database() {
-    local pw
-    mkdir -p "$secrets"
-    chmod 700 "$secrets"
-    if [ ! -s "$pwfile" ]; then
-        (umask 077; random_password >"$pwfile")
-        say "generated $pwfile"
-    fi
-    chmod 600 "$pwfile"
-    pw=$(cat "$pwfile")
-    case $pw in *[!A-Za-z0-9]*) die "$pwfile: unexpected characters" ;; esac
-    # IF NOT EXISTS everywhere: the first run creates, later runs change
-    # nothing (ALTER keeps the password in step with the file).
-    root_sql <<SQL
-CREATE DATABASE IF NOT EXISTS liaison
-    CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-CREATE USER IF NOT EXISTS 'liaison'@'localhost' IDENTIFIED BY '$pw';
-CREATE USER IF NOT EXISTS 'liaison'@'127.0.0.1' IDENTIFIED BY '$pw';
-ALTER USER 'liaison'@'localhost' IDENTIFIED BY '$pw';
-ALTER USER 'liaison'@'127.0.0.1' IDENTIFIED BY '$pw';
-GRANT ALL PRIVILEGES ON liaison.* TO 'liaison'@'localhost';
-GRANT ALL PRIVILEGES ON liaison.* TO 'liaison'@'127.0.0.1';
-SQL
-    (umask 077; cat >"$cnf" <<CNF
-[client]
-protocol=socket
-socket=$sock
-user=liaison
-password=$pw
-database=liaison
-default-character-set=utf8mb4
-CNF
-    )
-    chmod 600 "$cnf"
+    db_ensure_account "$sock" root_sql
 }
 
 stop_server() {
