@@ -63,6 +63,7 @@ sysbench.cmdline.options = {
         .. "database)", "" },
     run_id = { "1..99, makes the fresh values of this run unique", 1 },
     cases = { "case numbers 1..N of the seeded cases", 3000 },
+    group = { "intakes per transaction (the module's group commit)", 1 },
 }
 
 local con, templates, tid, counter, retries, failures
@@ -198,10 +199,30 @@ local function fresh(t)
     return sql
 end
 
+-- the transaction's body: the batch without its prefix and its COMMIT
+local function body(sql)
+    sql = sql:gsub("^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;", "")
+    sql = sql:gsub("^START TRANSACTION;", "")
+    return (sql:gsub(";COMMIT$", ""))
+end
+
 function event()
     local t = templates[(counter + tid) % #templates + 1]
     local sql = fresh(t)
-    local n, err, msg
+    local n, err, msg, i, k
+
+    k = tonumber(sysbench.opt.group)
+    if k > 1 then
+        local parts = {}
+        parts[1] = body(sql)
+        for i = 2, k do
+            t = templates[(counter + tid) % #templates + 1]
+            parts[i] = body(fresh(t))
+        end
+        sql = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+              .. "START TRANSACTION;" .. table.concat(parts, ";")
+              .. ";COMMIT"
+    end
 
     for n = 0, RETRIES do
         err = query(sql)

@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 #include <openssl/rand.h>
 #include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_group.h"
 #include "lsn_text.h"
 
 
@@ -25,6 +26,8 @@ static void ngx_http_liaison_send(ngx_http_liaison_ctx_t *ctx,
 static void ngx_http_liaison_refused(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_thread_done(ngx_event_t *ev);
 static void ngx_http_liaison_thread_guard(ngx_event_t *ev);
+static ngx_int_t ngx_http_liaison_run_prepare(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_db_handler_pt handler);
 
 
 static ngx_str_t  ngx_http_liaison_json_type =
@@ -613,6 +616,28 @@ void
 ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler)
 {
+    if (ngx_http_liaison_run_prepare(ctx, handler) == NGX_OK) {
+        ngx_http_liaison_db_query(&ctx->op, ctx->r->pool);
+    }
+}
+
+
+void
+ngx_http_liaison_run_grouped(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_db_handler_pt handler)
+{
+    if (ngx_http_liaison_run_prepare(ctx, handler) == NGX_OK) {
+        ngx_http_liaison_group_query(&ctx->op, ctx->r->pool);
+    }
+}
+
+
+/* The batch built becomes the op's; NGX_ERROR when it answered instead. */
+
+static ngx_int_t
+ngx_http_liaison_run_prepare(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_db_handler_pt handler)
+{
     ngx_str_t                    sql;
     ngx_http_liaison_db_pool_t  *pool;
 
@@ -622,7 +647,7 @@ ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
         ngx_http_liaison_fail(ctx, ctx->sql.failed
                                    ? "could not build a SQL batch"
                                    : "an empty SQL batch");
-        return;
+        return NGX_ERROR;
     }
 
     /* the batch is the op's now; the next one starts in new memory */
@@ -648,7 +673,7 @@ ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
                      && (ctx->endpoint->flags & NGX_HTTP_LIAISON_LIGHT));
     ctx->read_committed = 0;
 
-    ngx_http_liaison_db_query(&ctx->op, ctx->r->pool);
+    return NGX_OK;
 }
 
 

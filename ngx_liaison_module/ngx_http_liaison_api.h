@@ -130,6 +130,12 @@ void ngx_http_liaison_sql_sep(ngx_http_liaison_ctx_t *ctx, ngx_uint_t i,
  */
 void ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler);
+/*
+ * The same for a whole transaction whose results the handler does not
+ * read: it may commit together with other requests' (_group.h).
+ */
+void ngx_http_liaison_run_grouped(ngx_http_liaison_ctx_t *ctx,
+    ngx_http_liaison_db_handler_pt handler);
 
 /*
  * The first row of statement i of the batch (NULL when it returned none);

@@ -675,7 +675,7 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
             return ngx_http_liaison_db_failed(dc);
         }
 
-        if (n >= NGX_HTTP_LIAISON_DB_MAX_STMTS) {
+        if (n >= NGX_HTTP_LIAISON_DB_MAX_STMTS && !op->count_only) {
             ngx_log_error(NGX_LOG_ALERT, op->log, 0,
                           "liaison db: more than %d statements in a batch",
                           NGX_HTTP_LIAISON_DB_MAX_STMTS);
@@ -690,8 +690,11 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
                 goto next;
             }
 
-            op->affected[n] = mysql_affected_rows(dc->mysql);
-            op->insert_id[n] = mysql_insert_id(dc->mysql);
+            if (!op->count_only) {
+                op->affected[n] = mysql_affected_rows(dc->mysql);
+                op->insert_id[n] = mysql_insert_id(dc->mysql);
+            }
+
             op->nstmts++;
             goto next;
         }
@@ -715,6 +718,12 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
         if (res == NULL) {
             /* a statement error found while reading rows (a deadlock) */
             return ngx_http_liaison_db_failed(dc);
+        }
+
+        if (op->count_only) {
+            mysql_free_result(res);
+            op->nstmts++;
+            goto next;
         }
 
         op->res[n] = res;

@@ -39,6 +39,9 @@ typedef void (*ngx_http_liaison_db_handler_pt)(ngx_http_liaison_db_op_t *op);
 
 #define NGX_HTTP_LIAISON_DB_MAX_NODES  8
 
+/* the most transactions liaison_db_group_commit may put in one */
+#define NGX_HTTP_LIAISON_DB_GROUP_MAX  64
+
 
 /* one database server of liaison_db, in the order of preference */
 typedef struct {
@@ -62,6 +65,9 @@ typedef struct {
     ngx_msec_t                    query_timeout;
     ngx_uint_t                    queue_size;
     ngx_msec_t                    queue_timeout;
+    /* liaison_db_group_commit: transactions running, and in one (_group) */
+    ngx_uint_t                    group_flight;
+    ngx_uint_t                    group_size;
 } ngx_http_liaison_db_conf_t;
 
 
@@ -74,6 +80,9 @@ typedef struct {
     ngx_uint_t                    rejected;
     ngx_uint_t                    retries;      /* transactions tried again */
     ngx_uint_t                    failovers;    /* writes moved node */
+    ngx_uint_t                    groups;       /* transactions of several
+                                                   ops (_group.c) */
+    ngx_uint_t                    grouped;      /* ops committed in them */
     /* the last connect or lost connection: for liaison_db_up */
     ngx_uint_t                    state;
     uint64_t                      state_at;     /* ms since the epoch */
@@ -119,6 +128,8 @@ struct ngx_http_liaison_db_pool_s {
     u_char                        down[NGX_HTTP_LIAISON_DB_MAX_NODES];
     ngx_event_t                   probe;
     ngx_http_liaison_db_op_t     *probe_op;
+
+    void                         *group;        /* _group.c's state */
 };
 
 
@@ -168,6 +179,17 @@ struct ngx_http_liaison_db_op_s {
     unsigned                      busy:1;
     unsigned                      heavy_slot:1;
     unsigned                      whole_tx:1;
+    /* the caller's: statements are counted, their results not kept */
+    unsigned                      count_only:1;
+
+    /* _group.c's, while the op's transaction waits for or runs in a group */
+    ngx_queue_t                   gqueue;
+    void                         *group;
+    ngx_http_liaison_db_handler_pt  ghandler;
+    unsigned                      gpending:1;
+    unsigned                      gsolo:1;
+    unsigned                      galone:1;
+    unsigned                      gcleanup:1;
 };
 
 

@@ -22,6 +22,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include "ngx_http_liaison_metrics.h"
+#include "ngx_http_liaison_group.h"
 
 
 #define NGX_HTTP_LIAISON_METRICS_MAGIC      0x4c4d5403
@@ -352,6 +353,8 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     now[7] = pool->stats.failovers;
     now[8] = lmcf->read_pool ? lmcf->read_pool->stats.queries : 0;
     now[9] = lmcf->read_pool ? lmcf->read_pool->stats.failovers : 0;
+    now[10] = pool->stats.groups;
+    now[11] = pool->stats.grouped;
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_DB; i++) {
         mmcf->sh->db[i] += now[i] - mmcf->last[i];
@@ -366,7 +369,7 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
 
     w->idle = pool->nidle;
     w->busy = pool->nconns > pool->nidle ? pool->nconns - pool->nidle : 0;
-    w->waiting = pool->nwaiting;
+    w->waiting = pool->nwaiting + ngx_http_liaison_group_waiting(pool);
     w->size = pool->conf->pool_size;
     w->db_state = pool->stats.state;
     w->db_state_at = pool->stats.state_at;
@@ -575,7 +578,7 @@ ngx_http_liaison_metrics_render(u_char *p,
             "# TYPE liaison_db_pool_size gauge\n"
             "liaison_db_pool_size %ui\n"
             "# HELP liaison_db_pool_waiting Requests waiting for a free "
-            "connection.\n"
+            "connection, or for a group commit.\n"
             "# TYPE liaison_db_pool_waiting gauge\n"
             "liaison_db_pool_waiting %ui\n"
             "# HELP liaison_nginx_worker_processes nginx worker processes "
@@ -633,9 +636,18 @@ ngx_http_liaison_metrics_render(u_char *p,
             "# HELP liaison_db_read_failovers_total Times the "
             "liaison_db_read pool moved from one node to another.\n"
             "# TYPE liaison_db_read_failovers_total counter\n"
-            "liaison_db_read_failovers_total %uL\n",
+            "liaison_db_read_failovers_total %uL\n"
+            "# HELP liaison_db_group_commits_total Transactions that "
+            "committed the intakes of several requests together "
+            "(liaison_db_group_commit).\n"
+            "# TYPE liaison_db_group_commits_total counter\n"
+            "liaison_db_group_commits_total %uL\n"
+            "# HELP liaison_db_grouped_total Intakes committed in those.\n"
+            "# TYPE liaison_db_grouped_total counter\n"
+            "liaison_db_grouped_total %uL\n",
             sh->db[0], sh->db[1], sh->db[2], sh->db[3], sh->db[4], sh->db[5],
-            sh->db[6], sh->db[7], sh->db[8], sh->db[9]);
+            sh->db[6], sh->db[7], sh->db[8], sh->db[9], sh->db[10],
+            sh->db[11]);
 
     p = ngx_sprintf(p,
             "# HELP liaison_schema_expected_version The schema version "

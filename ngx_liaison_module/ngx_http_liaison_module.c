@@ -50,6 +50,8 @@ static char *ngx_http_liaison_set_bounded(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_liaison_db_read_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_liaison_group_commit(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_liaison_db_address(ngx_conf_t *cf,
     ngx_str_t *value, ngx_http_liaison_db_node_t *node);
 static ngx_int_t ngx_http_liaison_read_password(ngx_conf_t *cf,
@@ -180,6 +182,13 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_liaison_main_conf_t, db.queue_timeout),
       &ngx_http_liaison_queue_timeout_range },
+
+    { ngx_string("liaison_db_group_commit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_liaison_group_commit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("liaison_db_check_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -428,6 +437,8 @@ ngx_http_liaison_create_main_conf(ngx_conf_t *cf)
     mcf->db.query_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.queue_size = NGX_CONF_UNSET_UINT;
     mcf->db.queue_timeout = NGX_CONF_UNSET_MSEC;
+    mcf->db.group_flight = NGX_CONF_UNSET_UINT;
+    mcf->db.group_size = NGX_CONF_UNSET_UINT;
     mcf->db.check_interval = NGX_CONF_UNSET_MSEC;
     mcf->token_ttl = NGX_CONF_UNSET;
     mcf->sla[0] = NGX_CONF_UNSET;
@@ -458,6 +469,8 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(mcf->db.query_timeout, 10000);
     ngx_conf_init_uint_value(mcf->db.queue_size, 1024);
     ngx_conf_init_msec_value(mcf->db.queue_timeout, 3000);
+    ngx_conf_init_uint_value(mcf->db.group_flight, 2);
+    ngx_conf_init_uint_value(mcf->db.group_size, 16);
     ngx_conf_init_msec_value(mcf->db.check_interval, 1000);
     ngx_conf_init_value(mcf->token_ttl, 12 * 3600);
     ngx_conf_init_value(mcf->sla[0], 1);
@@ -1031,6 +1044,69 @@ ngx_http_liaison_set_bounded(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     *field = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * liaison_db_group_commit off | transactions [size];
+ * a worker's intake transactions beyond "transactions" running wait and
+ * go, up to "size" of them, as one (ngx_http_liaison_group.h)
+ */
+
+static char *
+ngx_http_liaison_group_commit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_liaison_main_conf_t  *mcf = conf;
+
+    ngx_int_t   flight, size;
+    ngx_str_t  *value;
+
+    if (mcf->db.group_flight != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts > 2) {
+            return "takes no size when \"off\"";
+        }
+
+        mcf->db.group_flight = 0;
+        mcf->db.group_size = 1;
+        return NGX_CONF_OK;
+    }
+
+    flight = ngx_atoi(value[1].data, value[1].len);
+
+    if (flight == NGX_ERROR || flight < 1 || flight > 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"%V\" is not \"off\" or a number of "
+                           "transactions from 1 to 1024", &cmd->name,
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    size = 16;
+
+    if (cf->args->nelts > 2) {
+        size = ngx_atoi(value[2].data, value[2].len);
+
+        if (size == NGX_ERROR || size < 2
+            || size > NGX_HTTP_LIAISON_DB_GROUP_MAX)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\": size \"%V\" is not a number from 2 "
+                               "to %d", &cmd->name, &value[2],
+                               NGX_HTTP_LIAISON_DB_GROUP_MAX);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    mcf->db.group_flight = flight;
+    mcf->db.group_size = size;
 
     return NGX_CONF_OK;
 }

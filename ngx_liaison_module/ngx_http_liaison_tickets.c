@@ -809,7 +809,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 
     ngx_http_liaison_sql(ctx, ";COMMIT");
 
-    ngx_http_liaison_run(ctx, ngx_http_liaison_intake_done);
+    ngx_http_liaison_run_grouped(ctx, ngx_http_liaison_intake_done);
 }
 
 

@@ -71,6 +71,24 @@ my @good = (
     [ liaison_max_body_size => '1k', 'location' ],
 );
 
+# liaison_db_group_commit: its own messages, with the directive and line
+for my $b (['0', qr/is not "off" or a number of transactions from 1 to 1024/],
+           ['2000', qr/is not "off" or a number of transactions/],
+           ['two', qr/is not "off" or a number of transactions/],
+           ['2 1', qr/size "1" is not a number from 2 to 64/],
+           ['2 65', qr/size "65" is not a number from 2 to 64/],
+           ['off 4', qr/takes no size when "off"/]) {
+    my ($value, $why) = @$b;
+    my ($rc, $out) = $env->nginx_t(http => { liaison_db_group_commit =>
+        $value });
+    isnt $rc, 0, "nginx -t refuses liaison_db_group_commit $value";
+    my ($file, $line) = directive_line('liaison_db_group_commit');
+    like $out, qr/\[emerg\] .*liaison_db_group_commit.*$why.* in \Q$file\E:$line\b/,
+        "... the error says why and points at line $line" or diag $out;
+}
+push @good, map { [ liaison_db_group_commit => $_, 'http' ] }
+    'off', '1', '2 16', '1024 64';
+
 for my $g (@good) {
     my ($name, $value, $where) = @$g;
     my ($rc, $out) = $env->nginx_t($where => { $name => $value });
