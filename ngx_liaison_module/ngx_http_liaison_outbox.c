@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_outbox.h"
+#include "lsn_text.h"
 
 
 static void ngx_http_liaison_outbox_people(ngx_http_liaison_ctx_t *ctx,
@@ -110,6 +111,23 @@ ngx_http_liaison_outbox_owner_sms(ngx_http_liaison_ctx_t *ctx,
         "AND t.contact_phone REGEXP '^1[3-9][0-9]{9}$$'",
         lsn_outbox_channels[LSN_CH_SMS], text->data, text->len,
         lsn_outbox_kinds[kind], ctx->now, ctx->now, ticket_no);
+}
+
+
+void
+ngx_http_liaison_outbox_intake_sms(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *mobile, lsn_kind_e kind, ngx_str_t *text)
+{
+    if (!lsn_mobile_valid((char *) mobile->data, mobile->len)) {
+        return;
+    }
+
+    ngx_http_liaison_sql(ctx,
+        ";" LSN_OUTBOX_INSERT
+        "VALUES ($z, $s, NULL, " LSN_OUTBOX_TEXT("$s") ", @lsn_ticket, $z, "
+        "$t, $t)",
+        lsn_outbox_channels[LSN_CH_SMS], mobile->data, mobile->len,
+        text->data, text->len, lsn_outbox_kinds[kind], ctx->now, ctx->now);
 }
 
 

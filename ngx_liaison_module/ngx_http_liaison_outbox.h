@@ -35,6 +35,12 @@ void ngx_http_liaison_outbox_reply_no(ngx_http_liaison_ctx_t *ctx,
  */
 void ngx_http_liaison_outbox_owner_sms(ngx_http_liaison_ctx_t *ctx,
     const char *ticket_no, lsn_kind_e kind, ngx_str_t *text);
+/*
+ * The same from the intake that just wrote the ticket (its id in
+ * @lsn_ticket): by value, to the contact mobile it was given, if it is one.
+ */
+void ngx_http_liaison_outbox_intake_sms(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *mobile, lsn_kind_e kind, ngx_str_t *text);
 
 /*
  * An SMS and a WeCom message to whoever handles the work order now: its

@@ -715,27 +715,44 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         "department_id, created_at, due_at, updated_at, content_review, "
         "dispatched_at, accept_due_at, replied_at, canned_answer_id, "
         "triage_rule, risk_flag, risk_rules) VALUES "
-        "($z, $z, $z, $z, $z, $z, $s, $i, "
-        "(SELECT c.id FROM cases c WHERE c.case_no = $s), $s, "
-        "$s, $s, NULLIF($u, 0), NULLIF($u, 0), COALESCE(NULLIF($u, 0), "
-        "(SELECT c.department_id FROM cases c WHERE c.case_no = $s)), "
-        "$t, $t, $t, $z, IF($u, $t, NULL), IF($u, $t, NULL), "
-        "IF($u, $t, NULL), NULLIF($u, 0), ",
+        "($z, $z, $z, $z, $z, $z, $s, $i, ",
         in->ticket_no, in->query_code, lsn_channels[in->channel],
         lsn_categories[in->category], lsn_track_name(in->track),
         in->canned_id ? "answered" : status,
         in->has_case ? in->caseno.normalized : NULL,
         in->caseno.normalized_len,
-        (long long) in->caseno.legacy,
-        in->has_case ? in->caseno.normalized : NULL,
-        in->caseno.normalized_len,
+        (long long) in->caseno.legacy);
+
+    /* the case's office unless the category routes it; no case, no read */
+    if (in->has_case) {
+        ngx_http_liaison_sql(ctx,
+            "(SELECT c.id FROM cases c WHERE c.case_no = $s), ",
+            in->caseno.normalized, in->caseno.normalized_len);
+
+    } else {
+        ngx_http_liaison_sql(ctx, "NULL, ");
+    }
+
+    ngx_http_liaison_sql(ctx,
+        "$s, $s, $s, NULLIF($u, 0), NULLIF($u, 0), ",
         in->content.data, in->content.len,
         in->contact_name.data, in->contact_name.len,
         in->contact_phone.data, in->contact_phone.len,
-        (unsigned long long) owner, (unsigned long long) staff,
-        (unsigned long long) in->routed,
-        in->has_case ? in->caseno.normalized : NULL,
-        in->caseno.normalized_len,
+        (unsigned long long) owner, (unsigned long long) staff);
+
+    if (in->has_case && !in->routed) {
+        ngx_http_liaison_sql(ctx,
+            "(SELECT c.department_id FROM cases c WHERE c.case_no = $s), ",
+            in->caseno.normalized, in->caseno.normalized_len);
+
+    } else {
+        ngx_http_liaison_sql(ctx, "NULLIF($u, 0), ",
+                             (unsigned long long) in->routed);
+    }
+
+    ngx_http_liaison_sql(ctx,
+        "$t, $t, $t, $z, IF($u, $t, NULL), IF($u, $t, NULL), "
+        "IF($u, $t, NULL), NULLIF($u, 0), ",
         ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL,
         (unsigned long long) (in->routed != 0), ctx->now,
         (unsigned long long) (in->routed != 0),
@@ -750,7 +767,8 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     ngx_http_liaison_sql(ctx,
         ");INSERT INTO ticket_events (ticket_id, type, actor_kind, "
         "actor_id, status_from, status_to, note, public, created_at) VALUES "
-        "(LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), NULL, "
+        "(@lsn_ticket := LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), "
+        "NULL, "
         "'registered', NULL, 1, $t)",
         ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
         : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
@@ -772,10 +790,10 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         ngx_http_liaison_sql(ctx,
             ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
             "status_from, status_to, note, public, created_at) "
-            "SELECT t.id, 'dispatched', 'system', 'registered', "
+            "SELECT @lsn_ticket, 'dispatched', 'system', 'registered', "
             "'dispatched', CONCAT('按类别直接转', d.name, '办理'), 1, $t "
-            "FROM tickets t JOIN departments d ON d.id = t.department_id "
-            "WHERE t.ticket_no = $z", ctx->now, in->ticket_no);
+            "FROM departments d WHERE d.id = $u", ctx->now,
+            (unsigned long long) in->routed);
         ngx_http_liaison_outbox_handlers(ctx, in->ticket_no,
                                          LSN_KIND_WORK_ORDER);
 
@@ -832,8 +850,8 @@ ngx_http_liaison_intake_sms(ngx_http_liaison_ctx_t *ctx,
                     "查询进度、补充信息。", in->ticket_no, in->query_code);
     text.len = p - text.data;
 
-    ngx_http_liaison_outbox_owner_sms(ctx, in->ticket_no,
-                                      LSN_KIND_TICKET_REGISTERED, &text);
+    ngx_http_liaison_outbox_intake_sms(ctx, &in->contact_phone,
+                                       LSN_KIND_TICKET_REGISTERED, &text);
 }
 
 
@@ -880,8 +898,8 @@ ngx_http_liaison_answered_notify(ngx_http_liaison_ctx_t *ctx,
                     cut ? "……" : "");
     sms.len = p - sms.data;
 
-    ngx_http_liaison_outbox_owner_sms(ctx, in->ticket_no,
-                                      LSN_KIND_TICKET_ANSWERED, &sms);
+    ngx_http_liaison_outbox_intake_sms(ctx, &in->contact_phone,
+                                       LSN_KIND_TICKET_ANSWERED, &sms);
 }
 
 

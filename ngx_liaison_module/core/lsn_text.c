@@ -17,7 +17,6 @@ static size_t lsn_space_at(const unsigned char *p, const unsigned char *end);
 static size_t lsn_space_before(const unsigned char *start,
     const unsigned char *end);
 static int lsn_digits(const char *s, size_t len);
-static int lsn_mobile_valid(const char *s, size_t len);
 static size_t lsn_landline_area(const char *s, size_t len);
 static size_t lsn_json_run(unsigned char *dst, const unsigned char *s,
     size_t len);
@@ -218,7 +217,7 @@ lsn_digits(const char *s, size_t len)
 }
 
 
-static int
+int
 lsn_mobile_valid(const char *s, size_t len)
 {
     return len == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9'

@@ -35,6 +35,8 @@ int lsn_text_valid(const unsigned char *s, size_t len, long min, long max);
  * not (like the other *_valid() predicates except lsn_text_valid()).
  */
 int lsn_phone_valid(const char *s, size_t len);
+/* The mobile alone: a number an SMS can reach.  1 or 0. */
+int lsn_mobile_valid(const char *s, size_t len);
 
 /*
  * Masks a phone for logs and public views: a mobile keeps the first 3 and
