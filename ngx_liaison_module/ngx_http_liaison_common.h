@@ -138,6 +138,10 @@ typedef struct {
     ngx_array_t                  *seq_spare;   /* blocks fetched meanwhile,
                                                   each a first number */
     ngx_msec_t                    seq_fetch_at;  /* one under way; or 0 */
+    /* A3: the office of each routed category (or 0), as read last, and
+       when (0: never) */
+    uint64_t                      route_dept[32];
+    ngx_msec_t                    route_at[32];
 } ngx_http_liaison_main_conf_t;
 
 

@@ -26,6 +26,7 @@
 #define NGX_HTTP_LIAISON_NAME_MAX     50
 #define NGX_HTTP_LIAISON_KEY_RANDOM   16      /* bytes of a server's key */
 #define NGX_HTTP_LIAISON_REREADS      2
+#define NGX_HTTP_LIAISON_ROUTE_TTL     (60 * 1000)  /* ms, as canned answers */
 
 
 static void ngx_http_liaison_tickets_create(ngx_http_liaison_ctx_t *ctx);
@@ -51,6 +52,8 @@ static void ngx_http_liaison_intake_fate(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_intake_t *in);
 static void ngx_http_liaison_intake_killed(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_intake_fated(ngx_http_liaison_db_op_t *op);
+static ngx_uint_t ngx_http_liaison_route_cached(
+    ngx_http_liaison_main_conf_t *mcf, ngx_http_liaison_intake_t *in);
 static ngx_uint_t ngx_http_liaison_seq_wanted(
     ngx_http_liaison_main_conf_t *mcf);
 static ngx_int_t ngx_http_liaison_seq_keep(ngx_http_liaison_ctx_t *ctx,
@@ -448,6 +451,12 @@ ngx_http_liaison_intake_prepare(ngx_http_liaison_ctx_t *ctx)
         n++;
     }
 
+    if (lsn_category_route(in->category) && !in->routed_read
+        && ngx_http_liaison_route_cached(ctx->mcf, in))
+    {
+        in->routed_read = 1;
+    }
+
     if (lsn_category_route(in->category) && !in->routed_read) {
         ngx_http_liaison_sql_sep(ctx, n++, ";");
         ngx_http_liaison_sql(ctx,
@@ -506,6 +515,11 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
         in->routed = row ? ngx_http_liaison_row_id(row, len, 0) : 0;
         in->routed_read = 1;
 
+        if (in->category < 32) {
+            ctx->mcf->route_dept[in->category] = in->routed;
+            ctx->mcf->route_at[in->category] = ngx_current_msec;
+        }
+
         if (in->routed == 0) {
             ngx_log_error(NGX_LOG_WARN, ctx->r->connection->log, 0,
                           "liaison: no department of kind \"%s\" for %s "
@@ -516,6 +530,28 @@ ngx_http_liaison_intake_numbered(ngx_http_liaison_db_op_t *op)
     }
 
     ngx_http_liaison_intake_write(ctx);
+}
+
+
+/*
+ * The office of a routed category (or none) as read within the last
+ * minute: departments are only added, and one added is used within it.
+ */
+
+static ngx_uint_t
+ngx_http_liaison_route_cached(ngx_http_liaison_main_conf_t *mcf,
+    ngx_http_liaison_intake_t *in)
+{
+    if (in->category >= 32 || mcf->route_at[in->category] == 0
+        || ngx_current_msec - mcf->route_at[in->category]
+           >= NGX_HTTP_LIAISON_ROUTE_TTL)
+    {
+        return 0;
+    }
+
+    in->routed = mcf->route_dept[in->category];
+
+    return 1;
 }
 
 
