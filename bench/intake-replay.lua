@@ -7,17 +7,22 @@
 -- intakes: bench/run.sh captures them with MariaDB's general log while
 -- wrk posts a few hundred tickets (FILE: per batch, its length in bytes
 -- on a line, then the batch: SET TRANSACTION ISOLATION LEVEL READ
--- COMMITTED; START TRANSACTION; the Idempotency-Key row, the ticket, its
--- events, the outbox rows, whatever the category made; COMMIT).  Each sysbench event is one transaction:
--- a captured batch, in rotation, with fresh values for what must be
--- unique or differs per request (ticket number, query code, Idempotency-
--- Key, body hash, the content's "（压测 …）" marker; a case number drawn
--- again from the seeded cases, a complaint's mobile from the mix's pool,
--- so that complaints about one matter meet as rarely as in the mix and not
--- every time a captured one comes round), sent as the module
--- sends it: one multi-statement round trip on a connection with the
--- module's session settings.  A deadlock or lock wait is retried as a
--- whole, as the module does (4 times); what still fails is counted.
+-- COMMITTED; START TRANSACTION; for each intake in it (several when the
+-- module grouped them) the Idempotency-Key row, the ticket, its events,
+-- the outbox rows, whatever the category made; COMMIT).  Each intake is a
+-- template; each sysbench event is one transaction of --group of them, in
+-- rotation, with fresh values for what must be unique or differs per
+-- request (ticket number, query code, Idempotency-Key, body hash, the
+-- content's "（压测 …）" marker; a case number drawn again from the seeded
+-- cases, a complaint's mobile from the mix's pool, so that complaints
+-- about one matter meet as rarely as in the mix and not every time a
+-- captured one comes round), sent as the module sends it: one
+-- multi-statement round trip on a connection with the module's session
+-- settings.  A deadlock or lock wait is retried as a whole, as the module
+-- does (4 times); what still fails is counted.
+--
+-- With --statement_file, each event is that one statement instead (the
+-- status read bench/run.sh captured): the ceiling of GET /tickets/{no}.
 --
 -- libmariadb is reached through LuaJIT's FFI (sysbench links it): the
 -- sysbench SQL API sends one statement per round trip, the module does not.
@@ -63,10 +68,12 @@ sysbench.cmdline.options = {
         .. "database)", "" },
     run_id = { "1..99, makes the fresh values of this run unique", 1 },
     cases = { "case numbers 1..N of the seeded cases", 3000 },
-    group = { "intakes per transaction (the module's group commit)", 1 },
+    group = { "intakes per transaction (liaison_db_group_commit)", 1 },
+    statement_file = { "instead of intakes, this one statement as each "
+        .. "event (the status read)", "" },
 }
 
-local con, templates, tid, counter, retries, failures
+local con, templates, tid, counter, retries, failures, statement
 
 local function literal(s)
     return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
@@ -113,6 +120,31 @@ local function query(sql)
     return 0
 end
 
+local PREFIX = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+               .. "START TRANSACTION;"
+local KEY_ROW = "INSERT INTO idempotency_keys"
+
+-- the intakes of a captured batch: the statements from each one's key row
+-- to the next one's, without the batch's prefix and COMMIT
+function bodies(sql)
+    local list, from, at = {}, 1, nil
+
+    if sql:sub(1, #PREFIX) == PREFIX then
+        sql = sql:sub(#PREFIX + 1)
+    end
+    sql = sql:gsub(";COMMIT$", "")
+
+    while true do
+        at = sql:find(";" .. KEY_ROW, from, true)
+        if at == nil then
+            list[#list + 1] = sql:sub(from)
+            return list
+        end
+        list[#list + 1] = sql:sub(from, at - 1)
+        from = at + 1
+    end
+end
+
 function thread_init(thread_id)
     local f, n, t
 
@@ -121,25 +153,6 @@ function thread_init(thread_id)
     retries = 0
     failures = 0
     math.randomseed(os.time() + thread_id * 7919)
-
-    templates = {}
-    f = assert(io.open(sysbench.opt.replay_file, "r"))
-    while true do
-        n = f:read("*n")
-        if n == nil then
-            break
-        end
-        f:read(1)
-        t = template(f:read(n))
-        if t then
-            templates[#templates + 1] = t
-        end
-    end
-    f:close()
-
-    if #templates == 0 then
-        error("no intake transaction in " .. sysbench.opt.replay_file)
-    end
 
     con = C.mysql_init(nil)
     C.mysql_options(con, MYSQL_READ_DEFAULT_FILE, sysbench.opt.defaults_file)
@@ -154,6 +167,36 @@ function thread_init(thread_id)
 
     if query(INIT) ~= 0 then
         error("init: " .. ffi.string(C.mysql_error(con)))
+    end
+
+    if sysbench.opt.statement_file ~= "" then
+        f = assert(io.open(sysbench.opt.statement_file, "r"))
+        statement = f:read("*a")
+        f:close()
+        return
+    end
+
+    templates = {}
+    f = assert(io.open(sysbench.opt.replay_file, "r"))
+    while true do
+        n = f:read("*n")
+        if n == nil then
+            break
+        end
+        f:read(1)
+        -- a batch may be a group of intakes (liaison_db_group_commit):
+        -- each intake's statements are a template of their own
+        for _, b in ipairs(bodies(f:read(n))) do
+            t = template(b)
+            if t then
+                templates[#templates + 1] = t
+            end
+        end
+    end
+    f:close()
+
+    if #templates == 0 then
+        error("no intake transaction in " .. sysbench.opt.replay_file)
     end
 end
 
@@ -199,30 +242,26 @@ local function fresh(t)
     return sql
 end
 
--- the transaction's body: the batch without its prefix and its COMMIT
-local function body(sql)
-    sql = sql:gsub("^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;", "")
-    sql = sql:gsub("^START TRANSACTION;", "")
-    return (sql:gsub(";COMMIT$", ""))
-end
-
 function event()
+    if statement then
+        if query(statement) ~= 0 then
+            failures = failures + 1
+        end
+        return
+    end
+
     local t = templates[(counter + tid) % #templates + 1]
     local sql = fresh(t)
     local n, err, msg, i, k
 
+    -- one intake, or a group of them, as one transaction
     k = tonumber(sysbench.opt.group)
-    if k > 1 then
-        local parts = {}
-        parts[1] = body(sql)
-        for i = 2, k do
-            t = templates[(counter + tid) % #templates + 1]
-            parts[i] = body(fresh(t))
-        end
-        sql = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
-              .. "START TRANSACTION;" .. table.concat(parts, ";")
-              .. ";COMMIT"
+    local parts = { sql }
+    for i = 2, k do
+        t = templates[(counter + tid) % #templates + 1]
+        parts[i] = fresh(t)
     end
+    sql = PREFIX .. table.concat(parts, ";") .. ";COMMIT"
 
     for n = 0, RETRIES do
         err = query(sql)

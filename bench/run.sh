@@ -20,7 +20,8 @@
 #   BENCH_THREADS (2), BENCH_CONNECTIONS (64)   wrk -t / -c
 #   BENCH_SEED_TICKETS (1000)   tickets created through the API before
 #   BENCH_CASES (3000)          cases put into `cases` for the mix to name
-#   BENCH_REPLAY_THREADS ("64 16") sysbench threads of the replay runs
+#   BENCH_REPLAY_THREADS ("64 16 4x16") replay runs: sysbench threads, xG: G
+#                               intakes per transaction (group commit)
 #   BENCH_RSS_REQUESTS (1000000) requests of the RSS run
 #   BENCH_RSS_MAX_SECONDS (240) upper bound of the RSS run
 #   BENCH_TMPDIR (/var/tmp)     where the scratch directory goes (a disk,
@@ -46,7 +47,8 @@ threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-64}
 seed=${BENCH_SEED_TICKETS:-1000}
 cases=${BENCH_CASES:-3000}
-replay_threads=${BENCH_REPLAY_THREADS:-64 16}
+replay_threads=${BENCH_REPLAY_THREADS:-64 16 4x16}
+status_threads="64 16"
 rss_requests=${BENCH_RSS_REQUESTS:-1000000}
 rss_max=${BENCH_RSS_MAX_SECONDS:-240}
 tmpbase=${BENCH_TMPDIR:-/var/tmp}
@@ -67,7 +69,8 @@ for t in wrk curl mariadbd mariadb mariadb-install-db ss ps; do
 done
 [ -x "$nginx_bin" ] || die "$nginx_bin not found (make deps)"
 for n in $replay_threads; do
-    case $n in ''|*[!0-9]*|0) die "BENCH_REPLAY_THREADS: whole numbers > 0 (got '$replay_threads')" ;; esac
+    [[ $n =~ ^[1-9][0-9]*(x[1-9][0-9]*)?$ ]] \
+        || die "BENCH_REPLAY_THREADS: THREADS or THREADSxGROUP, whole numbers > 0 (got '$replay_threads')"
 done
 # the database's ceiling is measured only where sysbench is installed
 have_sysbench=0
@@ -515,9 +518,25 @@ capture() {  # NAME SCRIPT
     [ "$n" -gt 0 ] || die "capture $name: no intake transaction in the general log"
     say "captured $n intake transactions ($name)"
 }
+# the one statement of the status read of the bench's ticket, likewise
+capture_status() {
+    root_sql -e "SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log;
+                 SET GLOBAL general_log = 1" || die "cannot turn the general log on"
+    curl -s -o /dev/null -m 10 "$app_url$status_path" || die "curl failed (capture status)"
+    root_sql -e "SET GLOBAL general_log = 0" || die "cannot turn the general log off"
+    root_sql -e "SELECT HEX(argument) FROM mysql.general_log
+                 WHERE command_type = 'Query' AND argument LIKE 'SELECT t.id, t.ticket_no,%'
+                 LIMIT 1" >"$work/replay-status.hex" || die "reading the general log failed"
+    root_sql -e "TRUNCATE mysql.general_log" || true
+    perl -ne 'chomp; print pack "H*", $_' "$work/replay-status.hex" \
+        >"$work/replay-status.sql" || die "perl failed (capture status)"
+    [ -s "$work/replay-status.sql" ] || die "capture status: no status read in the general log"
+    say "captured the status read"
+}
 if [ "$have_sysbench" = 1 ]; then
     capture intake "$bench/intake.lua"
     capture intake-mix "$bench/intake-mix.lua"
+    capture_status
 fi
 
 # ================================================================ 3. wrk runs
@@ -535,9 +554,12 @@ run_wrk health "$app_url/api/v1/health"
 # with its own RUN_ID, so its rows do not collide with the measured ones)
 replay() {  # NAME THREADS RUN_ID
     local name=$1 n=$2 id=$3 f=$work/sysbench-$1-$2.txt mark
-    local args=(--threads="$n" --percentile=99
+    local args=(--threads="${n%x*}" --group="$(replay_group "$n")" --percentile=99
                 --replay_file="$work/replay-$name.sql"
                 --defaults_file="$client_cnf" --cases="$cases")
+    [ "$name" = status ] \
+        && args=(--threads="$n" --percentile=99 --statement_file="$work/replay-status.sql"
+                 --defaults_file="$client_cnf")
     say "sysbench replay of $name, $n threads (${warmup}s warm-up, ${seconds}s)"
     if [ "$warmup" -gt 0 ]; then
         run_child sysbench "$bench/intake-replay.lua" "${args[@]}" \
@@ -551,6 +573,11 @@ replay() {  # NAME THREADS RUN_ID
     cpu_others "$mark" "$(cpu_mark)" >"$work/others-replay-$name-$n.txt"
     { echo "== replay $name: sysbench intake-replay.lua --threads=$n --time=$seconds"
       cat "$f"; echo; } >>"$raw"
+}
+
+# replay_group SPEC: the intakes per transaction of THREADS[xGROUP]
+replay_group() {
+    case $1 in *x*) echo "${1#*x}" ;; *) echo 1 ;; esac
 }
 
 # parse_sysbench FILE: "tx/s p99_ms retries failures"
@@ -571,6 +598,9 @@ if [ "$have_sysbench" = 1 ]; then
             id=$((id + 1))
             replay "$name" "$n" "$id"
         done
+    done
+    for n in $status_threads; do
+        replay status "$n" 0
     done
 else
     say "sysbench not installed: the database's ceiling is not measured (apt-get install sysbench)"
@@ -663,22 +693,33 @@ done
 echo
 if [ "$have_sysbench" = 1 ]; then
     echo "Database ceiling: the module's own intake transactions (captured by the general log)"
-    echo "replayed as SQL alone by sysbench (bench/intake-replay.lua), one round trip each:"
-    fmt2='%-22s %7s %10s %8s %8s %8s %7s %12s %7s\n'
-    printf "$fmt2" replay threads tx/s p99_ms retries failed others "module req/s" share
+    echo "replayed as SQL alone by sysbench (bench/intake-replay.lua), one round trip each;"
+    echo "threads: sysbench threads, xG: G intakes per transaction (as liaison_db_group_commit):"
+    fmt2='%-22s %7s %10s %10s %8s %8s %8s %7s %12s %7s\n'
+    printf "$fmt2" replay threads tx/s intakes/s p99_ms retries failed others "module req/s" share
     for name in intake intake-mix; do
         best=0
         eval "mod=\$rps_${name//-/_}"
         for n in $replay_threads; do
             read -r tps rp99 rr rf < <(parse_sysbench "$work/sysbench-$name-$n.txt")
-            best=$(awk -v a="$best" -v b="$tps" 'BEGIN { print (b > a) ? b : a }')
-            printf "$fmt2" "$name ($(wc -l <"$work/replay-$name.hex") tx)" "$n" "$tps" "$rp99" "$rr" "$rf" \
-                "$(cat "$work/others-replay-$name-$n.txt")" "$mod" "$(pct "$mod" "$tps")%"
+            ips=$(awk -v t="$tps" -v g="$(replay_group "$n")" 'BEGIN { printf "%.1f", t * g }')
+            best=$(awk -v a="$best" -v b="$ips" 'BEGIN { print (b > a) ? b : a }')
+            printf "$fmt2" "$name ($(wc -l <"$work/replay-$name.hex") tx)" "$n" "$tps" "$ips" "$rp99" "$rr" "$rf" \
+                "$(cat "$work/others-replay-$name-$n.txt")" "$mod" "$(pct "$mod" "$ips")%"
         done
         eval "ceil_${name//-/_}=\$best"
     done
-    echo "  ceiling (best of the thread counts): intake $ceil_intake tx/s, the module's" \
-         "intake $(pct "$rps_intake" "$ceil_intake")% of it; intake-mix $ceil_intake_mix tx/s," \
+    for n in $status_threads; do
+        read -r tps rp99 rr rf < <(parse_sysbench "$work/sysbench-status-$n.txt")
+        best=$(awk -v a="${ceil_status:-0}" -v b="$tps" 'BEGIN { print (b > a) ? b : a }')
+        ceil_status=$best
+        printf "$fmt2" "status read" "$n" "$tps" "-" "$rp99" "$rr" "$rf" \
+            "$(cat "$work/others-replay-status-$n.txt")" "$rps_status" "$(pct "$rps_status" "$tps")%"
+    done
+    echo "  status: its one statement alone at most $ceil_status per second, the module's" \
+         "status $(pct "$rps_status" "$ceil_status")% of it"
+    echo "  ceiling (best of the runs): intake $ceil_intake intakes/s, the module's" \
+         "intake $(pct "$rps_intake" "$ceil_intake")% of it; intake-mix $ceil_intake_mix intakes/s," \
          "the module's intake-mix $(pct "$rps_intake_mix" "$ceil_intake_mix")% of it"
 else
     echo "Database ceiling: not measured (sysbench not installed: apt-get install sysbench)"
