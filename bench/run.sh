@@ -22,6 +22,8 @@
 #   BENCH_CASES (3000)          cases put into `cases` for the mix to name
 #   BENCH_REPLAY_THREADS ("64 16 4x16") replay runs: sysbench threads, xG: G
 #                               intakes per transaction (group commit)
+#   BENCH_GROUP_COMMIT (unset)  liaison_db_group_commit of the module's nginx
+#                               (unset: the module's default, 2 16)
 #   BENCH_RSS_REQUESTS (1000000) requests of the RSS run
 #   BENCH_RSS_MAX_SECONDS (240) upper bound of the RSS run
 #   BENCH_TMPDIR (/var/tmp)     where the scratch directory goes (a disk,
@@ -383,6 +385,10 @@ sed -e "s|@MODULE@|$app/liaison.so|g" \
     -e "s|@HTML_ROOT@|$root/html|g" \
     -e "s|^worker_processes .*|worker_processes 2;|" \
     "$root/conf/nginx-local.conf.in" >"$app/nginx.conf"
+if [ -n "${BENCH_GROUP_COMMIT:-}" ]; then
+    sed -i "s|^\( *\)liaison_db_queue_timeout .*|&\n\1liaison_db_group_commit $BENCH_GROUP_COMMIT;|" \
+        "$app/nginx.conf"
+fi
 # (comments may mention @NAME@ placeholders: only other lines count)
 if grep -n '^[^#]*@[A-Z_]*@' "$app/nginx.conf" >&2; then
     die "unfilled placeholders in conf/nginx-local.conf.in (above)"
@@ -653,7 +659,8 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 
 echo "Liaison benchmark, $(date '+%Y-%m-%d %H:%M:%S %z')"
 echo "host: nproc=$(nproc), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
      "$(uname -sr)"
-echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), worker_processes 2;" \
+echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), worker_processes 2," \
+     "liaison_db_group_commit ${BENCH_GROUP_COMMIT:-2 16 (default)};" \
      "mariadb: $(mariadbd --version | awk '{ print $3 }'), $durability"
 rev="not a git checkout"
 [ -e "$root/.git" ] && rev="git $(git -C "$root" describe --always --dirty 2>/dev/null)"

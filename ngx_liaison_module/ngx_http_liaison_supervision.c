@@ -25,6 +25,16 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
     u_char     *p;
     ngx_str_t   text;
 
+    static ngx_str_t  listed = ngx_string(LSN_SUPERVISE_LISTED);
+
+    if (ids) {
+        /* read once; then each statement takes them by primary key */
+        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_IDS);
+        ngx_http_liaison_buf_raw(&ctx->sql, ids->data, ids->len);
+        ngx_http_liaison_sql(ctx, ") s");
+        tickets = &listed;
+    }
+
     if (event) {
         if (note == NULL) {
             text.data = ngx_pnalloc(ctx->r->pool, why->len
@@ -64,9 +74,7 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
     ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
 
     if (ids) {
-        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_IDS);
-        ngx_http_liaison_buf_raw(&ctx->sql, ids->data, ids->len);
-        ngx_http_liaison_sql(ctx, LSN_SUPERVISE_UPDATE_SET, "$[*]", "$",
+        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_LISTED, "$[*]", "$",
                              ctx->now, lsn_supervise_reasons[reason]);
         return;
     }
@@ -84,7 +92,7 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
 {
     u_char                  *k, why[64];
     time_t                   since;
-    ngx_str_t                key[3], cond, ids, reason;
+    ngx_str_t                key[3], ids, reason;
     ngx_uint_t               i, n;
     ngx_http_liaison_buf_t   b;
 
@@ -153,7 +161,7 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
     (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 512);
 
     ngx_http_liaison_buf_lit(&b,
-        "t.id IN (SELECT k.ticket_id FROM complaint_keys k "
+        "SELECT k.ticket_id FROM complaint_keys k "
         "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN (");
 
     for (i = 0; i < n; i++) {
@@ -164,22 +172,18 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_buf_sql(&b,
         ") AND created_at >= $t GROUP BY match_key "
         "HAVING SUM(verified) >= $u) m "
-        "ON m.match_key = k.match_key WHERE k.created_at >= $t)",
+        "ON m.match_key = k.match_key WHERE k.created_at >= $t",
         since, (unsigned long long) ctx->mcf->supervise_count, since);
 
-    if (ngx_http_liaison_buf_str(&b, &cond) != NGX_OK) {
+    if (ngx_http_liaison_buf_str(&b, &ids) != NGX_OK) {
         ctx->sql.failed = 1;
         return;
     }
-
-    /* the SELECT inside "t.id IN (...)" */
-    ids.data = cond.data + sizeof("t.id IN (") - 1;
-    ids.len = cond.len - (sizeof("t.id IN (") - 1) - 1;
 
     reason.data = why;
     reason.len = lsn_supervise_reason_zh(LSN_SUPERVISE_COMPLAINTS, 0,
                                          (char *) why, sizeof(why));
 
-    ngx_http_liaison_supervise(ctx, &cond, &ids, LSN_SUPERVISE_COMPLAINTS,
+    ngx_http_liaison_supervise(ctx, NULL, &ids, LSN_SUPERVISE_COMPLAINTS,
                                &reason, 0, NULL, 1);
 }
