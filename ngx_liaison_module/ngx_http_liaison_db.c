@@ -112,8 +112,7 @@ static void ngx_http_liaison_db_checked(ngx_http_liaison_db_conn_t *dc,
     ngx_int_t rc);
 static void ngx_http_liaison_db_probe_handler(ngx_event_t *ev);
 static void ngx_http_liaison_db_probe_done(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_db_rejected(ngx_http_liaison_db_op_t *op,
-    const char *why);
+
 
 
 #define NGX_HTTP_LIAISON_DB_SUMMARY  10000   /* ms between "still down" */
@@ -263,7 +262,7 @@ ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool)
     }
 
     if (pool->nwaiting >= pool->conf->queue_size) {
-        ngx_http_liaison_db_rejected(op, "waiting queue full");
+        ngx_http_liaison_db_reject(op, "waiting queue full");
         return;
     }
 
@@ -1096,15 +1095,13 @@ ngx_http_liaison_db_wait_timeout(ngx_event_t *ev)
     op->pool->nwaiting--;
     op->waiting = 0;
 
-    ngx_http_liaison_db_rejected(op, "no connection free within the queue "
+    ngx_http_liaison_db_reject(op, "no connection free within the queue "
                                  "timeout");
 }
 
 
-/* Refused a connection: counted, logged at most every few seconds. */
-
-static void
-ngx_http_liaison_db_rejected(ngx_http_liaison_db_op_t *op, const char *why)
+void
+ngx_http_liaison_db_reject(ngx_http_liaison_db_op_t *op, const char *why)
 {
     ngx_http_liaison_db_pool_t  *pool;
 

@@ -215,6 +215,13 @@ void ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op,
     ngx_pool_t *mpool);
 
 /*
+ * Refuses op a connection (rc NGX_HTTP_LIAISON_DB_UNAVAILABLE, busy) and
+ * calls its handler: counted, logged at most every few seconds.
+ */
+void ngx_http_liaison_db_reject(ngx_http_liaison_db_op_t *op,
+    const char *why);
+
+/*
  * Gives the connection back (or closes it when a statement is still
  * running or a transaction is open) and cancels any wait.  Idempotent.
  */

@@ -41,6 +41,9 @@ static void ngx_http_liaison_group_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_group_schedule(
     ngx_http_liaison_group_state_t *gs);
 static void ngx_http_liaison_group_next_handler(ngx_event_t *ev);
+static void ngx_http_liaison_group_wait_timeout(ngx_event_t *ev);
+static void ngx_http_liaison_group_unqueue(
+    ngx_http_liaison_group_state_t *gs, ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_group_cleanup(void *data);
 static ngx_uint_t ngx_http_liaison_group_whole(ngx_str_t *sql);
 
@@ -91,21 +94,46 @@ ngx_http_liaison_group_query(ngx_http_liaison_db_op_t *op,
         return;
     }
 
-    if (gs->npending >= conf->queue_size) {
-        ngx_log_error(NGX_LOG_WARN, op->log, 0,
-                      "liaison db: %ui transactions wait for a group: "
-                      "refused", gs->npending);
-        op->pool->stats.rejected++;
-        op->rc = NGX_HTTP_LIAISON_DB_UNAVAILABLE;
-        op->busy = 1;
-        op->timed_out = 0;
-        op->handler(op);
+    if (gs->npending >= ngx_max(conf->queue_size, conf->group_size)) {
+        ngx_http_liaison_db_reject(op, "too many intakes wait for a group "
+                                       "commit");
         return;
     }
 
     ngx_queue_insert_tail(&gs->pending, &op->gqueue);
     gs->npending++;
     op->gpending = 1;
+
+    /* as long as for a connection of the pool, at most */
+    op->wait.handler = ngx_http_liaison_group_wait_timeout;
+    op->wait.data = op;
+    op->wait.log = op->log;
+    ngx_add_timer(&op->wait, conf->queue_timeout);
+}
+
+
+static void
+ngx_http_liaison_group_wait_timeout(ngx_event_t *ev)
+{
+    ngx_http_liaison_db_op_t  *op = ev->data;
+
+    ngx_http_liaison_group_unqueue(op->pool->group, op);
+    ngx_http_liaison_db_reject(op, "no group commit within the queue "
+                                   "timeout");
+}
+
+
+static void
+ngx_http_liaison_group_unqueue(ngx_http_liaison_group_state_t *gs,
+    ngx_http_liaison_db_op_t *op)
+{
+    ngx_queue_remove(&op->gqueue);
+    gs->npending--;
+    op->gpending = 0;
+
+    if (op->wait.timer_set) {
+        ngx_del_timer(&op->wait);
+    }
 }
 
 
@@ -217,9 +245,7 @@ ngx_http_liaison_group_start(ngx_http_liaison_group_state_t *gs)
         /* one waiting, or one that must run alone (its group failed) */
         q = ngx_queue_head(&gs->pending);
         op = ngx_queue_data(q, ngx_http_liaison_db_op_t, gqueue);
-        ngx_queue_remove(q);
-        gs->npending--;
-        op->gpending = 0;
+        ngx_http_liaison_group_unqueue(gs, op);
         ngx_http_liaison_group_alone(gs, op);
         return;
     }
@@ -253,8 +279,7 @@ ngx_http_liaison_group_start(ngx_http_liaison_group_state_t *gs)
         *p++ = ';';
         p = ngx_cpymem(p, op->sql.data + begin, op->sql.len - begin - end);
 
-        ngx_queue_remove(&op->gqueue);
-        op->gpending = 0;
+        ngx_http_liaison_group_unqueue(gs, op);
         op->group = g;
         g->members[i] = op;
     }
@@ -262,7 +287,6 @@ ngx_http_liaison_group_start(ngx_http_liaison_group_state_t *gs)
     p = ngx_cpymem(p, NGX_HTTP_LIAISON_GROUP_END, end);
     g->op.sql.len = p - g->op.sql.data;
 
-    gs->npending -= n;
     gs->nflight++;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, gs->pool->log, 0,
@@ -283,9 +307,7 @@ alone:
 
     q = ngx_queue_head(&gs->pending);
     op = ngx_queue_data(q, ngx_http_liaison_db_op_t, gqueue);
-    ngx_queue_remove(q);
-    gs->npending--;
-    op->gpending = 0;
+    ngx_http_liaison_group_unqueue(gs, op);
     ngx_http_liaison_group_alone(gs, op);
 }
 
@@ -403,9 +425,7 @@ ngx_http_liaison_group_cleanup(void *data)
     gs = op->pool->group;
 
     if (op->gpending) {
-        ngx_queue_remove(&op->gqueue);
-        gs->npending--;
-        op->gpending = 0;
+        ngx_http_liaison_group_unqueue(gs, op);
     }
 
     if (op->gsolo) {

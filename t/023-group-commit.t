@@ -7,7 +7,8 @@
 # (its event, its SMS with its number and code) belongs to it; a group with
 # a replayed Idempotency-Key in it is rolled back and its members run
 # alone, each with its own answer; a client that leaves while it waits
-# harms no one.
+# harms no one; an intake waits for a group no longer than
+# liaison_db_queue_timeout, then gets 503 with nothing written.
 
 use strict;
 use warnings;
@@ -17,9 +18,11 @@ use Liaison::Test;
 use Liaison::Tickets;
 use Liaison::Prometheus;
 
+my $METRICS = "        location = /metrics { liaison_metrics on; }\n";
 my $env = Liaison::Test->start(workers => 1,
-    http => { liaison_db_group_commit => '1 16' },
-    server_extra => "        location = /metrics { liaison_metrics on; }\n");
+    http => { liaison_db_group_commit => '1 16',
+              liaison_db_queue_timeout => '60s' },
+    server_extra => $METRICS);
 
 sub metric {
     my ($name) = @_;
@@ -167,5 +170,32 @@ ok metric('liaison_db_group_commits_total') == 2,
 # afterwards: intakes one by one, as usual
 is $env->req(POST => '/api/v1/tickets', body => ticket_body())->status, 201,
     'an intake alone afterwards is 201';
+$env->stop;
+
+# ---- 4. waiting longer than liaison_db_queue_timeout
+$env = Liaison::Test->start(workers => 1,
+    http => { liaison_db_group_commit => '1 16',
+              liaison_db_queue_timeout => '1s',
+              liaison_db_query_timeout => '60s' },
+    server_extra => $METRICS,
+    allow_log => [ qr/no group commit within the queue timeout/ ]);
+($hold, $first) = hold('round 4');
+my @late = map { ticket_body(content => "等不到提交的诉求第 $_ 件") } 1 .. 3;
+@pending = map { $env->req_start(POST => '/api/v1/tickets', body => $_) }
+    @late;
+for my $p (@pending) {
+    my $r = $p->wait(30);
+    is $r->status, 503, 'round 4: an intake that waited past the queue '
+        . 'timeout is 503' or diag $r->summary;
+    is eval { $r->json->{error}{code} }, 'unavailable', '... JSON unavailable';
+}
+release($hold);
+is $first->wait(30)->status, 201, 'round 4: the one in the database is 201';
+is $env->sql_one('SELECT COUNT(*) FROM tickets WHERE content = ?',
+    $_->{content}), 0, "round 4: nothing stored for \"$_->{content}\""
+    for @late;
+like Liaison::Test::_slurp($env->error_log_file),
+    qr/no group commit within the queue timeout/,
+    'round 4: the error log says why';
 
 done_testing;
