@@ -18,7 +18,8 @@
 -- about one matter meet as rarely as in the mix and not every time a
 -- captured one comes round), sent as the module sends it: one
 -- multi-statement round trip on a connection with the module's session
--- settings.  A deadlock or lock wait is retried as a whole, as the module
+-- settings, a group's intakes in one compound statement (BEGIN NOT
+-- ATOMIC ... END).  A deadlock or lock wait is retried as a whole, as the module
 -- does (4 times); what still fails is counted.
 --
 -- With --statement_file, each event is that one statement instead (the
@@ -71,6 +72,7 @@ sysbench.cmdline.options = {
     group = { "intakes per transaction (liaison_db_group_commit)", 1 },
     statement_file = { "instead of intakes, this one statement as each "
         .. "event (the status read)", "" },
+    category = { "only the intakes of this category (its own cost)", "" },
 }
 
 local con, templates, tid, counter, retries, failures, statement
@@ -85,8 +87,9 @@ local function template(sql)
 
     t.key, t.hash = sql:match("INSERT INTO idempotency_keys %b() VALUES "
                               .. "%('[^']*', '([^']*)', '(%x+)'")
-    t.no, t.code = sql:match("INSERT INTO tickets %b() VALUES "
-                             .. "%('(%d+)', '(%w+)'")
+    t.no, t.code, t.category = sql:match("INSERT INTO tickets %b() VALUES "
+                                         .. "%('(%d+)', '(%w+)', '[%w_]+', "
+                                         .. "'([%w_]+)'")
     t.marker = sql:match("（压测 [%d%-]+）")
     t.case = sql:match("粤0115民初%d+号")
     t.phone = sql:match("'p:(1%d+)'")
@@ -123,6 +126,7 @@ end
 local PREFIX = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
                .. "START TRANSACTION;"
 local KEY_ROW = "INSERT INTO idempotency_keys"
+local COMPOUND = "BEGIN NOT ATOMIC "
 
 -- the intakes of a captured batch: the statements from each one's key row
 -- to the next one's, without the batch's prefix and COMMIT
@@ -133,6 +137,10 @@ function bodies(sql)
         sql = sql:sub(#PREFIX + 1)
     end
     sql = sql:gsub(";COMMIT$", "")
+    -- a group: its members' statements are one compound statement
+    if sql:sub(1, #COMPOUND) == COMPOUND then
+        sql = sql:sub(#COMPOUND + 1):gsub(";END$", "")
+    end
 
     while true do
         at = sql:find(";" .. KEY_ROW, from, true)
@@ -188,7 +196,9 @@ function thread_init(thread_id)
         -- each intake's statements are a template of their own
         for _, b in ipairs(bodies(f:read(n))) do
             t = template(b)
-            if t then
+            if t and (sysbench.opt.category == ""
+                      or t.category == sysbench.opt.category)
+            then
                 templates[#templates + 1] = t
             end
         end
@@ -261,7 +271,13 @@ function event()
         t = templates[(counter + tid) % #templates + 1]
         parts[i] = fresh(t)
     end
-    sql = PREFIX .. table.concat(parts, ";") .. ";COMMIT"
+    -- a group as the module sends it: one compound statement
+    if k > 1 then
+        sql = PREFIX .. COMPOUND .. table.concat(parts, ";")
+              .. ";END;COMMIT"
+    else
+        sql = PREFIX .. sql .. ";COMMIT"
+    end
 
     for n = 0, RETRIES do
         err = query(sql)

@@ -22,17 +22,25 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
     ngx_str_t *ids, lsn_supervise_reason_e reason, ngx_str_t *why,
     uint64_t actor, ngx_str_t *note, ngx_uint_t event)
 {
-    u_char     *p;
-    ngx_str_t   text;
+    u_char      *p;
+    ngx_str_t    text;
+    const char  *sep;
 
     static ngx_str_t  listed = ngx_string(LSN_SUPERVISE_LISTED);
 
+    sep = ";";
+
     if (ids) {
-        /* read once; then each statement takes them by primary key */
+        /*
+         * Read once; then each statement takes them by primary key, and
+         * only when there are any: most complaints start nothing, and
+         * the statements skipped are never optimized.
+         */
         ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_IDS);
         ngx_http_liaison_buf_raw(&ctx->sql, ids->data, ids->len);
-        ngx_http_liaison_sql(ctx, ") s");
+        ngx_http_liaison_sql(ctx, ") s;IF @lsn_supervise IS NOT NULL THEN ");
         tickets = &listed;
+        sep = "";
     }
 
     if (event) {
@@ -51,15 +59,18 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
             note = &text;
         }
 
-        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_EVENT,
+        ngx_http_liaison_sql(ctx, sep);
+        ngx_http_liaison_sql(ctx, LSN_SUPERVISE_EVENT,
                              actor ? "staff" : "system",
                              (unsigned long long) actor,
                              note->data, note->len, ctx->now);
         ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
+        sep = ";";
     }
 
     /* the alert before the mark: it goes to tickets not yet supervised */
-    ngx_http_liaison_sql(ctx, ";" LSN_OUTBOX_INSERT);
+    ngx_http_liaison_sql(ctx, sep);
+    ngx_http_liaison_sql(ctx, LSN_OUTBOX_INSERT);
     ngx_http_liaison_sql(ctx, LSN_SUPERVISE_OUTBOX("s.mobile"),
                          lsn_outbox_channels[LSN_CH_SMS], why->data, why->len,
                          lsn_outbox_kinds[LSN_KIND_SUPERVISION],
@@ -76,6 +87,7 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
     if (ids) {
         ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_LISTED, "$[*]", "$",
                              ctx->now, lsn_supervise_reasons[reason]);
+        ngx_http_liaison_sql(ctx, ";END IF");
         return;
     }
 

@@ -29,7 +29,8 @@
  * tickets NULL, the tickets that ids (a SELECT of one column ticket_id)
  * returns: read once, first, then each statement takes them by primary
  * key (MariaDB plans the IN subquery of a single-table UPDATE per row of
- * tickets, a scan of the table: core/lsn_supervision.h).
+ * tickets, a scan of the table: core/lsn_supervision.h), inside an IF
+ * that skips them when there are none (the common case).
  */
 void ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *tickets, ngx_str_t *ids, lsn_supervise_reason_e reason,

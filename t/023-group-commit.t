@@ -7,7 +7,9 @@
 # (its event, its SMS with its number and code) belongs to it; a group with
 # a replayed Idempotency-Key in it is rolled back and its members run
 # alone, each with its own answer; a client that leaves while it waits
-# harms no one; an intake waits for a group no longer than
+# harms no one; three complaints about one matter in one group put all
+# three under supervision (A17) with one event and one alert each; an
+# intake waits for a group no longer than
 # liaison_db_queue_timeout, then gets 503 with nothing written.
 
 use strict;
@@ -17,12 +19,18 @@ use lib 't/lib';
 use Liaison::Test;
 use Liaison::Tickets;
 use Liaison::Prometheus;
+use Liaison::Staff;
 
 my $METRICS = "        location = /metrics { liaison_metrics on; }\n";
-my $env = Liaison::Test->start(workers => 1,
+my $env = Liaison::Test->start(workers => 1, staff => staff_cast(),
     http => { liaison_db_group_commit => '1 16',
               liaison_db_queue_timeout => '60s' },
     server_extra => $METRICS);
+staff_setup($env);
+# A17 alerts go to the leader of the office answering for a ticket
+$env->sql("UPDATE departments SET kind = 'filing', leader_staff_id = ? "
+    . 'WHERE id = ?',
+    sid($env, 'filing'), dept_id($env, 'filing'));
 
 sub metric {
     my ($name) = @_;
@@ -166,6 +174,38 @@ is $_->wait(30)->status, 201, 'round 3: a waiting intake is 201'
     for @pending;
 ok metric('liaison_db_group_commits_total') == 2,
     'round 3: they committed as one';
+
+# ---- 3b. three complaints about one matter (A17), in one group
+($hold, $first) = hold('round 3b');
+my @complaints = map { ticket_body(channel => 'hotline',
+    category => 'complaint', content => "一组里的重复投诉第 $_ 件",
+    contact => { name => '李四', phone => '13912340000' }) } 1 .. 3;
+@pending = map { $env->req_start(POST => '/api/v1/tickets', body => $_,
+    token => tok($env, 'platform')) } @complaints;
+push @pending, $env->req_start(POST => '/api/v1/tickets',
+    body => ticket_body(content => '同组里的普通诉求'));
+waiting_for(4, 'round 3b');
+release($hold);
+is $first->wait(30)->status, 201, 'round 3b: the first intake is 201';
+@r = map { $_->wait(30) } @pending;
+is $_->status, 201, 'round 3b: a grouped intake is 201' for @r;
+ok metric('liaison_db_group_commits_total') == 3,
+    'round 3b: they committed as one';
+for my $i (0 .. 2) {
+    my $no = eval { $r[$i]->json->{ticket_no} } // '';
+    my $id = $env->sql_one('SELECT id FROM tickets WHERE ticket_no = ? '
+        . 'AND supervised = 1', $no);
+    ok $id, "round 3b: complaint $i ($no) is under supervision" or next;
+    is $env->sql_one("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ?"
+        . " AND type = 'supervised'", $id), 1, '... with one event';
+    is $env->sql_one("SELECT recipient FROM outbox WHERE ticket_id = ? AND "
+        . "kind = 'supervision' AND channel = 'sms'", $id),
+        $env->sql_one('SELECT mobile FROM staff WHERE id = ?',
+            sid($env, 'filing')), '... and its leader alerted by SMS';
+}
+is $env->sql_one('SELECT COUNT(*) FROM tickets WHERE content = ? AND '
+    . 'supervised = 0', '同组里的普通诉求'), 1,
+    'round 3b: the other intake of the group is not supervised';
 
 # afterwards: intakes one by one, as usual
 is $env->req(POST => '/api/v1/tickets', body => ticket_body())->status, 201,
