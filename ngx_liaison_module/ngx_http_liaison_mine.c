@@ -581,7 +581,7 @@ ngx_http_liaison_feedback_loaded(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    u_char                        note[16], *p;
+    u_char                       *note, *p;
     MYSQL_ROW                     row;
     unsigned long                *len;
     ngx_http_liaison_followup_t  *fu;
@@ -603,7 +603,19 @@ ngx_http_liaison_feedback_loaded(ngx_http_liaison_db_op_t *op)
         return;
     }
 
-    p = ngx_sprintf(note, "rating %i", fu->rating);
+    /* the people who handled it read the rating and the comment in its
+       timeline (an internal event) */
+    note = ngx_pnalloc(ctx->r->pool, sizeof("评价 5 星：") + fu->comment.len);
+    if (note == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
+    }
+
+    p = ngx_sprintf(note, "评价 %i 星", fu->rating);
+
+    if (fu->comment.len) {
+        p = ngx_sprintf(p, "：%V", &fu->comment);
+    }
 
     /*
      * Only while the ticket is still answered: INSERT ... SELECT writes

@@ -207,6 +207,15 @@ is $r->status, 409, 'a second feedback: 409';
 my $f = $env->sql('SELECT * FROM ticket_feedback');
 is scalar @$f, 1, 'one feedback row';
 is $f->[0]{rating}, 5, 'the first one';
+# the people who handled it read the rating and the comment in its timeline;
+# the litigant's own view does not repeat it as an event
+my ($ev) = grep { $_->{type} eq 'feedback' } @{ $env->req(GET =>
+    "/api/v1/tickets/$no", token => $staff)->json->{timeline} // [] };
+is $ev && $ev->{note}, "评价 5 星：$fb->{comment}",
+    'staff see the rating and the comment in the timeline';
+is scalar(grep { $_->{type} eq 'feedback' } @{ $env->req(GET =>
+    "/api/v1/tickets/$no", token => $owner)->json->{timeline} // [] }), 0,
+    '... an internal event: not in the public timeline';
 $r = $env->req(POST => "/api/v1/tickets/$mine[1]{ticket_no}/feedback",
     token => $owner, body => { rating => 4 });
 is $r->status, 409, 'an open ticket: 409';
