@@ -2,7 +2,8 @@
 # Attack (issue 14, point 8): query codes in logs.  The access log of the
 # local configuration (and of the tests, which use the same format) has
 # the path without the query string; the request line nginx adds to error
-# log lines (", request: ...") has every *code= value masked, including
+# log lines (", request: ...") has every *code= value masked (and mobiles,
+# their digits percent-encoded or not), including
 # lines nginx writes before the module's handler runs (a body too large).
 
 use strict;
@@ -32,6 +33,12 @@ $r = $env->req(POST => "/api/v1/tickets/$no/attachments?filename=a.pdf"
     . "&query_code=$code", body => 'x' x (12 * 1024 * 1024),
     headers => { 'Content-Type' => 'application/pdf' });
 is $r->status, 413, 'an upload over client_max_body_size: 413';
+# a mobile with its digits percent-encoded, as a client may send any byte
+$r = $env->req(POST => "/api/v1/tickets/$no/attachments?filename=a.pdf"
+    . "&mobile=%31%33%39001%33%39000&query_code=$code",
+    body => 'x' x (12 * 1024 * 1024),
+    headers => { 'Content-Type' => 'application/pdf' });
+is $r->status, 413, '... with a percent-encoded mobile: 413';
 
 my $errors = $env->error_log;
 my $access = do {
@@ -46,6 +53,9 @@ unlike $access, qr/\?/, 'no query string at all in the access log';
 like $errors, qr/too large body.*request: "POST [^"]*query_code=\*{10}/,
     'the error log line of the refused upload has the code masked';
 unlike $errors, qr/\Q$code\E/i, 'no query code in the error log';
+like $errors, qr/mobile=%31%33%39\*{3}%2A%39000&/,
+    'a percent-encoded mobile is masked too';
+unlike $errors, qr/%31%33%39001%33%39000/, '... never in full';
 
 # make run's configuration logs the same way
 open my $fh, '<', "$ROOT/conf/nginx-local.conf.in" or die $!;

@@ -16,7 +16,10 @@
 
 static size_t lsn_mask_codes(unsigned char *s, size_t len);
 static size_t lsn_mask_numbers(unsigned char *s, size_t len);
-static size_t lsn_mask_span(unsigned char *s, size_t len);
+static size_t lsn_mask_digit(const unsigned char *p, const unsigned char *end,
+    int *d);
+static size_t lsn_mask_span(unsigned char *s, size_t *at, size_t *width,
+    int *digit, size_t units);
 static int lsn_mask_hex(unsigned char c);
 static int lsn_mask_escape(const unsigned char *p, const unsigned char *end);
 
@@ -122,40 +125,87 @@ lsn_mask_codes(unsigned char *s, size_t len)
 }
 
 
-/* Runs of digits that are a mobile or an ID number, anywhere. */
+/*
+ * A digit at p: itself, or percent-encoded ("%31" is '1'); its value in
+ * *d and its width returned (0: not a digit).
+ */
+
+static size_t
+lsn_mask_digit(const unsigned char *p, const unsigned char *end, int *d)
+{
+    if (p < end && *p >= '0' && *p <= '9') {
+        *d = *p - '0';
+        return 1;
+    }
+
+    if (end - p >= 3 && p[0] == '%' && p[1] == '3' && p[2] >= '0'
+        && p[2] <= '9')
+    {
+        *d = p[2] - '0';
+        return 3;
+    }
+
+    return 0;
+}
+
+
+/*
+ * Runs of digits that are a mobile or an ID number, anywhere; a digit may
+ * be percent-encoded (a client may encode any byte), and is then masked
+ * as "%2A", an encoded '*'.
+ */
 
 static size_t
 lsn_mask_numbers(unsigned char *s, size_t len)
 {
-    size_t  i, j, n;
+    int             d, digit[LSN_MASK_ID];
+    size_t          i, j, w, n, units, at[LSN_MASK_ID], width[LSN_MASK_ID];
+    unsigned char  *end;
 
+    end = s + len;
     n = 0;
     i = 0;
 
     while (i < len) {
 
-        if (lsn_mask_escape(s + i, s + len)) {
-            i += 3;
+        if (lsn_mask_digit(s + i, end, &d) == 0) {
+            i += lsn_mask_escape(s + i, end) ? 3 : 1;
             continue;
         }
 
-        if (s[i] < '0' || s[i] > '9') {
-            i++;
-            continue;
-        }
+        units = 0;
 
-        for (j = i; j < len && s[j] >= '0' && s[j] <= '9'; j++) {
-            /* the run */
+        for (j = i; (w = lsn_mask_digit(s + j, end, &d)) != 0; j += w) {
+            if (units < LSN_MASK_ID) {
+                at[units] = j;
+                width[units] = w;
+                digit[units] = d;
+            }
+
+            units++;
         }
 
         /* 17 digits and an X: an ID number */
-        if (j - i == LSN_MASK_ID - 1 && j < len
-            && (s[j] == 'X' || s[j] == 'x'))
-        {
-            j++;
+        if (units == LSN_MASK_ID - 1 && j < len) {
+            w = (s[j] == 'X' || s[j] == 'x') ? 1
+                : (len - j >= 3 && s[j] == '%' && s[j + 1] == '5'
+                   && s[j + 2] == '8') ? 3
+                : (len - j >= 3 && s[j] == '%' && s[j + 1] == '7'
+                   && s[j + 2] == '8') ? 3 : 0;
+
+            if (w) {
+                at[units] = j;
+                width[units] = w;
+                digit[units] = 10;
+                units++;
+                j += w;
+            }
         }
 
-        n += lsn_mask_span(s + i, j - i);
+        if (units <= LSN_MASK_ID) {
+            n += lsn_mask_span(s, at, width, digit, units);
+        }
+
         i = j;
     }
 
@@ -164,32 +214,42 @@ lsn_mask_numbers(unsigned char *s, size_t len)
 
 
 static size_t
-lsn_mask_span(unsigned char *s, size_t len)
+lsn_mask_span(unsigned char *s, size_t *at, size_t *width, int *digit,
+    size_t units)
 {
-    size_t  from, to, k;
+    size_t  from, to, k, n;
 
-    if (len == LSN_MASK_MOBILE && s[0] == '1' && s[1] >= '3') {
+    if (units == LSN_MASK_MOBILE && digit[0] == 1 && digit[1] >= 3) {
         from = 3;
 
-    } else if (len == LSN_MASK_MOBILE_86 && s[0] == '8' && s[1] == '6'
-               && s[2] == '1' && s[3] >= '3')
+    } else if (units == LSN_MASK_MOBILE_86 && digit[0] == 8 && digit[1] == 6
+               && digit[2] == 1 && digit[3] >= 3)
     {
         from = 5;
 
-    } else if (len == LSN_MASK_ID) {
+    } else if (units == LSN_MASK_ID) {
         from = 0;
 
     } else {
         return 0;
     }
 
-    to = len - LSN_MASK_KEEP_TAIL;
+    to = units - LSN_MASK_KEEP_TAIL;
+    n = 0;
 
     for (k = from; k < to; k++) {
-        s[k] = '*';
+        if (width[k] == 1) {
+            s[at[k]] = '*';
+            n++;
+
+        } else {
+            s[at[k] + 1] = '2';
+            s[at[k] + 2] = 'A';
+            n += 2;
+        }
     }
 
-    return to - from;
+    return n;
 }
 
 

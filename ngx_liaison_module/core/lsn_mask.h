@@ -21,9 +21,11 @@
  *     or 13 with the prefix 86) keeps its first 3 (5) and last 4 digits,
  *     a resident ID number (17 digits and a digit or X) its last 4.
  *
- * Numbers are runs of digits: a longer or shorter run (a ticket number)
- * is left alone, and a percent escape ("%20", "%2B") ends a run.
- * Returns the number of bytes masked (0: s unchanged).
+ * Numbers are runs of digits, each digit itself or percent-encoded
+ * ("%31", masked as "%2A"; the X of an ID number "X", "x", "%58" or
+ * "%78"): a longer or shorter run (a ticket number) is left alone, and
+ * any other percent escape ("%20", "%2B") ends a run.
+ * Returns the number of bytes changed (0: s unchanged).
  */
 size_t lsn_mask_query(unsigned char *s, size_t len);
 

@@ -1,7 +1,8 @@
 /*
  * Fuzzing: the masking of a logged URL's query string (lsn_mask).  Only
- * bytes that were not '*' become '*', as many as it says, within the
- * query string (up to the first space); masking again masks nothing more.
+ * bytes that were not '*' become '*' (or an encoded digit "%2A"), as many
+ * as it says, within the query string (up to the first space); masking
+ * again masks nothing more.
  */
 
 #include "fuzz.h"
@@ -26,7 +27,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 
     for (i = 0; i < n; i++) {
         if ((uint8_t) s[i] != data[i]) {
-            FZ_CHECK(s[i] == '*' && data[i] != '*' && i < end);
+            /* a '*', or an encoded digit "%3N" become "%2A" */
+            FZ_CHECK(i < end
+                     && ((s[i] == '*' && data[i] != '*')
+                         || (i >= 1 && s[i - 1] == '%' && s[i] == '2'
+                             && data[i] == '3' && i + 1 < n
+                             && s[i + 1] == 'A')
+                         || (i >= 2 && s[i - 2] == '%' && s[i - 1] == '2'
+                             && s[i] == 'A' && data[i] >= '0'
+                             && data[i] <= '9')));
             changed++;
         }
     }
