@@ -199,6 +199,28 @@ subtest 'the worker alerts the leader of a stage left open' => sub {
     is scalar @{ $alerts->() }, 1, 'an hour into the new stage: nothing';
     $w->once($at->(25 * 3600));
     is scalar @{ $alerts->() }, 2, 'past 24 hours: a second alert';
+
+    # a leader who cannot be reached: the stage stays unalerted and each
+    # pass says so, until the leader has a WeCom id
+    is advance('filing', 'handled', $id)->status, 200, 'advanced to handled';
+    $since = $C->parse_datetime($env->sql_one(
+        'SELECT stage_since FROM risks WHERE id = ?', $id));
+    $env->sql('UPDATE staff SET mobile = NULL WHERE id = ?', $LEAD);
+    $r = $w->once($at->(25 * 3600));
+    is $r->{rc}, 0, 'no one to alert: the pass still succeeds';
+    is scalar @{ $alerts->() }, 2, '... no alert written';
+    is $env->sql_one('SELECT stage_alerted FROM risks WHERE id = ?', $id), 0,
+        '... the stage not marked alerted';
+    like $r->{output}, qr/1 stage\(s\) overdue and nobody alerted/,
+        '... and the worker says why';
+    $env->sql("UPDATE staff SET wecom_userid = 'tingzhang' WHERE id = ?",
+        $LEAD);
+    $w->once($at->(26 * 3600));
+    $a = $alerts->();
+    is scalar @$a, 3, 'with a WeCom id: the alert';
+    is $a->[2]{recipient}, 'tingzhang', '... by WeCom to the leader';
+    is $env->sql_one('SELECT stage_alerted FROM risks WHERE id = ?', $id), 1,
+        '... and the stage marked alerted';
 };
 
 done_testing;

@@ -1411,42 +1411,56 @@ lw_dept_cmp(const void *a, const void *b)
 
 /*
  * A10: a risk left in one stage past risk_stage_hours alerts the leader of
- * the case-filing division (departments.kind = 'filing') once per stage.
+ * the case-filing division (departments.kind = 'filing') once per stage,
+ * by SMS and WeCom.  A stage is marked alerted only when the leader can be
+ * reached; until then each pass says so (the risk list shows it meanwhile).
  */
+
+#define LW_RISK_LEADER                                                        \
+    "FROM risks r JOIN departments d ON d.kind = 'filing' "                   \
+    "JOIN staff s ON s.id = d.leader_staff_id AND s.active = 1 "              \
+    "WHERE r.closed_at IS NULL AND r.stage_alerted = 0 AND r.stage_since <= $t"
+
+#define LW_RISK_ALERT(to)                                                     \
+    "SELECT $z, " to ", NULL, "                                               \
+    LSN_OUTBOX_TEXT("CONCAT('【风险处置督办】风险预警 #', r.id, "             \
+                    "' 已在“', ELT(FIELD(r.stage, 'received', "                \
+                    "'investigated', 'assessed', 'handled'), "                \
+                    "'接单', '排查', '研判', '处置'), "                        \
+                    "'”阶段停留超过 ', $u, ' 小时，请督促处置。')")          \
+    ", r.ticket_id, $z, $t, $t " LW_RISK_LEADER " AND " to " IS NOT NULL"
 
 int
 lw_risk_pass(lw_ctx_t *ctx, int hours)
 {
-    long long   n;
-    time_t      now;
+    time_t      now, since;
+    long long   n, left;
+    MYSQL_ROW   row;
+    MYSQL_RES  *res;
 
     now = lw_now(ctx);
+    since = now - (time_t) hours * 3600;
 
     if (lw_db_begin(ctx) != 0) {
         return -1;
     }
 
     n = lw_db_exec(ctx,
-            LSN_OUTBOX_INSERT
-            "SELECT $z, s.mobile, NULL, "
-            LSN_OUTBOX_TEXT("CONCAT('【风险处置督办】风险预警 #', r.id, "
-                            "' 已在“', ELT(FIELD(r.stage, 'received', "
-                            "'investigated', 'assessed', 'handled'), "
-                            "'接单', '排查', '研判', '处置'), "
-                            "'”阶段停留超过 ', $u, ' 小时，请督促处置。')")
-            ", r.ticket_id, $z, $t, $t "
-            "FROM risks r JOIN departments d ON d.kind = 'filing' "
-            "JOIN staff s ON s.id = d.leader_staff_id "
-            "WHERE r.closed_at IS NULL AND r.stage_alerted = 0 "
-            "AND r.stage_since <= $t AND s.mobile IS NOT NULL",
+            LSN_OUTBOX_INSERT LW_RISK_ALERT("s.mobile")
+            " UNION ALL " LW_RISK_ALERT("s.wecom_userid"),
             lsn_outbox_channels[LSN_CH_SMS], (unsigned long long) hours,
-            lsn_outbox_kinds[LSN_KIND_RISK_OVERDUE], now, now,
-            now - (time_t) hours * 3600);
+            lsn_outbox_kinds[LSN_KIND_RISK_OVERDUE], now, now, since,
+            lsn_outbox_channels[LSN_CH_WECOM], (unsigned long long) hours,
+            lsn_outbox_kinds[LSN_KIND_RISK_OVERDUE], now, now, since);
 
     if (n >= 0) {
         n = lw_db_exec(ctx, "UPDATE risks SET stage_alerted = 1 "
                        "WHERE closed_at IS NULL AND stage_alerted = 0 "
-                       "AND stage_since <= $t", now - (time_t) hours * 3600);
+                       "AND stage_since <= $t AND EXISTS (SELECT 1 "
+                       "FROM departments d JOIN staff s "
+                       "ON s.id = d.leader_staff_id AND s.active = 1 "
+                       "WHERE d.kind = 'filing' AND (s.mobile IS NOT NULL "
+                       "OR s.wecom_userid IS NOT NULL))", since);
     }
 
     if (n < 0 || lw_db_commit(ctx) != 0) {
@@ -1457,6 +1471,24 @@ lw_risk_pass(lw_ctx_t *ctx, int hours)
     if (n > 0) {
         lw_log(LW_LOG_INFO, "risks: %lld stage(s) overdue, leader alerted",
                n);
+    }
+
+    res = lw_db_query(ctx, "SELECT COUNT(*) FROM risks WHERE closed_at IS "
+                      "NULL AND stage_alerted = 0 AND stage_since <= $t",
+                      since);
+    if (res == NULL) {
+        return -1;
+    }
+
+    row = mysql_fetch_row(res);
+    left = (row && row[0]) ? strtoll(row[0], NULL, 10) : 0;
+    mysql_free_result(res);
+
+    if (left > 0) {
+        lw_log(LW_LOG_WARN, "risks: %lld stage(s) overdue and nobody "
+               "alerted: the case-filing division has no active leader "
+               "with a mobile or a WeCom id (departments.leader_staff_id)",
+               left);
     }
 
     return 0;
