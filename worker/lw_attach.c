@@ -22,6 +22,8 @@
 
 
 static int lw_ids_valid(const char *ids);
+static void lw_attachments_sql(lw_buf_t *sql, const char *head,
+    const char *ids, const char *tail);
 
 
 static int
@@ -62,10 +64,10 @@ lw_attachments_purge(lw_ctx_t *ctx, const char *ids)
     res = NULL;
     dir = ctx->conf->attachment_dir;
 
-    /* ids: the caller's own numbers, checked above */
+    /* ids: the caller's list, made by the SQL builder, checked above */
     lw_buf_init(&sql);
-    lw_buf_printf(&sql, "SELECT storage_name FROM attachments "
-                  "WHERE ticket_id IN (%s) FOR UPDATE", ids);
+    lw_attachments_sql(&sql, "SELECT storage_name FROM attachments "
+                       "WHERE ticket_id IN (", ids, ") FOR UPDATE");
 
     if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
         goto done;
@@ -91,16 +93,16 @@ lw_attachments_purge(lw_ctx_t *ctx, const char *ids)
     }
 
     lw_buf_reset(&sql);
-    lw_buf_printf(&sql, "DELETE FROM attachments WHERE ticket_id IN (%s)",
-                  ids);
+    lw_attachments_sql(&sql, "DELETE FROM attachments WHERE ticket_id IN (",
+                       ids, ")");
 
     if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
         goto done;
     }
 
     lw_buf_reset(&sql);
-    lw_buf_printf(&sql, "UPDATE tickets SET attachment_count = 0 "
-                  "WHERE id IN (%s)", ids);
+    lw_attachments_sql(&sql, "UPDATE tickets SET attachment_count = 0 "
+                       "WHERE id IN (", ids, ")");
 
     if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
         goto done;
@@ -294,4 +296,16 @@ lw_attachments_sweep_batch(lw_ctx_t *ctx, char (*names)[33], int n)
     }
 
     return removed;
+}
+
+
+/* head ids tail: ids a list the SQL builder made (lw_buf_sql, $u) */
+
+static void
+lw_attachments_sql(lw_buf_t *sql, const char *head, const char *ids,
+    const char *tail)
+{
+    lw_buf_adds(sql, head);
+    lw_buf_adds(sql, ids);
+    lw_buf_adds(sql, tail);
 }

@@ -940,7 +940,7 @@ lw_metrics_db(lw_ctx_t *ctx, lw_buf_t *out)
 /* retention of personal data                                             */
 
 
-/* sql "(" ids ")": ids are the decimal numbers the SELECT gave */
+/* sql "(" ids ")": ids a list the SQL builder made (lw_buf_sql, $u) */
 
 static long long
 lw_retention_exec(lw_ctx_t *ctx, const char *sql, const char *ids)
@@ -949,7 +949,10 @@ lw_retention_exec(lw_ctx_t *ctx, const char *sql, const char *ids)
     lw_buf_t   b;
 
     lw_buf_init(&b);
-    lw_buf_printf(&b, "%s(%s)", sql, ids);
+    lw_buf_adds(&b, sql);
+    lw_buf_adds(&b, "(");
+    lw_buf_adds(&b, ids);
+    lw_buf_adds(&b, ")");
 
     n = b.failed ? -1 : lw_db_raw(ctx, b.data, b.len);
 
@@ -1019,8 +1022,8 @@ lw_retention_pass(lw_ctx_t *ctx)
         n = 0;
 
         while ((row = mysql_fetch_row(res)) != NULL) {
-            lw_buf_printf(&ids, "%s%llu", n ? "," : "",
-                          strtoull(row[0], NULL, 10));
+            lw_buf_sql(&ids, n ? ",$u" : "$u",
+                       (unsigned long long) strtoull(row[0], NULL, 10));
             n++;
         }
 
