@@ -25,7 +25,7 @@
 #include "ngx_http_liaison_group.h"
 
 
-#define NGX_HTTP_LIAISON_METRICS_MAGIC      0x4c4d5403
+#define NGX_HTTP_LIAISON_METRICS_MAGIC      0x4c4d5404
 #define NGX_HTTP_LIAISON_METRICS_ENDPOINTS  128
 #define NGX_HTTP_LIAISON_METRICS_SERIES     1024
 #define NGX_HTTP_LIAISON_METRICS_WORKERS    256
@@ -56,6 +56,10 @@ typedef struct {
     ngx_uint_t                  idle;
     ngx_uint_t                  waiting;
     ngx_uint_t                  size;
+    ngx_uint_t                  read_busy;          /* liaison_db_read */
+    ngx_uint_t                  read_idle;
+    ngx_uint_t                  read_waiting;
+    ngx_uint_t                  read_size;          /* 0: no read pool */
     ngx_uint_t                  db_state;           /* NGX_HTTP_LIAISON_DB_
                                                        UP/DOWN, 0 unknown */
     uint64_t                    db_state_at;        /* ms since the epoch */
@@ -95,7 +99,7 @@ static void ngx_http_liaison_metrics_sync(
     ngx_http_liaison_main_conf_t *lmcf);
 static void ngx_http_liaison_metrics_flush_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_liaison_metrics_handler(ngx_http_request_t *r);
-static u_char *ngx_http_liaison_metrics_render(u_char *p,
+static u_char *ngx_http_liaison_metrics_render(u_char *p, u_char *end,
     ngx_http_liaison_metrics_shctx_t *sh);
 static ngx_int_t ngx_http_liaison_metrics_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
@@ -334,7 +338,7 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     ngx_http_liaison_main_conf_t *lmcf)
 {
     ngx_uint_t                          now[NGX_HTTP_LIAISON_METRICS_DB], i;
-    ngx_http_liaison_db_pool_t         *pool;
+    ngx_http_liaison_db_pool_t         *pool, *rp;
     ngx_http_liaison_metrics_worker_t  *w;
 
     if (mmcf->slot < 0 || lmcf == NULL || lmcf->pool == NULL) {
@@ -355,6 +359,10 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     now[9] = lmcf->read_pool ? lmcf->read_pool->stats.failovers : 0;
     now[10] = pool->stats.groups;
     now[11] = pool->stats.grouped;
+    rp = lmcf->read_pool;
+    now[12] = rp ? rp->stats.errors : 0;
+    now[13] = rp ? rp->stats.timeouts : 0;
+    now[14] = rp ? rp->stats.rejected : 0;
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_DB; i++) {
         mmcf->sh->db[i] += now[i] - mmcf->last[i];
@@ -371,6 +379,14 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     w->busy = pool->nconns > pool->nidle ? pool->nconns - pool->nidle : 0;
     w->waiting = pool->nwaiting + ngx_http_liaison_group_waiting(pool);
     w->size = pool->conf->pool_size;
+
+    if (rp) {
+        w->read_idle = rp->nidle;
+        w->read_busy = rp->nconns > rp->nidle ? rp->nconns - rp->nidle : 0;
+        w->read_waiting = rp->nwaiting;
+        w->read_size = rp->conf->pool_size;
+    }
+
     w->db_state = pool->stats.state;
     w->db_state_at = pool->stats.state_at;
 }
@@ -459,7 +475,7 @@ ngx_http_liaison_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_http_liaison_metrics_render(b->last, copy);
+    b->last = ngx_http_liaison_metrics_render(b->last, b->end, copy);
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
@@ -481,17 +497,20 @@ ngx_http_liaison_metrics_handler(ngx_http_request_t *r)
 }
 
 
+/* bounded by end: a page that outgrew its estimate is cut, never overrun */
+
 static u_char *
-ngx_http_liaison_metrics_render(u_char *p,
+ngx_http_liaison_metrics_render(u_char *p, u_char *end,
     ngx_http_liaison_metrics_shctx_t *sh)
 {
     uint64_t                              cum, at;
     ngx_uint_t                            i, j, busy, idle, waiting, size;
-    ngx_uint_t                            workers, db_state;
+    ngx_uint_t                            workers, db_state, rbusy, ridle;
+    ngx_uint_t                            rwaiting, rsize;
     ngx_http_liaison_metrics_series_t    *s;
     ngx_http_liaison_metrics_endpoint_t  *e;
 
-    p = ngx_sprintf(p,
+    p = ngx_slprintf(p, end,
             "# HELP liaison_http_requests_total API requests by endpoint "
             "(route pattern) and status.\n"
             "# TYPE liaison_http_requests_total counter\n");
@@ -504,12 +523,12 @@ ngx_http_liaison_metrics_render(u_char *p,
 
         e = &sh->endpoints[s->endpoint - 1];
 
-        p = ngx_sprintf(p, "liaison_http_requests_total{endpoint=\"%*s\","
+        p = ngx_slprintf(p, end, "liaison_http_requests_total{endpoint=\"%*s\","
                         "status=\"%ui\"} %uL\n",
                         e->len, e->name, s->status, s->count);
     }
 
-    p = ngx_sprintf(p,
+    p = ngx_slprintf(p, end,
             "# HELP liaison_http_request_duration_seconds API request time, "
             "from the first byte read to the log phase.\n"
             "# TYPE liaison_http_request_duration_seconds histogram\n");
@@ -524,13 +543,13 @@ ngx_http_liaison_metrics_render(u_char *p,
 
         for (j = 0; j < NGX_HTTP_LIAISON_METRICS_BUCKETS; j++) {
             cum += e->bucket[j];
-            p = ngx_sprintf(p, "liaison_http_request_duration_seconds_bucket"
+            p = ngx_slprintf(p, end, "liaison_http_request_duration_seconds_bucket"
                             "{endpoint=\"%*s\",le=\"%s\"} %uL\n",
                             e->len, e->name, ngx_http_liaison_metrics_les[j],
                             cum);
         }
 
-        p = ngx_sprintf(p, "liaison_http_request_duration_seconds_bucket"
+        p = ngx_slprintf(p, end, "liaison_http_request_duration_seconds_bucket"
                         "{endpoint=\"%*s\",le=\"+Inf\"} %uL\n"
                         "liaison_http_request_duration_seconds_sum"
                         "{endpoint=\"%*s\"} %uL.%03uL\n"
@@ -545,6 +564,10 @@ ngx_http_liaison_metrics_render(u_char *p,
     idle = 0;
     waiting = 0;
     size = 0;
+    rbusy = 0;
+    ridle = 0;
+    rwaiting = 0;
+    rsize = 0;
     workers = 0;
     db_state = 0;
     at = 0;
@@ -559,6 +582,10 @@ ngx_http_liaison_metrics_render(u_char *p,
         idle += sh->workers[i].idle;
         waiting += sh->workers[i].waiting;
         size += sh->workers[i].size;
+        rbusy += sh->workers[i].read_busy;
+        ridle += sh->workers[i].read_idle;
+        rwaiting += sh->workers[i].read_waiting;
+        rsize += sh->workers[i].read_size;
 
         /* the database as this node saw it last, by any worker */
         if (sh->workers[i].db_state && sh->workers[i].db_state_at >= at) {
@@ -567,7 +594,7 @@ ngx_http_liaison_metrics_render(u_char *p,
         }
     }
 
-    p = ngx_sprintf(p,
+    p = ngx_slprintf(p, end,
             "# HELP liaison_db_pool_connections Database connections of all "
             "worker processes, in use (or opening) and idle.\n"
             "# TYPE liaison_db_pool_connections gauge\n"
@@ -587,8 +614,26 @@ ngx_http_liaison_metrics_render(u_char *p,
             "liaison_nginx_worker_processes %ui\n",
             busy, idle, size, waiting, workers);
 
+    if (rsize) {
+        p = ngx_slprintf(p, end,
+                "# HELP liaison_db_read_pool_connections Connections of the "
+                "liaison_db_read pools, in use (or opening) and idle.\n"
+                "# TYPE liaison_db_read_pool_connections gauge\n"
+                "liaison_db_read_pool_connections{state=\"busy\"} %ui\n"
+                "liaison_db_read_pool_connections{state=\"idle\"} %ui\n"
+                "# HELP liaison_db_read_pool_size Connections the read pools "
+                "may open.\n"
+                "# TYPE liaison_db_read_pool_size gauge\n"
+                "liaison_db_read_pool_size %ui\n"
+                "# HELP liaison_db_read_pool_waiting Requests waiting for a "
+                "read pool connection.\n"
+                "# TYPE liaison_db_read_pool_waiting gauge\n"
+                "liaison_db_read_pool_waiting %ui\n",
+                rbusy, ridle, rsize, rwaiting);
+    }
+
     if (db_state) {
-        p = ngx_sprintf(p,
+        p = ngx_slprintf(p, end,
                 "# HELP liaison_db_up Whether this node's last connection "
                 "to the database or query on it succeeded.\n"
                 "# TYPE liaison_db_up gauge\n"
@@ -596,7 +641,7 @@ ngx_http_liaison_metrics_render(u_char *p,
                 db_state == NGX_HTTP_LIAISON_DB_STATE_UP);
     }
 
-    p = ngx_sprintf(p,
+    p = ngx_slprintf(p, end,
             "# HELP liaison_db_queries_total Batches of statements sent.\n"
             "# TYPE liaison_db_queries_total counter\n"
             "liaison_db_queries_total %uL\n"
@@ -637,6 +682,18 @@ ngx_http_liaison_metrics_render(u_char *p,
             "liaison_db_read pool moved from one node to another.\n"
             "# TYPE liaison_db_read_failovers_total counter\n"
             "liaison_db_read_failovers_total %uL\n"
+            "# HELP liaison_db_read_errors_total Batches of the "
+            "liaison_db_read pool that failed.\n"
+            "# TYPE liaison_db_read_errors_total counter\n"
+            "liaison_db_read_errors_total %uL\n"
+            "# HELP liaison_db_read_timeouts_total Batches of the "
+            "liaison_db_read pool past liaison_db_query_timeout.\n"
+            "# TYPE liaison_db_read_timeouts_total counter\n"
+            "liaison_db_read_timeouts_total %uL\n"
+            "# HELP liaison_db_read_rejected_total Requests refused a read "
+            "pool connection (queue full or liaison_db_queue_timeout).\n"
+            "# TYPE liaison_db_read_rejected_total counter\n"
+            "liaison_db_read_rejected_total %uL\n"
             "# HELP liaison_db_group_commits_total Transactions that "
             "committed the intakes of several requests together "
             "(liaison_db_group_commit).\n"
@@ -646,10 +703,10 @@ ngx_http_liaison_metrics_render(u_char *p,
             "# TYPE liaison_db_grouped_total counter\n"
             "liaison_db_grouped_total %uL\n",
             sh->db[0], sh->db[1], sh->db[2], sh->db[3], sh->db[4], sh->db[5],
-            sh->db[6], sh->db[7], sh->db[8], sh->db[9], sh->db[10],
-            sh->db[11]);
+            sh->db[6], sh->db[7], sh->db[8], sh->db[9], sh->db[12],
+            sh->db[13], sh->db[14], sh->db[10], sh->db[11]);
 
-    p = ngx_sprintf(p,
+    p = ngx_slprintf(p, end,
             "# HELP liaison_schema_expected_version The schema version "
             "(highest sql/NNN migration) this module was built for.\n"
             "# TYPE liaison_schema_expected_version gauge\n"
@@ -665,7 +722,7 @@ ngx_http_liaison_metrics_render(u_char *p,
             NGX_HTTP_LIAISON_SCHEMA_VERSION, sh->schema_mismatch,
             sh->dropped);
 
-    p = ngx_sprintf(p,
+    p = ngx_slprintf(p, end,
             "# HELP liaison_info The module's version and build, and the "
             "nginx it runs in.\n"
             "# TYPE liaison_info gauge\n"

@@ -22,7 +22,7 @@
 
 /* pool counters carried into the zone, in ngx_http_liaison_db_stats_t */
 /* the writer pool's 8 counters, then the read pool's queries, failovers */
-#define NGX_HTTP_LIAISON_METRICS_DB       12
+#define NGX_HTTP_LIAISON_METRICS_DB       15
 
 
 typedef struct ngx_http_liaison_metrics_shctx_s

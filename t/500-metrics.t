@@ -158,6 +158,28 @@ if ($env->can('kill_db')) {
         'liaison_db_up 1 again';
 }
 
+# a read pool (liaison_db_read, here the same server): its own gauges and
+# counters; without one, no read pool gauges at all
+ok !defined((scrape())[0]->value('liaison_db_read_pool_size')),
+    'no liaison_db_read: no read pool gauges';
+$env->reload(http => { liaison_db_read => 'unix:' . $env->db_socket });
+for (1 .. 3) {
+    is $env->req(GET => '/api/v1/liaisons')->status, 200,
+        'the directory, read through the read pool';
+}
+my $m4;
+ok wait_until(sub {
+    $m4 = (scrape())[0];
+    ($m4->value('liaison_db_read_pool_size') // 0) == 4
+        && $m4->sum('liaison_db_read_pool_connections') >= 1
+        && $m4->value('liaison_db_read_queries_total') >= 3;
+}, 10), 'liaison_db_read_pool_size 4 (2 per worker), its connections '
+    . 'and the reads counted (liaison_db_read_queries_total)'
+    or diag explain $m4;
+is $m4->value("liaison_db_read_$_"), 0, "liaison_db_read_$_ 0"
+    for qw(errors_total timeouts_total rejected_total);
+is $m4->value('liaison_db_read_pool_waiting'), 0, '... none waiting';
+
 # configuration errors
 my ($rc, $out) = $env->nginx_t(server_extra => "location = /m "
     . "{ liaison_metrics yes; }\n");

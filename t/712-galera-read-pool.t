@@ -73,6 +73,8 @@ cmp_ok $s3[1] - $s3[0], '>=', 40,
     'node 3 ran the worklists\' SELECTs (' . ($s3[1] - $s3[0]) . ')';
 ok wait_until(sub { $metric->('liaison_db_read_queries_total') >= 23 }, 10),
     'liaison_db_read_queries_total counts them';
+ok wait_until(sub { $metric->('liaison_db_read_pool_connections') >= 1 }, 10),
+    '... and liaison_db_read_pool_connections its connections';
 
 # --- everything else on the writer -------------------------------------
 for my $i (1 .. 20) {
