@@ -114,7 +114,6 @@ static void ngx_http_liaison_db_probe_handler(ngx_event_t *ev);
 static void ngx_http_liaison_db_probe_done(ngx_http_liaison_db_op_t *op);
 
 
-
 #define NGX_HTTP_LIAISON_DB_SUMMARY  10000   /* ms between "still down" */
 
 #define NGX_HTTP_LIAISON_DB_BEGIN    "START TRANSACTION"
@@ -1096,7 +1095,7 @@ ngx_http_liaison_db_wait_timeout(ngx_event_t *ev)
     op->waiting = 0;
 
     ngx_http_liaison_db_reject(op, "no connection free within the queue "
-                                 "timeout");
+                                   "timeout");
 }
 
 

@@ -346,6 +346,7 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     }
 
     pool = lmcf->pool;
+    rp = lmcf->read_pool;
 
     now[0] = pool->stats.queries;
     now[1] = pool->stats.errors;
@@ -355,11 +356,10 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     now[5] = pool->stats.rejected;
     now[6] = pool->stats.retries;
     now[7] = pool->stats.failovers;
-    now[8] = lmcf->read_pool ? lmcf->read_pool->stats.queries : 0;
-    now[9] = lmcf->read_pool ? lmcf->read_pool->stats.failovers : 0;
+    now[8] = rp ? rp->stats.queries : 0;
+    now[9] = rp ? rp->stats.failovers : 0;
     now[10] = pool->stats.groups;
     now[11] = pool->stats.grouped;
-    rp = lmcf->read_pool;
     now[12] = rp ? rp->stats.errors : 0;
     now[13] = rp ? rp->stats.timeouts : 0;
     now[14] = rp ? rp->stats.rejected : 0;
@@ -523,9 +523,10 @@ ngx_http_liaison_metrics_render(u_char *p, u_char *end,
 
         e = &sh->endpoints[s->endpoint - 1];
 
-        p = ngx_slprintf(p, end, "liaison_http_requests_total{endpoint=\"%*s\","
-                        "status=\"%ui\"} %uL\n",
-                        e->len, e->name, s->status, s->count);
+        p = ngx_slprintf(p, end,
+                         "liaison_http_requests_total{endpoint=\"%*s\","
+                         "status=\"%ui\"} %uL\n",
+                         e->len, e->name, s->status, s->count);
     }
 
     p = ngx_slprintf(p, end,
@@ -543,21 +544,23 @@ ngx_http_liaison_metrics_render(u_char *p, u_char *end,
 
         for (j = 0; j < NGX_HTTP_LIAISON_METRICS_BUCKETS; j++) {
             cum += e->bucket[j];
-            p = ngx_slprintf(p, end, "liaison_http_request_duration_seconds_bucket"
-                            "{endpoint=\"%*s\",le=\"%s\"} %uL\n",
-                            e->len, e->name, ngx_http_liaison_metrics_les[j],
-                            cum);
+            p = ngx_slprintf(p, end,
+                             "liaison_http_request_duration_seconds_bucket"
+                             "{endpoint=\"%*s\",le=\"%s\"} %uL\n",
+                             e->len, e->name,
+                             ngx_http_liaison_metrics_les[j], cum);
         }
 
-        p = ngx_slprintf(p, end, "liaison_http_request_duration_seconds_bucket"
-                        "{endpoint=\"%*s\",le=\"+Inf\"} %uL\n"
-                        "liaison_http_request_duration_seconds_sum"
-                        "{endpoint=\"%*s\"} %uL.%03uL\n"
-                        "liaison_http_request_duration_seconds_count"
-                        "{endpoint=\"%*s\"} %uL\n",
-                        e->len, e->name, e->count,
-                        e->len, e->name, e->sum_ms / 1000, e->sum_ms % 1000,
-                        e->len, e->name, e->count);
+        p = ngx_slprintf(p, end,
+                         "liaison_http_request_duration_seconds_bucket"
+                         "{endpoint=\"%*s\",le=\"+Inf\"} %uL\n"
+                         "liaison_http_request_duration_seconds_sum"
+                         "{endpoint=\"%*s\"} %uL.%03uL\n"
+                         "liaison_http_request_duration_seconds_count"
+                         "{endpoint=\"%*s\"} %uL\n",
+                         e->len, e->name, e->count,
+                         e->len, e->name, e->sum_ms / 1000, e->sum_ms % 1000,
+                         e->len, e->name, e->count);
     }
 
     busy = 0;

@@ -21,7 +21,11 @@
 #define NGX_HTTP_LIAISON_SCHEMA_MISMATCH  2
 
 /* pool counters carried into the zone, in ngx_http_liaison_db_stats_t */
-/* the writer pool's 8 counters, then the read pool's queries, failovers */
+/*
+ * the writer pool's 8 counters, the read pool's queries and failovers,
+ * the group commits and intakes grouped, the read pool's errors, timeouts
+ * and refusals
+ */
 #define NGX_HTTP_LIAISON_METRICS_DB       15
 
 

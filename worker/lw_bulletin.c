@@ -1416,9 +1416,13 @@ lw_dept_cmp(const void *a, const void *b)
  * reached; until then each pass says so (the risk list shows it meanwhile).
  */
 
+/* the case-filing division's active leader, s */
+#define LW_FILING_LEADER                                                      \
+    "departments d JOIN staff s ON d.kind = 'filing' "                        \
+    "AND s.id = d.leader_staff_id AND s.active = 1"
+
 #define LW_RISK_LEADER                                                        \
-    "FROM risks r JOIN departments d ON d.kind = 'filing' "                   \
-    "JOIN staff s ON s.id = d.leader_staff_id AND s.active = 1 "              \
+    "FROM risks r JOIN " LW_FILING_LEADER " "                                 \
     "WHERE r.closed_at IS NULL AND r.stage_alerted = 0 AND r.stage_since <= $t"
 
 #define LW_RISK_ALERT(to)                                                     \
@@ -1456,11 +1460,9 @@ lw_risk_pass(lw_ctx_t *ctx, int hours)
     if (n >= 0) {
         n = lw_db_exec(ctx, "UPDATE risks SET stage_alerted = 1 "
                        "WHERE closed_at IS NULL AND stage_alerted = 0 "
-                       "AND stage_since <= $t AND EXISTS (SELECT 1 "
-                       "FROM departments d JOIN staff s "
-                       "ON s.id = d.leader_staff_id AND s.active = 1 "
-                       "WHERE d.kind = 'filing' AND (s.mobile IS NOT NULL "
-                       "OR s.wecom_userid IS NOT NULL))", since);
+                       "AND stage_since <= $t AND EXISTS (SELECT 1 FROM "
+                       LW_FILING_LEADER " WHERE s.mobile IS NOT NULL "
+                       "OR s.wecom_userid IS NOT NULL)", since);
     }
 
     if (n < 0 || lw_db_commit(ctx) != 0) {

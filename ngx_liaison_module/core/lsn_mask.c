@@ -16,8 +16,8 @@
 
 static size_t lsn_mask_codes(unsigned char *s, size_t len);
 static size_t lsn_mask_numbers(unsigned char *s, size_t len);
-static size_t lsn_mask_digit(const unsigned char *p, const unsigned char *end,
-    int *d);
+static unsigned char lsn_mask_byte(const unsigned char *p,
+    const unsigned char *end, size_t *w);
 static size_t lsn_mask_span(unsigned char *s, size_t *at, size_t *width,
     int *digit, size_t units);
 static int lsn_mask_hex(unsigned char c);
@@ -52,7 +52,7 @@ lsn_mask_query(unsigned char *s, size_t len)
 static size_t
 lsn_mask_codes(unsigned char *s, size_t len)
 {
-    size_t          i, n, sep;
+    size_t          i, n, w, sep;
     unsigned char   c, tail[4];
 
     n = 0;
@@ -98,15 +98,8 @@ lsn_mask_codes(unsigned char *s, size_t len)
                 break;
             }
 
-            if (lsn_mask_escape(s + i, s + len)) {
-                c = (unsigned char) (lsn_mask_hex(s[i + 1]) << 4
-                                     | lsn_mask_hex(s[i + 2]));
-                i += 3;
-
-            } else {
-                c = s[i] == '+' ? ' ' : s[i];
-                i++;
-            }
+            c = lsn_mask_byte(s + i, s + len, &w);
+            i += w;
 
             if (c >= 'A' && c <= 'Z') {
                 c = (unsigned char) (c - 'A' + 'a');
@@ -126,26 +119,21 @@ lsn_mask_codes(unsigned char *s, size_t len)
 
 
 /*
- * A digit at p: itself, or percent-encoded ("%31" is '1'); its value in
- * *d and its width returned (0: not a digit).
+ * The byte at p, percent-decoded ("%31" is '1'); its width in *w (0 at
+ * the end).
  */
 
-static size_t
-lsn_mask_digit(const unsigned char *p, const unsigned char *end, int *d)
+static unsigned char
+lsn_mask_byte(const unsigned char *p, const unsigned char *end, size_t *w)
 {
-    if (p < end && *p >= '0' && *p <= '9') {
-        *d = *p - '0';
-        return 1;
+    if (lsn_mask_escape(p, end)) {
+        *w = 3;
+        return (unsigned char) (lsn_mask_hex(p[1]) << 4 | lsn_mask_hex(p[2]));
     }
 
-    if (end - p >= 3 && p[0] == '%' && p[1] == '3' && p[2] >= '0'
-        && p[2] <= '9')
-    {
-        *d = p[2] - '0';
-        return 3;
-    }
+    *w = (p < end);
 
-    return 0;
+    return *w ? *p : 0;
 }
 
 
@@ -158,9 +146,9 @@ lsn_mask_digit(const unsigned char *p, const unsigned char *end, int *d)
 static size_t
 lsn_mask_numbers(unsigned char *s, size_t len)
 {
-    int             d, digit[LSN_MASK_ID];
+    int             digit[LSN_MASK_ID];
     size_t          i, j, w, n, units, at[LSN_MASK_ID], width[LSN_MASK_ID];
-    unsigned char  *end;
+    unsigned char   c, *end;
 
     end = s + len;
     n = 0;
@@ -168,38 +156,37 @@ lsn_mask_numbers(unsigned char *s, size_t len)
 
     while (i < len) {
 
-        if (lsn_mask_digit(s + i, end, &d) == 0) {
-            i += lsn_mask_escape(s + i, end) ? 3 : 1;
+        c = lsn_mask_byte(s + i, end, &w);
+
+        if (c < '0' || c > '9') {
+            i += w;
             continue;
         }
 
         units = 0;
 
-        for (j = i; (w = lsn_mask_digit(s + j, end, &d)) != 0; j += w) {
+        for (j = i; j < len; j += w) {
+            c = lsn_mask_byte(s + j, end, &w);
+
+            if (c < '0' || c > '9') {
+                /* 17 digits and an X: an ID number */
+                if (units == LSN_MASK_ID - 1 && (c | 0x20) == 'x') {
+                    at[units] = j;
+                    width[units] = w;
+                    digit[units++] = 10;
+                    j += w;
+                }
+
+                break;
+            }
+
             if (units < LSN_MASK_ID) {
                 at[units] = j;
                 width[units] = w;
-                digit[units] = d;
+                digit[units] = c - '0';
             }
 
             units++;
-        }
-
-        /* 17 digits and an X: an ID number */
-        if (units == LSN_MASK_ID - 1 && j < len) {
-            w = (s[j] == 'X' || s[j] == 'x') ? 1
-                : (len - j >= 3 && s[j] == '%' && s[j + 1] == '5'
-                   && s[j + 2] == '8') ? 3
-                : (len - j >= 3 && s[j] == '%' && s[j + 1] == '7'
-                   && s[j + 2] == '8') ? 3 : 0;
-
-            if (w) {
-                at[units] = j;
-                width[units] = w;
-                digit[units] = 10;
-                units++;
-                j += w;
-            }
         }
 
         if (units <= LSN_MASK_ID) {
