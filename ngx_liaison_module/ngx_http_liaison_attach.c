@@ -769,8 +769,8 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
         "sha256, created_at) VALUES ($u, $z, $z, $u, $z, $s, $z, $u, "
         "$z, $t);"
         "INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-        "actor_id, note, public, created_at) VALUES "
-        "($u, 'attachment', $z, $u, $s, 1, $t);"
+        "actor_id, actor_role, note, public, created_at) VALUES "
+        "($u, 'attachment', $z, $u, $s, $s, 1, $t);"
         "UPDATE tickets SET updated_at = $t, "
         "attachment_count = attachment_count + 1 WHERE id = $u;"
         "SELECT id FROM attachments WHERE storage_name = $z;COMMIT",
@@ -781,6 +781,7 @@ ngx_http_liaison_attach_locked(ngx_http_liaison_db_op_t *op)
         ht->sha256, ctx->now,
         (unsigned long long) at->ticket_id, at->uploader,
         (unsigned long long) uploader,
+        at->staff ? ctx->role.data : NULL, ctx->role.len,
         at->filename.data, at->filename.len, ctx->now,
         ctx->now, (unsigned long long) at->ticket_id, at->storage);
 

@@ -1114,9 +1114,10 @@ ngx_http_liaison_action_write(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_sql(ctx,
         " WHERE id = $u;"
         "INSERT INTO ticket_events (ticket_id, type, actor_kind, actor_id, "
-        "status_from, status_to, note, public, created_at) "
-        "VALUES ($u, $z, 'staff', $u, $z, $z, $s, $u, $t)",
-        id, id, type, me, lsn_status_names[act->status], next,
+        "actor_role, status_from, status_to, note, public, created_at) "
+        "VALUES ($u, $z, 'staff', $u, $s, $z, $z, $s, $u, $t)",
+        id, id, type, me, ctx->role.data, ctx->role.len,
+        lsn_status_names[act->status], next,
         act->text.data, act->text.len, (unsigned long long) pub, ctx->now);
 
     if (act->risk_level) {

@@ -802,13 +802,15 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 
     ngx_http_liaison_sql(ctx,
         ");INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-        "actor_id, status_from, status_to, note, public, created_at) VALUES "
+        "actor_id, actor_role, status_from, status_to, note, public, "
+        "created_at) VALUES "
         "(@lsn_ticket := LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), "
-        "NULL, "
-        "'registered', NULL, 1, $t)",
+        "$s, NULL, 'registered', NULL, 1, $t)",
         ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
         : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
-        (unsigned long long) ctx->subject_id, ctx->now);
+        (unsigned long long) ctx->subject_id,
+        ctx->who == NGX_HTTP_LIAISON_STAFF ? ctx->role.data : NULL,
+        ctx->role.len, ctx->now);
 
     if (in->canned_id && !in->routed) {
         /*
@@ -816,7 +818,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
          * the ticket's for every row until the statement is done.
          */
         ngx_http_liaison_sql(ctx,
-            ", (LAST_INSERT_ID(), 'answered', 'system', NULL, "
+            ", (LAST_INSERT_ID(), 'answered', 'system', NULL, NULL, "
             "'registered', 'answered', $s, 1, $t)",
             in->answer.data, in->answer.len, ctx->now);
     }
@@ -1126,7 +1128,9 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
      * in-charge test costs a subquery: only a vice president needs it;
      * the names of the department and the assignee and the newest open
      * risk only staff see, so the public read (the busiest) joins no more
-     * than it shows: every table costs the optimizer on each read.
+     * than it shows: every table costs the optimizer on each read.  The
+     * public timeline names a role, not a person: the event's own
+     * actor_role, no join of `staff`.
      */
     staff = (ctx->who == NGX_HTTP_LIAISON_STAFF);
 
@@ -1147,20 +1151,22 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
           "WHERE r.ticket_id = t.id AND r.closed_at IS NULL "
           "ORDER BY r.id DESC LIMIT 1)"
         : "NULL");
+    ngx_http_liaison_sql(ctx, ", e.actor_kind, ");
+    ngx_http_liaison_sql(ctx, staff ? "s.name" : "NULL");
     ngx_http_liaison_sql(ctx,
-        ", e.actor_kind, s.name, s.role, t.supervised_reason, "
+        ", e.actor_role, t.supervised_reason, "
         "t.supervised_at, t.referred_at, t.referral_concluded_at "
         "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id ");
 
     if (staff) {
         ngx_http_liaison_sql(ctx,
             "LEFT JOIN departments d ON d.id = t.department_id "
-            "LEFT JOIN staff a ON a.id = t.assignee_staff_id ");
+            "LEFT JOIN staff a ON a.id = t.assignee_staff_id "
+            "LEFT JOIN staff s ON s.id = e.actor_id "
+            "AND e.actor_kind = 'staff' ");
     }
 
-    ngx_http_liaison_sql(ctx,
-        "LEFT JOIN staff s ON s.id = e.actor_id AND e.actor_kind = 'staff' "
-        "WHERE t.ticket_no = $s", no->data, no->len);
+    ngx_http_liaison_sql(ctx, "WHERE t.ticket_no = $s", no->data, no->len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_status_loaded);
 }

@@ -152,6 +152,17 @@ is_deeply $by{accepted}{actor}, { kind => 'staff', name => '承办法官',
 ok !exists $by{risk_raised}, '... no risk event';
 unlike $r->body, qr/李建国|陈晓燕/, '... no staff name anywhere';
 
+# the role is the one the judge acted in, kept on the event: a later
+# change of role does not rewrite what the public was told
+$env->sql("UPDATE staff SET role = 'dept_leader' WHERE id = ?",
+    sid($env, 'judge1'));
+$v = $env->req(GET => "/api/v1/tickets/$no?query_code=$tk->{query_code}")
+    ->json;
+%by = map { $_->{type} => $_ } @{ $v->{timeline} };
+is_deeply $by{accepted}{actor}, { kind => 'staff', name => '承办法官',
+    role => 'judge' }, '... the role at the time of the event';
+$env->sql("UPDATE staff SET role = 'judge' WHERE id = ?", sid($env, 'judge1'));
+
 # a litigant's follow-up: the name masked
 my $lit = $t->login(31);
 $r = $env->req(POST => '/api/v1/tickets', token => $lit, body => {
