@@ -671,7 +671,9 @@ ngx_http_liaison_run_prepare(ngx_http_liaison_ctx_t *ctx,
     ctx->op.read_committed = ctx->read_committed;
     ctx->op.light = (ctx->endpoint
                      && (ctx->endpoint->flags & NGX_HTTP_LIAISON_LIGHT));
+    ctx->op.stmt = ctx->stmt;
     ctx->read_committed = 0;
+    ctx->stmt = NULL;
 
     return NGX_OK;
 }

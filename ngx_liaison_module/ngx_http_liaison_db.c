@@ -43,6 +43,7 @@ struct ngx_http_liaison_db_conn_s {
     ngx_http_liaison_db_state_e   state;
     int                           wait;
     ngx_uint_t                    node;
+    ngx_uint_t                    prepared;     /* stmt bits it has */
     unsigned                      checking:1;
 };
 
@@ -88,6 +89,8 @@ static ngx_uint_t ngx_http_liaison_db_conn_lost(ngx_uint_t err);
 static void ngx_http_liaison_db_fail(ngx_http_liaison_db_op_t *op,
     ngx_int_t rc);
 static ngx_int_t ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op);
+static ngx_str_t *ngx_http_liaison_db_with_prepare(
+    ngx_http_liaison_db_op_t *op);
 static int ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_retry(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_retry_handler(ngx_event_t *ev);
@@ -545,6 +548,20 @@ ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
     u_char  *quote;
 #endif
 
+    if (sql == &op->sent) {
+        op->skip = op->prefix;
+        op->preparing = 0;
+
+        if (op->stmt && !(dc->prepared & op->stmt->bit)) {
+            sql = ngx_http_liaison_db_with_prepare(op);
+            if (sql == NULL) {
+                dc->op = op;
+                ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
+                return;
+            }
+        }
+    }
+
     dc->op = op;
     dc->state = NGX_HTTP_LIAISON_DB_QUERY;
     dc->c->log = op->log;
@@ -683,7 +700,12 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
 
         if (mysql_field_count(dc->mysql) == 0) {
             if (op->skip) {
-                /* the prefix this layer added */
+                /* the prefix this layer added; the PREPARE goes first */
+                if (op->preparing) {
+                    dc->prepared |= op->stmt->bit;
+                    op->preparing = 0;
+                }
+
                 op->skip--;
                 goto next;
             }
@@ -1317,6 +1339,7 @@ ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op)
     n = sizeof(NGX_HTTP_LIAISON_DB_BEGIN) - 1;
 
     op->skip = 0;
+    op->prefix = 0;
     op->sent = *sql;
     op->whole_tx = 0;
 
@@ -1360,8 +1383,40 @@ ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op)
 
     p = ngx_cpymem(p, sql->data, sql->len);
     op->sent.len = p - op->sent.data;
+    op->prefix = op->skip;
 
     return NGX_OK;
+}
+
+
+/*
+ * The batch as sent to a connection that lacks op->stmt: its PREPARE
+ * first, one more result to skip; NULL when out of memory.
+ */
+
+static ngx_str_t *
+ngx_http_liaison_db_with_prepare(ngx_http_liaison_db_op_t *op)
+{
+    u_char     *p;
+    ngx_str_t  *sql;
+
+    sql = ngx_palloc(op->mpool, sizeof(ngx_str_t));
+    p = ngx_pnalloc(op->mpool, op->stmt->prepare.len + 1 + op->sent.len);
+
+    if (sql == NULL || p == NULL) {
+        return NULL;
+    }
+
+    sql->data = p;
+    p = ngx_cpymem(p, op->stmt->prepare.data, op->stmt->prepare.len);
+    *p++ = ';';
+    p = ngx_cpymem(p, op->sent.data, op->sent.len);
+    sql->len = p - sql->data;
+
+    op->skip++;
+    op->preparing = 1;
+
+    return sql;
 }
 
 

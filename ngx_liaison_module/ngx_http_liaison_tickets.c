@@ -1110,11 +1110,47 @@ enum {
 };
 
 
+/*
+ * One statement: the ticket's columns repeat on each event row, in the
+ * order above.  The in-charge test costs a subquery: only a vice
+ * president needs it; the names of the department and the assignee and
+ * the newest open risk only staff see, so the public read (the busiest)
+ * joins no more than it shows: every table costs the optimizer on each
+ * read.  The public timeline names a role, not a person: the event's own
+ * actor_role, no join of `staff`.
+ */
+#define NGX_HTTP_LIAISON_STATUS_COLS                                          \
+    "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "        \
+    "t.track, t.status, t.case_no, t.content, t.contact_name, "              \
+    "t.contact_phone, t.owner_litigant_id, t.department_id, "                \
+    "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "            \
+    "t.closed_at, e.type, e.status_to, e.note, e.created_at, "               \
+    "e.public, e.id, "
+
+/* after the in-charge test: staff's names, the open risk, the actor */
+#define NGX_HTTP_LIAISON_STATUS_REST(names, risk, actor)                      \
+    ", t.attachment_count, " names ", t.escalation_level, t.supervised, "    \
+    "t.risk_flag, t.risk_rules, " risk ", e.actor_kind, " actor              \
+    ", e.actor_role, t.supervised_reason, t.supervised_at, t.referred_at, "  \
+    "t.referral_concluded_at "                                               \
+    "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "
+
+/*
+ * The public and the owner's read (no staff column) is the same statement
+ * for every ticket: parsed once per connection.
+ */
+static ngx_http_liaison_db_stmt_t  ngx_http_liaison_status_stmt = {
+    ngx_string("PREPARE lsn_status FROM '" NGX_HTTP_LIAISON_STATUS_COLS "0"
+               NGX_HTTP_LIAISON_STATUS_REST("NULL, NULL", "NULL", "NULL")
+               "WHERE t.ticket_no = ?'"),
+    0x01
+};
+
+
 static void
 ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
 {
-    ngx_str_t   *no;
-    ngx_uint_t   staff;
+    ngx_str_t  *no;
 
     no = ngx_http_liaison_path(ctx, "no");
 
@@ -1123,50 +1159,25 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    /*
-     * One statement: the ticket's columns repeat on each event row.  The
-     * in-charge test costs a subquery: only a vice president needs it;
-     * the names of the department and the assignee and the newest open
-     * risk only staff see, so the public read (the busiest) joins no more
-     * than it shows: every table costs the optimizer on each read.  The
-     * public timeline names a role, not a person: the event's own
-     * actor_role, no join of `staff`.
-     */
-    staff = (ctx->who == NGX_HTTP_LIAISON_STAFF);
-
-    ngx_http_liaison_sql(ctx,
-        "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "
-        "t.track, t.status, t.case_no, t.content, t.contact_name, "
-        "t.contact_phone, t.owner_litigant_id, t.department_id, "
-        "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "
-        "t.closed_at, e.type, e.status_to, e.note, e.created_at, "
-        "e.public, e.id, ");
-    ngx_http_liaison_scope_reach_sql(ctx);
-    ngx_http_liaison_sql(ctx, ", t.attachment_count, ");
-    ngx_http_liaison_sql(ctx, staff ? "d.name, a.name" : "NULL, NULL");
-    ngx_http_liaison_sql(ctx,
-        ", t.escalation_level, t.supervised, t.risk_flag, t.risk_rules, ");
-    ngx_http_liaison_sql(ctx, staff
-        ? "(SELECT CONCAT(r.id, ' ', r.stage) FROM risks r "
-          "WHERE r.ticket_id = t.id AND r.closed_at IS NULL "
-          "ORDER BY r.id DESC LIMIT 1)"
-        : "NULL");
-    ngx_http_liaison_sql(ctx, ", e.actor_kind, ");
-    ngx_http_liaison_sql(ctx, staff ? "s.name" : "NULL");
-    ngx_http_liaison_sql(ctx,
-        ", e.actor_role, t.supervised_reason, "
-        "t.supervised_at, t.referred_at, t.referral_concluded_at "
-        "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id ");
-
-    if (staff) {
-        ngx_http_liaison_sql(ctx,
-            "LEFT JOIN departments d ON d.id = t.department_id "
-            "LEFT JOIN staff a ON a.id = t.assignee_staff_id "
-            "LEFT JOIN staff s ON s.id = e.actor_id "
-            "AND e.actor_kind = 'staff' ");
+    if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
+        ctx->stmt = &ngx_http_liaison_status_stmt;
+        ngx_http_liaison_sql(ctx, "EXECUTE lsn_status USING $s",
+                             no->data, no->len);
+        ngx_http_liaison_run(ctx, ngx_http_liaison_status_loaded);
+        return;
     }
 
-    ngx_http_liaison_sql(ctx, "WHERE t.ticket_no = $s", no->data, no->len);
+    ngx_http_liaison_sql(ctx, NGX_HTTP_LIAISON_STATUS_COLS);
+    ngx_http_liaison_scope_reach_sql(ctx);
+    ngx_http_liaison_sql(ctx,
+        NGX_HTTP_LIAISON_STATUS_REST("d.name, a.name",
+            "(SELECT CONCAT(r.id, ' ', r.stage) FROM risks r "
+            "WHERE r.ticket_id = t.id AND r.closed_at IS NULL "
+            "ORDER BY r.id DESC LIMIT 1)", "s.name")
+        "LEFT JOIN departments d ON d.id = t.department_id "
+        "LEFT JOIN staff a ON a.id = t.assignee_staff_id "
+        "LEFT JOIN staff s ON s.id = e.actor_id AND e.actor_kind = 'staff' "
+        "WHERE t.ticket_no = $s", no->data, no->len);
 
     ngx_http_liaison_run(ctx, ngx_http_liaison_status_loaded);
 }

@@ -595,14 +595,25 @@ sub new_dbh {
     return $dbh;
 }
 
-# As root (PROCESS privilege): the first column of the first row.
-sub root_sql_one {
-    my ($self, $q, @binds) = @_;
+sub _root {
+    my ($self) = @_;
     my $dbh = $self->{root_dbh};
     $dbh = $self->{root_dbh} = $self->_root_dbh
         unless $dbh && $dbh->ping;
-    my $row = $dbh->selectrow_arrayref($q, undef, @binds);
+    return $dbh;
+}
+
+# As root (PROCESS privilege): the first column of the first row.
+sub root_sql_one {
+    my ($self, $q, @binds) = @_;
+    my $row = $self->_root->selectrow_arrayref($q, undef, @binds);
     return $row ? $row->[0] : undef;
+}
+
+# As root: a statement that returns no rows (KILL ...).
+sub root_do {
+    my ($self, $q, @binds) = @_;
+    return $self->_root->do($q, undef, @binds);
 }
 
 # Transactions of the test database waiting for a lock right now.
