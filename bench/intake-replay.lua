@@ -24,6 +24,8 @@
 --
 -- With --statement_file, each event is that one statement instead (the
 -- status read bench/run.sh captured): the ceiling of GET /tickets/{no}.
+-- A captured "PREPARE ...;EXECUTE ..." is split as the module runs it:
+-- the PREPARE once per connection, the EXECUTE as each event.
 --
 -- libmariadb is reached through LuaJIT's FFI (sysbench links it): the
 -- sysbench SQL API sends one statement per round trip, the module does not.
@@ -181,6 +183,13 @@ function thread_init(thread_id)
         f = assert(io.open(sysbench.opt.statement_file, "r"))
         statement = f:read("*a")
         f:close()
+        local at = statement:find(";EXECUTE ", 1, true)
+        if at then
+            if query(statement:sub(1, at - 1)) ~= 0 then
+                error("prepare: " .. ffi.string(C.mysql_error(con)))
+            end
+            statement = statement:sub(at + 1)
+        end
         return
     end
 

@@ -524,18 +524,31 @@ capture() {  # NAME SCRIPT
     [ "$n" -gt 0 ] || die "capture $name: no intake transaction in the general log"
     say "captured $n intake transactions ($name)"
 }
-# the one statement of the status read of the bench's ticket, likewise
+# the status read of the bench's ticket, likewise: the module's batch on
+# a new connection (nginx's are dropped first), the statement's PREPARE
+# then its EXECUTE, which the replay splits as the module runs them
 capture_status() {
+    root_sql -e "SELECT CONCAT('KILL ', id, ';') FROM information_schema.processlist
+                 WHERE user = 'liaison'" | root_sql || true
     root_sql -e "SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log;
                  SET GLOBAL general_log = 1" || die "cannot turn the general log on"
-    curl -s -o /dev/null -m 10 "$app_url$status_path" || die "curl failed (capture status)"
+    for _ in 1 2 3; do
+        curl -s -o /dev/null -m 10 "$app_url$status_path" || die "curl failed (capture status)"
+    done
     root_sql -e "SET GLOBAL general_log = 0" || die "cannot turn the general log off"
     root_sql -e "SELECT HEX(argument) FROM mysql.general_log
-                 WHERE command_type = 'Query' AND argument LIKE 'SELECT t.id, t.ticket_no,%'
-                 LIMIT 1" >"$work/replay-status.hex" || die "reading the general log failed"
+                 WHERE command_type = 'Query' AND (argument LIKE 'PREPARE lsn_status %'
+                     OR argument LIKE 'EXECUTE lsn_status %')
+                 ORDER BY event_time" >"$work/replay-status.hex" \
+        || die "reading the general log failed"
     root_sql -e "TRUNCATE mysql.general_log" || true
-    perl -ne 'chomp; print pack "H*", $_' "$work/replay-status.hex" \
-        >"$work/replay-status.sql" || die "perl failed (capture status)"
+    # one batch "PREPARE ...;EXECUTE ..." (or the two logged apart)
+    perl -ne 'chomp; my $s = pack "H*", $_;
+              if ($s =~ /^PREPARE / && !defined $p) { $p = $s; next }
+              if (defined $p && $p !~ /;EXECUTE / && $s =~ /^EXECUTE /) { $p .= ";$s" }
+              END { print $p if defined $p && $p =~ /;EXECUTE / }' \
+        "$work/replay-status.hex" >"$work/replay-status.sql" \
+        || die "perl failed (capture status)"
     [ -s "$work/replay-status.sql" ] || die "capture status: no status read in the general log"
     say "captured the status read"
 }
