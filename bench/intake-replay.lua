@@ -75,6 +75,8 @@ sysbench.cmdline.options = {
     statement_file = { "instead of intakes, this one statement as each "
         .. "event (the status read)", "" },
     category = { "only the intakes of this category (its own cost)", "" },
+    prepare_file = { "the PREPAREs of the statements the intakes EXECUTE "
+        .. "(one per line), run on each connection", "" },
 }
 
 local con, templates, tid, counter, retries, failures, statement
@@ -87,10 +89,10 @@ end
 local function template(sql)
     local t = { sql = sql }
 
-    t.key, t.hash = sql:match("INSERT INTO idempotency_keys %b() VALUES "
-                              .. "%('[^']*', '([^']*)', '(%x+)'")
-    t.no, t.code, t.category = sql:match("INSERT INTO tickets %b() VALUES "
-                                         .. "%('(%d+)', '(%w+)', '[%w_]+', "
+    t.key, t.hash = sql:match("EXECUTE lsn_key USING "
+                              .. "'[^']*', '([^']*)', '(%x+)'")
+    t.no, t.code, t.category = sql:match("EXECUTE lsn_ticket[%w_]* USING "
+                                         .. "'(%d+)', '(%w+)', '[%w_]+', "
                                          .. "'([%w_]+)'")
     t.marker = sql:match("（压测 [%d%-]+）")
     t.case = sql:match("粤0115民初%d+号")
@@ -127,7 +129,7 @@ end
 
 local PREFIX = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
                .. "START TRANSACTION;"
-local KEY_ROW = "INSERT INTO idempotency_keys"
+local KEY_ROW = "EXECUTE lsn_key "
 local COMPOUND = "BEGIN NOT ATOMIC "
 
 -- the intakes of a captured batch: the statements from each one's key row
@@ -177,6 +179,15 @@ function thread_init(thread_id)
 
     if query(INIT) ~= 0 then
         error("init: " .. ffi.string(C.mysql_error(con)))
+    end
+
+    -- as the module's connections: the statements it EXECUTEs prepared
+    if sysbench.opt.prepare_file ~= "" then
+        for line in io.lines(sysbench.opt.prepare_file) do
+            if query(line) ~= 0 then
+                error("prepare: " .. ffi.string(C.mysql_error(con)))
+            end
+        end
     end
 
     if sysbench.opt.statement_file ~= "" then

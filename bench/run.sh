@@ -498,14 +498,26 @@ export BENCH_CASES=$cases
 say "seeded: $ncases cases"
 
 # ================================================================ capture
+drop_connections() {
+    root_sql -e "SELECT CONCAT('KILL ', id, ';') FROM information_schema.processlist
+                 WHERE user = 'liaison'" | root_sql || true
+}
+
 # The intake transactions the module really sends, for the sysbench replay
 # (bench/intake-replay.lua): MariaDB's general log (as a table) on while
 # one wrk thread posts for a second, then the batches that begin an intake
 # (one per request; the ticket-number block fetch, once per hundred, is
 # left out): at most 300, ample for a rotation.  Written length-prefixed
 # ("LENGTH\nBYTES"): a batch may hold line breaks of the content.
+#
+# The statements an intake EXECUTEs are prepared once per connection
+# (ngx_http_liaison_prepared.c): nginx's connections are dropped first, so
+# that new ones send their PREPAREs while the log is on; those go to
+# replay-prepare.sql (one per line), which the replay runs on each of its
+# connections.
 capture() {  # NAME SCRIPT
     local name=$1 script=$2 n
+    drop_connections
     root_sql -e "SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log;
                  SET GLOBAL general_log = 1" || die "cannot turn the general log on"
     run_child wrk -t1 -c4 -d1s -s "$script" "$app_url/api/v1/tickets" >/dev/null \
@@ -513,9 +525,18 @@ capture() {  # NAME SCRIPT
     root_sql -e "SET GLOBAL general_log = 0" || die "cannot turn the general log off"
     root_sql -e "SELECT HEX(argument) FROM mysql.general_log
                  WHERE command_type = 'Query' AND argument LIKE
-                   'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;START TRANSACTION;INSERT INTO idempotency_keys %'
+                   'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;START TRANSACTION;EXECUTE lsn_key %'
                  ORDER BY event_time LIMIT 300" >"$work/replay-$name.hex" \
         || die "reading the general log failed"
+    root_sql -e "SELECT HEX(argument) FROM mysql.general_log
+                 WHERE command_type = 'Query' AND argument LIKE 'PREPARE %'" \
+        | perl -ne 'chomp; my $b = pack "H*", $_;
+                    while ($b =~ /\G(PREPARE (\w+) FROM \x27(?:[^\x27\\]|\\.)*\x27);/gs) {
+                        print "$1\n" unless $seen{$2}++ }
+                    END { exit !%seen }' >>"$work/replay-prepare.sql" \
+        || die "capture $name: no PREPARE of the intake statements in the general log"
+    sort -u -o "$work/replay-prepare.sql" "$work/replay-prepare.sql" \
+        || die "sort failed (capture $name)"
     root_sql -e "TRUNCATE mysql.general_log" || true
     perl -ne 'chomp; my $b = pack "H*", $_; print length($b), "\n", $b' \
         "$work/replay-$name.hex" >"$work/replay-$name.sql" \
@@ -528,8 +549,7 @@ capture() {  # NAME SCRIPT
 # a new connection (nginx's are dropped first), the statement's PREPARE
 # then its EXECUTE, which the replay splits as the module runs them
 capture_status() {
-    root_sql -e "SELECT CONCAT('KILL ', id, ';') FROM information_schema.processlist
-                 WHERE user = 'liaison'" | root_sql || true
+    drop_connections
     root_sql -e "SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log;
                  SET GLOBAL general_log = 1" || die "cannot turn the general log on"
     for _ in 1 2 3; do
@@ -575,6 +595,7 @@ replay() {  # NAME THREADS RUN_ID
     local name=$1 n=$2 id=$3 f=$work/sysbench-$1-$2.txt mark
     local args=(--threads="${n%x*}" --group="$(replay_group "$n")" --percentile=99
                 --replay_file="$work/replay-$name.sql"
+                --prepare_file="$work/replay-prepare.sql"
                 --defaults_file="$client_cnf" --cases="$cases")
     [ "$name" = status ] \
         && args=(--threads="$n" --percentile=99 --statement_file="$work/replay-status.sql"

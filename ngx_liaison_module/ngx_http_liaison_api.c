@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_group.h"
+#include "ngx_http_liaison_prepared.h"
 #include "lsn_text.h"
 
 
@@ -605,6 +606,25 @@ ngx_http_liaison_sql(ngx_http_liaison_ctx_t *ctx, const char *fmt, ...)
 
 
 void
+ngx_http_liaison_sql_execute(ngx_http_liaison_ctx_t *ctx, ngx_uint_t ps,
+    const char *fmt, ...)
+{
+    va_list  args;
+
+    ngx_http_liaison_sql(ctx, "EXECUTE ");
+    ngx_http_liaison_buf_raw(&ctx->sql, ngx_http_liaison_ps[ps].name.data,
+                             ngx_http_liaison_ps[ps].name.len);
+    ngx_http_liaison_sql(ctx, " USING ");
+
+    va_start(args, fmt);
+    ngx_http_liaison_buf_vsql(&ctx->sql, fmt, args);
+    va_end(args);
+
+    ctx->stmts |= (ngx_uint_t) 1 << ps;
+}
+
+
+void
 ngx_http_liaison_sql_sep(ngx_http_liaison_ctx_t *ctx, ngx_uint_t i,
     const char *sep)
 {
@@ -671,9 +691,9 @@ ngx_http_liaison_run_prepare(ngx_http_liaison_ctx_t *ctx,
     ctx->op.read_committed = ctx->read_committed;
     ctx->op.light = (ctx->endpoint
                      && (ctx->endpoint->flags & NGX_HTTP_LIAISON_LIGHT));
-    ctx->op.stmt = ctx->stmt;
+    ctx->op.stmts = ctx->stmts;
     ctx->read_committed = 0;
-    ctx->stmt = NULL;
+    ctx->stmts = 0;
 
     return NGX_OK;
 }

@@ -117,6 +117,13 @@ ngx_int_t ngx_http_liaison_body_unknown(ngx_http_liaison_ctx_t *ctx,
 
 /* Appends to the next batch (every value escaped by lsn_sql_format()). */
 void ngx_http_liaison_sql(ngx_http_liaison_ctx_t *ctx, const char *fmt, ...);
+/*
+ * Appends "EXECUTE name USING " and fmt's values for the prepared
+ * statement ps (ngx_http_liaison_ps_e); the pool prepares it on a
+ * connection that lacks it.
+ */
+void ngx_http_liaison_sql_execute(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t ps, const char *fmt, ...);
 /* sep (a constant) before every item but the first */
 void ngx_http_liaison_sql_sep(ngx_http_liaison_ctx_t *ctx, ngx_uint_t i,
     const char *sep);

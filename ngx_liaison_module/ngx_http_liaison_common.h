@@ -230,7 +230,8 @@ struct ngx_http_liaison_ctx_s {
     ngx_http_liaison_endpoint_t    *endpoint;  /* NULL: no route matched */
     ngx_http_liaison_db_op_t        op;
     ngx_http_liaison_buf_t          sql;       /* the next batch */
-    ngx_http_liaison_db_stmt_t     *stmt;      /* it EXECUTEs, or NULL */
+    ngx_uint_t                      stmts;     /* the prepared ones it
+                                                  EXECUTEs, a bit each */
 
     ngx_str_t                       path;      /* below the API location */
     ngx_http_liaison_capture_t      captures[NGX_HTTP_LIAISON_MAX_CAPTURES];

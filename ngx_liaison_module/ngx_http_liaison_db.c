@@ -90,7 +90,7 @@ static void ngx_http_liaison_db_fail(ngx_http_liaison_db_op_t *op,
     ngx_int_t rc);
 static ngx_int_t ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op);
 static ngx_str_t *ngx_http_liaison_db_with_prepare(
-    ngx_http_liaison_db_op_t *op);
+    ngx_http_liaison_db_conn_t *dc, ngx_http_liaison_db_op_t *op);
 static int ngx_http_liaison_db_failed(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_retry(ngx_http_liaison_db_conn_t *dc);
 static void ngx_http_liaison_db_retry_handler(ngx_event_t *ev);
@@ -552,8 +552,8 @@ ngx_http_liaison_db_start(ngx_http_liaison_db_conn_t *dc,
         op->skip = op->prefix;
         op->preparing = 0;
 
-        if (op->stmt && !(dc->prepared & op->stmt->bit)) {
-            sql = ngx_http_liaison_db_with_prepare(op);
+        if (op->stmts & ~dc->prepared) {
+            sql = ngx_http_liaison_db_with_prepare(dc, op);
             if (sql == NULL) {
                 dc->op = op;
                 ngx_http_liaison_db_done(dc, NGX_HTTP_LIAISON_DB_UNAVAILABLE);
@@ -636,7 +636,7 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
     int                        err, status;
     MYSQL                     *ret;
     MYSQL_RES                 *res;
-    ngx_uint_t                 n;
+    ngx_uint_t                 n, bit;
     ngx_http_liaison_db_op_t  *op;
 
     op = dc->op;
@@ -700,10 +700,12 @@ ngx_http_liaison_db_step(ngx_http_liaison_db_conn_t *dc, int ready)
 
         if (mysql_field_count(dc->mysql) == 0) {
             if (op->skip) {
-                /* the prefix this layer added; the PREPARE goes first */
+                /* the prefix this layer added; the PREPAREs go first,
+                   in the order of their bits */
                 if (op->preparing) {
-                    dc->prepared |= op->stmt->bit;
-                    op->preparing = 0;
+                    bit = op->preparing & (~op->preparing + 1);
+                    dc->prepared |= bit;
+                    op->preparing &= ~bit;
                 }
 
                 op->skip--;
@@ -1390,31 +1392,50 @@ ngx_http_liaison_db_prepare(ngx_http_liaison_db_op_t *op)
 
 
 /*
- * The batch as sent to a connection that lacks op->stmt: its PREPARE
- * first, one more result to skip; NULL when out of memory.
+ * The batch as sent to a connection (dc) that lacks some of op->stmts:
+ * their PREPAREs first, one more result to skip each; NULL when out of
+ * memory.
  */
 
 static ngx_str_t *
-ngx_http_liaison_db_with_prepare(ngx_http_liaison_db_op_t *op)
+ngx_http_liaison_db_with_prepare(ngx_http_liaison_db_conn_t *dc,
+    ngx_http_liaison_db_op_t *op)
 {
-    u_char     *p;
-    ngx_str_t  *sql;
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *sql, *prepare;
+    ngx_uint_t   i, need;
+
+    prepare = op->pool->conf->prepare;
+    need = op->stmts & ~dc->prepared;
+    len = op->sent.len;
+
+    for (i = 0; need >> i; i++) {
+        if (need & ((ngx_uint_t) 1 << i)) {
+            len += prepare[i].len + 1;
+        }
+    }
 
     sql = ngx_palloc(op->mpool, sizeof(ngx_str_t));
-    p = ngx_pnalloc(op->mpool, op->stmt->prepare.len + 1 + op->sent.len);
+    p = ngx_pnalloc(op->mpool, len);
 
     if (sql == NULL || p == NULL) {
         return NULL;
     }
 
     sql->data = p;
-    p = ngx_cpymem(p, op->stmt->prepare.data, op->stmt->prepare.len);
-    *p++ = ';';
+
+    for (i = 0; need >> i; i++) {
+        if (need & ((ngx_uint_t) 1 << i)) {
+            p = ngx_cpymem(p, prepare[i].data, prepare[i].len);
+            *p++ = ';';
+            op->skip++;
+        }
+    }
+
     p = ngx_cpymem(p, op->sent.data, op->sent.len);
     sql->len = p - sql->data;
-
-    op->skip++;
-    op->preparing = 1;
+    op->preparing = need;
 
     return sql;
 }

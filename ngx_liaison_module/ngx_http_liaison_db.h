@@ -43,18 +43,6 @@ typedef void (*ngx_http_liaison_db_handler_pt)(ngx_http_liaison_db_op_t *op);
 #define NGX_HTTP_LIAISON_DB_GROUP_MAX  64
 
 
-/*
- * A statement the server parses once per connection: the op's batch runs
- * it as "EXECUTE name USING ..." and the pool sends `prepare` ("PREPARE
- * name FROM '...'") ahead of the batch on a connection that has not had
- * it yet.  `bit` tells the statements apart on a connection: one each.
- */
-typedef struct {
-    ngx_str_t                     prepare;
-    ngx_uint_t                    bit;
-} ngx_http_liaison_db_stmt_t;
-
-
 /* one database server of liaison_db, in the order of preference */
 typedef struct {
     ngx_str_t                     name;         /* as configured, for logs */
@@ -78,6 +66,11 @@ typedef struct {
     ngx_uint_t                    queue_size;
     ngx_msec_t                    queue_timeout;
     /* liaison_db_group_commit: transactions running, and in one (_group) */
+    /*
+     * "PREPARE name FROM '...'" by statement number: what a connection
+     * is sent ahead of a batch that EXECUTEs one it lacks (op->stmts)
+     */
+    ngx_str_t                    *prepare;
     ngx_uint_t                    group_flight;
     ngx_uint_t                    group_size;
 } ngx_http_liaison_db_conf_t;
@@ -162,8 +155,11 @@ struct ngx_http_liaison_db_op_s {
     ngx_uint_t                    prefix;       /* statements before sql */
     ngx_uint_t                    skip;         /* the prefix's results to
                                                    come */
-    /* the caller's: the statement the batch EXECUTEs, or NULL */
-    ngx_http_liaison_db_stmt_t   *stmt;
+    /* the caller's: the prepared statements the batch EXECUTEs, a bit
+       each (conf->prepare) */
+    ngx_uint_t                    stmts;
+    ngx_uint_t                    preparing;    /* their PREPAREs sent
+                                                   ahead of this run */
     ngx_uint_t                    attempts;     /* of a whole transaction */
 
     /* results of the last batch */
@@ -197,8 +193,6 @@ struct ngx_http_liaison_db_op_s {
     unsigned                      whole_tx:1;
     /* the caller's: statements are counted, their results not kept */
     unsigned                      count_only:1;
-    /* op->stmt's PREPARE went ahead of this run of the batch */
-    unsigned                      preparing:1;
 
     /* _group.c's, while the op's transaction waits for or runs in a group */
     ngx_queue_t                   gqueue;

@@ -297,6 +297,7 @@ ngx_http_liaison_group_start(ngx_http_liaison_group_state_t *gs)
         ngx_http_liaison_group_unqueue(gs, op);
         op->group = g;
         g->members[i] = op;
+        g->op.stmts |= op->stmts;
     }
 
     p = ngx_cpymem(p, NGX_HTTP_LIAISON_GROUP_CLOSE,

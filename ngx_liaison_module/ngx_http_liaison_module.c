@@ -20,6 +20,7 @@
 #include "ngx_http_liaison_liaisons.h"
 #include "ngx_http_liaison_logmask.h"
 #include "ngx_http_liaison_mine.h"
+#include "ngx_http_liaison_prepared.h"
 #include "ngx_http_liaison_oversight.h"
 #include "ngx_http_liaison_push.h"
 #include "ngx_http_liaison_router.h"
@@ -542,6 +543,11 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
             (unsigned long long) secs, (unsigned long long) secs);
 
     if (ngx_http_liaison_buf_str(&b, &mcf->db.init_sql) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->db.prepare = ngx_http_liaison_ps_prepare(cf->pool);
+    if (mcf->db.prepare == NULL) {
         return NGX_CONF_ERROR;
     }
 

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
 #include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_prepared.h"
 #include "lsn_text.h"
 
 
@@ -122,10 +123,9 @@ ngx_http_liaison_outbox_intake_sms(ngx_http_liaison_ctx_t *ctx,
         return;
     }
 
-    ngx_http_liaison_sql(ctx,
-        ";" LSN_OUTBOX_INSERT
-        "VALUES ($z, $s, NULL, " LSN_OUTBOX_TEXT("$s") ", @lsn_ticket, $z, "
-        "$t, $t)",
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_SMS,
+        "$z, $s, $s, $z, $t, $t",
         lsn_outbox_channels[LSN_CH_SMS], mobile->data, mobile->len,
         text->data, text->len, lsn_outbox_kinds[kind], ctx->now, ctx->now);
 }

@@ -13,6 +13,7 @@
 #include "ngx_http_liaison_calendar.h"
 #include "ngx_http_liaison_canned.h"
 #include "ngx_http_liaison_outbox.h"
+#include "ngx_http_liaison_prepared.h"
 #include "ngx_http_liaison_supervision.h"
 #include "ngx_http_liaison_scope.h"
 #include "ngx_http_liaison_tickets.h"
@@ -732,11 +733,12 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     ctx->read_committed = 1;
     ngx_http_liaison_sql(ctx, "START TRANSACTION");
 
+    /* the rows of every intake: prepared statements (_prepared.c) */
+
     if (in->idem_key.len) {
-        ngx_http_liaison_sql(ctx,
-            ";INSERT INTO idempotency_keys (principal, idem_key, "
-            "request_hash, status, response, created_at) "
-            "VALUES ($z, $s, $z, 201, $s, $t)",
+        ngx_http_liaison_sql(ctx, ";");
+        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_KEY,
+            "$z, $s, $z, $s, $t",
             in->principal, in->idem_key.data, in->idem_key.len,
             in->body_hash, in->response.data, in->response.len, ctx->now);
     }
@@ -744,14 +746,13 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     owner = (ctx->who == NGX_HTTP_LIAISON_LITIGANT) ? ctx->subject_id : 0;
     staff = (ctx->who == NGX_HTTP_LIAISON_STAFF) ? ctx->subject_id : 0;
 
-    ngx_http_liaison_sql(ctx,
-        ";INSERT INTO tickets (ticket_no, query_code, channel, category, "
-        "track, status, case_no, case_legacy, case_id, content, "
-        "contact_name, contact_phone, owner_litigant_id, registered_by, "
-        "department_id, created_at, due_at, updated_at, content_review, "
-        "dispatched_at, accept_due_at, replied_at, canned_answer_id, "
-        "triage_rule, risk_flag, risk_rules) VALUES "
-        "($z, $z, $z, $z, $z, $z, $s, $i, ",
+    /* with a case: its id and, unless the category routes it, its office;
+       no case, no read */
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx,
+        in->has_case ? NGX_HTTP_LIAISON_PS_TICKET_CASE
+                     : NGX_HTTP_LIAISON_PS_TICKET,
+        "$z, $z, $z, $z, $z, $z, $s, $i, ",
         in->ticket_no, in->query_code, lsn_channels[in->channel],
         lsn_categories[in->category], lsn_track_name(in->track),
         in->canned_id ? "answered" : status,
@@ -759,36 +760,25 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         in->caseno.normalized_len,
         (long long) in->caseno.legacy);
 
-    /* the case's office unless the category routes it; no case, no read */
     if (in->has_case) {
-        ngx_http_liaison_sql(ctx,
-            "(SELECT c.id FROM cases c WHERE c.case_no = $s), ",
-            in->caseno.normalized, in->caseno.normalized_len);
-
-    } else {
-        ngx_http_liaison_sql(ctx, "NULL, ");
+        ngx_http_liaison_sql(ctx, "$s, ", in->caseno.normalized,
+                             in->caseno.normalized_len);
     }
 
-    ngx_http_liaison_sql(ctx,
-        "$s, $s, $s, NULLIF($u, 0), NULLIF($u, 0), ",
+    ngx_http_liaison_sql(ctx, "$s, $s, $s, $u, $u, $u, ",
         in->content.data, in->content.len,
         in->contact_name.data, in->contact_name.len,
         in->contact_phone.data, in->contact_phone.len,
-        (unsigned long long) owner, (unsigned long long) staff);
+        (unsigned long long) owner, (unsigned long long) staff,
+        (unsigned long long) in->routed);
 
-    if (in->has_case && !in->routed) {
-        ngx_http_liaison_sql(ctx,
-            "(SELECT c.department_id FROM cases c WHERE c.case_no = $s), ",
-            in->caseno.normalized, in->caseno.normalized_len);
-
-    } else {
-        ngx_http_liaison_sql(ctx, "NULLIF($u, 0), ",
-                             (unsigned long long) in->routed);
+    if (in->has_case) {
+        ngx_http_liaison_sql(ctx, "$s, ", in->caseno.normalized,
+                             in->caseno.normalized_len);
     }
 
     ngx_http_liaison_sql(ctx,
-        "$t, $t, $t, $z, IF($u, $t, NULL), IF($u, $t, NULL), "
-        "IF($u, $t, NULL), NULLIF($u, 0), ",
+        "$t, $t, $t, $z, $u, $t, $u, $t, $u, $t, $u, ",
         ctx->now, in->due_at, ctx->now, owner ? "pending" : NULL,
         (unsigned long long) (in->routed != 0), ctx->now,
         (unsigned long long) (in->routed != 0),
@@ -800,12 +790,9 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 
     ngx_http_liaison_triage_columns(ctx, &in->triage);
 
-    ngx_http_liaison_sql(ctx,
-        ");INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-        "actor_id, actor_role, status_from, status_to, note, public, "
-        "created_at) VALUES "
-        "(@lsn_ticket := LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), "
-        "$s, NULL, 'registered', NULL, 1, $t)",
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_REGISTERED,
+        "$z, $u, $s, $t",
         ctx->who == NGX_HTTP_LIAISON_STAFF ? "staff"
         : ctx->who == NGX_HTTP_LIAISON_LITIGANT ? "litigant" : "public",
         (unsigned long long) ctx->subject_id,
@@ -813,14 +800,11 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
         ctx->role.len, ctx->now);
 
     if (in->canned_id && !in->routed) {
-        /*
-         * Its "answered" event in the same statement: LAST_INSERT_ID() is
-         * the ticket's for every row until the statement is done.
-         */
         ngx_http_liaison_sql(ctx,
-            ", (LAST_INSERT_ID(), 'answered', 'system', NULL, NULL, "
-            "'registered', 'answered', $s, 1, $t)",
-            in->answer.data, in->answer.len, ctx->now);
+            ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+            "status_from, status_to, note, public, created_at) VALUES "
+            "(@lsn_ticket, 'answered', 'system', 'registered', 'answered', "
+            "$s, 1, $t)", in->answer.data, in->answer.len, ctx->now);
     }
 
     if (in->routed) {
@@ -1110,43 +1094,6 @@ enum {
 };
 
 
-/*
- * One statement: the ticket's columns repeat on each event row, in the
- * order above.  The in-charge test costs a subquery: only a vice
- * president needs it; the names of the department and the assignee and
- * the newest open risk only staff see, so the public read (the busiest)
- * joins no more than it shows: every table costs the optimizer on each
- * read.  The public timeline names a role, not a person: the event's own
- * actor_role, no join of `staff`.
- */
-#define NGX_HTTP_LIAISON_STATUS_COLS                                          \
-    "SELECT t.id, t.ticket_no, t.query_code, t.channel, t.category, "        \
-    "t.track, t.status, t.case_no, t.content, t.contact_name, "              \
-    "t.contact_phone, t.owner_litigant_id, t.department_id, "                \
-    "t.assignee_staff_id, t.created_at, t.due_at, t.updated_at, "            \
-    "t.closed_at, e.type, e.status_to, e.note, e.created_at, "               \
-    "e.public, e.id, "
-
-/* after the in-charge test: staff's names, the open risk, the actor */
-#define NGX_HTTP_LIAISON_STATUS_REST(names, risk, actor)                      \
-    ", t.attachment_count, " names ", t.escalation_level, t.supervised, "    \
-    "t.risk_flag, t.risk_rules, " risk ", e.actor_kind, " actor              \
-    ", e.actor_role, t.supervised_reason, t.supervised_at, t.referred_at, "  \
-    "t.referral_concluded_at "                                               \
-    "FROM tickets t LEFT JOIN ticket_events e ON e.ticket_id = t.id "
-
-/*
- * The public and the owner's read (no staff column) is the same statement
- * for every ticket: parsed once per connection.
- */
-static ngx_http_liaison_db_stmt_t  ngx_http_liaison_status_stmt = {
-    ngx_string("PREPARE lsn_status FROM '" NGX_HTTP_LIAISON_STATUS_COLS "0"
-               NGX_HTTP_LIAISON_STATUS_REST("NULL, NULL", "NULL", "NULL")
-               "WHERE t.ticket_no = ?'"),
-    0x01
-};
-
-
 static void
 ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
 {
@@ -1159,10 +1106,10 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
+    /* the public's and the owner's: the same statement for every ticket */
     if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        ctx->stmt = &ngx_http_liaison_status_stmt;
-        ngx_http_liaison_sql(ctx, "EXECUTE lsn_status USING $s",
-                             no->data, no->len);
+        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_STATUS, "$s",
+                                     no->data, no->len);
         ngx_http_liaison_run(ctx, ngx_http_liaison_status_loaded);
         return;
     }

@@ -1,0 +1,98 @@
+
+/*
+ * Copyright (C) Liaison authors
+ */
+
+
+#include "ngx_http_liaison_prepared.h"
+#include "ngx_http_liaison_buf.h"
+#include "lsn_outbox.h"
+
+
+/*
+ * The new ticket (ngx_http_liaison_intake_write() binds the values in
+ * this order); with a case number, its case and, unless the category
+ * routes it, the case's office.
+ */
+#define NGX_HTTP_LIAISON_PS_TICKET_SQL(case_id, department)                   \
+    "INSERT INTO tickets (ticket_no, query_code, channel, category, "        \
+    "track, status, case_no, case_legacy, case_id, content, "                \
+    "contact_name, contact_phone, owner_litigant_id, registered_by, "        \
+    "department_id, created_at, due_at, updated_at, content_review, "        \
+    "dispatched_at, accept_due_at, replied_at, canned_answer_id, "           \
+    "triage_rule, risk_flag, risk_rules) VALUES "                            \
+    "(?, ?, ?, ?, ?, ?, ?, ?, " case_id ", ?, ?, ?, NULLIF(?, 0), "          \
+    "NULLIF(?, 0), " department ", ?, ?, ?, ?, IF(?, ?, NULL), "             \
+    "IF(?, ?, NULL), IF(?, ?, NULL), NULLIF(?, 0), ?, ?, ?)"
+
+
+ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
+
+    /* the public's and the owner's status read: no staff column */
+    { ngx_string("lsn_status"),
+      ngx_string(NGX_HTTP_LIAISON_STATUS_COLS "0"
+                 NGX_HTTP_LIAISON_STATUS_REST("NULL, NULL", "NULL", "NULL")
+                 "WHERE t.ticket_no = ?") },
+
+    /* an intake's Idempotency-Key and its answer */
+    { ngx_string("lsn_key"),
+      ngx_string("INSERT INTO idempotency_keys (principal, idem_key, "
+                 "request_hash, status, response, created_at) "
+                 "VALUES (?, ?, ?, 201, ?, ?)") },
+
+    { ngx_string("lsn_ticket"),
+      ngx_string(NGX_HTTP_LIAISON_PS_TICKET_SQL("NULL", "NULLIF(?, 0)")) },
+
+    { ngx_string("lsn_ticket_case"),
+      ngx_string(NGX_HTTP_LIAISON_PS_TICKET_SQL(
+          "(SELECT c.id FROM cases c WHERE c.case_no = ?)",
+          "COALESCE(NULLIF(?, 0), (SELECT c.department_id FROM cases c "
+          "WHERE c.case_no = ?))")) },
+
+    /* its first event; @lsn_ticket is the ticket for what follows */
+    { ngx_string("lsn_registered"),
+      ngx_string("INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+                 "actor_id, actor_role, status_from, status_to, note, "
+                 "public, created_at) VALUES (@lsn_ticket := "
+                 "LAST_INSERT_ID(), 'registered', ?, NULLIF(?, 0), ?, "
+                 "NULL, 'registered', NULL, 1, ?)") },
+
+    /* the caller's SMS of the ticket just written */
+    { ngx_string("lsn_sms"),
+      ngx_string(LSN_OUTBOX_INSERT "VALUES (?, ?, NULL, "
+                 LSN_OUTBOX_TEXT("?") ", @lsn_ticket, ?, ?, ?)") },
+
+    { ngx_null_string, ngx_null_string }
+};
+
+
+ngx_str_t *
+ngx_http_liaison_ps_prepare(ngx_pool_t *pool)
+{
+    ngx_str_t               *prepare;
+    ngx_uint_t               i;
+    ngx_http_liaison_buf_t   b;
+
+    prepare = ngx_pcalloc(pool, NGX_HTTP_LIAISON_PS_N * sizeof(ngx_str_t));
+    if (prepare == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < NGX_HTTP_LIAISON_PS_N; i++) {
+        if (ngx_http_liaison_buf_init(&b, pool, 0) != NGX_OK) {
+            return NULL;
+        }
+
+        ngx_http_liaison_buf_sql(&b, "PREPARE ");
+        ngx_http_liaison_buf_raw(&b, ngx_http_liaison_ps[i].name.data,
+                                 ngx_http_liaison_ps[i].name.len);
+        ngx_http_liaison_buf_sql(&b, " FROM $s", ngx_http_liaison_ps[i].sql.data,
+                                 ngx_http_liaison_ps[i].sql.len);
+
+        if (ngx_http_liaison_buf_str(&b, &prepare[i]) != NGX_OK) {
+            return NULL;
+        }
+    }
+
+    return prepare;
+}
