@@ -20,7 +20,9 @@
 -- multi-statement round trip on a connection with the module's session
 -- settings, a group's intakes in one compound statement (BEGIN NOT
 -- ATOMIC ... END).  A deadlock or lock wait is retried as a whole, as the module
--- does (4 times); what still fails is counted.
+-- does (4 times); what still fails is counted.  The statements the intakes
+-- EXECUTE are prepared on each connection first (--prepare_file, the
+-- module's PREPAREs captured with them).
 --
 -- With --statement_file, each event is that one statement instead (the
 -- status read bench/run.sh captured): the ceiling of GET /tickets/{no}.

@@ -1,9 +1,11 @@
 #!/usr/bin/perl
-# The public status read is prepared once per database connection (PREPARE
-# lsn_status, then EXECUTE ... USING the number): the answers are those of
-# the text read, a reused connection does not prepare it again, a new
-# connection (after the server dropped the old ones) does, and a change of
-# the tables under the statement does not break it.
+# The busiest statements are prepared once per database connection
+# (_prepared.c): the public status read (PREPARE lsn_status, then EXECUTE
+# ... USING the number) answers as the text read does, a reused connection
+# does not prepare it again, a new connection (after the server dropped the
+# old ones) does, and a change of the tables under it does not break it;
+# the rows every intake writes (key, ticket with a case or without, first
+# event, SMS) are EXECUTEd, prepared once per connection too.
 
 use strict;
 use warnings;
@@ -61,6 +63,45 @@ is counter('COM_EXECUTE_SQL') - $executed, 80,
     'each of the 80 reads one EXECUTE';
 ok $n_prep >= 1 && $n_prep <= $conns,
     "prepared at most once per connection ($n_prep, $conns connections)";
+
+# the rows every intake writes are prepared statements too: the key, the
+# ticket (with a case number or without), its first event, the SMS
+$env->sql("INSERT INTO cases (case_no, department_id, created_at, "
+    . "updated_at) SELECT '（2026）粤0115民初24号', id, NOW(), NOW() "
+    . 'FROM departments ORDER BY id LIMIT 1');
+$prepared = counter('COM_PREPARE_SQL');
+$executed = counter('COM_EXECUTE_SQL');
+my $created = 0;
+for my $i (1 .. 10) {
+    my $b = $i % 2
+        ? ticket_body(category => 'other', content => "停车场开放时间？（$i）")
+        : ticket_body(category => 'contact_judge',
+            case_no => '（2026）粤0115民初24号', content => "请转告法官（$i）");
+    my $p = $env->req(POST => '/api/v1/tickets', body => $b,
+        headers => { 'Idempotency-Key' => "t024-$i" });
+    $created++ if $p->status == 201;
+    diag $p->summary unless $p->status == 201;
+}
+is $created, 10, '10 intakes, with a case number and without: 201';
+is counter('COM_EXECUTE_SQL') - $executed, 40,
+    '... each 4 EXECUTEs (key, ticket, event, SMS)';
+$n_prep = counter('COM_PREPARE_SQL') - $prepared;
+$conns = $env->nginx_db_connections;
+ok $n_prep <= 5 * $conns,
+    "... at most the 5 statements prepared per connection ($n_prep, "
+    . "$conns connections)";
+is $env->sql_one('SELECT COUNT(*) FROM tickets t JOIN cases c ON '
+    . 'c.id = t.case_id AND c.department_id = t.department_id '
+    . "WHERE t.category = 'contact_judge'"), 5,
+    "... a case's tickets linked to it and to its office";
+is $env->sql_one("SELECT COUNT(*) FROM ticket_events e JOIN tickets t ON "
+    . "t.id = e.ticket_id AND e.type = 'registered' WHERE t.content "
+    . "LIKE '%（_）' OR t.content LIKE '%（10）'"), 10,
+    '... each with its registered event';
+is $env->sql_one("SELECT COUNT(*) FROM outbox o JOIN tickets t ON "
+    . "t.id = o.ticket_id AND o.kind = 'ticket_registered' WHERE "
+    . "t.content LIKE '%（_）' OR t.content LIKE '%（10）'"), 10,
+    '... and its SMS';
 
 # a wrong code and an unknown number: 404, the prepared way too
 $r = $env->req(GET => "/api/v1/tickets/$no?query_code=AAAAAAAAAA");
