@@ -436,10 +436,10 @@ ngx_http_liaison_message_locked(ngx_http_liaison_db_op_t *op)
             fu->status.data, fu->status.len, ctx->now);
     }
 
-    ngx_http_liaison_triage_hits(ctx, (char *) fu->ticket_no.data,
-                                 &fu->triage, 1);
+    ngx_http_liaison_triage_hits(ctx, fu->ticket_id, &fu->triage, 1);
     ngx_http_liaison_triage_risk(ctx, (char *) fu->ticket_no.data,
-                                 &fu->triage, &fu->content, open_risk);
+                                 fu->ticket_id, &fu->triage, &fu->content,
+                                 open_risk);
 
     if (fu->has_openid) {
         ngx_http_liaison_outbox_content_check(ctx, NULL, 1);

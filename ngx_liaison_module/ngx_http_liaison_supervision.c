@@ -99,8 +99,8 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
 
 void
 ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
-    const char *ticket_no, ngx_str_t *phone, const char *case_no,
-    uint64_t owner, ngx_uint_t verified)
+    ngx_str_t *phone, const char *case_no, uint64_t owner,
+    ngx_uint_t verified)
 {
     u_char                  *k, why[64];
     time_t                   since;
@@ -158,15 +158,14 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
 
     ngx_http_liaison_sql(ctx, ") FOR UPDATE");
 
+    /* the complaint's keys: the ticket the intake wrote (@lsn_ticket) */
     for (i = 0; i < n; i++) {
         ngx_http_liaison_sql(ctx,
-            i ? " UNION ALL SELECT $s, id, $u, $t FROM tickets "
-                "WHERE ticket_no = $z"
+            i ? ", ($s, @lsn_ticket, $u, $t)"
               : ";INSERT INTO complaint_keys (match_key, ticket_id, "
-                "verified, created_at) SELECT $s, id, $u, $t FROM tickets "
-                "WHERE ticket_no = $z",
+                "verified, created_at) VALUES ($s, @lsn_ticket, $u, $t)",
             key[i].data, key[i].len, (unsigned long long) (verified != 0),
-            ctx->now, ticket_no);
+            ctx->now);
     }
 
     /* the complaints about a matter that reached the count in the window */

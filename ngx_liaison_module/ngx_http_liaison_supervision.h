@@ -37,16 +37,17 @@ void ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *why, uint64_t actor, ngx_str_t *note, ngx_uint_t event);
 
 /*
- * At intake of a complaint (ticket_no): files it under what it is about
- * (the contact phone, the case, the owner litigant) and, when the window
- * of liaison_supervision holds its count of verified complaints about one
- * of them, puts them all under supervision.  Verified: filed with a
+ * At intake of a complaint (the ticket in @lsn_ticket, which the intake
+ * just wrote): files it under what it is about (the contact phone, the
+ * case, the owner litigant) and, when the window of liaison_supervision
+ * holds its count of verified complaints about one of them, puts them all
+ * under supervision.  Verified: filed with a
  * litigant token or registered by staff; an anonymous complaint (a
  * phone anyone may type) is filed and supervised along, never counted.
  */
 void ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
-    const char *ticket_no, ngx_str_t *phone, const char *case_no,
-    uint64_t owner, ngx_uint_t verified);
+    ngx_str_t *phone, const char *case_no, uint64_t owner,
+    ngx_uint_t verified);
 
 
 #endif /* _NGX_HTTP_LIAISON_SUPERVISION_H_INCLUDED_ */

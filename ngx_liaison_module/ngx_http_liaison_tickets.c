@@ -824,15 +824,15 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     }
 
     if (lsn_category_index("complaint", 9) == in->category) {
-        ngx_http_liaison_supervise_complaints(ctx, in->ticket_no,
-            &in->contact_phone, in->has_case ? in->caseno.normalized : NULL,
-            owner, owner || ctx->who == NGX_HTTP_LIAISON_STAFF);
+        ngx_http_liaison_supervise_complaints(ctx, &in->contact_phone,
+            in->has_case ? in->caseno.normalized : NULL, owner,
+            owner || ctx->who == NGX_HTTP_LIAISON_STAFF);
     }
 
     /* what the rules found (a risk opened and alerted at once, A10); the
        text to WeChat's content check */
-    ngx_http_liaison_triage_hits(ctx, in->ticket_no, &in->triage, 0);
-    ngx_http_liaison_triage_risk(ctx, in->ticket_no, &in->triage,
+    ngx_http_liaison_triage_hits(ctx, 0, &in->triage, 0);
+    ngx_http_liaison_triage_risk(ctx, in->ticket_no, 0, &in->triage,
                                  &in->content, 0);
 
     if (owner) {

@@ -20,6 +20,8 @@
 
 
 static void ngx_http_liaison_triage_cleanup(void *data);
+static void ngx_http_liaison_triage_ticket(ngx_http_liaison_ctx_t *ctx,
+    uint64_t id);
 
 
 static void
@@ -152,7 +154,7 @@ ngx_http_liaison_triage_columns(ngx_http_liaison_ctx_t *ctx,
 
 void
 ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
-    const char *ticket_no, lsn_triage_result_t *res, ngx_uint_t message)
+    uint64_t ticket_id, lsn_triage_result_t *res, ngx_uint_t message)
 {
     size_t             i, n;
     const lsn_rule_t  *hits[LSN_TRIAGE_MAX_HITS + 1];
@@ -167,36 +169,26 @@ ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
         hits[n++] = res->risks[i];
     }
 
-    if (n == 0) {
-        return;
-    }
-
-    ngx_http_liaison_sql(ctx,
-        message
-        ? ";INSERT INTO triage_hits (ticket_id, message_id, rule_id, "
-          "action, label, created_at) SELECT t.id, @lsn_message, "
-          "h.r, h.a, h.l, $t FROM tickets t JOIN ("
-        : ";INSERT INTO triage_hits (ticket_id, message_id, rule_id, "
-          "action, label, created_at) SELECT t.id, NULL, "
-          "h.r, h.a, h.l, $t FROM tickets t JOIN (",
-        ctx->now);
+    /* rows by value: no read of the ticket, nothing to optimize */
 
     for (i = 0; i < n; i++) {
-        ngx_http_liaison_sql_sep(ctx, i, " UNION ALL ");
-        ngx_http_liaison_sql(ctx, "SELECT $z AS r, $z AS a, $z AS l",
+        ngx_http_liaison_sql(ctx, i ? ", ("
+            : ";INSERT INTO triage_hits (ticket_id, message_id, rule_id, "
+              "action, label, created_at) VALUES (");
+        ngx_http_liaison_triage_ticket(ctx, ticket_id);
+        ngx_http_liaison_sql(ctx, message ? ", @lsn_message, $z, $z, $z, $t)"
+                                          : ", NULL, $z, $z, $z, $t)",
                              hits[i]->id,
                              lsn_rule_action_name(hits[i]->action),
-                             hits[i]->label);
+                             hits[i]->label, ctx->now);
     }
-
-    ngx_http_liaison_sql(ctx, ") h WHERE t.ticket_no = $z", ticket_no);
 }
 
 
 void
 ngx_http_liaison_triage_risk(ngx_http_liaison_ctx_t *ctx,
-    const char *ticket_no, lsn_triage_result_t *res, ngx_str_t *text,
-    ngx_uint_t open_risk)
+    const char *ticket_no, uint64_t ticket_id, lsn_triage_result_t *res,
+    ngx_str_t *text, ngx_uint_t open_risk)
 {
     int                cut;
     u_char            *p, *last;
@@ -244,21 +236,38 @@ ngx_http_liaison_triage_risk(ngx_http_liaison_ctx_t *ctx,
     if (!open_risk) {
         ngx_http_liaison_sql(ctx,
             ";INSERT INTO risks (ticket_id, level, source, rule_id, note, "
-            "stage, stage_since, created_at) SELECT id, $z, 'rule', $z, $s, "
-            "'received', $t, $t FROM tickets WHERE ticket_no = $z"
+            "stage, stage_since, created_at) VALUES (");
+        ngx_http_liaison_triage_ticket(ctx, ticket_id);
+        ngx_http_liaison_sql(ctx,
+            ", $z, 'rule', $z, $s, 'received', $t, $t)"
             ";INSERT INTO risk_events (risk_id, stage, staff_id, note, "
             "created_at) VALUES (LAST_INSERT_ID(), 'received', NULL, $s, $t)",
             lsn_risk_levels[level], res->risks[0]->id,
-            labels.data, labels.len, ctx->now, ctx->now, ticket_no,
+            labels.data, labels.len, ctx->now, ctx->now,
             labels.data, labels.len, ctx->now);
     }
 
     ngx_http_liaison_sql(ctx,
         ";INSERT INTO ticket_events (ticket_id, type, actor_kind, note, "
-        "public, created_at) SELECT id, 'risk_signal', 'system', $s, 0, $t "
-        "FROM tickets WHERE ticket_no = $z",
-        labels.data, labels.len, ctx->now, ticket_no);
+        "public, created_at) VALUES (");
+    ngx_http_liaison_triage_ticket(ctx, ticket_id);
+    ngx_http_liaison_sql(ctx, ", 'risk_signal', 'system', $s, 0, $t)",
+                         labels.data, labels.len, ctx->now);
 
     ngx_http_liaison_outbox_staff(ctx, LSN_KIND_RISK_ALERT, ticket_no, &alert,
                                   NGX_HTTP_LIAISON_TO_DIVISION);
+}
+
+
+/* the ticket of ngx_http_liaison_triage_hits() and _risk() */
+
+static void
+ngx_http_liaison_triage_ticket(ngx_http_liaison_ctx_t *ctx, uint64_t id)
+{
+    if (id) {
+        ngx_http_liaison_sql(ctx, "$u", (unsigned long long) id);
+
+    } else {
+        ngx_http_liaison_sql(ctx, "@lsn_ticket");
+    }
 }

@@ -38,11 +38,13 @@ void ngx_http_liaison_triage_columns(ngx_http_liaison_ctx_t *ctx,
 
 /*
  * Appends ";INSERT INTO triage_hits ...": the rule that set the track and
- * every risk rule hit of the ticket; nothing when there are none.
- * message: the hits are of the message whose id is in @lsn_message.
+ * every risk rule hit of the ticket ticket_id (0: the ticket in
+ * @lsn_ticket, which the intake's transaction just wrote); nothing when
+ * there are none.  message: the hits are of the message whose id is in
+ * @lsn_message.
  */
 void ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
-    const char *ticket_no, lsn_triage_result_t *res, ngx_uint_t message);
+    uint64_t ticket_id, lsn_triage_result_t *res, ngx_uint_t message);
 
 
 /*
@@ -51,11 +53,12 @@ void ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
  * "received" with the highest level of the rules hit; an internal
  * timeline event records the signal and the case-filing division is
  * alerted at once (SMS and WeCom through the outbox), quoting text.
- * Nothing when res holds no risk.
+ * ticket_id as for ngx_http_liaison_triage_hits(); ticket_no names it in
+ * the alert.  Nothing when res holds no risk.
  */
 void ngx_http_liaison_triage_risk(ngx_http_liaison_ctx_t *ctx,
-    const char *ticket_no, lsn_triage_result_t *res, ngx_str_t *text,
-    ngx_uint_t open_risk);
+    const char *ticket_no, uint64_t ticket_id, lsn_triage_result_t *res,
+    ngx_str_t *text, ngx_uint_t open_risk);
 
 
 #endif /* _NGX_HTTP_LIAISON_TRIAGE_H_INCLUDED_ */
