@@ -678,7 +678,7 @@ ngx_http_liaison_feedback_supervise(ngx_http_liaison_ctx_t *ctx,
                                          (int) fu->rating, (char *) why,
                                          sizeof(why));
 
-    ngx_http_liaison_supervise(ctx, &cond, NULL, LSN_SUPERVISE_RATING,
+    ngx_http_liaison_supervise(ctx, &cond, LSN_SUPERVISE_RATING,
                                &reason, 0, NULL, 1);
 }
 

@@ -131,29 +131,6 @@ ngx_http_liaison_outbox_intake_sms(ngx_http_liaison_ctx_t *ctx,
 }
 
 
-/*
- * The handlers of a work order, as "FROM tickets t JOIN staff s ...", and
- * the text of each kind built by SQL from the ticket as it is at that point
- * of the transaction (for a follow-up: the message in @lsn_message).
- */
-#define NGX_HTTP_LIAISON_HANDLERS                                             \
-    " FROM tickets t JOIN staff s ON s.active = 1 "                          \
-    "AND (s.id = t.assignee_staff_id OR (t.assignee_staff_id IS NULL "       \
-    "AND s.department_id = t.department_id "                                 \
-    "AND s.role IN ('dept_leader', 'liaison')))"
-
-#define NGX_HTTP_LIAISON_WORK_ORDER_TEXT                                      \
-    "CONCAT('【诉讼服务工单】您有新的工单 ', t.ticket_no, '：', "            \
-    "LEFT(t.content, 40), IF(CHAR_LENGTH(t.content) > 40, '……', ''), "       \
-    "'。请于', DATE_FORMAT(COALESCE(t.accept_due_at, t.due_at), "            \
-    "'%m月%d日%H:%i'), '前接收，', DATE_FORMAT(t.due_at, '%m月%d日%H:%i'), " \
-    "'前答复。')"
-
-#define NGX_HTTP_LIAISON_MESSAGE_TEXT                                         \
-    "CONCAT('【诉讼服务工单】当事人对工单 ', t.ticket_no, ' 补充了信息：', " \
-    "LEFT(m.content, 40), IF(CHAR_LENGTH(m.content) > 40, '……', ''), "       \
-    "'，请及时处理。')"
-
 void
 ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
     const char *ticket_no, lsn_kind_e kind)
@@ -169,6 +146,19 @@ ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_outbox_people(ctx, kind, ticket_no,
                                    NGX_HTTP_LIAISON_WORK_ORDER_TEXT, NULL,
                                    NGX_HTTP_LIAISON_HANDLERS, NULL);
+}
+
+
+void
+ngx_http_liaison_outbox_work_order(ngx_http_liaison_ctx_t *ctx)
+{
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_WORK_ORDER,
+        "$z, $z, $t, $t, $z, $z, $t, $t",
+        lsn_outbox_channels[LSN_CH_SMS], lsn_outbox_kinds[LSN_KIND_WORK_ORDER],
+        ctx->now, ctx->now,
+        lsn_outbox_channels[LSN_CH_WECOM],
+        lsn_outbox_kinds[LSN_KIND_WORK_ORDER], ctx->now, ctx->now);
 }
 
 

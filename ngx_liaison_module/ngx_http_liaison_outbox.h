@@ -52,6 +52,42 @@ void ngx_http_liaison_outbox_intake_sms(ngx_http_liaison_ctx_t *ctx,
 void ngx_http_liaison_outbox_handlers(ngx_http_liaison_ctx_t *ctx,
     const char *ticket_no, lsn_kind_e kind);
 
+/*
+ * The handlers of a work order, as "FROM tickets t JOIN staff s ...", and
+ * the text of each kind built by SQL from the ticket as it is at that point
+ * of the transaction (for a follow-up: the message in @lsn_message).
+ */
+#define NGX_HTTP_LIAISON_HANDLERS                                             \
+    " FROM tickets t JOIN staff s ON s.active = 1 "                          \
+    "AND (s.id = t.assignee_staff_id OR (t.assignee_staff_id IS NULL "       \
+    "AND s.department_id = t.department_id "                                 \
+    "AND s.role IN ('dept_leader', 'liaison')))"
+
+#define NGX_HTTP_LIAISON_WORK_ORDER_TEXT                                      \
+    "CONCAT('【诉讼服务工单】您有新的工单 ', t.ticket_no, '：', "            \
+    "LEFT(t.content, 40), IF(CHAR_LENGTH(t.content) > 40, '……', ''), "       \
+    "'。请于', DATE_FORMAT(COALESCE(t.accept_due_at, t.due_at), "            \
+    "'%m月%d日%H:%i'), '前接收，', DATE_FORMAT(t.due_at, '%m月%d日%H:%i'), " \
+    "'前答复。')"
+
+#define NGX_HTTP_LIAISON_MESSAGE_TEXT                                         \
+    "CONCAT('【诉讼服务工单】当事人对工单 ', t.ticket_no, ' 补充了信息：', " \
+    "LEFT(m.content, 40), IF(CHAR_LENGTH(m.content) > 40, '……', ''), "       \
+    "'，请及时处理。')"
+
+/* one channel of a work order's notice: SMS (s.mobile) or WeCom */
+#define NGX_HTTP_LIAISON_WORK_ORDER_TO(col)                                   \
+    "SELECT $z, " col ", NULL, "                                             \
+    LSN_OUTBOX_TEXT(NGX_HTTP_LIAISON_WORK_ORDER_TEXT) ", t.id, $z, $t, $t"   \
+    NGX_HTTP_LIAISON_HANDLERS " WHERE t.id = @lsn_ticket AND " col           \
+    " IS NOT NULL"
+
+/*
+ * The same for a work order the intake's transaction just wrote (the
+ * ticket in @lsn_ticket), as a prepared statement.
+ */
+void ngx_http_liaison_outbox_work_order(ngx_http_liaison_ctx_t *ctx);
+
 /* A customer-service text message to an openid (the push callback). */
 void ngx_http_liaison_outbox_custom(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *openid, const char *text, const char *ticket_no);

@@ -6,7 +6,9 @@
 
 #include "ngx_http_liaison_prepared.h"
 #include "ngx_http_liaison_buf.h"
+#include "ngx_http_liaison_outbox.h"
 #include "lsn_outbox.h"
+#include "lsn_supervision.h"
 
 
 /*
@@ -24,6 +26,10 @@
     "(?, ?, ?, ?, ?, ?, ?, ?, " case_id ", ?, ?, ?, NULLIF(?, 0), "          \
     "NULLIF(?, 0), " department ", ?, ?, ?, ?, IF(?, ?, NULL), "             \
     "IF(?, ?, NULL), IF(?, ?, NULL), NULLIF(?, 0), ?, ?, ?)"
+
+
+static ngx_int_t ngx_http_liaison_ps_placeholders(ngx_pool_t *pool,
+    ngx_str_t *sql, ngx_str_t *text);
 
 
 ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
@@ -62,6 +68,54 @@ ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
       ngx_string(LSN_OUTBOX_INSERT "VALUES (?, ?, NULL, "
                  LSN_OUTBOX_TEXT("?") ", @lsn_ticket, ?, ?, ?)") },
 
+    /* a routed category's (A3): its office named, its people told */
+    { ngx_string("lsn_dispatched"),
+      ngx_string("INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+                 "status_from, status_to, note, public, created_at) "
+                 "SELECT @lsn_ticket, 'dispatched', 'system', 'registered', "
+                 "'dispatched', CONCAT('按类别直接转', d.name, '办理'), 1, $t "
+                 "FROM departments d WHERE d.id = $u") },
+
+    { ngx_string("lsn_work_order"),
+      ngx_string(LSN_OUTBOX_INSERT
+                 NGX_HTTP_LIAISON_WORK_ORDER_TO("s.mobile") " UNION ALL "
+                 NGX_HTTP_LIAISON_WORK_ORDER_TO("s.wecom_userid")) },
+
+    /*
+     * A complaint (A17): its matter locked, its keys (a phone, a case, a
+     * litigant: three values, NULL for those it has not), the complaints
+     * about its matter that reached the count; then, only if there are
+     * any, their event, the alert to their leaders and the mark
+     * (core/lsn_supervision.h).
+     */
+    { ngx_string("lsn_complaint_lock"),
+      ngx_string("SELECT MIN(ticket_id) FROM complaint_keys "
+                 "WHERE match_key IN ($s, $s, $s) FOR UPDATE") },
+
+    { ngx_string("lsn_complaint_key"),
+      ngx_string("INSERT INTO complaint_keys (match_key, ticket_id, "
+                 "verified, created_at) VALUES ($s, @lsn_ticket, $u, $t)") },
+
+    { ngx_string("lsn_complaint_matter"),
+      ngx_string(LSN_SUPERVISE_UPDATE_IDS
+                 "SELECT k.ticket_id FROM complaint_keys k "
+                 "JOIN (SELECT match_key FROM complaint_keys "
+                 "WHERE match_key IN ($s, $s, $s) AND created_at >= $t "
+                 "GROUP BY match_key HAVING SUM(verified) >= $u) m "
+                 "ON m.match_key = k.match_key WHERE k.created_at >= $t) s") },
+
+    { ngx_string("lsn_supervised"),
+      ngx_string(LSN_SUPERVISE_EVENT LSN_SUPERVISE_LISTED) },
+
+    { ngx_string("lsn_supervision_alert"),
+      ngx_string(LSN_OUTBOX_INSERT
+                 LSN_SUPERVISE_OUTBOX("s.mobile") LSN_SUPERVISE_LISTED
+                 " UNION ALL "
+                 LSN_SUPERVISE_OUTBOX("s.wecom_userid") LSN_SUPERVISE_LISTED) },
+
+    { ngx_string("lsn_supervise_mark"),
+      ngx_string(LSN_SUPERVISE_UPDATE_LISTED) },
+
     { ngx_null_string, ngx_null_string }
 };
 
@@ -69,7 +123,7 @@ ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
 ngx_str_t *
 ngx_http_liaison_ps_prepare(ngx_pool_t *pool)
 {
-    ngx_str_t               *prepare;
+    ngx_str_t               *prepare, text;
     ngx_uint_t               i;
     ngx_http_liaison_buf_t   b;
 
@@ -79,15 +133,18 @@ ngx_http_liaison_ps_prepare(ngx_pool_t *pool)
     }
 
     for (i = 0; i < NGX_HTTP_LIAISON_PS_N; i++) {
-        if (ngx_http_liaison_buf_init(&b, pool, 0) != NGX_OK) {
+        if (ngx_http_liaison_ps_placeholders(pool, &ngx_http_liaison_ps[i].sql,
+                                             &text)
+            != NGX_OK
+            || ngx_http_liaison_buf_init(&b, pool, 0) != NGX_OK)
+        {
             return NULL;
         }
 
         ngx_http_liaison_buf_sql(&b, "PREPARE ");
         ngx_http_liaison_buf_raw(&b, ngx_http_liaison_ps[i].name.data,
                                  ngx_http_liaison_ps[i].name.len);
-        ngx_http_liaison_buf_sql(&b, " FROM $s", ngx_http_liaison_ps[i].sql.data,
-                                 ngx_http_liaison_ps[i].sql.len);
+        ngx_http_liaison_buf_sql(&b, " FROM $s", text.data, text.len);
 
         if (ngx_http_liaison_buf_str(&b, &prepare[i]) != NGX_OK) {
             return NULL;
@@ -95,4 +152,36 @@ ngx_http_liaison_ps_prepare(ngx_pool_t *pool)
     }
 
     return prepare;
+}
+
+
+/* The builder's directives as placeholders: "$u" becomes "?", "$$" "$". */
+
+static ngx_int_t
+ngx_http_liaison_ps_placeholders(ngx_pool_t *pool, ngx_str_t *sql,
+    ngx_str_t *text)
+{
+    u_char  *p, *s, *end;
+
+    text->data = ngx_pnalloc(pool, sql->len);
+    if (text->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = text->data;
+    end = sql->data + sql->len;
+
+    for (s = sql->data; s < end; s++) {
+        if (*s == '$' && s + 1 < end && ngx_strchr("sziut$", s[1])) {
+            *p++ = (s[1] == '$') ? '$' : '?';
+            s++;
+            continue;
+        }
+
+        *p++ = *s;
+    }
+
+    text->len = p - text->data;
+
+    return NGX_OK;
 }

@@ -27,13 +27,25 @@ typedef enum {
     NGX_HTTP_LIAISON_PS_TICKET_CASE,
     NGX_HTTP_LIAISON_PS_REGISTERED,
     NGX_HTTP_LIAISON_PS_SMS,
+    NGX_HTTP_LIAISON_PS_DISPATCHED,
+    NGX_HTTP_LIAISON_PS_WORK_ORDER,
+    NGX_HTTP_LIAISON_PS_COMPLAINT_LOCK,
+    NGX_HTTP_LIAISON_PS_COMPLAINT_KEY,
+    NGX_HTTP_LIAISON_PS_COMPLAINT_MATTER,
+    NGX_HTTP_LIAISON_PS_SUPERVISED,
+    NGX_HTTP_LIAISON_PS_SUPERVISION_ALERT,
+    NGX_HTTP_LIAISON_PS_SUPERVISE_MARK,
     NGX_HTTP_LIAISON_PS_N
 } ngx_http_liaison_ps_e;
 
 
+/*
+ * sql: the statement with ? for its values, or in the SQL builder's
+ * format, whose directives ($s, $z, $i, $u, $t) become ?s ($$: a $)
+ */
 typedef struct {
     ngx_str_t                     name;
-    ngx_str_t                     sql;          /* with ? for the values */
+    ngx_str_t                     sql;
 } ngx_http_liaison_ps_t;
 
 

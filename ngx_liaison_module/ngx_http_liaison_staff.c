@@ -1226,7 +1226,7 @@ ngx_http_liaison_a17_sql(ngx_http_liaison_ctx_t *ctx,
         }
 
         /* the event is the action's own */
-        ngx_http_liaison_supervise(ctx, &cond, NULL, LSN_SUPERVISE_MANUAL,
+        ngx_http_liaison_supervise(ctx, &cond, LSN_SUPERVISE_MANUAL,
                                    &text, ctx->subject_id, NULL, 0);
         return;
     }

@@ -10,6 +10,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_prepared.h"
 #include "ngx_http_liaison_supervision.h"
 #include "lsn_caseno.h"
 
@@ -17,60 +18,35 @@
 #define NGX_HTTP_LIAISON_SUPERVISED_NOTE  "，列入专项督办"
 
 
+static ngx_int_t ngx_http_liaison_supervised_note(ngx_http_liaison_ctx_t *ctx,
+    ngx_str_t *why, ngx_str_t *note);
+
+
 void
 ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
-    ngx_str_t *ids, lsn_supervise_reason_e reason, ngx_str_t *why,
-    uint64_t actor, ngx_str_t *note, ngx_uint_t event)
+    lsn_supervise_reason_e reason, ngx_str_t *why, uint64_t actor,
+    ngx_str_t *note, ngx_uint_t event)
 {
-    u_char      *p;
-    ngx_str_t    text;
-    const char  *sep;
-
-    static ngx_str_t  listed = ngx_string(LSN_SUPERVISE_LISTED);
-
-    sep = ";";
-
-    if (ids) {
-        /*
-         * Read once; then each statement takes them by primary key, and
-         * only when there are any: most complaints start nothing, and
-         * the statements skipped are never optimized.
-         */
-        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_IDS);
-        ngx_http_liaison_buf_raw(&ctx->sql, ids->data, ids->len);
-        ngx_http_liaison_sql(ctx, ") s;IF @lsn_supervise IS NOT NULL THEN ");
-        tickets = &listed;
-        sep = "";
-    }
+    ngx_str_t  text;
 
     if (event) {
         if (note == NULL) {
-            text.data = ngx_pnalloc(ctx->r->pool, why->len
-                                    + sizeof(NGX_HTTP_LIAISON_SUPERVISED_NOTE));
-            if (text.data == NULL) {
-                ctx->sql.failed = 1;
+            if (ngx_http_liaison_supervised_note(ctx, why, &text) != NGX_OK) {
                 return;
             }
 
-            p = ngx_cpymem(text.data, why->data, why->len);
-            p = ngx_cpymem(p, NGX_HTTP_LIAISON_SUPERVISED_NOTE,
-                           sizeof(NGX_HTTP_LIAISON_SUPERVISED_NOTE) - 1);
-            text.len = p - text.data;
             note = &text;
         }
 
-        ngx_http_liaison_sql(ctx, sep);
-        ngx_http_liaison_sql(ctx, LSN_SUPERVISE_EVENT,
+        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_EVENT,
                              actor ? "staff" : "system",
                              (unsigned long long) actor,
                              note->data, note->len, ctx->now);
         ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
-        sep = ";";
     }
 
     /* the alert before the mark: it goes to tickets not yet supervised */
-    ngx_http_liaison_sql(ctx, sep);
-    ngx_http_liaison_sql(ctx, LSN_OUTBOX_INSERT);
+    ngx_http_liaison_sql(ctx, ";" LSN_OUTBOX_INSERT);
     ngx_http_liaison_sql(ctx, LSN_SUPERVISE_OUTBOX("s.mobile"),
                          lsn_outbox_channels[LSN_CH_SMS], why->data, why->len,
                          lsn_outbox_kinds[LSN_KIND_SUPERVISION],
@@ -84,13 +60,6 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
                          ctx->now, ctx->now);
     ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
 
-    if (ids) {
-        ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE_LISTED, "$[*]", "$",
-                             ctx->now, lsn_supervise_reasons[reason]);
-        ngx_http_liaison_sql(ctx, ";END IF");
-        return;
-    }
-
     ngx_http_liaison_sql(ctx, ";" LSN_SUPERVISE_UPDATE, ctx->now,
                          lsn_supervise_reasons[reason]);
     ngx_http_liaison_buf_raw(&ctx->sql, tickets->data, tickets->len);
@@ -102,14 +71,14 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *phone, const char *case_no, uint64_t owner,
     ngx_uint_t verified)
 {
-    u_char                  *k, why[64];
-    time_t                   since;
-    ngx_str_t                key[3], ids, reason;
-    ngx_uint_t               i, n;
-    ngx_http_liaison_buf_t   b;
+    u_char      *k, why[64];
+    time_t       since;
+    ngx_str_t    key[3], reason, note;
+    ngx_uint_t   i, n;
 
     since = ctx->now - ctx->mcf->supervise_window;
     n = 0;
+    ngx_memzero(key, sizeof(key));
 
     k = ngx_pnalloc(ctx->r->pool, 3 * (LSN_CASENO_MAX + 24));
     if (k == NULL) {
@@ -142,59 +111,84 @@ ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
         return;
     }
 
-    /*
-     * The intake runs READ COMMITTED (no gap locks to deadlock on): the
-     * matter's earlier complaints are locked first, so that concurrent
-     * complaints about it count one after the other, each seeing the
-     * other's key once it committed.
-     */
-    ngx_http_liaison_sql(ctx,
-        ";SELECT MIN(ticket_id) FROM complaint_keys WHERE match_key IN (");
-
-    for (i = 0; i < n; i++) {
-        ngx_http_liaison_sql_sep(ctx, i, ", ");
-        ngx_http_liaison_sql(ctx, "$s", key[i].data, key[i].len);
-    }
-
-    ngx_http_liaison_sql(ctx, ") FOR UPDATE");
-
-    /* the complaint's keys: the ticket the intake wrote (@lsn_ticket) */
-    for (i = 0; i < n; i++) {
-        ngx_http_liaison_sql(ctx,
-            i ? ", ($s, @lsn_ticket, $u, $t)"
-              : ";INSERT INTO complaint_keys (match_key, ticket_id, "
-                "verified, created_at) VALUES ($s, @lsn_ticket, $u, $t)",
-            key[i].data, key[i].len, (unsigned long long) (verified != 0),
-            ctx->now);
-    }
-
-    /* the complaints about a matter that reached the count in the window */
-    (void) ngx_http_liaison_buf_init(&b, ctx->r->pool, 512);
-
-    ngx_http_liaison_buf_lit(&b,
-        "SELECT k.ticket_id FROM complaint_keys k "
-        "JOIN (SELECT match_key FROM complaint_keys WHERE match_key IN (");
-
-    for (i = 0; i < n; i++) {
-        ngx_http_liaison_buf_sep(&b, i, ", ");
-        ngx_http_liaison_buf_sql(&b, "$s", key[i].data, key[i].len);
-    }
-
-    ngx_http_liaison_buf_sql(&b,
-        ") AND created_at >= $t GROUP BY match_key "
-        "HAVING SUM(verified) >= $u) m "
-        "ON m.match_key = k.match_key WHERE k.created_at >= $t",
-        since, (unsigned long long) ctx->mcf->supervise_count, since);
-
-    if (ngx_http_liaison_buf_str(&b, &ids) != NGX_OK) {
-        ctx->sql.failed = 1;
-        return;
-    }
-
     reason.data = why;
     reason.len = lsn_supervise_reason_zh(LSN_SUPERVISE_COMPLAINTS, 0,
                                          (char *) why, sizeof(why));
 
-    ngx_http_liaison_supervise(ctx, NULL, &ids, LSN_SUPERVISE_COMPLAINTS,
-                               &reason, 0, NULL, 1);
+    if (ngx_http_liaison_supervised_note(ctx, &reason, &note) != NGX_OK) {
+        return;
+    }
+
+    /*
+     * Prepared statements (_prepared.c), the keys three values, NULL for
+     * those the complaint has not.  The intake runs READ COMMITTED (no
+     * gap locks to deadlock on): the matter's earlier complaints are
+     * locked first, so that concurrent complaints about it count one
+     * after the other, each seeing the other's key once it committed.
+     */
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_COMPLAINT_LOCK,
+                                 "$s, $s, $s", key[0].data, key[0].len,
+                                 key[1].data, key[1].len,
+                                 key[2].data, key[2].len);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_liaison_sql(ctx, ";");
+        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_COMPLAINT_KEY,
+                                     "$s, $u, $t", key[i].data, key[i].len,
+                                     (unsigned long long) (verified != 0),
+                                     ctx->now);
+    }
+
+    /*
+     * The complaints about a matter that reached the count in the window,
+     * read once into @lsn_supervise; the event, the alert and the mark
+     * take them by primary key, and only when there are any: most
+     * complaints start nothing (core/lsn_supervision.h).
+     */
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_COMPLAINT_MATTER,
+        "$s, $s, $s, $t, $u, $t", key[0].data, key[0].len,
+        key[1].data, key[1].len, key[2].data, key[2].len, since,
+        (unsigned long long) ctx->mcf->supervise_count, since);
+
+    ngx_http_liaison_sql(ctx, ";IF @lsn_supervise IS NOT NULL THEN ");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_SUPERVISED,
+                                 "$z, $u, $s, $t", "system", 0ULL,
+                                 note.data, note.len, ctx->now);
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_SUPERVISION_ALERT,
+        "$z, $s, $z, $t, $t, $z, $s, $z, $t, $t",
+        lsn_outbox_channels[LSN_CH_SMS], reason.data, reason.len,
+        lsn_outbox_kinds[LSN_KIND_SUPERVISION], ctx->now, ctx->now,
+        lsn_outbox_channels[LSN_CH_WECOM], reason.data, reason.len,
+        lsn_outbox_kinds[LSN_KIND_SUPERVISION], ctx->now, ctx->now);
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_SUPERVISE_MARK,
+        "$t, $z", ctx->now, lsn_supervise_reasons[LSN_SUPERVISE_COMPLAINTS]);
+    ngx_http_liaison_sql(ctx, ";END IF");
+}
+
+
+/* why, then "，列入专项督办": the supervised event's note */
+
+static ngx_int_t
+ngx_http_liaison_supervised_note(ngx_http_liaison_ctx_t *ctx, ngx_str_t *why,
+    ngx_str_t *note)
+{
+    u_char  *p;
+
+    note->data = ngx_pnalloc(ctx->r->pool, why->len
+                             + sizeof(NGX_HTTP_LIAISON_SUPERVISED_NOTE));
+    if (note->data == NULL) {
+        ctx->sql.failed = 1;
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(note->data, why->data, why->len);
+    p = ngx_cpymem(p, NGX_HTTP_LIAISON_SUPERVISED_NOTE,
+                   sizeof(NGX_HTTP_LIAISON_SUPERVISED_NOTE) - 1);
+    note->len = p - note->data;
+
+    return NGX_OK;
 }

@@ -25,16 +25,11 @@
  * internal 'supervised' event (actor: staff actor, or the system when 0;
  * note: note, or the reason and "，列入专项督办"), the alert to the leader
  * who answers for each, the mark.  With event 0 the caller records the
- * event itself.  Tickets already supervised are left alone.  Or, with
- * tickets NULL, the tickets that ids (a SELECT of one column ticket_id)
- * returns: read once, first, then each statement takes them by primary
- * key (MariaDB plans the IN subquery of a single-table UPDATE per row of
- * tickets, a scan of the table: core/lsn_supervision.h), inside an IF
- * that skips them when there are none (the common case).
+ * event itself.  Tickets already supervised are left alone.
  */
 void ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx,
-    ngx_str_t *tickets, ngx_str_t *ids, lsn_supervise_reason_e reason,
-    ngx_str_t *why, uint64_t actor, ngx_str_t *note, ngx_uint_t event);
+    ngx_str_t *tickets, lsn_supervise_reason_e reason, ngx_str_t *why,
+    uint64_t actor, ngx_str_t *note, ngx_uint_t event);
 
 /*
  * At intake of a complaint (the ticket in @lsn_ticket, which the intake

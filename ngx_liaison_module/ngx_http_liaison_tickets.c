@@ -809,15 +809,11 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
 
     if (in->routed) {
         /* A3: straight to its office, whose people hear of it at once */
-        ngx_http_liaison_sql(ctx,
-            ";INSERT INTO ticket_events (ticket_id, type, actor_kind, "
-            "status_from, status_to, note, public, created_at) "
-            "SELECT @lsn_ticket, 'dispatched', 'system', 'registered', "
-            "'dispatched', CONCAT('按类别直接转', d.name, '办理'), 1, $t "
-            "FROM departments d WHERE d.id = $u", ctx->now,
-            (unsigned long long) in->routed);
-        ngx_http_liaison_outbox_handlers(ctx, in->ticket_no,
-                                         LSN_KIND_WORK_ORDER);
+        ngx_http_liaison_sql(ctx, ";");
+        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_DISPATCHED,
+                                     "$t, $u", ctx->now,
+                                     (unsigned long long) in->routed);
+        ngx_http_liaison_outbox_work_order(ctx);
 
     } else if (in->canned_id) {
         ngx_http_liaison_answered_notify(ctx, in);

@@ -89,8 +89,8 @@ time_t lsn_supervise_idle_at(const lsn_calendar_t *cal, time_t last_action,
 /*
  * The same for tickets given as a SELECT of ticket_id: UPDATE_IDS, the
  * SELECT, then ") s"; then LISTED is the condition of the event and the
- * alert, and UPDATE_LISTED (values: "$[*]" ($z), "$" ($z), now ($t),
- * reason ($z)) the mark.  MariaDB runs an IN subquery of a single-table
+ * alert (a text of its own: its $ are JSON paths), and UPDATE_LISTED
+ * (values: now ($t), reason ($z)) the mark.  MariaDB runs an IN subquery of a single-table
  * UPDATE once per row of tickets, a scan of the table; a join with the
  * SELECT (or a SET from it) would read complaint_keys with shared locks,
  * and wait for a concurrent complaint's keys: deadlocks.  So the ids are
@@ -106,8 +106,8 @@ time_t lsn_supervise_idle_at(const lsn_calendar_t *cal, time_t last_action,
     "t.id IN (SELECT s.ticket_id FROM JSON_TABLE(COALESCE(@lsn_supervise, "  \
     "'[]'), '$[*]' COLUMNS (ticket_id BIGINT UNSIGNED PATH '$')) s)"
 #define LSN_SUPERVISE_UPDATE_LISTED                                           \
-    "UPDATE JSON_TABLE(COALESCE(@lsn_supervise, '[]'), $z COLUMNS "          \
-    "(ticket_id BIGINT UNSIGNED PATH $z)) s STRAIGHT_JOIN tickets t "        \
+    "UPDATE JSON_TABLE(COALESCE(@lsn_supervise, '[]'), '$$[*]' COLUMNS "     \
+    "(ticket_id BIGINT UNSIGNED PATH '$$')) s STRAIGHT_JOIN tickets t "      \
     "FORCE INDEX (PRIMARY) ON t.id = s.ticket_id SET t.supervised = 1, "     \
     "t.supervised_at = $t, t.supervised_reason = $z WHERE t.supervised = 0"
 
