@@ -28,6 +28,16 @@
     "IF(?, ?, NULL), IF(?, ?, NULL), NULLIF(?, 0), ?, ?, ?)"
 
 
+/* a ticket by id, or with 0 the one the intake just wrote */
+#define NGX_HTTP_LIAISON_PS_T  "COALESCE(NULLIF($u, 0), @lsn_ticket)"
+
+/* one channel of an alert to the case-filing division (A10) */
+#define NGX_HTTP_LIAISON_PS_DIVISION(col)                                     \
+    "SELECT $z, " col ", NULL, " LSN_OUTBOX_TEXT("$s") ", "                  \
+    NGX_HTTP_LIAISON_PS_T ", $z, $t, $t FROM staff s WHERE s.active = 1 "   \
+    "AND " col " IS NOT NULL AND (" LSN_OUTBOX_DIVISION ")"
+
+
 static ngx_int_t ngx_http_liaison_ps_placeholders(ngx_pool_t *pool,
     ngx_str_t *sql, ngx_str_t *text);
 
@@ -115,6 +125,39 @@ ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
 
     { ngx_string("lsn_supervise_mark"),
       ngx_string(LSN_SUPERVISE_UPDATE_LISTED) },
+
+    /*
+     * What the triage rules found (A10), for a ticket by id, or for the
+     * one the intake just wrote (0: @lsn_ticket): a rule hit (of the
+     * message in @lsn_message when the second value is 1), a risk opened
+     * and its first stage, the internal event, the alert to the
+     * case-filing division.
+     */
+    { ngx_string("lsn_triage_hit"),
+      ngx_string("INSERT INTO triage_hits (ticket_id, message_id, rule_id, "
+                 "action, label, created_at) VALUES (" NGX_HTTP_LIAISON_PS_T
+                 ", IF($u, @lsn_message, NULL), $z, $z, $z, $t)") },
+
+    { ngx_string("lsn_risk_opened"),
+      ngx_string("INSERT INTO risks (ticket_id, level, source, rule_id, "
+                 "note, stage, stage_since, created_at) VALUES ("
+                 NGX_HTTP_LIAISON_PS_T ", $z, 'rule', $z, $s, 'received', "
+                 "$t, $t)") },
+
+    { ngx_string("lsn_risk_received"),
+      ngx_string("INSERT INTO risk_events (risk_id, stage, staff_id, note, "
+                 "created_at) VALUES (LAST_INSERT_ID(), 'received', NULL, "
+                 "$s, $t)") },
+
+    { ngx_string("lsn_risk_signal"),
+      ngx_string("INSERT INTO ticket_events (ticket_id, type, actor_kind, "
+                 "note, public, created_at) VALUES (" NGX_HTTP_LIAISON_PS_T
+                 ", 'risk_signal', 'system', $s, 0, $t)") },
+
+    { ngx_string("lsn_risk_alert"),
+      ngx_string(LSN_OUTBOX_INSERT
+                 NGX_HTTP_LIAISON_PS_DIVISION("s.mobile") " UNION ALL "
+                 NGX_HTTP_LIAISON_PS_DIVISION("s.wecom_userid")) },
 
     { ngx_null_string, ngx_null_string }
 };

@@ -10,6 +10,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_prepared.h"
 #include "ngx_http_liaison_outbox.h"
 #include "ngx_http_liaison_triage.h"
 #include "lsn_text.h"
@@ -20,8 +21,6 @@
 
 
 static void ngx_http_liaison_triage_cleanup(void *data);
-static void ngx_http_liaison_triage_ticket(ngx_http_liaison_ctx_t *ctx,
-    uint64_t id);
 
 
 static void
@@ -169,18 +168,17 @@ ngx_http_liaison_triage_hits(ngx_http_liaison_ctx_t *ctx,
         hits[n++] = res->risks[i];
     }
 
-    /* rows by value: no read of the ticket, nothing to optimize */
+    /* a row each by value: no read of the ticket, nothing to optimize */
 
     for (i = 0; i < n; i++) {
-        ngx_http_liaison_sql(ctx, i ? ", ("
-            : ";INSERT INTO triage_hits (ticket_id, message_id, rule_id, "
-              "action, label, created_at) VALUES (");
-        ngx_http_liaison_triage_ticket(ctx, ticket_id);
-        ngx_http_liaison_sql(ctx, message ? ", @lsn_message, $z, $z, $z, $t)"
-                                          : ", NULL, $z, $z, $z, $t)",
-                             hits[i]->id,
-                             lsn_rule_action_name(hits[i]->action),
-                             hits[i]->label, ctx->now);
+        ngx_http_liaison_sql(ctx, ";");
+        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_TRIAGE_HIT,
+                                     "$u, $u, $z, $z, $z, $t",
+                                     (unsigned long long) ticket_id,
+                                     (unsigned long long) message,
+                                     hits[i]->id,
+                                     lsn_rule_action_name(hits[i]->action),
+                                     hits[i]->label, ctx->now);
     }
 }
 
@@ -234,40 +232,33 @@ ngx_http_liaison_triage_risk(ngx_http_liaison_ctx_t *ctx,
     alert.len = p - alert.data;
 
     if (!open_risk) {
-        ngx_http_liaison_sql(ctx,
-            ";INSERT INTO risks (ticket_id, level, source, rule_id, note, "
-            "stage, stage_since, created_at) VALUES (");
-        ngx_http_liaison_triage_ticket(ctx, ticket_id);
-        ngx_http_liaison_sql(ctx,
-            ", $z, 'rule', $z, $s, 'received', $t, $t)"
-            ";INSERT INTO risk_events (risk_id, stage, staff_id, note, "
-            "created_at) VALUES (LAST_INSERT_ID(), 'received', NULL, $s, $t)",
-            lsn_risk_levels[level], res->risks[0]->id,
-            labels.data, labels.len, ctx->now, ctx->now,
-            labels.data, labels.len, ctx->now);
+        ngx_http_liaison_sql(ctx, ";");
+        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_RISK_OPENED,
+                                     "$u, $z, $z, $s, $t, $t",
+                                     (unsigned long long) ticket_id,
+                                     lsn_risk_levels[level],
+                                     res->risks[0]->id,
+                                     labels.data, labels.len,
+                                     ctx->now, ctx->now);
+        ngx_http_liaison_sql(ctx, ";");
+        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_RISK_RECEIVED,
+                                     "$s, $t", labels.data, labels.len,
+                                     ctx->now);
     }
 
-    ngx_http_liaison_sql(ctx,
-        ";INSERT INTO ticket_events (ticket_id, type, actor_kind, note, "
-        "public, created_at) VALUES (");
-    ngx_http_liaison_triage_ticket(ctx, ticket_id);
-    ngx_http_liaison_sql(ctx, ", 'risk_signal', 'system', $s, 0, $t)",
-                         labels.data, labels.len, ctx->now);
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_RISK_SIGNAL,
+                                 "$u, $s, $t", (unsigned long long) ticket_id,
+                                 labels.data, labels.len, ctx->now);
 
-    ngx_http_liaison_outbox_staff(ctx, LSN_KIND_RISK_ALERT, ticket_no, &alert,
-                                  NGX_HTTP_LIAISON_TO_DIVISION);
+    ngx_http_liaison_sql(ctx, ";");
+    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_RISK_ALERT,
+        "$z, $s, $u, $z, $t, $t, $z, $s, $u, $z, $t, $t",
+        lsn_outbox_channels[LSN_CH_SMS], alert.data, alert.len,
+        (unsigned long long) ticket_id, lsn_outbox_kinds[LSN_KIND_RISK_ALERT],
+        ctx->now, ctx->now,
+        lsn_outbox_channels[LSN_CH_WECOM], alert.data, alert.len,
+        (unsigned long long) ticket_id, lsn_outbox_kinds[LSN_KIND_RISK_ALERT],
+        ctx->now, ctx->now);
 }
 
-
-/* the ticket of ngx_http_liaison_triage_hits() and _risk() */
-
-static void
-ngx_http_liaison_triage_ticket(ngx_http_liaison_ctx_t *ctx, uint64_t id)
-{
-    if (id) {
-        ngx_http_liaison_sql(ctx, "$u", (unsigned long long) id);
-
-    } else {
-        ngx_http_liaison_sql(ctx, "@lsn_ticket");
-    }
-}
