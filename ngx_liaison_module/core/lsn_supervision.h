@@ -90,14 +90,16 @@ time_t lsn_supervise_idle_at(const lsn_calendar_t *cal, time_t last_action,
  * The same for tickets given as a SELECT of ticket_id: UPDATE_IDS, the
  * SELECT, then ") s"; then LISTED is the condition of the event and the
  * alert (a text of its own: its $ are JSON paths), and UPDATE_LISTED
- * (values: now ($t), reason ($z)) the mark.  MariaDB runs an IN subquery of a single-table
- * UPDATE once per row of tickets, a scan of the table; a join with the
- * SELECT (or a SET from it) would read complaint_keys with shared locks,
- * and wait for a concurrent complaint's keys: deadlocks.  So the ids are
- * read once, first, by a SELECT (READ COMMITTED: a consistent read, no
- * locks) into @lsn_supervise, in order; the event and the alert take
- * those tickets by primary key (the JSON table materialized), the UPDATE
- * joins them and takes each ticket by its primary key, in that order.
+ * (values: now ($t), reason ($z)) the mark.  MariaDB runs an IN subquery
+ * of a single-table UPDATE once per row of tickets, a scan of the table;
+ * a join with the SELECT (or a SET from it) would read complaint_keys
+ * with shared locks, and wait for a concurrent complaint's keys:
+ * deadlocks.  So the ids are read once, first, by a SELECT (READ
+ * COMMITTED: a consistent read, no locks) into @lsn_supervise, in order;
+ * the event and the alert take those tickets by primary key (the JSON
+ * table materialized), the UPDATE joins them and takes each ticket by its
+ * primary key, in that order.  The module prepares all of them
+ * (ngx_http_liaison_prepared.c).
  */
 #define LSN_SUPERVISE_UPDATE_IDS                                              \
     "SELECT JSON_ARRAYAGG(DISTINCT s.ticket_id ORDER BY s.ticket_id) "       \
