@@ -23,9 +23,10 @@
     "department_id, created_at, due_at, updated_at, content_review, "        \
     "dispatched_at, accept_due_at, replied_at, canned_answer_id, "           \
     "triage_rule, risk_flag, risk_rules) VALUES "                            \
-    "(?, ?, ?, ?, ?, ?, ?, ?, " case_id ", ?, ?, ?, NULLIF(?, 0), "          \
-    "NULLIF(?, 0), " department ", ?, ?, ?, ?, IF(?, ?, NULL), "             \
-    "IF(?, ?, NULL), IF(?, ?, NULL), NULLIF(?, 0), ?, ?, ?)"
+    "($z, $z, $z, $z, $z, $z, $s, $i, " case_id ", $s, $s, $s, "             \
+    "NULLIF($u, 0), NULLIF($u, 0), " department ", $t, $t, $t, $z, "        \
+    "IF($u, $t, NULL), IF($u, $t, NULL), IF($u, $t, NULL), NULLIF($u, 0), " \
+    "$s, $i, $s)"
 
 
 /* a ticket by id, or with 0 the one the intake just wrote */
@@ -48,35 +49,35 @@ ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
     { ngx_string("lsn_status"),
       ngx_string(NGX_HTTP_LIAISON_STATUS_COLS "0"
                  NGX_HTTP_LIAISON_STATUS_REST("NULL, NULL", "NULL", "NULL")
-                 "WHERE t.ticket_no = ?") },
+                 "WHERE t.ticket_no = $s") },
 
     /* an intake's Idempotency-Key and its answer */
     { ngx_string("lsn_key"),
       ngx_string("INSERT INTO idempotency_keys (principal, idem_key, "
                  "request_hash, status, response, created_at) "
-                 "VALUES (?, ?, ?, 201, ?, ?)") },
+                 "VALUES ($z, $s, $z, 201, $s, $t)") },
 
     { ngx_string("lsn_ticket"),
-      ngx_string(NGX_HTTP_LIAISON_PS_TICKET_SQL("NULL", "NULLIF(?, 0)")) },
+      ngx_string(NGX_HTTP_LIAISON_PS_TICKET_SQL("NULL", "NULLIF($u, 0)")) },
 
     { ngx_string("lsn_ticket_case"),
       ngx_string(NGX_HTTP_LIAISON_PS_TICKET_SQL(
-          "(SELECT c.id FROM cases c WHERE c.case_no = ?)",
-          "COALESCE(NULLIF(?, 0), (SELECT c.department_id FROM cases c "
-          "WHERE c.case_no = ?))")) },
+          "(SELECT c.id FROM cases c WHERE c.case_no = $s)",
+          "COALESCE(NULLIF($u, 0), (SELECT c.department_id FROM cases c "
+          "WHERE c.case_no = $s))")) },
 
     /* its first event; @lsn_ticket is the ticket for what follows */
     { ngx_string("lsn_registered"),
       ngx_string("INSERT INTO ticket_events (ticket_id, type, actor_kind, "
                  "actor_id, actor_role, status_from, status_to, note, "
                  "public, created_at) VALUES (@lsn_ticket := "
-                 "LAST_INSERT_ID(), 'registered', ?, NULLIF(?, 0), ?, "
-                 "NULL, 'registered', NULL, 1, ?)") },
+                 "LAST_INSERT_ID(), 'registered', $z, NULLIF($u, 0), $s, "
+                 "NULL, 'registered', NULL, 1, $t)") },
 
     /* the caller's SMS of the ticket just written */
     { ngx_string("lsn_sms"),
-      ngx_string(LSN_OUTBOX_INSERT "VALUES (?, ?, NULL, "
-                 LSN_OUTBOX_TEXT("?") ", @lsn_ticket, ?, ?, ?)") },
+      ngx_string(LSN_OUTBOX_INSERT "VALUES ($z, $s, NULL, "
+                 LSN_OUTBOX_TEXT("$s") ", @lsn_ticket, $z, $t, $t)") },
 
     /* a routed category's (A3): its office named, its people told */
     { ngx_string("lsn_dispatched"),

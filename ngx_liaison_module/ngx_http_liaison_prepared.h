@@ -45,8 +45,9 @@ typedef enum {
 
 
 /*
- * sql: the statement with ? for its values, or in the SQL builder's
- * format, whose directives ($s, $z, $i, $u, $t) become ?s ($$: a $)
+ * sql: the statement in the SQL builder's format, the format its EXECUTE
+ * binds the values with; in the PREPARE each directive ($s, $z, $i, $u,
+ * $t) becomes a ? ($$: a $)
  */
 typedef struct {
     ngx_str_t                     name;
