@@ -476,6 +476,9 @@ if [ "$seed" -gt 1 ]; then
         "answered 201 (codes: $(sort "$work/seed.codes" | uniq -c | head -5 | tr '\n' ' '))"
 fi
 tickets=$(sql -e 'SELECT COUNT(*) FROM tickets') || die "db query failed"
+# every seeded ticket's number and query code, for the status-many run
+sql -e 'SELECT ticket_no, query_code FROM tickets' >"$work/tickets.txt" \
+    || die "db query failed"
 [ "$tickets" -ge "$seed" ] || die "seeding made $tickets tickets, wanted $seed"
 code=$(curl -s -o "$work/status.json" -m 5 -w '%{http_code}' "$app_url$status_path") || true
 [ "$code" = 200 ] || say "WARNING: GET $status_path answered $code: $(head -c 300 "$work/status.json")"
@@ -582,6 +585,7 @@ fi
 : >"$raw"
 run_wrk baseline "$base_url/"
 run_wrk status "$app_url$status_path"
+LIAISON_TICKETS=$work/tickets.txt run_wrk status-many "$app_url/" -s "$bench/status-many.lua"
 run_wrk intake "$app_url/api/v1/tickets" -s "$bench/intake.lua"
 run_wrk intake-mix "$app_url/api/v1/tickets" -s "$bench/intake-mix.lua"
 run_wrk health "$app_url/api/v1/health"
@@ -710,11 +714,12 @@ printf "$fmt" endpoint req/s ratio p50_ms p99_ms non-2xx sockerr requests others
 printf "$fmt" "baseline (return 200)" "$b_rps" "100%" "$b_p50" "$b_p99" "$b_n2" \
     "$b_se" "$b_n" "$(cat "$work/others-baseline.txt")"
 verdicts=""
-for name in status intake intake-mix health; do
+for name in status status-many intake intake-mix health; do
     read -r rps p50 p99 n2 se n < <(parse_wrk "$work/wrk-$name.txt")
     label=$name
     case $name in
         status) label="GET status" ;;
+        status-many) label="GET status-many" ;;
         intake) label="POST intake" ;;
         intake-mix) label="POST intake-mix" ;;
         health) label="GET health" ;;
@@ -725,6 +730,7 @@ for name in status intake intake-mix health; do
         "$(cat "$work/others-$name.txt")"
     case $name in
         status) verdicts="$verdicts  status >= 20% of baseline:       $ratio%  $(yes_no "$ratio >= 20")\n" ;;
+        status-many) verdicts="$verdicts  status-many >= 20% of baseline:  $ratio%  $(yes_no "$ratio >= 20")\n" ;;
         intake) verdicts="$verdicts  intake >= 6% of baseline:        $ratio%  $(yes_no "$ratio >= 6")\n" ;;
         intake-mix) verdicts="$verdicts  intake-mix >= 8% of baseline:    $ratio%  $(yes_no "$ratio >= 8")\n" ;;
     esac

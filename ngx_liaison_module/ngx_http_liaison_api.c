@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 #include <openssl/rand.h>
 #include "ngx_http_liaison_api.h"
+#include "ngx_http_liaison_batch.h"
 #include "ngx_http_liaison_group.h"
 #include "ngx_http_liaison_prepared.h"
 #include "lsn_text.h"
@@ -649,6 +650,26 @@ ngx_http_liaison_run_grouped(ngx_http_liaison_ctx_t *ctx,
     if (ngx_http_liaison_run_prepare(ctx, handler) == NGX_OK) {
         ngx_http_liaison_group_query(&ctx->op, ctx->r->pool);
     }
+}
+
+
+void
+ngx_http_liaison_run_batched(ngx_http_liaison_ctx_t *ctx, ngx_uint_t ps,
+    ngx_uint_t keys, ngx_str_t *key, ngx_uint_t col,
+    ngx_http_liaison_db_handler_pt handler)
+{
+    if (ctx->op.pool) {
+        /* a connection held, perhaps of the read pool */
+        ngx_http_liaison_db_release(&ctx->op);
+    }
+
+    /* the batch's own statement: nothing built here */
+    ctx->op.pool = ctx->mcf->pool;
+    ctx->op.log = ctx->r->connection->log;
+    ctx->op.handler = handler;
+    ctx->op.data = ctx;
+
+    ngx_http_liaison_batch_read(&ctx->op, ctx->r->pool, ps, keys, key, col);
 }
 
 

@@ -143,6 +143,13 @@ void ngx_http_liaison_run(ngx_http_liaison_ctx_t *ctx,
  */
 void ngx_http_liaison_run_grouped(ngx_http_liaison_ctx_t *ctx,
     ngx_http_liaison_db_handler_pt handler);
+/*
+ * A keyed read with the prepared statement ps of "keys" places: it may go
+ * together with other requests' (_batch.h); handler reads op->rows.
+ */
+void ngx_http_liaison_run_batched(ngx_http_liaison_ctx_t *ctx,
+    ngx_uint_t ps, ngx_uint_t keys, ngx_str_t *key, ngx_uint_t col,
+    ngx_http_liaison_db_handler_pt handler);
 
 /*
  * The first row of statement i of the batch (NULL when it returned none);

@@ -73,6 +73,9 @@ typedef struct {
     ngx_str_t                    *prepare;
     ngx_uint_t                    group_flight;
     ngx_uint_t                    group_size;
+    /* liaison_db_read_batch: statements running, and keys in one */
+    ngx_uint_t                    batch_flight;
+    ngx_uint_t                    batch_size;
 } ngx_http_liaison_db_conf_t;
 
 
@@ -88,6 +91,9 @@ typedef struct {
     ngx_uint_t                    groups;       /* transactions of several
                                                    ops (_group.c) */
     ngx_uint_t                    grouped;      /* ops committed in them */
+    ngx_uint_t                    batches;      /* reads of several ops
+                                                   (_batch.c) */
+    ngx_uint_t                    batched;      /* ops read in them */
     /* the last connect or lost connection: for liaison_db_up */
     ngx_uint_t                    state;
     uint64_t                      state_at;     /* ms since the epoch */
@@ -135,6 +141,7 @@ struct ngx_http_liaison_db_pool_s {
     ngx_http_liaison_db_op_t     *probe_op;
 
     void                         *group;        /* _group.c's state */
+    void                         *batch;        /* _batch.c's state */
 };
 
 
@@ -171,6 +178,10 @@ struct ngx_http_liaison_db_op_s {
     uint64_t                      affected[NGX_HTTP_LIAISON_DB_MAX_STMTS];
     uint64_t                      insert_id[NGX_HTTP_LIAISON_DB_MAX_STMTS];
 
+    /* a batched read's (_batch.c), valid only in its handler */
+    MYSQL_ROW                    *rows;
+    ngx_uint_t                    nrows;
+    unsigned long                *row_len;
     ngx_queue_t                   queue;
     ngx_event_t                   wait;         /* in the queue, or before
                                                    a retry */

@@ -22,6 +22,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include "ngx_http_liaison_metrics.h"
+#include "ngx_http_liaison_batch.h"
 #include "ngx_http_liaison_group.h"
 
 
@@ -363,6 +364,8 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
     now[12] = rp ? rp->stats.errors : 0;
     now[13] = rp ? rp->stats.timeouts : 0;
     now[14] = rp ? rp->stats.rejected : 0;
+    now[15] = pool->stats.batches;
+    now[16] = pool->stats.batched;
 
     for (i = 0; i < NGX_HTTP_LIAISON_METRICS_DB; i++) {
         mmcf->sh->db[i] += now[i] - mmcf->last[i];
@@ -377,7 +380,8 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
 
     w->idle = pool->nidle;
     w->busy = pool->nconns > pool->nidle ? pool->nconns - pool->nidle : 0;
-    w->waiting = pool->nwaiting + ngx_http_liaison_group_waiting(pool);
+    w->waiting = pool->nwaiting + ngx_http_liaison_group_waiting(pool)
+                 + ngx_http_liaison_batch_waiting(pool);
     w->size = pool->conf->pool_size;
 
     if (rp) {
@@ -704,10 +708,20 @@ ngx_http_liaison_metrics_render(u_char *p, u_char *end,
             "liaison_db_group_commits_total %uL\n"
             "# HELP liaison_db_grouped_total Intakes committed in those.\n"
             "# TYPE liaison_db_grouped_total counter\n"
-            "liaison_db_grouped_total %uL\n",
+            "liaison_db_grouped_total %uL\n"
+            "# HELP liaison_db_read_batches_total Statements that read the "
+            "tickets of status reads, one request's or several's "
+            "(liaison_db_read_batch).\n"
+            "# TYPE liaison_db_read_batches_total counter\n"
+            "liaison_db_read_batches_total %uL\n"
+            "# HELP liaison_db_batched_reads_total Status reads answered by "
+            "those.\n"
+            "# TYPE liaison_db_batched_reads_total counter\n"
+            "liaison_db_batched_reads_total %uL\n",
             sh->db[0], sh->db[1], sh->db[2], sh->db[3], sh->db[4], sh->db[5],
             sh->db[6], sh->db[7], sh->db[8], sh->db[9], sh->db[12],
-            sh->db[13], sh->db[14], sh->db[10], sh->db[11]);
+            sh->db[13], sh->db[14], sh->db[10], sh->db[11], sh->db[15],
+            sh->db[16]);
 
     p = ngx_slprintf(p, end,
             "# HELP liaison_schema_expected_version The schema version "

@@ -26,7 +26,7 @@
  * the group commits and intakes grouped, the read pool's errors, timeouts
  * and refusals
  */
-#define NGX_HTTP_LIAISON_METRICS_DB       15
+#define NGX_HTTP_LIAISON_METRICS_DB       17
 
 
 typedef struct ngx_http_liaison_metrics_shctx_s

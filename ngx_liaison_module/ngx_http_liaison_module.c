@@ -51,7 +51,7 @@ static char *ngx_http_liaison_set_bounded(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_liaison_db_read_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_liaison_group_commit(ngx_conf_t *cf,
+static char *ngx_http_liaison_db_flight(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_liaison_db_address(ngx_conf_t *cf,
     ngx_str_t *value, ngx_http_liaison_db_node_t *node);
@@ -96,6 +96,26 @@ static char *ngx_http_liaison_range_size(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_liaison_range_off(ngx_conf_t *cf, void *post,
     void *data);
+
+
+/* the second number of liaison_db_group_commit, liaison_db_read_batch */
+typedef struct {
+    size_t                        size;         /* its field's offset */
+    ngx_uint_t                    max_size;
+    const char                   *what;         /* the first's unit */
+} ngx_http_liaison_flight_bounds_t;
+
+
+static ngx_http_liaison_flight_bounds_t  ngx_http_liaison_group_commit_bounds
+    = {
+    offsetof(ngx_http_liaison_main_conf_t, db.group_size),
+    NGX_HTTP_LIAISON_DB_GROUP_MAX, "transactions"
+};
+
+static ngx_http_liaison_flight_bounds_t  ngx_http_liaison_read_batch_bounds = {
+    offsetof(ngx_http_liaison_main_conf_t, db.batch_size),
+    NGX_HTTP_LIAISON_PS_STATUS_KEYS, "statements"
+};
 
 
 static ngx_http_liaison_range_t  ngx_http_liaison_connect_timeout_range = {
@@ -186,10 +206,17 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
 
     { ngx_string("liaison_db_group_commit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
-      ngx_http_liaison_group_commit,
+      ngx_http_liaison_db_flight,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_liaison_main_conf_t, db.group_flight),
+      &ngx_http_liaison_group_commit_bounds },
+
+    { ngx_string("liaison_db_read_batch"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_liaison_db_flight,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_liaison_main_conf_t, db.batch_flight),
+      &ngx_http_liaison_read_batch_bounds },
 
     { ngx_string("liaison_db_check_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -440,6 +467,8 @@ ngx_http_liaison_create_main_conf(ngx_conf_t *cf)
     mcf->db.queue_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.group_flight = NGX_CONF_UNSET_UINT;
     mcf->db.group_size = NGX_CONF_UNSET_UINT;
+    mcf->db.batch_flight = NGX_CONF_UNSET_UINT;
+    mcf->db.batch_size = NGX_CONF_UNSET_UINT;
     mcf->db.check_interval = NGX_CONF_UNSET_MSEC;
     mcf->token_ttl = NGX_CONF_UNSET;
     mcf->sla[0] = NGX_CONF_UNSET;
@@ -472,6 +501,9 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(mcf->db.queue_timeout, 3000);
     ngx_conf_init_uint_value(mcf->db.group_flight, 2);
     ngx_conf_init_uint_value(mcf->db.group_size, 16);
+    ngx_conf_init_uint_value(mcf->db.batch_flight, 2);
+    ngx_conf_init_uint_value(mcf->db.batch_size,
+                             NGX_HTTP_LIAISON_PS_STATUS_KEYS);
     ngx_conf_init_msec_value(mcf->db.check_interval, 1000);
     ngx_conf_init_value(mcf->token_ttl, 12 * 3600);
     ngx_conf_init_value(mcf->sla[0], 1);
@@ -1059,17 +1091,29 @@ ngx_http_liaison_set_bounded(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
  * liaison_db_group_commit off | transactions [size];
  * a worker's intake transactions beyond "transactions" running wait and
  * go, up to "size" of them, as one (ngx_http_liaison_group.h)
+ *
+ * liaison_db_read_batch off | statements [size];
+ * a worker's status reads beyond "statements" running wait and go, up to
+ * "size" tickets, as one statement (ngx_http_liaison_batch.h)
+ *
+ * cmd->offset: the first number's field; post: the second's, its bounds
  */
 
 static char *
-ngx_http_liaison_group_commit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_liaison_db_flight(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_liaison_main_conf_t  *mcf = conf;
+    ngx_http_liaison_flight_bounds_t  *bounds = cmd->post;
 
-    ngx_int_t   flight, size;
-    ngx_str_t  *value;
+    u_char      *p;
+    ngx_int_t    flight, size;
+    ngx_str_t   *value;
+    ngx_uint_t  *first, *second;
 
-    if (mcf->db.group_flight != NGX_CONF_UNSET_UINT) {
+    p = conf;
+    first = (ngx_uint_t *) (p + cmd->offset);
+    second = (ngx_uint_t *) (p + bounds->size);
+
+    if (*first != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
@@ -1080,8 +1124,8 @@ ngx_http_liaison_group_commit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return "takes no size when \"off\"";
         }
 
-        mcf->db.group_flight = 0;
-        mcf->db.group_size = 1;
+        *first = 0;
+        *second = 1;
         return NGX_CONF_OK;
     }
 
@@ -1090,29 +1134,29 @@ ngx_http_liaison_group_commit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (flight == NGX_ERROR || flight < 1 || flight > 1024) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": \"%V\" is not \"off\" or a number of "
-                           "transactions from 1 to 1024", &cmd->name,
-                           &value[1]);
+                           "%s from 1 to 1024", &cmd->name, &value[1],
+                           bounds->what);
         return NGX_CONF_ERROR;
     }
 
-    size = 16;
+    size = bounds->max_size < 16 ? bounds->max_size : 16;
 
     if (cf->args->nelts > 2) {
         size = ngx_atoi(value[2].data, value[2].len);
 
         if (size == NGX_ERROR || size < 2
-            || size > NGX_HTTP_LIAISON_DB_GROUP_MAX)
+            || (ngx_uint_t) size > bounds->max_size)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"%V\": size \"%V\" is not a number from 2 "
-                               "to %d", &cmd->name, &value[2],
-                               NGX_HTTP_LIAISON_DB_GROUP_MAX);
+                               "to %ui", &cmd->name, &value[2],
+                               bounds->max_size);
             return NGX_CONF_ERROR;
         }
     }
 
-    mcf->db.group_flight = flight;
-    mcf->db.group_size = size;
+    *first = flight;
+    *second = size;
 
     return NGX_CONF_OK;
 }

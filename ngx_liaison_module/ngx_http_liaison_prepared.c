@@ -45,11 +45,16 @@ static ngx_int_t ngx_http_liaison_ps_placeholders(ngx_pool_t *pool,
 
 ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
 
-    /* the public's and the owner's status read: no staff column */
+    /*
+     * the public's and the owner's status read: no staff column; the
+     * tickets of several requests at once (ngx_http_liaison_batch.h),
+     * the places not needed given '' (no ticket's number)
+     */
     { ngx_string("lsn_status"),
       ngx_string(NGX_HTTP_LIAISON_STATUS_COLS "0"
                  NGX_HTTP_LIAISON_STATUS_REST("NULL, NULL", "NULL", "NULL")
-                 "WHERE t.ticket_no = $s") },
+                 "WHERE t.ticket_no IN ($s, $s, $s, $s, $s, $s, $s, $s, "
+                 "$s, $s, $s, $s, $s, $s, $s, $s)") },
 
     /* an intake's Idempotency-Key and its answer */
     { ngx_string("lsn_key"),

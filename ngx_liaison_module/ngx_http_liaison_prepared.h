@@ -44,6 +44,10 @@ typedef enum {
 } ngx_http_liaison_ps_e;
 
 
+/* the ticket numbers lsn_status reads at once ($s in its IN list) */
+#define NGX_HTTP_LIAISON_PS_STATUS_KEYS  16
+
+
 /*
  * sql: the statement in the SQL builder's format, the format its EXECUTE
  * binds the values with; in the PREPARE each directive ($s, $z, $i, $u,

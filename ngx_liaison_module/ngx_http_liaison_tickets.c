@@ -63,6 +63,9 @@ static ngx_int_t ngx_http_liaison_seq_take(ngx_http_liaison_ctx_t *ctx,
     uint64_t *seq);
 static void ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx);
 static void ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_status_batched(ngx_http_liaison_db_op_t *op);
+static void ngx_http_liaison_status_show(ngx_http_liaison_ctx_t *ctx,
+    MYSQL_ROW *events, ngx_uint_t nev, unsigned long *len);
 static void ngx_http_liaison_staff_facts(ngx_http_liaison_buf_t *b,
     MYSQL_ROW row, unsigned long *len);
 static void ngx_http_liaison_timeline_item(ngx_http_liaison_buf_t *b,
@@ -1102,11 +1105,14 @@ ngx_http_liaison_tickets_get(ngx_http_liaison_ctx_t *ctx)
         return;
     }
 
-    /* the public's and the owner's: the same statement for every ticket */
+    /*
+     * the public's and the owner's: the same statement for every ticket,
+     * several requests' tickets in one when reads wait
+     */
     if (ctx->who != NGX_HTTP_LIAISON_STAFF) {
-        ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_STATUS, "$s",
-                                     no->data, no->len);
-        ngx_http_liaison_run(ctx, ngx_http_liaison_status_loaded);
+        ngx_http_liaison_run_batched(ctx, NGX_HTTP_LIAISON_PS_STATUS,
+                                     NGX_HTTP_LIAISON_PS_STATUS_KEYS, no,
+                                     TK_NO, ngx_http_liaison_status_batched);
         return;
     }
 
@@ -1146,32 +1152,108 @@ ngx_http_liaison_event_cmp(const void *a, const void *b)
 }
 
 
+/* The staff's read: the rows of its one statement. */
+
 static void
 ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
 {
     ngx_http_liaison_ctx_t  *ctx = op->data;
 
-    char                     code[LSN_QUERY_CODE_LEN];
-    char                     masked[40];
-    size_t                   i;
-    MYSQL_ROW                row, *events;
-    my_ulonglong             nev;
-    ngx_str_t                qc;
-    ngx_int_t                n;
-    ngx_uint_t               allowed, staff;
-    unsigned long           *len;
-    ngx_http_liaison_buf_t   b, *saved;
+    ngx_uint_t      i, n;
+    MYSQL_ROW      *rows;
+    unsigned long  *len, *first;
 
     if (op->rc != NGX_OK) {
         ngx_http_liaison_db_error(ctx);
         return;
     }
 
-    row = ngx_http_liaison_row(op, 0, &len);
-    if (row == NULL) {
+    n = (op->nstmts && op->res[0]) ? (ngx_uint_t) mysql_num_rows(op->res[0])
+                                    : 0;
+    if (n == 0) {
         ngx_http_liaison_ticket_not_found(ctx);
         return;
     }
+
+    rows = ngx_palloc(ctx->r->pool, n * sizeof(MYSQL_ROW));
+    first = ngx_palloc(ctx->r->pool,
+                       mysql_num_fields(op->res[0]) * sizeof(unsigned long));
+    if (rows == NULL || first == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
+    }
+
+    /* the lengths are the last row's: the first's are kept */
+    for (i = 0; i < n; i++) {
+        rows[i] = ngx_http_liaison_row(op, 0, &len);
+
+        if (rows[i] == NULL) {
+            ngx_http_liaison_db_error(ctx);
+            return;
+        }
+
+        if (i == 0) {
+            ngx_memcpy(first, len,
+                       mysql_num_fields(op->res[0]) * sizeof(unsigned long));
+        }
+    }
+
+    ngx_http_liaison_status_show(ctx, rows, n, first);
+}
+
+
+/* The public's and the owner's: the ticket's rows of a batch. */
+
+static void
+ngx_http_liaison_status_batched(ngx_http_liaison_db_op_t *op)
+{
+    ngx_http_liaison_ctx_t  *ctx = op->data;
+
+    MYSQL_ROW  *rows;
+
+    if (op->rc != NGX_OK) {
+        ngx_http_liaison_db_error(ctx);
+        return;
+    }
+
+    if (op->nrows == 0) {
+        ngx_http_liaison_ticket_not_found(ctx);
+        return;
+    }
+
+    /* the batch's rows go with it: sorted here, in the request's memory */
+    rows = ngx_palloc(ctx->r->pool, op->nrows * sizeof(MYSQL_ROW));
+    if (rows == NULL) {
+        ngx_http_liaison_fail(ctx, "out of memory");
+        return;
+    }
+
+    ngx_memcpy(rows, op->rows, op->nrows * sizeof(MYSQL_ROW));
+
+    ngx_http_liaison_status_show(ctx, rows, op->nrows, op->row_len);
+}
+
+
+/*
+ * A ticket's status from its rows (one per event, the ticket's columns on
+ * each; len: the first's lengths) for whoever may see it.  The rows are
+ * read before this returns.
+ */
+
+static void
+ngx_http_liaison_status_show(ngx_http_liaison_ctx_t *ctx, MYSQL_ROW *events,
+    ngx_uint_t nev, unsigned long *len)
+{
+    char                     code[LSN_QUERY_CODE_LEN];
+    char                     masked[40];
+    size_t                   i;
+    MYSQL_ROW                row;
+    ngx_str_t                qc;
+    ngx_int_t                n;
+    ngx_uint_t               allowed, staff;
+    ngx_http_liaison_buf_t   b, *saved;
+
+    row = events[0];
 
     allowed = 0;
     staff = 0;
@@ -1255,18 +1337,6 @@ ngx_http_liaison_status_loaded(ngx_http_liaison_db_op_t *op)
     }
 
     ngx_http_liaison_buf_lit(&b, ",\"timeline\":[");
-
-    nev = mysql_num_rows(op->res[0]);
-    events = ngx_palloc(ctx->r->pool, nev * sizeof(MYSQL_ROW));
-    if (events == NULL) {
-        ngx_http_liaison_fail(ctx, "out of memory");
-        return;
-    }
-
-    events[0] = row;
-    for (i = 1; i < nev; i++) {
-        events[i] = mysql_fetch_row(op->res[0]);
-    }
 
     ngx_qsort(events, nev, sizeof(MYSQL_ROW), ngx_http_liaison_event_cmp);
 
