@@ -89,6 +89,24 @@ for my $b (['0', qr/is not "off" or a number of transactions from 1 to 1024/],
 push @good, map { [ liaison_db_group_commit => $_, 'http' ] }
     'off', '1', '2 16', '1024 64';
 
+# liaison_db_read_batch: the same parser, its own words and bounds
+for my $b (['0', qr/is not "off" or a number of statements from 1 to 1024/],
+           ['2000', qr/is not "off" or a number of statements/],
+           ['two', qr/is not "off" or a number of statements/],
+           ['2 1', qr/size "1" is not a number from 2 to 16/],
+           ['2 17', qr/size "17" is not a number from 2 to 16/],
+           ['off 4', qr/takes no size when "off"/]) {
+    my ($value, $why) = @$b;
+    my ($rc, $out) = $env->nginx_t(http => { liaison_db_read_batch =>
+        $value });
+    isnt $rc, 0, "nginx -t refuses liaison_db_read_batch $value";
+    my ($file, $line) = directive_line('liaison_db_read_batch');
+    like $out, qr/\[emerg\] .*liaison_db_read_batch.*$why.* in \Q$file\E:$line\b/,
+        "... the error says why and points at line $line" or diag $out;
+}
+push @good, map { [ liaison_db_read_batch => $_, 'http' ] }
+    'off', '1', '2 16', '1024 2';
+
 for my $g (@good) {
     my ($name, $value, $where) = @$g;
     my ($rc, $out) = $env->nginx_t($where => { $name => $value });
