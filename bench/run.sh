@@ -573,6 +573,14 @@ capture_status() {
         "$work/replay-status.hex" >"$work/replay-status.sql" \
         || die "perl failed (capture status)"
     [ -s "$work/replay-status.sql" ] || die "capture status: no status read in the general log"
+    # the same statement with sixteen seeded tickets, as a full read batch
+    perl -e 'my ($sql, $list) = @ARGV; my @k;
+             open my $t, "<", $list or die "$list: $!";
+             while (<$t>) { my ($no) = split; push @k, "\x27$no\x27"; last if @k == 16 }
+             open my $f, "<", $sql or die "$sql: $!"; my $s = do { local $/; <$f> };
+             $s =~ s/(;EXECUTE lsn_status USING ).*/$1 . join(", ", @k)/se or die "no EXECUTE\n";
+             print $s' "$work/replay-status.sql" "$work/tickets.txt" \
+        >"$work/replay-status16.sql" || die "perl failed (capture status, sixteen tickets)"
     say "captured the status read"
 }
 if [ "$have_sysbench" = 1 ]; then
@@ -601,9 +609,10 @@ replay() {  # NAME THREADS RUN_ID
                 --replay_file="$work/replay-$name.sql"
                 --prepare_file="$work/replay-prepare.sql"
                 --defaults_file="$client_cnf" --cases="$cases")
-    [ "$name" = status ] \
-        && args=(--threads="$n" --percentile=99 --statement_file="$work/replay-status.sql"
-                 --defaults_file="$client_cnf")
+    case $name in status*)
+        args=(--threads="$n" --percentile=99 --statement_file="$work/replay-$name.sql"
+              --defaults_file="$client_cnf") ;;
+    esac
     say "sysbench replay of $name, $n threads (${warmup}s warm-up, ${seconds}s)"
     if [ "$warmup" -gt 0 ]; then
         run_child sysbench "$bench/intake-replay.lua" "${args[@]}" \
@@ -645,6 +654,7 @@ if [ "$have_sysbench" = 1 ]; then
     done
     for n in $status_threads; do
         replay status "$n" 0
+        replay status16 "$n" 0
     done
 else
     say "sysbench not installed: the database's ceiling is not measured (apt-get install sysbench)"
@@ -741,9 +751,10 @@ echo
 if [ "$have_sysbench" = 1 ]; then
     echo "Database ceiling: the module's own intake transactions (captured by the general log)"
     echo "replayed as SQL alone by sysbench (bench/intake-replay.lua), one round trip each;"
-    echo "threads: sysbench threads, xG: G intakes per transaction (as liaison_db_group_commit):"
-    fmt2='%-22s %7s %10s %10s %8s %8s %8s %7s %12s %7s\n'
-    printf "$fmt2" replay threads tx/s intakes/s p99_ms retries failed others "module req/s" share
+    echo "threads: sysbench threads, xG: G intakes per transaction (as liaison_db_group_commit);"
+    echo "done/s: intakes (status: tickets read) per second:"
+    fmt2='%-24s %7s %10s %10s %8s %8s %8s %7s %12s %7s\n'
+    printf "$fmt2" replay threads tx/s done/s p99_ms retries failed others "module req/s" share
     for name in intake intake-mix; do
         best=0
         eval "mod=\$rps_${name//-/_}"
@@ -756,15 +767,26 @@ if [ "$have_sysbench" = 1 ]; then
         done
         eval "ceil_${name//-/_}=\$best"
     done
+    # status: one ticket per statement (the module's "status" run reads
+    # one ticket, its concurrent reads share a statement); status16: a full
+    # batch of sixteen tickets (the "status-many" run reads them all)
+    ceil_status=0 ceil_status16=0
     for n in $status_threads; do
-        read -r tps rp99 rr rf < <(parse_sysbench "$work/sysbench-status-$n.txt")
-        best=$(awk -v a="${ceil_status:-0}" -v b="$tps" 'BEGIN { print (b > a) ? b : a }')
-        ceil_status=$best
-        printf "$fmt2" "status read" "$n" "$tps" "-" "$rp99" "$rr" "$rf" \
-            "$(cat "$work/others-replay-status-$n.txt")" "$rps_status" "$(pct "$rps_status" "$tps")%"
+        for name in status status16; do
+            read -r tps rp99 rr rf < <(parse_sysbench "$work/sysbench-$name-$n.txt")
+            k=1 label="status read, 1 ticket" mod=$rps_status
+            [ "$name" = status16 ] && k=16 label="status read, 16 tickets" mod=$rps_status_many
+            tks=$(awk -v t="$tps" -v k="$k" 'BEGIN { printf "%.1f", t * k }')
+            eval "best=\$ceil_$name"
+            best=$(awk -v a="$best" -v b="$tks" 'BEGIN { print (b > a) ? b : a }')
+            eval "ceil_$name=\$best"
+            printf "$fmt2" "$label" "$n" "$tps" "$tks" "$rp99" "$rr" "$rf" \
+                "$(cat "$work/others-replay-$name-$n.txt")" "$mod" "$(pct "$mod" "$tks")%"
+        done
     done
-    echo "  status: its one statement alone at most $ceil_status per second, the module's" \
-         "status $(pct "$rps_status" "$ceil_status")% of it"
+    echo "  status: one ticket per statement at most $ceil_status per second, sixteen at most" \
+         "$ceil_status16 tickets per second; the module's status $(pct "$rps_status" "$ceil_status")%" \
+         "of the first, status-many $(pct "$rps_status_many" "$ceil_status16")% of the second"
     echo "  ceiling (best of the runs): intake $ceil_intake intakes/s, the module's" \
          "intake $(pct "$rps_intake" "$ceil_intake")% of it; intake-mix $ceil_intake_mix intakes/s," \
          "the module's intake-mix $(pct "$rps_intake_mix" "$ceil_intake_mix")% of it"
