@@ -203,7 +203,9 @@ ngx_http_liaison_batch_start(ngx_http_liaison_batch_state_t *bs)
             ngx_destroy_pool(mpool);
         }
 
+        /* the others wait for the next try */
         ngx_http_liaison_batch_unqueue(bs, m);
+        ngx_http_liaison_batch_schedule(bs);
         m->op->rc = NGX_ERROR;
         m->op->handler(m->op);
         return;
