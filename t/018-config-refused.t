@@ -71,41 +71,29 @@ my @good = (
     [ liaison_max_body_size => '1k', 'location' ],
 );
 
-# liaison_db_group_commit: its own messages, with the directive and line
-for my $b (['0', qr/is not "off" or a number of transactions from 1 to 1024/],
-           ['2000', qr/is not "off" or a number of transactions/],
-           ['two', qr/is not "off" or a number of transactions/],
-           ['2 1', qr/size "1" is not a number from 2 to 64/],
-           ['2 65', qr/size "65" is not a number from 2 to 64/],
-           ['off 4', qr/takes no size when "off"/]) {
-    my ($value, $why) = @$b;
-    my ($rc, $out) = $env->nginx_t(http => { liaison_db_group_commit =>
-        $value });
-    isnt $rc, 0, "nginx -t refuses liaison_db_group_commit $value";
-    my ($file, $line) = directive_line('liaison_db_group_commit');
-    like $out, qr/\[emerg\] .*liaison_db_group_commit.*$why.* in \Q$file\E:$line\b/,
-        "... the error says why and points at line $line" or diag $out;
+# a flight directive (liaison_db_group_commit, liaison_db_read_batch):
+# its own words and bounds, with the directive and line
+sub refuses_flight {
+    my ($name, $unit, $max) = @_;
+    for my $b (['0', qr/is not "off" or a number of $unit from 1 to 1024/],
+               ['2000', qr/is not "off" or a number of $unit/],
+               ['two', qr/is not "off" or a number of $unit/],
+               ['2 1', qr/size "1" is not a number from 2 to $max/],
+               ['2 ' . ($max + 1),
+                qr/size "@{[ $max + 1 ]}" is not a number from 2 to $max/],
+               ['off 4', qr/takes no size when "off"/]) {
+        my ($value, $why) = @$b;
+        my ($rc, $out) = $env->nginx_t(http => { $name => $value });
+        isnt $rc, 0, "nginx -t refuses $name $value";
+        my ($file, $line) = directive_line($name);
+        like $out, qr/\[emerg\] .*$name.*$why.* in \Q$file\E:$line\b/,
+            "... the error says why and points at line $line" or diag $out;
+    }
+    push @good, map { [ $name => $_, 'http' ] }
+        'off', '1', '2 16', "1024 $max";
 }
-push @good, map { [ liaison_db_group_commit => $_, 'http' ] }
-    'off', '1', '2 16', '1024 64';
-
-# liaison_db_read_batch: the same parser, its own words and bounds
-for my $b (['0', qr/is not "off" or a number of statements from 1 to 1024/],
-           ['2000', qr/is not "off" or a number of statements/],
-           ['two', qr/is not "off" or a number of statements/],
-           ['2 1', qr/size "1" is not a number from 2 to 16/],
-           ['2 17', qr/size "17" is not a number from 2 to 16/],
-           ['off 4', qr/takes no size when "off"/]) {
-    my ($value, $why) = @$b;
-    my ($rc, $out) = $env->nginx_t(http => { liaison_db_read_batch =>
-        $value });
-    isnt $rc, 0, "nginx -t refuses liaison_db_read_batch $value";
-    my ($file, $line) = directive_line('liaison_db_read_batch');
-    like $out, qr/\[emerg\] .*liaison_db_read_batch.*$why.* in \Q$file\E:$line\b/,
-        "... the error says why and points at line $line" or diag $out;
-}
-push @good, map { [ liaison_db_read_batch => $_, 'http' ] }
-    'off', '1', '2 16', '1024 2';
+refuses_flight('liaison_db_group_commit', 'transactions', 64);
+refuses_flight('liaison_db_read_batch', 'statements', 16);
 
 for my $g (@good) {
     my ($name, $value, $where) = @$g;
