@@ -9,16 +9,6 @@
 #include "ngx_http_liaison_prepared.h"
 
 
-/* one worker's reads of ngx_http_liaison_batch_read() */
-typedef struct {
-    ngx_queue_t                   pending;
-    ngx_uint_t                    npending;
-    ngx_uint_t                    nflight;
-    ngx_event_t                   next;
-    ngx_http_liaison_db_pool_t   *pool;
-} ngx_http_liaison_batch_state_t;
-
-
 /* a request's read, from its pool: waiting, or in a batch */
 typedef struct {
     ngx_http_liaison_db_op_t     *op;
@@ -37,7 +27,7 @@ typedef struct {
 typedef struct {
     ngx_http_liaison_db_op_t      op;
     ngx_pool_t                   *mpool;
-    ngx_http_liaison_batch_state_t  *bs;
+    ngx_http_liaison_db_flight_t  *bs;
     ngx_uint_t                    col;
     ngx_uint_t                    n;
     ngx_http_liaison_batch_member_t  *members[NGX_HTTP_LIAISON_DB_GROUP_MAX];
@@ -48,9 +38,7 @@ typedef struct {
 } ngx_http_liaison_batch_t;
 
 
-static ngx_http_liaison_batch_state_t *ngx_http_liaison_batch_state(
-    ngx_http_liaison_db_pool_t *pool);
-static void ngx_http_liaison_batch_start(ngx_http_liaison_batch_state_t *bs);
+static void ngx_http_liaison_batch_start(ngx_http_liaison_db_flight_t *bs);
 static void ngx_http_liaison_batch_done(ngx_http_liaison_db_op_t *bop);
 static ngx_int_t ngx_http_liaison_batch_split(ngx_http_liaison_batch_t *b,
     MYSQL_RES *res, MYSQL_ROW **rows, ngx_uint_t *nrows,
@@ -58,11 +46,11 @@ static ngx_int_t ngx_http_liaison_batch_split(ngx_http_liaison_batch_t *b,
 static void ngx_http_liaison_batch_answer(ngx_http_liaison_batch_t *b,
     ngx_http_liaison_batch_member_t *m, ngx_int_t rc);
 static void ngx_http_liaison_batch_schedule(
-    ngx_http_liaison_batch_state_t *bs);
+    ngx_http_liaison_db_flight_t *bs);
 static void ngx_http_liaison_batch_next_handler(ngx_event_t *ev);
 static void ngx_http_liaison_batch_wait_timeout(ngx_event_t *ev);
 static void ngx_http_liaison_batch_unqueue(
-    ngx_http_liaison_batch_state_t *bs, ngx_http_liaison_batch_member_t *m);
+    ngx_http_liaison_db_flight_t *bs, ngx_http_liaison_batch_member_t *m);
 static void ngx_http_liaison_batch_cleanup(void *data);
 
 
@@ -72,7 +60,7 @@ ngx_http_liaison_batch_read(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool,
 {
     ngx_pool_cleanup_t               *cln;
     ngx_http_liaison_db_conf_t       *conf;
-    ngx_http_liaison_batch_state_t   *bs;
+    ngx_http_liaison_db_flight_t   *bs;
     ngx_http_liaison_batch_member_t  *m;
 
     conf = op->pool->conf;
@@ -88,7 +76,8 @@ ngx_http_liaison_batch_read(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool,
     op->nrows = 0;
     op->row_len = NULL;
 
-    bs = ngx_http_liaison_batch_state(op->pool);
+    bs = ngx_http_liaison_db_flight_state(op->pool, &op->pool->batch,
+                                          ngx_http_liaison_batch_next_handler);
     m = ngx_pcalloc(mpool, sizeof(ngx_http_liaison_batch_member_t));
     cln = ngx_pool_cleanup_add(mpool, 0);
 
@@ -134,42 +123,6 @@ ngx_http_liaison_batch_read(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool,
 }
 
 
-ngx_uint_t
-ngx_http_liaison_batch_waiting(ngx_http_liaison_db_pool_t *pool)
-{
-    ngx_http_liaison_batch_state_t  *bs;
-
-    bs = pool->batch;
-
-    return bs ? bs->npending : 0;
-}
-
-
-static ngx_http_liaison_batch_state_t *
-ngx_http_liaison_batch_state(ngx_http_liaison_db_pool_t *pool)
-{
-    ngx_http_liaison_batch_state_t  *bs;
-
-    if (pool->batch) {
-        return pool->batch;
-    }
-
-    bs = ngx_pcalloc(ngx_cycle->pool, sizeof(ngx_http_liaison_batch_state_t));
-    if (bs == NULL) {
-        return NULL;
-    }
-
-    ngx_queue_init(&bs->pending);
-    bs->pool = pool;
-    bs->next.handler = ngx_http_liaison_batch_next_handler;
-    bs->next.data = bs;
-    bs->next.log = pool->log;
-
-    pool->batch = bs;
-
-    return bs;
-}
-
 
 /*
  * The waiting reads of the first one's statement, oldest first, as one
@@ -178,7 +131,7 @@ ngx_http_liaison_batch_state(ngx_http_liaison_db_pool_t *pool)
  */
 
 static void
-ngx_http_liaison_batch_start(ngx_http_liaison_batch_state_t *bs)
+ngx_http_liaison_batch_start(ngx_http_liaison_db_flight_t *bs)
 {
     ngx_uint_t                        i, k, size, ps, keys;
     ngx_pool_t                       *mpool;
@@ -299,7 +252,7 @@ ngx_http_liaison_batch_done(ngx_http_liaison_db_op_t *bop)
     MYSQL_RES                       *res;
     MYSQL_ROW                       *rows[NGX_HTTP_LIAISON_DB_GROUP_MAX];
     unsigned long                   *lens[NGX_HTTP_LIAISON_DB_GROUP_MAX];
-    ngx_http_liaison_batch_state_t  *bs;
+    ngx_http_liaison_db_flight_t  *bs;
 
     bs = b->bs;
     rc = bop->rc;
@@ -462,7 +415,7 @@ ngx_http_liaison_batch_answer(ngx_http_liaison_batch_t *b,
 /* Waiting reads start from the event loop, not from a cleanup. */
 
 static void
-ngx_http_liaison_batch_schedule(ngx_http_liaison_batch_state_t *bs)
+ngx_http_liaison_batch_schedule(ngx_http_liaison_db_flight_t *bs)
 {
     ngx_http_liaison_db_conf_t  *conf;
 
@@ -480,7 +433,7 @@ ngx_http_liaison_batch_schedule(ngx_http_liaison_batch_state_t *bs)
 static void
 ngx_http_liaison_batch_next_handler(ngx_event_t *ev)
 {
-    ngx_http_liaison_batch_state_t  *bs = ev->data;
+    ngx_http_liaison_db_flight_t  *bs = ev->data;
 
     ngx_http_liaison_db_conf_t  *conf;
 
@@ -506,7 +459,7 @@ ngx_http_liaison_batch_wait_timeout(ngx_event_t *ev)
 
 
 static void
-ngx_http_liaison_batch_unqueue(ngx_http_liaison_batch_state_t *bs,
+ngx_http_liaison_batch_unqueue(ngx_http_liaison_db_flight_t *bs,
     ngx_http_liaison_batch_member_t *m)
 {
     ngx_queue_remove(&m->queue);

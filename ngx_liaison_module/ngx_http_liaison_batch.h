@@ -38,7 +38,6 @@ void ngx_http_liaison_batch_read(ngx_http_liaison_db_op_t *op,
     ngx_uint_t col);
 
 /* Reads of the pool's worker waiting for a batch. */
-ngx_uint_t ngx_http_liaison_batch_waiting(ngx_http_liaison_db_pool_t *pool);
 
 
 #endif /* _NGX_HTTP_LIAISON_BATCH_H_INCLUDED_ */

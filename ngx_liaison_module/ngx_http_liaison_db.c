@@ -1123,6 +1123,47 @@ ngx_http_liaison_db_wait_timeout(ngx_event_t *ev)
 }
 
 
+
+/* The pool's flight state in *slot, made on first use. */
+
+ngx_http_liaison_db_flight_t *
+ngx_http_liaison_db_flight_state(ngx_http_liaison_db_pool_t *pool,
+    ngx_http_liaison_db_flight_t **slot, ngx_event_handler_pt next)
+{
+    ngx_http_liaison_db_flight_t  *fl;
+
+    if (*slot) {
+        return *slot;
+    }
+
+    fl = ngx_pcalloc(ngx_cycle->pool, sizeof(ngx_http_liaison_db_flight_t));
+    if (fl == NULL) {
+        return NULL;
+    }
+
+    ngx_queue_init(&fl->pending);
+    fl->pool = pool;
+    fl->next.handler = next;
+    fl->next.data = fl;
+    fl->next.log = pool->log;
+
+    *slot = fl;
+
+    return fl;
+}
+
+
+/* Requests waiting: for a connection, a group or a read batch. */
+
+ngx_uint_t
+ngx_http_liaison_db_waiting(ngx_http_liaison_db_pool_t *pool)
+{
+    return pool->nwaiting
+           + (pool->group ? pool->group->npending : 0)
+           + (pool->batch ? pool->batch->npending : 0);
+}
+
+
 void
 ngx_http_liaison_db_reject(ngx_http_liaison_db_op_t *op, const char *why)
 {

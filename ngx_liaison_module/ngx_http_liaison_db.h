@@ -104,6 +104,20 @@ typedef struct {
 #define NGX_HTTP_LIAISON_DB_STATE_DOWN  2
 
 
+
+/*
+ * A worker's requests that wait to go to the database together (group
+ * commit, read batches): while fewer than a limit run ("nflight"), one
+ * goes at once; beyond it they wait in "pending" until "next" starts them.
+ */
+typedef struct {
+    ngx_queue_t                   pending;
+    ngx_uint_t                    npending;
+    ngx_uint_t                    nflight;
+    ngx_event_t                   next;
+    ngx_http_liaison_db_pool_t   *pool;
+} ngx_http_liaison_db_flight_t;
+
 struct ngx_http_liaison_db_pool_s {
     ngx_http_liaison_db_conf_t   *conf;
     ngx_log_t                    *log;
@@ -140,8 +154,8 @@ struct ngx_http_liaison_db_pool_s {
     ngx_event_t                   probe;
     ngx_http_liaison_db_op_t     *probe_op;
 
-    void                         *group;        /* _group.c's state */
-    void                         *batch;        /* _batch.c's state */
+    ngx_http_liaison_db_flight_t *group;        /* _group.c's */
+    ngx_http_liaison_db_flight_t *batch;        /* _batch.c's */
 };
 
 
@@ -241,6 +255,10 @@ void ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op,
  * Refuses op a connection (rc NGX_HTTP_LIAISON_DB_UNAVAILABLE, busy) and
  * calls its handler: counted, logged at most every few seconds.
  */
+ngx_http_liaison_db_flight_t *ngx_http_liaison_db_flight_state(
+    ngx_http_liaison_db_pool_t *pool, ngx_http_liaison_db_flight_t **slot,
+    ngx_event_handler_pt next);
+ngx_uint_t ngx_http_liaison_db_waiting(ngx_http_liaison_db_pool_t *pool);
 void ngx_http_liaison_db_reject(ngx_http_liaison_db_op_t *op,
     const char *why);
 

@@ -21,39 +21,27 @@
 #define NGX_HTTP_LIAISON_GROUP_CLOSE  ";END;COMMIT"
 
 
-/* one worker's transactions of ngx_http_liaison_group_query() */
-typedef struct {
-    ngx_queue_t                   pending;
-    ngx_uint_t                    npending;
-    ngx_uint_t                    nflight;      /* running, alone or not */
-    ngx_event_t                   next;
-    ngx_http_liaison_db_pool_t   *pool;
-} ngx_http_liaison_group_state_t;
-
-
 /* the transactions of several ops as one */
 typedef struct {
     ngx_http_liaison_db_op_t      op;
     ngx_pool_t                   *mpool;
-    ngx_http_liaison_group_state_t  *gs;
+    ngx_http_liaison_db_flight_t  *gs;
     ngx_uint_t                    n;
     ngx_http_liaison_db_op_t     *members[NGX_HTTP_LIAISON_DB_GROUP_MAX];
 } ngx_http_liaison_group_t;
 
 
-static ngx_http_liaison_group_state_t *ngx_http_liaison_group_state(
-    ngx_http_liaison_db_pool_t *pool);
-static void ngx_http_liaison_group_alone(ngx_http_liaison_group_state_t *gs,
+static void ngx_http_liaison_group_alone(ngx_http_liaison_db_flight_t *gs,
     ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_group_alone_done(ngx_http_liaison_db_op_t *op);
-static void ngx_http_liaison_group_start(ngx_http_liaison_group_state_t *gs);
+static void ngx_http_liaison_group_start(ngx_http_liaison_db_flight_t *gs);
 static void ngx_http_liaison_group_done(ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_group_schedule(
-    ngx_http_liaison_group_state_t *gs);
+    ngx_http_liaison_db_flight_t *gs);
 static void ngx_http_liaison_group_next_handler(ngx_event_t *ev);
 static void ngx_http_liaison_group_wait_timeout(ngx_event_t *ev);
 static void ngx_http_liaison_group_unqueue(
-    ngx_http_liaison_group_state_t *gs, ngx_http_liaison_db_op_t *op);
+    ngx_http_liaison_db_flight_t *gs, ngx_http_liaison_db_op_t *op);
 static void ngx_http_liaison_group_cleanup(void *data);
 static ngx_uint_t ngx_http_liaison_group_whole(ngx_str_t *sql);
 
@@ -64,7 +52,7 @@ ngx_http_liaison_group_query(ngx_http_liaison_db_op_t *op,
 {
     ngx_pool_cleanup_t              *cln;
     ngx_http_liaison_db_conf_t      *conf;
-    ngx_http_liaison_group_state_t  *gs;
+    ngx_http_liaison_db_flight_t  *gs;
 
     conf = op->pool->conf;
 
@@ -73,7 +61,8 @@ ngx_http_liaison_group_query(ngx_http_liaison_db_op_t *op,
         return;
     }
 
-    gs = ngx_http_liaison_group_state(op->pool);
+    gs = ngx_http_liaison_db_flight_state(op->pool, &op->pool->group,
+                                          ngx_http_liaison_group_next_handler);
 
     if (gs == NULL) {
         ngx_http_liaison_db_query(op, mpool);
@@ -134,7 +123,7 @@ ngx_http_liaison_group_wait_timeout(ngx_event_t *ev)
 
 
 static void
-ngx_http_liaison_group_unqueue(ngx_http_liaison_group_state_t *gs,
+ngx_http_liaison_group_unqueue(ngx_http_liaison_db_flight_t *gs,
     ngx_http_liaison_db_op_t *op)
 {
     ngx_queue_remove(&op->gqueue);
@@ -147,47 +136,11 @@ ngx_http_liaison_group_unqueue(ngx_http_liaison_group_state_t *gs,
 }
 
 
-ngx_uint_t
-ngx_http_liaison_group_waiting(ngx_http_liaison_db_pool_t *pool)
-{
-    ngx_http_liaison_group_state_t  *gs;
-
-    gs = pool->group;
-
-    return gs ? gs->npending : 0;
-}
-
-
-static ngx_http_liaison_group_state_t *
-ngx_http_liaison_group_state(ngx_http_liaison_db_pool_t *pool)
-{
-    ngx_http_liaison_group_state_t  *gs;
-
-    if (pool->group) {
-        return pool->group;
-    }
-
-    gs = ngx_pcalloc(ngx_cycle->pool, sizeof(ngx_http_liaison_group_state_t));
-    if (gs == NULL) {
-        return NULL;
-    }
-
-    ngx_queue_init(&gs->pending);
-    gs->pool = pool;
-    gs->next.handler = ngx_http_liaison_group_next_handler;
-    gs->next.data = gs;
-    gs->next.log = pool->log;
-
-    pool->group = gs;
-
-    return gs;
-}
-
 
 /* One transaction by itself, as ngx_http_liaison_db_query() runs it. */
 
 static void
-ngx_http_liaison_group_alone(ngx_http_liaison_group_state_t *gs,
+ngx_http_liaison_group_alone(ngx_http_liaison_db_flight_t *gs,
     ngx_http_liaison_db_op_t *op)
 {
     gs->nflight++;
@@ -201,7 +154,7 @@ ngx_http_liaison_group_alone(ngx_http_liaison_group_state_t *gs,
 static void
 ngx_http_liaison_group_alone_done(ngx_http_liaison_db_op_t *op)
 {
-    ngx_http_liaison_group_state_t  *gs;
+    ngx_http_liaison_db_flight_t  *gs;
 
     gs = op->pool->group;
 
@@ -221,7 +174,7 @@ ngx_http_liaison_group_alone_done(ngx_http_liaison_db_op_t *op)
  */
 
 static void
-ngx_http_liaison_group_start(ngx_http_liaison_group_state_t *gs)
+ngx_http_liaison_group_start(ngx_http_liaison_db_flight_t *gs)
 {
     u_char                      *p;
     size_t                       len, begin, end;
@@ -337,7 +290,7 @@ ngx_http_liaison_group_done(ngx_http_liaison_db_op_t *gop)
     ngx_int_t                        rc;
     ngx_uint_t                       i, n;
     ngx_http_liaison_db_op_t        *op, *ops[NGX_HTTP_LIAISON_DB_GROUP_MAX];
-    ngx_http_liaison_group_state_t  *gs;
+    ngx_http_liaison_db_flight_t  *gs;
 
     gs = g->gs;
     rc = gop->rc;
@@ -407,7 +360,7 @@ ngx_http_liaison_group_done(ngx_http_liaison_db_op_t *gop)
 /* Waiting transactions start from the event loop, not from a cleanup. */
 
 static void
-ngx_http_liaison_group_schedule(ngx_http_liaison_group_state_t *gs)
+ngx_http_liaison_group_schedule(ngx_http_liaison_db_flight_t *gs)
 {
     if (gs->npending && gs->nflight < gs->pool->conf->group_flight
         && !gs->next.posted)
@@ -420,7 +373,7 @@ ngx_http_liaison_group_schedule(ngx_http_liaison_group_state_t *gs)
 static void
 ngx_http_liaison_group_next_handler(ngx_event_t *ev)
 {
-    ngx_http_liaison_group_state_t  *gs = ev->data;
+    ngx_http_liaison_db_flight_t  *gs = ev->data;
 
     while (gs->npending && gs->nflight < gs->pool->conf->group_flight) {
         ngx_http_liaison_group_start(gs);
@@ -437,7 +390,7 @@ ngx_http_liaison_group_cleanup(void *data)
 
     ngx_uint_t                       i;
     ngx_http_liaison_group_t        *g;
-    ngx_http_liaison_group_state_t  *gs;
+    ngx_http_liaison_db_flight_t  *gs;
 
     gs = op->pool->group;
 

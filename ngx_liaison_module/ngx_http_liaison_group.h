@@ -39,7 +39,6 @@ void ngx_http_liaison_group_query(ngx_http_liaison_db_op_t *op,
     ngx_pool_t *mpool);
 
 /* Transactions of the pool's worker waiting for a group. */
-ngx_uint_t ngx_http_liaison_group_waiting(ngx_http_liaison_db_pool_t *pool);
 
 
 #endif /* _NGX_HTTP_LIAISON_GROUP_H_INCLUDED_ */

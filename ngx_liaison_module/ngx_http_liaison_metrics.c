@@ -380,8 +380,7 @@ ngx_http_liaison_metrics_sync(ngx_http_liaison_metrics_conf_t *mmcf,
 
     w->idle = pool->nidle;
     w->busy = pool->nconns > pool->nidle ? pool->nconns - pool->nidle : 0;
-    w->waiting = pool->nwaiting + ngx_http_liaison_group_waiting(pool)
-                 + ngx_http_liaison_batch_waiting(pool);
+    w->waiting = ngx_http_liaison_db_waiting(pool);
     w->size = pool->conf->pool_size;
 
     if (rp) {
