@@ -248,6 +248,7 @@ local function fresh(t)
     sql = t.sql:gsub(t.no, string.format("9%02d%02d%08d", run, tid % 100,
                                          counter))
     sql = sql:gsub(t.code, table.concat(code))
+    -- in order, as the module's keys are (the time first)
     sql = sql:gsub(literal(t.key), string.format("srv-%08x%08x%016x",
                                                  run, tid, counter))
     sql = sql:gsub(t.hash, string.format("%08x%08x%016x%032x", run, tid,

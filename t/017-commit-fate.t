@@ -24,6 +24,7 @@ my $env = Liaison::Test->start(workers => 1,
     allow_log => [ qr/query timed out|timed out on connection/ ]);
 
 my (%seen, $rounds);
+my $prev_key = '';
 for my $round (1 .. 16) {
     $rounds++;
     my $body = ticket_body(content => "期限前后提交的诉求 $round");
@@ -49,6 +50,11 @@ for my $round (1 .. 16) {
     my $key = $r->header('idempotency-key');
     like $key // '', qr/^srv-[0-9a-f]{32}$/,
         "round $round: the answer names the server's Idempotency-Key";
+    # its first digits the time: later keys sort later (their rows go to
+    # the end of the primary key)
+    ok +($key // '') gt $prev_key,
+        "round $round: ... after the previous round's ($prev_key)";
+    $prev_key = $key // '';
     my $stored = $env->sql_one('SELECT COUNT(*) FROM tickets WHERE content = ?',
         $body->{content});
     my $keyrow = $env->sql_one(
