@@ -27,7 +27,7 @@ typedef struct {
 typedef struct {
     ngx_http_liaison_db_op_t      op;
     ngx_pool_t                   *mpool;
-    ngx_http_liaison_db_flight_t  *bs;
+    ngx_http_liaison_db_flight_t *bs;
     ngx_uint_t                    col;
     ngx_uint_t                    n;
     ngx_http_liaison_batch_member_t  *members[NGX_HTTP_LIAISON_DB_GROUP_MAX];
@@ -60,7 +60,7 @@ ngx_http_liaison_batch_read(ngx_http_liaison_db_op_t *op, ngx_pool_t *mpool,
 {
     ngx_pool_cleanup_t               *cln;
     ngx_http_liaison_db_conf_t       *conf;
-    ngx_http_liaison_db_flight_t   *bs;
+    ngx_http_liaison_db_flight_t     *bs;
     ngx_http_liaison_batch_member_t  *m;
 
     conf = op->pool->conf;
@@ -252,7 +252,7 @@ ngx_http_liaison_batch_done(ngx_http_liaison_db_op_t *bop)
     MYSQL_RES                       *res;
     MYSQL_ROW                       *rows[NGX_HTTP_LIAISON_DB_GROUP_MAX];
     unsigned long                   *lens[NGX_HTTP_LIAISON_DB_GROUP_MAX];
-    ngx_http_liaison_db_flight_t  *bs;
+    ngx_http_liaison_db_flight_t    *bs;
 
     bs = b->bs;
     rc = bop->rc;

@@ -37,7 +37,6 @@ void ngx_http_liaison_batch_read(ngx_http_liaison_db_op_t *op,
     ngx_pool_t *mpool, ngx_uint_t ps, ngx_uint_t keys, ngx_str_t *key,
     ngx_uint_t col);
 
-/* Reads of the pool's worker waiting for a batch. */
 
 
 #endif /* _NGX_HTTP_LIAISON_BATCH_H_INCLUDED_ */

@@ -1123,7 +1123,6 @@ ngx_http_liaison_db_wait_timeout(ngx_event_t *ev)
 }
 
 
-
 /* The pool's flight state in *slot, made on first use. */
 
 ngx_http_liaison_db_flight_t *

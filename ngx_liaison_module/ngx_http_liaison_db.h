@@ -104,7 +104,6 @@ typedef struct {
 #define NGX_HTTP_LIAISON_DB_STATE_DOWN  2
 
 
-
 /*
  * A worker's requests that wait to go to the database together (group
  * commit, read batches): while fewer than a limit run ("nflight"), one
@@ -117,6 +116,7 @@ typedef struct {
     ngx_event_t                   next;
     ngx_http_liaison_db_pool_t   *pool;
 } ngx_http_liaison_db_flight_t;
+
 
 struct ngx_http_liaison_db_pool_s {
     ngx_http_liaison_db_conf_t   *conf;
@@ -251,14 +251,18 @@ void ngx_http_liaison_db_pool_destroy(ngx_http_liaison_db_pool_t *pool);
 void ngx_http_liaison_db_query(ngx_http_liaison_db_op_t *op,
     ngx_pool_t *mpool);
 
+/* The pool's flight state in *slot (group commit, read batches). */
+ngx_http_liaison_db_flight_t *ngx_http_liaison_db_flight_state(
+    ngx_http_liaison_db_pool_t *pool, ngx_http_liaison_db_flight_t **slot,
+    ngx_event_handler_pt next);
+
+/* Requests waiting: for a connection, a group or a read batch. */
+ngx_uint_t ngx_http_liaison_db_waiting(ngx_http_liaison_db_pool_t *pool);
+
 /*
  * Refuses op a connection (rc NGX_HTTP_LIAISON_DB_UNAVAILABLE, busy) and
  * calls its handler: counted, logged at most every few seconds.
  */
-ngx_http_liaison_db_flight_t *ngx_http_liaison_db_flight_state(
-    ngx_http_liaison_db_pool_t *pool, ngx_http_liaison_db_flight_t **slot,
-    ngx_event_handler_pt next);
-ngx_uint_t ngx_http_liaison_db_waiting(ngx_http_liaison_db_pool_t *pool);
 void ngx_http_liaison_db_reject(ngx_http_liaison_db_op_t *op,
     const char *why);
 

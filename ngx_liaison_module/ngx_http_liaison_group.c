@@ -25,7 +25,7 @@
 typedef struct {
     ngx_http_liaison_db_op_t      op;
     ngx_pool_t                   *mpool;
-    ngx_http_liaison_db_flight_t  *gs;
+    ngx_http_liaison_db_flight_t *gs;
     ngx_uint_t                    n;
     ngx_http_liaison_db_op_t     *members[NGX_HTTP_LIAISON_DB_GROUP_MAX];
 } ngx_http_liaison_group_t;
@@ -52,7 +52,7 @@ ngx_http_liaison_group_query(ngx_http_liaison_db_op_t *op,
 {
     ngx_pool_cleanup_t              *cln;
     ngx_http_liaison_db_conf_t      *conf;
-    ngx_http_liaison_db_flight_t  *gs;
+    ngx_http_liaison_db_flight_t    *gs;
 
     conf = op->pool->conf;
 
@@ -290,7 +290,7 @@ ngx_http_liaison_group_done(ngx_http_liaison_db_op_t *gop)
     ngx_int_t                        rc;
     ngx_uint_t                       i, n;
     ngx_http_liaison_db_op_t        *op, *ops[NGX_HTTP_LIAISON_DB_GROUP_MAX];
-    ngx_http_liaison_db_flight_t  *gs;
+    ngx_http_liaison_db_flight_t    *gs;
 
     gs = g->gs;
     rc = gop->rc;
@@ -390,7 +390,7 @@ ngx_http_liaison_group_cleanup(void *data)
 
     ngx_uint_t                       i;
     ngx_http_liaison_group_t        *g;
-    ngx_http_liaison_db_flight_t  *gs;
+    ngx_http_liaison_db_flight_t    *gs;
 
     gs = op->pool->group;
 
