@@ -5,8 +5,8 @@
 # in batches, the login_throttle rows that would start afresh anyway (an
 # address's window or a lock ended, a name's failures quiet for 15
 # minutes) and the wx_push_nonces past their expiry (twice the push
-# timestamp window), with the worker's injectable now; rows still
-# counting stay.
+# timestamp window) and the intakes' Idempotency-Keys older than 7 days,
+# with the worker's injectable now; rows still counting stay.
 
 use strict;
 use warnings;
@@ -99,6 +99,17 @@ $env->sql('INSERT INTO wx_push_nonces (nonce_key, body_sha256, expires_at) '
     '1700000000:later', 'c' x 64, '2026-03-02 10:10:00');
 is $env->sql_one('SELECT COUNT(*) FROM wx_push_nonces'), 1202,
     '1 202 nonces before the pass';
+# intakes' Idempotency-Keys: kept 7 days for retries, then purged
+$env->sql('DELETE FROM idempotency_keys');
+my @keys = ([ 'k-old', 8 * 86400, 0, 'a key of 8 days ago' ],
+            [ 'k-edge', 7 * 86400, 1, 'a key of exactly 7 days ago' ],
+            [ 'k-fresh', 6 * 86400, 1, 'a key of 6 days ago' ]);
+for my $k (@keys) {
+    $env->sql('INSERT INTO idempotency_keys (principal, idem_key, '
+        . 'request_hash, status, response, created_at) VALUES '
+        . "('anon', ?, REPEAT('d', 64), 201, '{}', ? - INTERVAL ? SECOND)",
+        $k->[0], $NOW, $k->[1]);
+}
 
 my $out = $w->once('2026-03-02T10:00:00+08:00');
 is $out->{rc}, 0, 'a worker pass' or diag $out->{output};
@@ -115,6 +126,12 @@ is_deeply [ map { $_->{nonce_key} } @{ $env->sql('SELECT nonce_key FROM '
     'the 1 200 expired nonces deleted; the ones expiring now and later stay';
 like $w->log_text, qr/purge: 1200 row\(s\) of wx_push_nonces deleted/,
     'the log says how many';
+my %kept = map { $_->{idem_key} => 1 }
+    @{ $env->sql('SELECT idem_key FROM idempotency_keys') };
+for my $k (@keys) {
+    is !!$kept{ $k->[0] }, !!$k->[2],
+        ($k->[2] ? 'stays: ' : 'deleted: ') . $k->[3];
+}
 like $w->log_text, qr/purge: 3 row\(s\) of login_throttle \(windows and locks ended\)/,
     '... of each kind';
 
@@ -129,5 +146,8 @@ is $env->sql_one('SELECT COUNT(*) FROM login_throttle'), 0,
     '... every window, lock and count has ended';
 is $env->sql_one('SELECT COUNT(*) FROM wx_push_nonces'), 0,
     '... every nonce expired';
+is_deeply [ map { $_->{idem_key} } @{ $env->sql('SELECT idem_key FROM '
+    . 'idempotency_keys') } ], [ 'k-fresh' ],
+    '... the key of 7 days and 20 minutes ago went; 6 days ago stays';
 
 done_testing;

@@ -16,6 +16,12 @@
  *                   after the push); the module deletes a few expired
  *                   ones per push, none when pushes stop.
  *
+ * and one that every intake writes (issue 15):
+ *
+ *   idempotency_keys  an intake's key and first answer (its query code
+ *                   among it), kept LSN_IDEMPOTENCY_KEEP (7 days) for
+ *                   retries; older, a retry registers anew (docs/api.md).
+ *
  * Each pass deletes them in statements of LW_PURGE_BATCH rows (short
  * locks beside the logins and pushes going on), at most LW_PURGE_ROUNDS
  * statements per table, the rest at the next pass.
@@ -23,6 +29,7 @@
 
 
 #include "lw.h"
+#include "lsn_text.h"
 #include "lsn_token.h"
 
 
@@ -48,6 +55,10 @@ static const lw_purge_t  lw_purges[] = {
 
     { "wx_push_nonces",
       "DELETE FROM wx_push_nonces WHERE expires_at < $t LIMIT $u", 0 },
+
+    { "idempotency_keys",
+      "DELETE FROM idempotency_keys WHERE created_at < $t "
+      "ORDER BY created_at LIMIT $u", LSN_IDEMPOTENCY_KEEP },
 };
 
 

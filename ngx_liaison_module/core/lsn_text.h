@@ -59,6 +59,9 @@ size_t lsn_name_mask(const char *s, size_t len, char *dst);
 /* Idempotency-Key: 1..128 of [A-Za-z0-9_.:-].  Returns 1 or 0. */
 int lsn_idempotency_key_valid(const char *s, size_t len);
 
+/* How long a key's first answer is kept (the worker purges it after). */
+#define LSN_IDEMPOTENCY_KEEP  (7 * 86400)
+
 /*
  * 1 when every \uXXXX escape in a JSON text pairs its surrogates (yajl
  * would turn a lone one into '?' instead of refusing it), 0 when not.
