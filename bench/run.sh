@@ -266,6 +266,26 @@ cpu_ours() {
     echo $((t + v))
 }
 cpu_mark() { echo "$(cpu_machine) $(cpu_ours)"; }
+
+# cpu_parts PREFIX: "TOTAL DB NGINX", the ticks of all CPUs, of MariaDB
+# and of the nginx of that prefix
+cpu_parts() {
+    local p t=0 v
+    for p in $(master_pid "$1") $(worker_pids "$1"); do
+        v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
+        t=$((t + ${v:-0}))
+    done
+    v=$(awk '{ print $14 + $15 }' \
+            "/proc/$(cat "$dbdir/mysql/mysqld.pid" 2>/dev/null)/stat" 2>/dev/null)
+    echo "$(cpu_machine | cut -d' ' -f2) ${v:-0} $t"
+}
+# "DB% MODULE%": shares of the machine's CPU time between two cpu_parts
+cpu_split() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        split(a, x, " "); split(b, y, " "); tot = y[1] - x[1]
+        if (tot <= 0) { print "-"; exit }
+        printf "%.0f/%.0f", 100 * (y[2] - x[2]) / tot, 100 * (y[3] - x[3]) / tot }'
+}
 # "BUSY TOTAL OURS" before and after: % of the machine used by others
 cpu_others() {
     awk -v a="$1" -v b="$2" 'BEGIN {
@@ -312,11 +332,14 @@ run_wrk() {
             || die "wrk failed (warm-up $name)"
     fi
     say "measuring $name (${seconds}s)"
-    local mark
+    local mark parts prefix=$app
+    [ "$name" = baseline ] && prefix=$base
     mark=$(cpu_mark)
+    parts=$(cpu_parts "$prefix")
     run_child wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "$@" "$url" \
         >"$work/wrk-$name.txt" 2>&1 || { cat "$work/wrk-$name.txt" >&2; die "wrk failed ($name)"; }
     cpu_others "$mark" "$(cpu_mark)" >"$work/others-$name.txt"
+    cpu_split "$parts" "$(cpu_parts "$prefix")" >"$work/cpu-$name.txt"
     { echo "== $name: wrk -t$threads -c$conns -d${seconds}s --latency $* $url"
       cat "$work/wrk-$name.txt"; echo; } >>"$raw"
 }
@@ -717,12 +740,13 @@ echo "module: build/ngx_http_liaison_module.so built $module_id; $rev"
 echo "wrk -t$threads -c$conns -d${seconds}s --latency, ${warmup}s warm-up before each;" \
      "loopback; seeded $tickets tickets ($tickets_end at the end) and $ncases cases"
 echo "others: CPU used by processes this run did not start, % of the machine's 2 CPUs," \
-     "during the measured run (0% = undisturbed)"
+     "during the measured run (0% = undisturbed); db/nginx: the shares of MariaDB and of the"
+echo "module's nginx (the baseline's: of its own nginx) in the machine's CPU time, %"
 echo
-fmt='%-22s %10s %7s %8s %8s %8s %8s %9s %7s\n'
-printf "$fmt" endpoint req/s ratio p50_ms p99_ms non-2xx sockerr requests others
+fmt='%-22s %10s %7s %8s %8s %8s %8s %9s %7s %9s\n'
+printf "$fmt" endpoint req/s ratio p50_ms p99_ms non-2xx sockerr requests others db/nginx
 printf "$fmt" "baseline (return 200)" "$b_rps" "100%" "$b_p50" "$b_p99" "$b_n2" \
-    "$b_se" "$b_n" "$(cat "$work/others-baseline.txt")"
+    "$b_se" "$b_n" "$(cat "$work/others-baseline.txt")" "$(cat "$work/cpu-baseline.txt")"
 verdicts=""
 for name in status status-many intake intake-mix health; do
     read -r rps p50 p99 n2 se n < <(parse_wrk "$work/wrk-$name.txt")
@@ -737,7 +761,7 @@ for name in status status-many intake intake-mix health; do
     ratio=$(pct "$rps" "$b_rps")
     eval "rps_${name//-/_}=\$rps"
     printf "$fmt" "$label" "$rps" "$ratio%" "$p50" "$p99" "$n2" "$se" "$n" \
-        "$(cat "$work/others-$name.txt")"
+        "$(cat "$work/others-$name.txt")" "$(cat "$work/cpu-$name.txt")"
     case $name in
         status) verdicts="$verdicts  status >= 20% of baseline:       $ratio%  $(yes_no "$ratio >= 20")\n" ;;
         status-many) verdicts="$verdicts  status-many >= 20% of baseline:  $ratio%  $(yes_no "$ratio >= 20")\n" ;;

@@ -112,8 +112,6 @@ typedef struct {
 
     ngx_int_t                     sla[2];      /* working days per track */
 
-    ngx_uint_t                    supervise_count;    /* A17 */
-    time_t                        supervise_window;
 
     ngx_str_t                     thread_pool_name;
     ngx_thread_pool_t            *thread_pool;

@@ -45,8 +45,6 @@ static char *ngx_http_liaison_sla(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_liaison_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_liaison_supervision(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_liaison_set_bounded(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_liaison_db_read_directive(ngx_conf_t *cf,
@@ -242,13 +240,6 @@ static ngx_command_t  ngx_http_liaison_commands[] = {
     { ngx_string("liaison_sla"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
       ngx_http_liaison_sla,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("liaison_supervision"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
-      ngx_http_liaison_supervision,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -473,8 +464,6 @@ ngx_http_liaison_create_main_conf(ngx_conf_t *cf)
     mcf->token_ttl = NGX_CONF_UNSET;
     mcf->sla[0] = NGX_CONF_UNSET;
     mcf->sla[1] = NGX_CONF_UNSET;
-    mcf->supervise_count = NGX_CONF_UNSET_UINT;
-    mcf->supervise_window = NGX_CONF_UNSET;
     mcf->push.window = NGX_CONF_UNSET;
     mcf->push.plaintext = NGX_CONF_UNSET;
     mcf->push.attach_max_size = NGX_CONF_UNSET;
@@ -508,8 +497,6 @@ ngx_http_liaison_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(mcf->token_ttl, 12 * 3600);
     ngx_conf_init_value(mcf->sla[0], 1);
     ngx_conf_init_value(mcf->sla[1], 2);
-    ngx_conf_init_uint_value(mcf->supervise_count, 3);
-    ngx_conf_init_value(mcf->supervise_window, 30 * 86400);
 
     if (mcf->thread_pool_name.len == 0) {
         ngx_str_set(&mcf->thread_pool_name, "default");
@@ -995,58 +982,6 @@ ngx_http_liaison_secret_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_memcpy(mcf->token_secret.data, buf, n);
     mcf->token_secret.len = n;
     ngx_explicit_memzero(buf, sizeof(buf));
-
-    return NGX_CONF_OK;
-}
-
-
-/* liaison_supervision complaints=N window=time;  (A17) */
-
-static char *
-ngx_http_liaison_supervision(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_liaison_main_conf_t  *mcf = conf;
-
-    time_t      w;
-    ngx_int_t   n;
-    ngx_str_t  *value, s;
-
-    if (mcf->supervise_count != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strncmp(value[1].data, "complaints=", 11) != 0
-        || ngx_strncmp(value[2].data, "window=", 7) != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"liaison_supervision\" takes complaints=N "
-                           "window=TIME");
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_atoi(value[1].data + 11, value[1].len - 11);
-    if (n < 2 || n > 100) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"liaison_supervision\": complaints must be a "
-                           "number from 2 to 100");
-        return NGX_CONF_ERROR;
-    }
-
-    s.data = value[2].data + 7;
-    s.len = value[2].len - 7;
-    w = ngx_parse_time(&s, 1);
-
-    if (w == (time_t) NGX_ERROR || w < 86400 || w > 366 * 86400) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"liaison_supervision\": window must be a time "
-                           "from 1d to 366d");
-        return NGX_CONF_ERROR;
-    }
-
-    mcf->supervise_count = n;
-    mcf->supervise_window = w;
 
     return NGX_CONF_OK;
 }

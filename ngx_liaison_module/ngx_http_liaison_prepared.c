@@ -8,7 +8,6 @@
 #include "ngx_http_liaison_buf.h"
 #include "ngx_http_liaison_outbox.h"
 #include "lsn_outbox.h"
-#include "lsn_supervision.h"
 
 
 /*
@@ -97,40 +96,10 @@ ngx_http_liaison_ps_t  ngx_http_liaison_ps[] = {
                  NGX_HTTP_LIAISON_WORK_ORDER_TO("s.mobile") " UNION ALL "
                  NGX_HTTP_LIAISON_WORK_ORDER_TO("s.wecom_userid")) },
 
-    /*
-     * A complaint (A17): its matter locked, its keys (a phone, a case, a
-     * litigant: three values, NULL for those it has not), the complaints
-     * about its matter that reached the count; then, only if there are
-     * any, their event, the alert to their leaders and the mark
-     * (core/lsn_supervision.h).
-     */
-    { ngx_string("lsn_complaint_lock"),
-      ngx_string("SELECT MIN(ticket_id) FROM complaint_keys "
-                 "WHERE match_key IN ($s, $s, $s) FOR UPDATE") },
-
+    /* a key a complaint is filed under (A17; the worker decides) */
     { ngx_string("lsn_complaint_key"),
       ngx_string("INSERT INTO complaint_keys (match_key, ticket_id, "
                  "verified, created_at) VALUES ($s, @lsn_ticket, $u, $t)") },
-
-    { ngx_string("lsn_complaint_matter"),
-      ngx_string(LSN_SUPERVISE_UPDATE_IDS
-                 "SELECT k.ticket_id FROM complaint_keys k "
-                 "JOIN (SELECT match_key FROM complaint_keys "
-                 "WHERE match_key IN ($s, $s, $s) AND created_at >= $t "
-                 "GROUP BY match_key HAVING SUM(verified) >= $u) m "
-                 "ON m.match_key = k.match_key WHERE k.created_at >= $t) s") },
-
-    { ngx_string("lsn_supervised"),
-      ngx_string(LSN_SUPERVISE_EVENT LSN_SUPERVISE_LISTED) },
-
-    { ngx_string("lsn_supervision_alert"),
-      ngx_string(LSN_OUTBOX_INSERT
-                 LSN_SUPERVISE_OUTBOX("s.mobile") LSN_SUPERVISE_LISTED
-                 " UNION ALL "
-                 LSN_SUPERVISE_OUTBOX("s.wecom_userid") LSN_SUPERVISE_LISTED) },
-
-    { ngx_string("lsn_supervise_mark"),
-      ngx_string(LSN_SUPERVISE_UPDATE_LISTED) },
 
     /*
      * What the triage rules found (A10), for a ticket by id, or for the

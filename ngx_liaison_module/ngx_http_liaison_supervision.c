@@ -67,106 +67,47 @@ ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx, ngx_str_t *tickets,
 
 
 void
-ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
+ngx_http_liaison_complaint_keys(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *phone, const char *case_no, uint64_t owner,
     ngx_uint_t verified)
 {
-    u_char      *k, why[64];
-    time_t       since;
-    ngx_str_t    key[3], reason, note;
-    ngx_uint_t   i, n;
+    u_char      *k;
+    ngx_str_t    key;
+    ngx_uint_t   i;
 
-    since = ctx->now - ctx->mcf->supervise_window;
-    n = 0;
-    ngx_memzero(key, sizeof(key));
-
-    k = ngx_pnalloc(ctx->r->pool, 3 * (LSN_CASENO_MAX + 24));
+    k = ngx_pnalloc(ctx->r->pool, LSN_CASENO_MAX + 24);
     if (k == NULL) {
         ctx->sql.failed = 1;
         return;
     }
 
-    if (phone->len) {
-        key[n].data = k;
-        k = ngx_sprintf(k, "p:%V", phone);
-        key[n].len = k - key[n].data;
-        n++;
-    }
-
-    if (case_no) {
-        key[n].data = k;
-        k = ngx_sprintf(k, "c:%s", case_no);
-        key[n].len = k - key[n].data;
-        n++;
-    }
-
-    if (owner) {
-        key[n].data = k;
-        k = ngx_sprintf(k, "l:%uL", owner);
-        key[n].len = k - key[n].data;
-        n++;
-    }
-
-    if (n == 0) {
-        return;
-    }
-
-    reason.data = why;
-    reason.len = lsn_supervise_reason_zh(LSN_SUPERVISE_COMPLAINTS, 0,
-                                         (char *) why, sizeof(why));
-
-    if (ngx_http_liaison_supervised_note(ctx, &reason, &note) != NGX_OK) {
-        return;
-    }
-
     /*
-     * Prepared statements (_prepared.c), the keys three values, NULL for
-     * those the complaint has not.  The intake runs READ COMMITTED (no
-     * gap locks to deadlock on): the matter's earlier complaints are
-     * locked first, so that concurrent complaints about it count one
-     * after the other, each seeing the other's key once it committed.
+     * A row per key, by value, nothing read and nothing locked: whether
+     * the matter reached the count is liaison-worker's to decide, from
+     * the committed keys of the window (worker/lw_supervision.c).
      */
-    ngx_http_liaison_sql(ctx, ";");
-    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_COMPLAINT_LOCK,
-                                 "$s, $s, $s", key[0].data, key[0].len,
-                                 key[1].data, key[1].len,
-                                 key[2].data, key[2].len);
+    for (i = 0; i < 3; i++) {
+        key.data = k;
 
-    for (i = 0; i < n; i++) {
+        if (i == 0 && phone->len) {
+            key.len = ngx_sprintf(k, "p:%V", phone) - k;
+
+        } else if (i == 1 && case_no) {
+            key.len = ngx_sprintf(k, "c:%s", case_no) - k;
+
+        } else if (i == 2 && owner) {
+            key.len = ngx_sprintf(k, "l:%uL", owner) - k;
+
+        } else {
+            continue;
+        }
+
         ngx_http_liaison_sql(ctx, ";");
         ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_COMPLAINT_KEY,
-                                     "$s, $u, $t", key[i].data, key[i].len,
+                                     "$s, $u, $t", key.data, key.len,
                                      (unsigned long long) (verified != 0),
                                      ctx->now);
     }
-
-    /*
-     * The complaints about a matter that reached the count in the window,
-     * read once into @lsn_supervise; the event, the alert and the mark
-     * take them by primary key, and only when there are any: most
-     * complaints start nothing (core/lsn_supervision.h).
-     */
-    ngx_http_liaison_sql(ctx, ";");
-    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_COMPLAINT_MATTER,
-        "$s, $s, $s, $t, $u, $t", key[0].data, key[0].len,
-        key[1].data, key[1].len, key[2].data, key[2].len, since,
-        (unsigned long long) ctx->mcf->supervise_count, since);
-
-    ngx_http_liaison_sql(ctx, ";IF @lsn_supervise IS NOT NULL THEN ");
-    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_SUPERVISED,
-                                 "$z, $u, $s, $t", "system", 0ULL,
-                                 note.data, note.len, ctx->now);
-    ngx_http_liaison_sql(ctx, ";");
-    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_SUPERVISION_ALERT,
-        "$z, $s, $z, $t, $t, $z, $s, $z, $t, $t",
-        lsn_outbox_channels[LSN_CH_SMS], reason.data, reason.len,
-        lsn_outbox_kinds[LSN_KIND_SUPERVISION], ctx->now, ctx->now,
-        lsn_outbox_channels[LSN_CH_WECOM], reason.data, reason.len,
-        lsn_outbox_kinds[LSN_KIND_SUPERVISION], ctx->now, ctx->now);
-    ngx_http_liaison_sql(ctx, ";");
-    ngx_http_liaison_sql_execute(ctx, NGX_HTTP_LIAISON_PS_SUPERVISE_MARK,
-        "$t, $z", ctx->now, lsn_supervise_reasons[LSN_SUPERVISE_COMPLAINTS]);
-    ngx_http_liaison_sql(ctx, ";END IF");
 }
 
 

@@ -2,11 +2,11 @@
 /*
  * Copyright (C) Liaison authors
  *
- * A17 special supervision as the module starts it: repeated complaints
- * about one matter (at intake), a low satisfaction rating (feedback), a
- * leader's or the case-filing division's decision (the supervise action).
- * The worker starts it for idle work orders with the same statements
- * (core/lsn_supervision.h).
+ * A17 special supervision as the module starts it: a low satisfaction
+ * rating (feedback), a leader's or the case-filing division's decision
+ * (the supervise action); and the keys a complaint is filed under.  The
+ * worker starts it for repeated complaints and idle work orders with the
+ * same statements (core/lsn_supervision.h).
  */
 
 
@@ -34,13 +34,13 @@ void ngx_http_liaison_supervise(ngx_http_liaison_ctx_t *ctx,
 /*
  * At intake of a complaint (the ticket in @lsn_ticket, which the intake
  * just wrote): files it under what it is about (the contact phone, the
- * case, the owner litigant) and, when the window of liaison_supervision
- * holds its count of verified complaints about one of them, puts them all
- * under supervision.  Verified: filed with a
- * litigant token or registered by staff; an anonymous complaint (a
+ * case, the owner litigant).  liaison-worker puts a matter's complaints
+ * under supervision once its window holds the count of verified ones
+ * (supervision_complaints, supervision_window_days).  Verified: filed
+ * with a litigant token or registered by staff; an anonymous complaint (a
  * phone anyone may type) is filed and supervised along, never counted.
  */
-void ngx_http_liaison_supervise_complaints(ngx_http_liaison_ctx_t *ctx,
+void ngx_http_liaison_complaint_keys(ngx_http_liaison_ctx_t *ctx,
     ngx_str_t *phone, const char *case_no, uint64_t owner,
     ngx_uint_t verified);
 

@@ -833,7 +833,7 @@ ngx_http_liaison_intake_write(ngx_http_liaison_ctx_t *ctx)
     }
 
     if (lsn_category_index("complaint", 9) == in->category) {
-        ngx_http_liaison_supervise_complaints(ctx, &in->contact_phone,
+        ngx_http_liaison_complaint_keys(ctx, &in->contact_phone,
             in->has_case ? in->caseno.normalized : NULL, owner,
             owner || ctx->who == NGX_HTTP_LIAISON_STAFF);
     }

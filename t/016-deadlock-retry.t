@@ -1,15 +1,16 @@
 #!/usr/bin/perl
-# Complaints about one matter at the same moment (issue 15): the A17
-# supervision statements of a complaint read and write complaint_keys and
-# tickets inside the intake transaction.  Pairs of concurrent complaints
-# about the same case and phone, many times over, then bursts: every
-# request is answered 201 (a deadlock or lock wait would be retried as a
-# whole transaction, then 503, never 500), every acknowledged ticket is
-# whole (its row, its events, its keys, its Idempotency-Key row), nothing
-# else was written, and supervision still counts right: every matter with
-# three complaints or more has all of them supervised, each once.  The
-# complaints are the platform's hotline registrations: verified identities,
-# the ones supervision counts (t/809).
+# Complaints about one matter at the same moment (issue 15): a complaint's
+# intake files it under its keys (complaint_keys) and liaison-worker
+# decides A17 supervision from the committed keys.  Pairs of concurrent
+# complaints about the same case and phone, many times over, then bursts
+# while the worker daemon passes: every request is answered 201 (a
+# deadlock or lock wait would be retried as a whole transaction, then 503,
+# never 500), every acknowledged ticket is whole (its row, its events, its
+# keys, its Idempotency-Key row), nothing else was written, and
+# supervision counts right: after a last pass every matter with three
+# complaints or more has all of them supervised, each once.  The
+# complaints are the platform's hotline registrations: verified
+# identities, the ones supervision counts (t/809).
 
 use strict;
 use warnings;
@@ -17,6 +18,7 @@ use utf8;
 use lib 't/lib';
 use Liaison::Test;
 use Liaison::Prometheus;
+use Liaison::Worker;
 
 my $METRICS = <<'CONF';
         location = /metrics {
@@ -69,10 +71,21 @@ for my $round (1 .. 60) {
     fire(map { complaint_body($case, $phone) } 1, 2);
 }
 
-# bursts: 16 at once over two matters, 5 times
+# bursts: 16 at once over two matters, 5 times, while the worker daemon
+# decides supervision every second from what has committed
+my $w = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    bulletin => 'off', risk_stage_hours => 0, supervision_idle_days => 0,
+    auto_close_days => 0, poll_interval => 1,
+    map { $_ => undef } qw(wx_appid wx_secret_file wecom_corpid
+    wecom_secret_file wecom_agentid sms_url sms_account sms_secret_file));
+my $daemon = $w->spawn();
 for my $round (1 .. 5) {
     fire(map { complaint_body($cases[$_ % 2], '13900000000') } 1 .. 16);
 }
+kill 'TERM', $daemon;
+ok defined Liaison::Worker->reap($daemon, 30), 'the worker daemon stops';
+# its last pass: what committed after the daemon's
+$w->supervise_complaints;
 
 my $total = 60 * 2 + 5 * 16;
 is $status{500} // 0, 0, 'no 500 among the complaints';

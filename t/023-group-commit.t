@@ -7,8 +7,9 @@
 # (its event, its SMS with its number and code) belongs to it; a group with
 # a replayed Idempotency-Key in it is rolled back and its members run
 # alone, each with its own answer; a client that leaves while it waits
-# harms no one; three complaints about one matter in one group put all
-# three under supervision (A17) with one event and one alert each; an
+# harms no one; three complaints about one matter in one group are each
+# filed under the matter, and the worker's next pass puts all three under
+# supervision (A17) with one event and one alert each; an
 # intake waits for a group no longer than
 # liaison_db_queue_timeout, then gets 503 with nothing written.
 
@@ -20,6 +21,7 @@ use Liaison::Test;
 use Liaison::Tickets;
 use Liaison::Prometheus;
 use Liaison::Staff;
+use Liaison::Worker;
 
 my $METRICS = "        location = /metrics { liaison_metrics on; }\n";
 my $env = Liaison::Test->start(workers => 1, staff => staff_cast(),
@@ -191,6 +193,15 @@ is $first->wait(30)->status, 201, 'round 3b: the first intake is 201';
 is $_->status, 201, 'round 3b: a grouped intake is 201' for @r;
 ok metric('liaison_db_group_commits_total') == 3,
     'round 3b: they committed as one';
+is $env->sql_one("SELECT COUNT(*) FROM complaint_keys k JOIN tickets t ON "
+    . "t.id = k.ticket_id WHERE k.match_key = 'p:13912340000' AND "
+    . "t.content LIKE '一组里的重复投诉%'"), 3,
+    'round 3b: each complaint filed under the matter';
+Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    bulletin => 'off', risk_stage_hours => 0, supervision_idle_days => 0,
+    auto_close_days => 0, map { $_ => undef } qw(wx_appid wx_secret_file
+    wecom_corpid wecom_secret_file wecom_agentid sms_url sms_account
+    sms_secret_file))->supervise_complaints;
 for my $i (0 .. 2) {
     my $no = eval { $r[$i]->json->{ticket_no} } // '';
     my $id = $env->sql_one('SELECT id FROM tickets WHERE ticket_no = ? '

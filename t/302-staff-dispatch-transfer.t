@@ -11,9 +11,9 @@ use lib 't/lib';
 use Liaison::Test;
 use Liaison::Staff;
 
-# one caller files many complaints here: keep A17 supervision out of it
-my $env = Liaison::Test->start(staff => staff_cast(),
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+# one caller files many complaints here: A17 supervision is the worker's
+# (liaison-worker), which does not run here
+my $env = Liaison::Test->start(staff => staff_cast());
 my $S = staff_setup($env);
 my ($civil, $criminal) = (dept_id($env, 'civil'), dept_id($env, 'criminal'));
 

@@ -43,8 +43,7 @@ browser_required();
 unlink glob("$ARTIFACTS/*.png");
 
 my $env = Liaison::Test->start(staff => staff_cast(),
-    html_root => "$ROOT/html",
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+    html_root => "$ROOT/html");
 my $S = staff_setup($env);
 
 # static files: served with the right types and charset

@@ -28,8 +28,7 @@ unlink glob("$ARTIFACTS/*.png");
 my $COURT = '测试市示范区人民法院';
 my $t = Liaison::Litigant->start(staff => staff_cast(), attachments => 1,
     html_root => "$ROOT/html",
-    http => { liaison_court_name => "$COURT 示范法院",
-              liaison_supervision => 'complaints=100 window=1d' });
+    http => { liaison_court_name => "$COURT 示范法院" });
 my $env = $t->env;
 my $S = staff_setup($env);
 

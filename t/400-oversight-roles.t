@@ -14,8 +14,7 @@ use Liaison::Staff;
 use Liaison::Calendar;
 
 my $C = 'Liaison::Calendar';
-my $env = Liaison::Test->start(staff => staff_cast(),
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+my $env = Liaison::Test->start(staff => staff_cast());
 my $S = staff_setup($env);
 my $cal = $env->calendar;
 my @ROLES = qw(platform filing judge1 cstaff liaison leader vp president admin);

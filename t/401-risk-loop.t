@@ -24,8 +24,7 @@ my $env = Liaison::Test->start(staff => [ @{ staff_cast() },
         { username => 'filing_off', role => 'filing_admin', department => 'filing',
           name => '离岗', mobile => '13800139102', active => 0 },
         { username => 'filing_lead', role => 'dept_leader', department => 'filing',
-          name => '庭长', mobile => '13800139103' } ],
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+          name => '庭长', mobile => '13800139103' } ]);
 my $S = staff_setup($env);
 $env->sql("UPDATE staff SET wecom_userid = 'zhongli' WHERE username = 'filing2'");
 my $LEAD = $env->sql_one("SELECT id FROM staff WHERE username = 'filing_lead'");
@@ -161,6 +160,7 @@ subtest 'two advances at once: exactly one event' => sub {
 
 subtest 'the worker alerts the leader of a stage left open' => sub {
     my $w = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+        supervision_complaints => 0,
         bulletin => 'off', risk_stage_hours => 24,
         map { $_ => undef } qw(wx_appid wx_secret_file wecom_corpid
         wecom_secret_file wecom_agentid sms_url sms_account sms_secret_file));

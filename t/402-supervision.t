@@ -1,9 +1,10 @@
 #!/usr/bin/perl
 # A17 accountability.  Repeated complaints about the same matter (the same
-# phone, case or litigant) within the window (`liaison_supervision`,
-# default 3 within 30 days) put every one of them under special
-# supervision, each with one internal event; a complaint outside the
-# window, other matters and other categories do not count.  A supervised
+# phone, case or litigant) within the window (liaison-worker's
+# `supervision_complaints` and `supervision_window_days`, default 3 within
+# 30 days) put every one of them under special supervision at the
+# worker's next pass, each with one internal event; a complaint outside
+# the window, other matters and other categories do not count.  A supervised
 # ticket still open may be referred to discipline inspection (president,
 # case-filing division), once, when discipline inspection has an account
 # (t/420 follows the referral to its conclusion).  Supervised work orders have their own
@@ -24,6 +25,12 @@ my $C = 'Liaison::Calendar';
 my $env = Liaison::Test->start(staff => staff_cast());    # default: 3 in 30d
 my $S = staff_setup($env);
 my $cal = $env->calendar;
+# the worker decides repeated complaints; it passes after each intake here
+my $W = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    bulletin => 'off', risk_stage_hours => 0, supervision_idle_days => 0,
+    auto_close_days => 0, map { $_ => undef } qw(wx_appid wx_secret_file
+    wecom_corpid wecom_secret_file wecom_agentid sms_url sms_account
+    sms_secret_file));
 
 # a complaint the platform registers (hotline): a verified identity, as
 # only those count toward supervision (t/809: anonymous ones do not)
@@ -37,6 +44,7 @@ sub complain {
     my $r = $env->req(POST => '/api/v1/tickets', body => $body,
         token => $o{token} // tok($env, 'platform'));
     die 'intake: ' . $r->summary unless $r->status == 201;
+    $W->supervise_complaints;
     return $r->json->{ticket_no};
 }
 sub supervised { ticket_row($env, $_[0])->{supervised} }

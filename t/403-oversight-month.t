@@ -29,8 +29,7 @@ my $env = Liaison::Test->start(staff => [ @{ staff_cast() },
         { username => 'judge3', role => 'judge', department => 'admin',
           name => '何文', mobile => '13800139001' },
         { username => 'judge4', role => 'judge', department => 'enforce',
-          name => '罗斌', mobile => '13800139002' } ],
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+          name => '罗斌', mobile => '13800139002' } ]);
 my $S = staff_setup($env);
 my $cal = $env->calendar;
 my %DEPT = (civil => dept_id($env, 'civil'), criminal => dept_id($env, 'criminal'),
@@ -429,6 +428,7 @@ subtest 'other periods, departments and roles' => sub {
 # the bulletin: generated on the first working day of October
 # ---------------------------------------------------------------------
 my $w = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    supervision_complaints => 0,
     auto_close_days => 0,
     risk_stage_hours => 0, map { $_ => undef } qw(wx_appid wx_secret_file
     wecom_corpid wecom_secret_file wecom_agentid sms_url sms_account

@@ -25,8 +25,7 @@ my $SOFFICE = $ENV{LIAISON_SOFFICE} || (grep { -x } map { "$_/soffice" }
 plan skip_all => 'soffice missing: apt-get install libreoffice-calc to run '
     . 'this test' unless $SOFFICE;
 
-my $env = Liaison::Test->start(staff => staff_cast(),
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+my $env = Liaison::Test->start(staff => staff_cast());
 my $S = staff_setup($env);
 
 # a small month: a department name with a comma and quotes, to be quoted
@@ -49,6 +48,7 @@ for my $d ([ civil => 'contact_judge' ], [ civil => 'complaint' ],
         "2026-09-0$n 10:00:00", "2026-09-0$n 11:00:00");
 }
 my $w = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    supervision_complaints => 0,
     map { $_ => undef } qw(wx_appid wx_secret_file wecom_corpid
     wecom_secret_file wecom_agentid sms_url sms_account sms_secret_file));
 my $r = Liaison::Test::_run_capture($Liaison::Worker::BIN, 'bulletin',

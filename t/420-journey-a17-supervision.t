@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # Journey A17 (accountability): special supervision starts on a low
-# satisfaction rating (1-2 of 5), on a work order with no handling for
+# satisfaction rating (1-2 of 5), on repeated complaints about one matter
+# (the worker's next pass), on a work order with no handling for
 # the configured working days (the worker; pinned across National Day with
 # its make-up Saturday) and by a leader's decision; each start tells the
 # leader who answers for the request (its department's, or the case-filing
@@ -141,6 +142,33 @@ $r = $env->req(POST => "/api/v1/tickets/$wo/feedback", body => { rating => 1,
 is $r->status, 201, 'a work order rated 1';
 is_deeply [ map { $_->{recipient} } @{ supervision_alerts($wo) } ],
     [ $M{leader} ], 'the civil division\'s leader is alerted';
+
+# 1b. Repeated complaints: three the hotline registers (verified) about
+#     one caller's matter; the worker's next pass puts them under
+#     supervision, and the case-filing division's leader (no department
+#     yet) hears of each
+my @rep = map {
+    my $c = $env->req(POST => '/api/v1/tickets', token => $tok{platform},
+        body => ticket_body(channel => 'hotline', category => 'complaint',
+            content => "执行款迟迟不到账，第 $_ 次投诉。",
+            contact => { name => '赵六', phone => '13900139777' }));
+    die $c->summary unless $c->status == 201;
+    $c->json->{ticket_no} } 1 .. 3;
+is ticket_row($env, $_)->{supervised}, 0, "complaint $_: filed, not decided "
+    . 'at intake' for @rep;
+run_worker($env->sql_one("SELECT DATE_FORMAT(MAX(created_at), "
+    . "'%Y-%m-%dT%H:%i:%s+08:00') FROM complaint_keys"));
+for my $no (@rep) {
+    $row = ticket_row($env, $no);
+    is $row->{supervised_reason}, 'complaints', "$no: supervised for "
+        . 'repeated complaints';
+    is_deeply [ map { [ $_->{channel}, $_->{recipient} ] }
+        @{ supervision_alerts($no) } ], [ [ sms => $M{leader_filing} ] ],
+        '... its alert to the case-filing division\'s leader, once';
+}
+deliver();
+is scalar(grep { /专项督办.*同一事项重复投诉/ } sms_to($M{leader_filing})), 3,
+    'the leader receives the three alerts';
 
 # 2. An idle work order: dispatched on Monday 2026-09-28 10:00, nothing
 #    since; 10 working days (the default) cross National Day and its

@@ -20,8 +20,7 @@ my $ARTIFACTS = "$ROOT/t/artifacts/leader";
 browser_required();
 unlink glob("$ARTIFACTS/*.png");
 
-my $env = Liaison::Test->start(staff => staff_cast(), html_root => "$ROOT/html",
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+my $env = Liaison::Test->start(staff => staff_cast(), html_root => "$ROOT/html");
 my $S = staff_setup($env);
 my $MONTH = '2026-09';
 
@@ -49,6 +48,7 @@ for my $d ([ civil => '09:30', '10:00', 5 ], [ civil => '10:00', '11:00', 4 ],
         . "ticket_no = ?", $rate, "V26000000$n") if $rate;
 }
 my $w = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    supervision_complaints => 0,
     map { $_ => undef } qw(wx_appid wx_secret_file wecom_corpid
     wecom_secret_file wecom_agentid sms_url sms_account sms_secret_file));
 my $r = Liaison::Test::_run_capture($Liaison::Worker::BIN, 'bulletin',

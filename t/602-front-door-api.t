@@ -21,8 +21,7 @@ my $t = Liaison::Litigant->start(
     staff => staff_cast(), attachments => 1,
     http => { liaison_attachment_max_size => '64k',
               liaison_court_name => '广州市南沙区人民法院 南沙法院',
-              liaison_court_unit => '立案庭（诉讼服务中心）',
-              liaison_supervision => 'complaints=100 window=1d' });
+              liaison_court_unit => '立案庭（诉讼服务中心）' });
 my $files = $t->files;
 my $env = $t->env;
 my $S = staff_setup($env);

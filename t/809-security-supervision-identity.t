@@ -12,10 +12,17 @@ use lib 't/lib';
 use Liaison::Test;
 use Liaison::Litigant;
 use Liaison::Staff;
+use Liaison::Worker;
 
-my $t = Liaison::Litigant->start(staff => staff_cast());   # 3 in 30 days
+my $t = Liaison::Litigant->start(staff => staff_cast());
 my $env = $t->env;
 my $S = staff_setup($env);
+# the worker decides (3 in 30 days); it passes after each complaint here
+my $W = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
+    bulletin => 'off', risk_stage_hours => 0, supervision_idle_days => 0,
+    auto_close_days => 0, map { $_ => undef } qw(wx_appid wx_secret_file
+    wecom_corpid wecom_secret_file wecom_agentid sms_url sms_account
+    sms_secret_file));
 
 my $n = 0;
 sub complain {
@@ -28,6 +35,7 @@ sub complain {
             contact => { name => '路人', phone => $o{phone}
                 // sprintf('1390000%04d', $n) } });
     die 'intake: ' . $r->summary unless $r->status == 201;
+    $W->supervise_complaints;
     return $r->json->{ticket_no};
 }
 sub supervised_count {

@@ -40,8 +40,7 @@ my $env = Liaison::Test->start(staff => staff_cast(),
     http => { liaison_attachment_dir => $files,
               liaison_triage_rules => "$ROOT/data/triage-rules.txt" },
     server_extra => "location /_liaison_files/ {\n internal;\n"
-        . " alias $files/;\n}\n",
-    http_extra => "liaison_supervision complaints=100 window=1d;\n");
+        . " alias $files/;\n}\n");
 my $S = staff_setup($env);
 
 # every payload calls __xss(n) (or alert, or sets __pwned) when it runs

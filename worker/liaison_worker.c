@@ -185,7 +185,8 @@ lw_sleep(int seconds)
 
 /*
  * One pass: calendar, tokens, the ladder and the calendar alert (every
- * ladder_interval in the daemon, always when full), then the outbox.
+ * ladder_interval in the daemon, always when full), then repeated
+ * complaints (A17) and the outbox.
  */
 
 static int
@@ -260,6 +261,11 @@ lw_pass(lw_ctx_t *ctx, int full)
         if (lw_purge_pass(ctx) < 0) {
             rc = -1;
         }
+    }
+
+    /* within seconds, and before the delivery of its alerts */
+    if (lw_complaints_pass(ctx) != 0) {
+        rc = -1;
     }
 
     if (ctx->conf->deliver && lw_outbox_pass(ctx) != 0) {

@@ -13,7 +13,8 @@
  *   lw_channels.c     requests and answers of the outbox channels
  *   lw_outbox.c       claims, delivery, retries; rows for the outbox
  *   lw_ladder.c       the A8 escalation ladder
- *   lw_supervision.c  A17 special supervision of idle work orders
+ *   lw_supervision.c  A17 special supervision: repeated complaints, idle
+ *                     work orders
  *   lw_close.c        answered or replied requests close by themselves
  *   lw_calendar.c     working-day calendar, missing-calendar alert
  *   lw_bulletin.c     monthly bulletin (A11, A12, A16), A10 risk alerts
@@ -147,6 +148,8 @@ typedef struct {
     int                 duties;         /* A14, A15 alerts */
     int                 risk_stage_hours;   /* A10, 0: no alerts */
     int                 supervision_idle_days;  /* A17, 0: off */
+    int                 supervision_complaints; /* A17, 0: off */
+    int                 supervision_window_days;
     int                 auto_close_days;    /* A4-A6, 0: off */
     int                 retention_days;     /* personal data, 0: kept */
     char               *attachment_dir;     /* liaison_attachment_dir */
@@ -420,6 +423,7 @@ int lw_ladder_pass(lw_ctx_t *ctx);
 
 /* lw_supervision.c */
 int lw_supervision_pass(lw_ctx_t *ctx);
+int lw_complaints_pass(lw_ctx_t *ctx);
 
 
 /* lw_close.c */

@@ -135,6 +135,10 @@ static const lw_conf_key_t  lw_conf_keys[] = {
     { "risk_stage_hours", LW_T_INT, LW_OFF(risk_stage_hours), 0, 720 },
     { "supervision_idle_days", LW_T_INT, LW_OFF(supervision_idle_days),
       0, 60 },
+    { "supervision_complaints", LW_T_INT,
+      LW_OFF(supervision_complaints), 0, 100 },
+    { "supervision_window_days", LW_T_INT,
+      LW_OFF(supervision_window_days), 1, 366 },
     { "auto_close_days", LW_T_INT, LW_OFF(auto_close_days), 0, 60 },
     { "retention_days", LW_T_INT, LW_OFF(retention_days), 0, 36500 },
     { "attachment_dir", LW_T_STR, LW_OFF(attachment_dir), 0, 0 },
@@ -213,6 +217,8 @@ lw_conf_defaults(lw_conf_t *c)
     c->duties = 1;
     c->risk_stage_hours = 24;
     c->supervision_idle_days = 10;
+    c->supervision_complaints = 3;
+    c->supervision_window_days = 30;
     c->auto_close_days = 5;
     c->retention_days = 1095;
 
@@ -597,6 +603,13 @@ lw_conf_check(lw_conf_t *c, char *err, size_t errlen)
         }
 
         snprintf(c->worker_id, 64, "%s:%ld", host, (long) getpid());
+    }
+
+    /* one complaint is not "repeated" */
+    if (c->supervision_complaints == 1) {
+        snprintf(err, errlen, "%s: \"supervision_complaints\" must be 0 "
+                 "(off) or from 2 to 100", c->path);
+        return -1;
     }
 
     if (strlen(c->worker_id) > 64) {

@@ -1,5 +1,13 @@
 /*
- * liaison-worker: A17 special supervision of idle work orders.
+ * liaison-worker: A17 special supervision of repeated complaints and of
+ * idle work orders.
+ *
+ * Repeated complaints: the module files each complaint under its keys
+ * (complaint_keys: the phone, the case, the owner litigant) and decides
+ * nothing; every pass reads the window's keys once and puts the
+ * complaints of each matter whose verified ones reached the count under
+ * supervision, in one transaction: an internal event by the system, an
+ * SMS and a WeCom message to the leader who answers for each, the mark.
  *
  * A work order that waits on its department (dispatched, accepted,
  * reopened) and has seen no handling for supervision_idle_days working
@@ -23,9 +31,11 @@
     "('dispatched', 'transferred', 'accepted', 'replied', 'note', "          \
     "'reopened')"
 
-#define LW_IDLE_BATCH  500
+#define LW_IDLE_BATCH        500
+#define LW_COMPLAINTS_BATCH  500
 
 
+static int lw_supervise_listed(lw_ctx_t *ctx, lw_buf_t *ids, time_t now);
 static int lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id,
     const char *last, int days, time_t now);
 
@@ -91,6 +101,158 @@ lw_supervision_pass(lw_ctx_t *ctx)
     mysql_free_result(res);
 
     return rc;
+}
+
+
+/*
+ * The complaints of the matters (a key each) whose verified complaints in
+ * the window reached supervision_complaints, not supervised yet: all of a
+ * matter's complaints in the window, anonymous ones included.  What
+ * commits after the read waits for the next pass; a ticket already
+ * supervised (by hand, by a rating) is left alone.
+ */
+
+int
+lw_complaints_pass(lw_ctx_t *ctx)
+{
+    int         rc, count;
+    time_t      now, since;
+    lw_buf_t    ids;
+    MYSQL_RES  *res;
+    MYSQL_ROW   row;
+    size_t      n;
+
+    count = ctx->conf->supervision_complaints;
+    if (count < 2) {
+        return 0;
+    }
+
+    now = lw_now(ctx);
+    since = now - (time_t) ctx->conf->supervision_window_days * 86400;
+
+    res = lw_db_query(ctx,
+        "SELECT DISTINCT k.ticket_id FROM complaint_keys k "
+        "JOIN (SELECT match_key FROM complaint_keys WHERE created_at >= $t "
+        "GROUP BY match_key HAVING SUM(verified) >= $u) m "
+        "ON m.match_key = k.match_key "
+        "JOIN tickets t FORCE INDEX (PRIMARY) ON t.id = k.ticket_id "
+        "WHERE t.supervised = 0 AND k.created_at >= $t "
+        "ORDER BY k.ticket_id LIMIT $u",
+        since, (unsigned long long) count, since,
+        (unsigned long long) LW_COMPLAINTS_BATCH);
+
+    if (res == NULL) {
+        lw_log(LW_LOG_ERROR, "supervision: complaints: %s",
+               lw_db_error(ctx));
+        return -1;
+    }
+
+    /* as a JSON array for the statements (core/lsn_supervision.h) */
+    lw_buf_init(&ids);
+    lw_buf_adds(&ids, "[");
+    n = 0;
+
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        if (row[0] == NULL) {
+            continue;
+        }
+
+        if (n++) {
+            lw_buf_adds(&ids, ",");
+        }
+
+        lw_buf_adds(&ids, row[0]);
+    }
+
+    mysql_free_result(res);
+    lw_buf_adds(&ids, "]");
+
+    rc = 0;
+
+    if (n && lw_supervise_listed(ctx, &ids, now) != 0) {
+        rc = -1;
+
+    } else if (n) {
+        lw_log(LW_LOG_INFO, "supervision: %zu repeated complaints put "
+               "under special supervision: %s", n, ids.data);
+    }
+
+    lw_buf_free(&ids);
+
+    return rc;
+}
+
+
+static int
+lw_supervise_listed(lw_ctx_t *ctx, lw_buf_t *ids, time_t now)
+{
+    char      why[96], note[128];
+    size_t    wn;
+    lw_buf_t  sql;
+
+    wn = lsn_supervise_reason_zh(LSN_SUPERVISE_COMPLAINTS, 0, why,
+                                 sizeof(why));
+    snprintf(note, sizeof(note), "%s，列入专项督办", why);
+
+    lw_buf_init(&sql);
+
+    if (ids->failed || lw_db_begin(ctx) != 0) {
+        goto failed;
+    }
+
+    lw_buf_sql(&sql, "SET @lsn_supervise = $s", ids->data, ids->len);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
+        goto failed;
+    }
+
+    lw_buf_reset(&sql);
+    lw_buf_sql(&sql, LSN_SUPERVISE_EVENT, "system", 0ULL, note,
+               strlen(note), now);
+    lw_buf_adds(&sql, LSN_SUPERVISE_LISTED);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
+        goto failed;
+    }
+
+    /* the alert before the mark: it goes to tickets not yet supervised */
+    lw_buf_reset(&sql);
+    lw_buf_adds(&sql, LSN_OUTBOX_INSERT);
+    lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.mobile"),
+               lsn_outbox_channels[LSN_CH_SMS], why, wn,
+               lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
+    lw_buf_adds(&sql, LSN_SUPERVISE_LISTED " UNION ALL ");
+    lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.wecom_userid"),
+               lsn_outbox_channels[LSN_CH_WECOM], why, wn,
+               lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
+    lw_buf_adds(&sql, LSN_SUPERVISE_LISTED);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
+        goto failed;
+    }
+
+    lw_buf_reset(&sql);
+    lw_buf_sql(&sql, LSN_SUPERVISE_UPDATE_LISTED, now,
+               lsn_supervise_reasons[LSN_SUPERVISE_COMPLAINTS]);
+
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0
+        || lw_db_commit(ctx) != 0)
+    {
+        goto failed;
+    }
+
+    lw_buf_free(&sql);
+
+    return 0;
+
+failed:
+
+    lw_log(LW_LOG_ERROR, "supervision: complaints %s: %s", ids->data,
+           sql.failed || ids->failed ? "out of memory" : lw_db_error(ctx));
+    lw_db_rollback(ctx);
+    lw_buf_free(&sql);
+
+    return -1;
 }
 
 

@@ -7,6 +7,7 @@ package Liaison::Worker;
 #   my $mock = Liaison::MockWeChat->start;
 #   my $w    = Liaison::Worker->new($env, $mock, concurrency => 4);
 #   my $r = $w->once('2026-03-02T10:00:00+08:00');   # { rc, output }
+#   $w->supervise_complaints;                         # A17, at the keys' time
 #   $w->outbox_add(channel => 'sms', recipient => '13800138000',
 #                  payload => { text => '...' });
 #   my $pid = $w->spawn(...);                          # the daemon
@@ -107,6 +108,18 @@ sub once {
         $self->conf_file, @args);
     my $r = Liaison::Test::_run_capture(@cmd);
     _append($self->log_file, $r->{output});
+    return $r;
+}
+
+# One pass at the time of the newest complaint key (the module's own clock,
+# so no test depends on the wall clock): the repeated complaints it finds
+# go under supervision (A17).  Dies when the pass fails.
+sub supervise_complaints {
+    my ($self) = @_;
+    my $now = $self->{env}->sql_one("SELECT DATE_FORMAT(MAX(created_at), "
+        . "'%Y-%m-%dT%H:%i:%s+08:00') FROM complaint_keys");
+    my $r = $self->once($now);
+    croak "liaison-worker once: $r->{output}" if $r->{rc};
     return $r;
 }
 
