@@ -42,6 +42,10 @@ my %bad = (
     "ladder_channels = sms, fax\n" => qr/unknown channel "fax"/,
     "lease = 10\n" => qr/"lease" must be at least/,
     "sms_method = PUT\n" => qr/"sms_method"/,
+    "supervision_complaints = 1\n"
+        => qr/"supervision_complaints" must be 0 \(off\) or from 2 to 100/,
+    "supervision_window_days = 0\n"
+        => qr/"supervision_window_days" must be an integer 1\.\.366/,
     "wx_secret_file = /nonexistent/x\n" => qr/"wx_secret_file": cannot open/,
     "db_user = a\ndb_user = b\n" => qr/"db_user" is set twice/,
     "just words\n" => qr/expected "key = value"/,

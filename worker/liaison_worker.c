@@ -186,13 +186,14 @@ lw_sleep(int seconds)
 /*
  * One pass: calendar, tokens, the ladder and the calendar alert (every
  * ladder_interval in the daemon, always when full), then repeated
- * complaints (A17) and the outbox.
+ * complaints (A17: the whole window then, else the matters complained of
+ * since the last pass) and the outbox.
  */
 
 static int
 lw_pass(lw_ctx_t *ctx, int full)
 {
-    int     rc;
+    int     rc, whole;
     time_t  now;
 
     /* writes return to the preferred node when it is back (db_nodes) */
@@ -217,11 +218,11 @@ lw_pass(lw_ctx_t *ctx, int full)
 
     rc = 0;
     now = lw_now(ctx);
+    whole = full || ctx->last_ladder == 0
+            || now - ctx->last_ladder >= ctx->conf->ladder_interval
+            || now < ctx->last_ladder;
 
-    if (full || ctx->last_ladder == 0
-        || now - ctx->last_ladder >= ctx->conf->ladder_interval
-        || now < ctx->last_ladder)
-    {
+    if (whole) {
         ctx->last_ladder = now;
 
         if (lw_ladder_pass(ctx) != 0) {
@@ -264,7 +265,7 @@ lw_pass(lw_ctx_t *ctx, int full)
     }
 
     /* within seconds, and before the delivery of its alerts */
-    if (lw_complaints_pass(ctx) != 0) {
+    if (lw_complaints_pass(ctx, whole) != 0) {
         rc = -1;
     }
 
@@ -300,6 +301,7 @@ lw_do_reload(lw_ctx_t *ctx, const char *path)
     lw_db_close(ctx);
     ctx->schema_ok = 0;
     ctx->last_ladder = 0;
+    ctx->last_complaints = 0;
 
     lw_log(LW_LOG_INFO, "configuration reloaded from %s", path);
 

@@ -181,6 +181,7 @@ typedef struct {
     int                     schema_ok;      /* lw_schema_check() passed */
 
     time_t                  last_ladder;
+    time_t                  last_complaints;    /* A17: a whole pass */
     time_t                  last_sweep;     /* attachment store */
     time_t                  last_alert;
 
@@ -283,6 +284,8 @@ int lw_db_conflict(lw_ctx_t *ctx);
 #define LW_DB_TRIES  4
 /* a stored result, or NULL on error (lw_db_error() says) */
 MYSQL_RES *lw_db_query(lw_ctx_t *ctx, const char *fmt, ...);
+/* the rows of a statement the caller built (lw_buf_sql) */
+MYSQL_RES *lw_db_rows(lw_ctx_t *ctx, const char *sql, size_t len);
 long long lw_db_raw(lw_ctx_t *ctx, const char *sql, size_t len);
 int lw_db_begin(lw_ctx_t *ctx);
 int lw_db_commit(lw_ctx_t *ctx);
@@ -423,7 +426,7 @@ int lw_ladder_pass(lw_ctx_t *ctx);
 
 /* lw_supervision.c */
 int lw_supervision_pass(lw_ctx_t *ctx);
-int lw_complaints_pass(lw_ctx_t *ctx);
+int lw_complaints_pass(lw_ctx_t *ctx, int whole);
 
 
 /* lw_close.c */

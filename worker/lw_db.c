@@ -531,7 +531,6 @@ lw_db_query(lw_ctx_t *ctx, const char *fmt, ...)
     char       *sql;
     size_t      len;
     va_list     args;
-    long long   n;
     MYSQL_RES  *res;
 
     va_start(args, fmt);
@@ -542,10 +541,19 @@ lw_db_query(lw_ctx_t *ctx, const char *fmt, ...)
         return NULL;
     }
 
-    n = lw_db_raw(ctx, sql, len);
+    res = lw_db_rows(ctx, sql, len);
     free(sql);
 
-    if (n < 0) {
+    return res;
+}
+
+
+MYSQL_RES *
+lw_db_rows(lw_ctx_t *ctx, const char *sql, size_t len)
+{
+    MYSQL_RES  *res;
+
+    if (lw_db_raw(ctx, sql, len) < 0) {
         return NULL;
     }
 

@@ -32,9 +32,12 @@
     "'reopened')"
 
 #define LW_IDLE_BATCH        500
-#define LW_COMPLAINTS_BATCH  500
+#define LW_COMPLAINTS_CHUNK  200    /* matters counted per statement */
+#define LW_COMPLAINTS_MARGIN 60     /* seconds */
 
 
+static int lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n,
+    time_t since, time_t now);
 static int lw_supervise_listed(lw_ctx_t *ctx, lw_buf_t *ids, time_t now);
 static int lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id,
     const char *last, int days, time_t now);
@@ -107,61 +110,134 @@ lw_supervision_pass(lw_ctx_t *ctx)
 /*
  * The complaints of the matters (a key each) whose verified complaints in
  * the window reached supervision_complaints, not supervised yet: all of a
- * matter's complaints in the window, anonymous ones included.  What
- * commits after the read waits for the next pass; a ticket already
+ * matter's complaints in the window, anonymous ones included.  With
+ * whole (every ladder_interval) every matter of the window is counted
+ * again; between, only the matters with a key filed since the last pass
+ * (less a margin for transactions that committed late and for the
+ * module's clock), LW_COMPLAINTS_CHUNK at a time by the primary key.
+ * What commits after a read waits for the next pass; a ticket already
  * supervised (by hand, by a rating) is left alone.
  */
 
 int
-lw_complaints_pass(lw_ctx_t *ctx)
+lw_complaints_pass(lw_ctx_t *ctx, int whole)
 {
-    int         rc, count;
-    time_t      now, since;
-    lw_buf_t    ids;
+    int         rc;
+    char      **keys;
+    time_t      now, since, recent;
+    size_t      nkeys, i;
     MYSQL_RES  *res;
     MYSQL_ROW   row;
-    size_t      n;
 
-    count = ctx->conf->supervision_complaints;
-    if (count < 2) {
+    if (ctx->conf->supervision_complaints < 2) {
         return 0;
     }
 
     now = lw_now(ctx);
     since = now - (time_t) ctx->conf->supervision_window_days * 86400;
+    recent = since;
 
-    res = lw_db_query(ctx,
-        "SELECT DISTINCT k.ticket_id FROM complaint_keys k "
-        "JOIN (SELECT match_key FROM complaint_keys WHERE created_at >= $t "
-        "GROUP BY match_key HAVING SUM(verified) >= $u) m "
-        "ON m.match_key = k.match_key "
-        "JOIN tickets t FORCE INDEX (PRIMARY) ON t.id = k.ticket_id "
-        "WHERE t.supervised = 0 AND k.created_at >= $t "
-        "ORDER BY k.ticket_id LIMIT $u",
-        since, (unsigned long long) count, since,
-        (unsigned long long) LW_COMPLAINTS_BATCH);
+    if (!whole && ctx->last_complaints && ctx->last_complaints <= now
+        && ctx->last_complaints - LW_COMPLAINTS_MARGIN > since)
+    {
+        recent = ctx->last_complaints - LW_COMPLAINTS_MARGIN;
+    }
 
+    res = lw_db_query(ctx, "SELECT DISTINCT match_key FROM complaint_keys "
+                      "WHERE created_at >= $t", recent);
     if (res == NULL) {
         lw_log(LW_LOG_ERROR, "supervision: complaints: %s",
                lw_db_error(ctx));
         return -1;
     }
 
+    nkeys = 0;
+    keys = calloc(mysql_num_rows(res) + 1, sizeof(char *));
+
+    while (keys && (row = mysql_fetch_row(res)) != NULL) {
+        if (row[0] && (keys[nkeys] = strdup(row[0])) != NULL) {
+            nkeys++;
+        }
+    }
+
+    mysql_free_result(res);
+
+    if (keys == NULL) {
+        lw_log(LW_LOG_ERROR, "supervision: complaints: out of memory");
+        return -1;
+    }
+
+    rc = 0;
+
+    for (i = 0; i < nkeys && rc == 0; i += LW_COMPLAINTS_CHUNK) {
+        rc = lw_complaints_chunk(ctx, keys + i,
+                                 nkeys - i < LW_COMPLAINTS_CHUNK
+                                 ? nkeys - i : LW_COMPLAINTS_CHUNK,
+                                 since, now);
+    }
+
+    for (i = 0; i < nkeys; i++) {
+        free(keys[i]);
+    }
+
+    free(keys);
+
+    if (rc == 0) {
+        ctx->last_complaints = now;
+    }
+
+    return rc;
+}
+
+
+/* The matters among keys that reached the count: their tickets, supervised. */
+
+static int
+lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n, time_t since,
+    time_t now)
+{
+    int         rc;
+    size_t      i, found;
+    lw_buf_t    sql, ids;
+    MYSQL_RES  *res;
+    MYSQL_ROW   row;
+
+    lw_buf_init(&sql);
+    lw_buf_adds(&sql, "SELECT DISTINCT k.ticket_id FROM (SELECT match_key "
+                "FROM complaint_keys WHERE match_key IN (");
+
+    for (i = 0; i < n; i++) {
+        lw_buf_sql(&sql, i ? ", $z" : "$z", keys[i]);
+    }
+
+    /* the matters first, then their keys and tickets by primary key */
+    lw_buf_sql(&sql, ") AND created_at >= $t GROUP BY match_key "
+               "HAVING SUM(verified) >= $u) m STRAIGHT_JOIN complaint_keys k "
+               "ON k.match_key = m.match_key STRAIGHT_JOIN tickets t "
+               "FORCE INDEX (PRIMARY) ON t.id = k.ticket_id "
+               "WHERE t.supervised = 0 AND k.created_at >= $t",
+               since, (unsigned long long) ctx->conf->supervision_complaints,
+               since);
+
+    res = sql.failed ? NULL : lw_db_rows(ctx, sql.data, sql.len);
+    lw_buf_free(&sql);
+
+    if (res == NULL) {
+        lw_log(LW_LOG_ERROR, "supervision: complaints: %s",
+               sql.failed ? "out of memory" : lw_db_error(ctx));
+        return -1;
+    }
+
     /* as a JSON array for the statements (core/lsn_supervision.h) */
     lw_buf_init(&ids);
     lw_buf_adds(&ids, "[");
-    n = 0;
+    found = 0;
 
     while ((row = mysql_fetch_row(res)) != NULL) {
-        if (row[0] == NULL) {
-            continue;
+        if (row[0]) {
+            lw_buf_adds(&ids, found++ ? "," : "");
+            lw_buf_adds(&ids, row[0]);
         }
-
-        if (n++) {
-            lw_buf_adds(&ids, ",");
-        }
-
-        lw_buf_adds(&ids, row[0]);
     }
 
     mysql_free_result(res);
@@ -169,12 +245,12 @@ lw_complaints_pass(lw_ctx_t *ctx)
 
     rc = 0;
 
-    if (n && lw_supervise_listed(ctx, &ids, now) != 0) {
+    if (found && lw_supervise_listed(ctx, &ids, now) != 0) {
         rc = -1;
 
-    } else if (n) {
+    } else if (found) {
         lw_log(LW_LOG_INFO, "supervision: %zu repeated complaints put "
-               "under special supervision: %s", n, ids.data);
+               "under special supervision: %s", found, ids.data);
     }
 
     lw_buf_free(&ids);
