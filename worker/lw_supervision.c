@@ -38,9 +38,10 @@
 
 static int lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n,
     time_t since, time_t now);
-static int lw_supervise_listed(lw_ctx_t *ctx, lw_buf_t *ids, time_t now);
 static int lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id,
     const char *last, int days, time_t now);
+static int lw_supervise(lw_ctx_t *ctx, lw_buf_t *cond,
+    lsn_supervise_reason_e reason, int detail, time_t now);
 
 
 int
@@ -228,9 +229,9 @@ lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n, time_t since,
         return -1;
     }
 
-    /* as a JSON array for the statements (core/lsn_supervision.h) */
+    /* the tickets by primary key: "t.id IN (...)" */
     lw_buf_init(&ids);
-    lw_buf_adds(&ids, "[");
+    lw_buf_adds(&ids, "t.id IN (");
     found = 0;
 
     while ((row = mysql_fetch_row(res)) != NULL) {
@@ -241,14 +242,25 @@ lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n, time_t since,
     }
 
     mysql_free_result(res);
-    lw_buf_adds(&ids, "]");
+    lw_buf_adds(&ids, ")");
 
     rc = 0;
 
-    if (found && lw_supervise_listed(ctx, &ids, now) != 0) {
+    if (found == 0) {
+        /* nothing */
+
+    } else if (ids.failed) {
+        lw_log(LW_LOG_ERROR, "supervision: complaints: out of memory");
         rc = -1;
 
-    } else if (found) {
+    } else if (lw_supervise(ctx, &ids, LSN_SUPERVISE_COMPLAINTS, 0, now)
+               < 0)
+    {
+        lw_log(LW_LOG_ERROR, "supervision: complaints, %s: %s", ids.data,
+               lw_db_error(ctx));
+        rc = -1;
+
+    } else {
         lw_log(LW_LOG_INFO, "supervision: %zu repeated complaints put "
                "under special supervision: %s", found, ids.data);
     }
@@ -260,93 +272,13 @@ lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n, time_t since,
 
 
 static int
-lw_supervise_listed(lw_ctx_t *ctx, lw_buf_t *ids, time_t now)
-{
-    char      why[96], note[128];
-    size_t    wn;
-    lw_buf_t  sql;
-
-    wn = lsn_supervise_reason_zh(LSN_SUPERVISE_COMPLAINTS, 0, why,
-                                 sizeof(why));
-    snprintf(note, sizeof(note), "%s，列入专项督办", why);
-
-    lw_buf_init(&sql);
-
-    if (ids->failed || lw_db_begin(ctx) != 0) {
-        goto failed;
-    }
-
-    lw_buf_sql(&sql, "SET @lsn_supervise = $s", ids->data, ids->len);
-
-    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
-        goto failed;
-    }
-
-    lw_buf_reset(&sql);
-    lw_buf_sql(&sql, LSN_SUPERVISE_EVENT, "system", 0ULL, note,
-               strlen(note), now);
-    lw_buf_adds(&sql, LSN_SUPERVISE_LISTED);
-
-    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
-        goto failed;
-    }
-
-    /* the alert before the mark: it goes to tickets not yet supervised */
-    lw_buf_reset(&sql);
-    lw_buf_adds(&sql, LSN_OUTBOX_INSERT);
-    lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.mobile"),
-               lsn_outbox_channels[LSN_CH_SMS], why, wn,
-               lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
-    lw_buf_adds(&sql, LSN_SUPERVISE_LISTED " UNION ALL ");
-    lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.wecom_userid"),
-               lsn_outbox_channels[LSN_CH_WECOM], why, wn,
-               lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
-    lw_buf_adds(&sql, LSN_SUPERVISE_LISTED);
-
-    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
-        goto failed;
-    }
-
-    lw_buf_reset(&sql);
-    lw_buf_sql(&sql, LSN_SUPERVISE_UPDATE_LISTED, now,
-               lsn_supervise_reasons[LSN_SUPERVISE_COMPLAINTS]);
-
-    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0
-        || lw_db_commit(ctx) != 0)
-    {
-        goto failed;
-    }
-
-    lw_buf_free(&sql);
-
-    return 0;
-
-failed:
-
-    lw_log(LW_LOG_ERROR, "supervision: complaints %s: %s", ids->data,
-           sql.failed || ids->failed ? "out of memory" : lw_db_error(ctx));
-    lw_db_rollback(ctx);
-    lw_buf_free(&sql);
-
-    return -1;
-}
-
-
-static int
 lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id, const char *last,
     int days, time_t now)
 {
-    int        rc;
-    char       why[96], note[128];
-    size_t     wn;
-    lw_buf_t   cond, sql;
-    long long  n;
-
-    wn = lsn_supervise_reason_zh(LSN_SUPERVISE_IDLE, days, why, sizeof(why));
-    snprintf(note, sizeof(note), "%s，列入专项督办", why);
+    int        n;
+    lw_buf_t   cond;
 
     lw_buf_init(&cond);
-    lw_buf_init(&sql);
 
     /* still idle and waiting when the transaction looks again */
     lw_buf_sql(&cond,
@@ -355,24 +287,59 @@ lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id, const char *last,
         "e.ticket_id = t.id AND e.type IN " LW_HANDLING
         " AND e.created_at > $z)", id, last);
 
-    rc = -1;
+    n = cond.failed ? -1 : lw_supervise(ctx, &cond, LSN_SUPERVISE_IDLE, days,
+                                        now);
 
-    if (cond.failed || lw_db_begin(ctx) != 0) {
+    if (n < 0) {
+        lw_log(LW_LOG_ERROR, "supervision: ticket #%llu: %s", id,
+               cond.failed ? "out of memory" : lw_db_error(ctx));
+
+    } else if (n) {
+        lw_log(LW_LOG_INFO, "supervision: ticket #%llu idle since %s: "
+               "under special supervision", id, last);
+    }
+
+    lw_buf_free(&cond);
+
+    return n < 0 ? -1 : 0;
+}
+
+
+/*
+ * The tickets t of the condition cond, not yet supervised, under
+ * supervision for the reason, in one transaction: the internal event by
+ * the system, the alert to the leader who answers for each (before the
+ * mark: it goes to tickets not yet supervised), the mark.  Returns how
+ * many (0: none, nothing written), or -1 (rolled back; lw_db_error()).
+ */
+
+static int
+lw_supervise(lw_ctx_t *ctx, lw_buf_t *cond, lsn_supervise_reason_e reason,
+    int detail, time_t now)
+{
+    char       why[96], note[128];
+    size_t     wn;
+    lw_buf_t   sql;
+    long long  n;
+
+    wn = lsn_supervise_reason_zh(reason, detail, why, sizeof(why));
+    snprintf(note, sizeof(note), "%s，列入专项督办", why);
+
+    lw_buf_init(&sql);
+    n = -1;
+
+    if (lw_db_begin(ctx) != 0) {
         goto done;
     }
 
     lw_buf_sql(&sql, LSN_SUPERVISE_EVENT, "system", 0ULL, note,
                strlen(note), now);
-    lw_buf_add(&sql, cond.data, cond.len);
+    lw_buf_add(&sql, cond->data, cond->len);
 
-    if (sql.failed || (n = lw_db_raw(ctx, sql.data, sql.len)) < 0) {
-        goto failed;
-    }
-
-    if (n == 0) {
-        /* handled or supervised meanwhile */
+    if (sql.failed || (n = lw_db_raw(ctx, sql.data, sql.len)) <= 0) {
+        /* none: handled or supervised meanwhile */
         lw_db_rollback(ctx);
-        rc = 0;
+        n = sql.failed ? -1 : n;
         goto done;
     }
 
@@ -381,43 +348,37 @@ lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id, const char *last,
     lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.mobile"),
                lsn_outbox_channels[LSN_CH_SMS], why, wn,
                lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
-    lw_buf_add(&sql, cond.data, cond.len);
+    lw_buf_add(&sql, cond->data, cond->len);
     lw_buf_adds(&sql, " UNION ALL ");
     lw_buf_sql(&sql, LSN_SUPERVISE_OUTBOX("s.wecom_userid"),
                lsn_outbox_channels[LSN_CH_WECOM], why, wn,
                lsn_outbox_kinds[LSN_KIND_SUPERVISION], now, now);
-    lw_buf_add(&sql, cond.data, cond.len);
+    lw_buf_add(&sql, cond->data, cond->len);
 
     if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) < 0) {
         goto failed;
     }
 
     lw_buf_reset(&sql);
-    lw_buf_sql(&sql, LSN_SUPERVISE_UPDATE, now,
-               lsn_supervise_reasons[LSN_SUPERVISE_IDLE]);
-    lw_buf_add(&sql, cond.data, cond.len);
+    lw_buf_sql(&sql, LSN_SUPERVISE_UPDATE, now, lsn_supervise_reasons[reason]);
+    lw_buf_add(&sql, cond->data, cond->len);
 
-    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) != 1
+    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) != n
         || lw_db_commit(ctx) != 0)
     {
         goto failed;
     }
 
-    lw_log(LW_LOG_INFO, "supervision: ticket #%llu idle since %s: "
-           "under special supervision", id, last);
-    rc = 0;
     goto done;
 
 failed:
 
-    lw_log(LW_LOG_ERROR, "supervision: ticket #%llu: %s", id,
-           sql.failed || cond.failed ? "out of memory" : lw_db_error(ctx));
     lw_db_rollback(ctx);
+    n = -1;
 
 done:
 
-    lw_buf_free(&cond);
     lw_buf_free(&sql);
 
-    return rc;
+    return (int) n;
 }

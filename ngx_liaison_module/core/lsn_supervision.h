@@ -1,8 +1,9 @@
 /*
  * Liaison: A17 special supervision (专项督办) — why a matter goes under it,
  * when an idle work order does, and the statements that put tickets under
- * it, shared by the module (complaints, ratings, by hand) and the worker
- * (idle work orders) so that both record and tell it the same way.
+ * it, shared by the module (ratings, by hand) and the worker (repeated
+ * complaints, idle work orders) so that both record and tell it the same
+ * way.
  * Plain C: shared by the module, the worker and unit tests.
  */
 
@@ -85,33 +86,6 @@ time_t lsn_supervise_idle_at(const lsn_calendar_t *cal, time_t last_action,
 #define LSN_SUPERVISE_UPDATE                                                  \
     "UPDATE tickets t SET t.supervised = 1, t.supervised_at = $t, "          \
     "t.supervised_reason = $z WHERE t.supervised = 0 AND "
-
-/*
- * The same for tickets given as a SELECT of ticket_id: UPDATE_IDS, the
- * SELECT, then ") s"; then LISTED is the condition of the event and the
- * alert (a text of its own: its $ are JSON paths), and UPDATE_LISTED
- * (values: now ($t), reason ($z)) the mark.  MariaDB runs an IN subquery
- * of a single-table UPDATE once per row of tickets, a scan of the table;
- * a join with the SELECT (or a SET from it) would read complaint_keys
- * with shared locks, and wait for a concurrent complaint's keys:
- * deadlocks.  So the ids are read once, first, by a SELECT (READ
- * COMMITTED: a consistent read, no locks) into @lsn_supervise, in order;
- * the event and the alert take those tickets by primary key (the JSON
- * table materialized), the UPDATE joins them and takes each ticket by its
- * primary key, in that order.  The module prepares all of them
- * (ngx_http_liaison_prepared.c).
- */
-#define LSN_SUPERVISE_UPDATE_IDS                                              \
-    "SELECT JSON_ARRAYAGG(DISTINCT s.ticket_id ORDER BY s.ticket_id) "       \
-    "INTO @lsn_supervise FROM ("
-#define LSN_SUPERVISE_LISTED                                                  \
-    "t.id IN (SELECT s.ticket_id FROM JSON_TABLE(COALESCE(@lsn_supervise, "  \
-    "'[]'), '$[*]' COLUMNS (ticket_id BIGINT UNSIGNED PATH '$')) s)"
-#define LSN_SUPERVISE_UPDATE_LISTED                                           \
-    "UPDATE JSON_TABLE(COALESCE(@lsn_supervise, '[]'), '$$[*]' COLUMNS "     \
-    "(ticket_id BIGINT UNSIGNED PATH '$$')) s STRAIGHT_JOIN tickets t "      \
-    "FORCE INDEX (PRIMARY) ON t.id = s.ticket_id SET t.supervised = 1, "     \
-    "t.supervised_at = $t, t.supervised_reason = $z WHERE t.supervised = 0"
 
 
 #endif /* _LSN_SUPERVISION_H_INCLUDED_ */
