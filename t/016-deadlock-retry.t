@@ -82,9 +82,15 @@ my $daemon = $w->spawn();
 for my $round (1 .. 5) {
     fire(map { complaint_body($cases[$_ % 2], '13900000000') } 1 .. 16);
 }
+# the daemon alone decides them all within seconds of the last complaint
+# (its passes between the whole ones count the matters complained of since)
+my $unsup_sql = "SELECT COUNT(*) FROM tickets WHERE category = 'complaint' "
+    . 'AND supervised = 0';
+ok wait_until(sub { $env->sql_one($unsup_sql) == 0 }, 60),
+    'the worker daemon put every complaint under supervision';
 kill 'TERM', $daemon;
 ok defined Liaison::Worker->reap($daemon, 30), 'the worker daemon stops';
-# its last pass: what committed after the daemon's
+# one more pass changes nothing
 $w->supervise_complaints;
 
 my $total = 60 * 2 + 5 * 16;
