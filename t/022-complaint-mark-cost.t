@@ -64,10 +64,10 @@ is $env->sql_one("SELECT COUNT(*) FROM complaint_keys"), 4,
     'the complaints are keyed (phone; phone and case)';
 
 # the worker's pass that decides them reads the window's keys, not tickets
-# (the other passes off: retention reads the closed tickets)
+# (nor does retention: only tickets filed before its cutoff)
 my $w = Liaison::Worker->new($env, undef, deliver => 'off', ladder => 'off',
     bulletin => 'off', risk_stage_hours => 0, supervision_idle_days => 0,
-    auto_close_days => 0, retention_days => 0, map { $_ => undef } qw(wx_appid wx_secret_file
+    auto_close_days => 0, map { $_ => undef } qw(wx_appid wx_secret_file
     wecom_corpid wecom_secret_file wecom_agentid sms_url sms_account
     sms_secret_file));
 my $before = rows_read();

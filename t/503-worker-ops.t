@@ -81,10 +81,14 @@ for my $i (1 .. 3) {
         $res->json->{ticket_no})->[0];
 }
 # 1: closed four years ago, 2: closed last month, 3: open
-$env->sql("UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ?",
-    '2022-01-10 10:00:00', $t[0]{id});
-$env->sql("UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ?",
-    '2026-02-10 10:00:00', $t[1]{id});
+# (filed a few days before: a ticket closes after it was filed)
+$env->sql("UPDATE tickets SET status = 'closed', closed_at = ?, created_at = "
+    . "DATE_SUB(?, INTERVAL 5 DAY) WHERE id = ?",
+    '2022-01-10 10:00:00', '2022-01-10 10:00:00', $t[0]{id});
+$env->sql("UPDATE tickets SET status = 'closed', closed_at = ?, created_at = "
+    . "DATE_SUB(?, INTERVAL 5 DAY) WHERE id = ?",
+    '2026-02-10 10:00:00', '2026-02-10 10:00:00', $t[1]{id});
+@t = map { $env->sql('SELECT * FROM tickets WHERE id = ?', $_->{id})->[0] } @t;
 for my $t (@t) {
     $env->sql('INSERT INTO ticket_messages (ticket_id, author_kind, content, '
         . "created_at) VALUES (?, 'litigant', ?, '2022-01-05 09:00:00')",

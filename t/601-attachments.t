@@ -282,7 +282,8 @@ is $r->status, 201, 'then it works again';
         . 't ON t.id = a.ticket_id WHERE t.ticket_no = ?', $tk3->{ticket_no});
     ok scalar @$old, 'the old ticket has attachments';
     $env->sql("UPDATE tickets SET status = 'closed', closed_at = "
-        . "'2020-01-02 10:00:00' WHERE ticket_no = ?", $tk3->{ticket_no});
+        . "'2020-01-02 10:00:00', created_at = '2019-12-20 10:00:00' "
+        . "WHERE ticket_no = ?", $tk3->{ticket_no});
     # a file no row names (a crash between storing and COMMIT): swept once
     # it is an hour old; a fresh one (an upload in progress) is left alone
     my $orphan = "$files/" . ('ab' x 16);

@@ -914,10 +914,13 @@ lw_metrics_db(lw_ctx_t *ctx, lw_buf_t *out)
     res = NULL;
 
     if (ctx->conf->retention_days > 0) {
+        /* created before it closed: the created_at index bounds the
+           count to the tickets older than the cutoff, not all of them */
         res = lw_db_query(ctx,
-                  "SELECT COUNT(*) FROM tickets WHERE closed_at IS NOT NULL "
+                  "SELECT COUNT(*) FROM tickets WHERE created_at < $t "
                   "AND closed_at < $t AND (content <> '' "
                   "OR contact_name IS NOT NULL OR contact_phone IS NOT NULL)",
+                  now - (time_t) ctx->conf->retention_days * 86400,
                   now - (time_t) ctx->conf->retention_days * 86400);
         if (res == NULL) {
             rc = -1;
@@ -1009,12 +1012,13 @@ lw_retention_pass(lw_ctx_t *ctx)
             goto failed;
         }
 
+        /* as the metric: only tickets created before the cutoff */
         res = lw_db_query(ctx,
-                  "SELECT id FROM tickets WHERE closed_at IS NOT NULL "
+                  "SELECT id FROM tickets WHERE created_at < $t "
                   "AND closed_at < $t AND (content <> '' "
                   "OR contact_name IS NOT NULL OR contact_phone IS NOT NULL) "
                   "ORDER BY id LIMIT $u FOR UPDATE SKIP LOCKED",
-                  cutoff, (unsigned long long) LW_RETENTION_BATCH);
+                  cutoff, cutoff, (unsigned long long) LW_RETENTION_BATCH);
         if (res == NULL) {
             goto failed;
         }
