@@ -220,12 +220,18 @@ lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n, time_t since,
                since, (unsigned long long) ctx->conf->supervision_complaints,
                since);
 
-    res = sql.failed ? NULL : lw_db_rows(ctx, sql.data, sql.len);
+    if (sql.failed) {
+        lw_buf_free(&sql);
+        lw_log(LW_LOG_ERROR, "supervision: complaints: out of memory");
+        return -1;
+    }
+
+    res = lw_db_rows(ctx, sql.data, sql.len);
     lw_buf_free(&sql);
 
     if (res == NULL) {
         lw_log(LW_LOG_ERROR, "supervision: complaints: %s",
-               sql.failed ? "out of memory" : lw_db_error(ctx));
+               lw_db_error(ctx));
         return -1;
     }
 
