@@ -44,7 +44,7 @@ sub complain {
     my $r = $env->req(POST => '/api/v1/tickets', body => $body,
         token => $o{token} // tok($env, 'platform'));
     die 'intake: ' . $r->summary unless $r->status == 201;
-    $W->supervise_complaints;
+    $W->supervise_complaints unless $o{undecided};
     return $r->json->{ticket_no};
 }
 sub supervised { ticket_row($env, $_[0])->{supervised} }
@@ -112,6 +112,30 @@ subtest 'outside the window, other matters, other categories' => sub {
     is $env->sql_one("SELECT COUNT(*) FROM complaint_keys k JOIN tickets t "
         . "ON t.id = k.ticket_id WHERE t.category <> 'complaint'"), 0,
         'only complaints are keyed';
+};
+
+subtest 'two workers decide one matter at once: once each' => sub {
+    # about a case: its department's leader is alerted
+    my @t = map { complain(phone => '13700000011', case => CRIMINAL_CASE,
+        undecided => 1) } 1 .. 3;
+    ok !supervised($_), "$_: filed, not decided yet" for @t;
+    my $now = $env->sql_one("SELECT DATE_FORMAT(MAX(created_at), "
+        . "'%Y-%m-%dT%H:%i:%s+08:00') FROM complaint_keys");
+    my $other = Liaison::Worker->new($env, undef, deliver => 'off',
+        ladder => 'off', bulletin => 'off', risk_stage_hours => 0,
+        supervision_idle_days => 0, auto_close_days => 0,
+        map { $_ => undef } qw(wx_appid wx_secret_file wecom_corpid
+        wecom_secret_file wecom_agentid sms_url sms_account sms_secret_file));
+    my @pids = map { $_->spawn('once', "--now=$now") } $W, $other;
+    is(Liaison::Worker->reap($_, 60), 0, 'a worker pass ends well') for @pids;
+    for my $no (@t) {
+        ok supervised($no), "$no supervised";
+        is scalar @{ sup_events($no) }, 1, '... with one event';
+        is $env->sql_one("SELECT COUNT(*) FROM outbox o JOIN tickets t ON "
+            . "t.id = o.ticket_id WHERE t.ticket_no = ? AND o.kind = "
+            . "'supervision' AND o.channel = 'sms'", $no), 1,
+            '... and one alert to its leader';
+    }
 };
 
 # ---------------------------------------------------------------------

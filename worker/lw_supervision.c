@@ -32,6 +32,7 @@
     "'reopened')"
 
 #define LW_IDLE_BATCH        500
+#define LW_SUPERVISE_AGAIN   -2
 #define LW_COMPLAINTS_CHUNK  200    /* matters counted per statement */
 #define LW_COMPLAINTS_MARGIN 60     /* seconds */
 
@@ -123,7 +124,7 @@ lw_supervision_pass(lw_ctx_t *ctx)
 int
 lw_complaints_pass(lw_ctx_t *ctx, int whole)
 {
-    int         rc;
+    int         rc, again;
     char      **keys;
     time_t      now, since, recent;
     size_t      nkeys, i;
@@ -169,12 +170,14 @@ lw_complaints_pass(lw_ctx_t *ctx, int whole)
     }
 
     rc = 0;
+    again = 0;
 
-    for (i = 0; i < nkeys && rc == 0; i += LW_COMPLAINTS_CHUNK) {
+    for (i = 0; i < nkeys && rc >= 0; i += LW_COMPLAINTS_CHUNK) {
         rc = lw_complaints_chunk(ctx, keys + i,
                                  nkeys - i < LW_COMPLAINTS_CHUNK
                                  ? nkeys - i : LW_COMPLAINTS_CHUNK,
                                  since, now);
+        again |= (rc > 0);
     }
 
     for (i = 0; i < nkeys; i++) {
@@ -183,15 +186,23 @@ lw_complaints_pass(lw_ctx_t *ctx, int whole)
 
     free(keys);
 
-    if (rc == 0) {
+    if (rc < 0) {
+        return -1;
+    }
+
+    /* a chunk to look at again: the next pass looks as far back */
+    if (!again) {
         ctx->last_complaints = now;
     }
 
-    return rc;
+    return 0;
 }
 
 
-/* The matters among keys that reached the count: their tickets, supervised. */
+/*
+ * The matters among keys that reached the count: their tickets, supervised.
+ * Returns 0, 1 (some were supervised meanwhile: look again) or -1.
+ */
 
 static int
 lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n, time_t since,
@@ -259,16 +270,19 @@ lw_complaints_chunk(lw_ctx_t *ctx, char **keys, size_t n, time_t since,
         lw_log(LW_LOG_ERROR, "supervision: complaints: out of memory");
         rc = -1;
 
-    } else if (lw_supervise(ctx, &ids, LSN_SUPERVISE_COMPLAINTS, 0, now)
-               < 0)
+    } else if ((rc = lw_supervise(ctx, &ids, LSN_SUPERVISE_COMPLAINTS, 0,
+                                  now))
+               == LW_SUPERVISE_AGAIN)
     {
-        lw_log(LW_LOG_ERROR, "supervision: complaints, %s: %s", ids.data,
-               lw_db_error(ctx));
+        rc = 1;
+
+    } else if (rc < 0) {
         rc = -1;
 
     } else {
-        lw_log(LW_LOG_INFO, "supervision: %zu repeated complaints put "
-               "under special supervision: %s", found, ids.data);
+        lw_log(LW_LOG_INFO, "supervision: %d repeated complaints put "
+               "under special supervision: %s", rc, ids.data);
+        rc = 0;
     }
 
     lw_buf_free(&ids);
@@ -296,11 +310,13 @@ lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id, const char *last,
     n = cond.failed ? -1 : lw_supervise(ctx, &cond, LSN_SUPERVISE_IDLE, days,
                                         now);
 
-    if (n < 0) {
-        lw_log(LW_LOG_ERROR, "supervision: ticket #%llu: %s", id,
-               cond.failed ? "out of memory" : lw_db_error(ctx));
+    if (n == LW_SUPERVISE_AGAIN) {
+        n = 0;
 
-    } else if (n) {
+    } else if (cond.failed) {
+        lw_log(LW_LOG_ERROR, "supervision: ticket #%llu: out of memory", id);
+
+    } else if (n > 0) {
         lw_log(LW_LOG_INFO, "supervision: ticket #%llu idle since %s: "
                "under special supervision", id, last);
     }
@@ -316,7 +332,9 @@ lw_supervise_idle(lw_ctx_t *ctx, unsigned long long id, const char *last,
  * supervision for the reason, in one transaction: the internal event by
  * the system, the alert to the leader who answers for each (before the
  * mark: it goes to tickets not yet supervised), the mark.  Returns how
- * many (0: none, nothing written), or -1 (rolled back; lw_db_error()).
+ * many (0: none, nothing written), LW_SUPERVISE_AGAIN (some were
+ * supervised meanwhile, or a conflict: rolled back, for the next pass) or
+ * -1 (rolled back, logged).
  */
 
 static int
@@ -326,7 +344,7 @@ lw_supervise(lw_ctx_t *ctx, lw_buf_t *cond, lsn_supervise_reason_e reason,
     char       why[96], note[128];
     size_t     wn;
     lw_buf_t   sql;
-    long long  n;
+    long long  n, m;
 
     wn = lsn_supervise_reason_zh(reason, detail, why, sizeof(why));
     snprintf(note, sizeof(note), "%s，列入专项督办", why);
@@ -335,17 +353,20 @@ lw_supervise(lw_ctx_t *ctx, lw_buf_t *cond, lsn_supervise_reason_e reason,
     n = -1;
 
     if (lw_db_begin(ctx) != 0) {
-        goto done;
+        goto failed;
     }
 
     lw_buf_sql(&sql, LSN_SUPERVISE_EVENT, "system", 0ULL, note,
                strlen(note), now);
     lw_buf_add(&sql, cond->data, cond->len);
 
-    if (sql.failed || (n = lw_db_raw(ctx, sql.data, sql.len)) <= 0) {
+    if (sql.failed || (n = lw_db_raw(ctx, sql.data, sql.len)) < 0) {
+        goto failed;
+    }
+
+    if (n == 0) {
         /* none: handled or supervised meanwhile */
         lw_db_rollback(ctx);
-        n = sql.failed ? -1 : n;
         goto done;
     }
 
@@ -369,9 +390,21 @@ lw_supervise(lw_ctx_t *ctx, lw_buf_t *cond, lsn_supervise_reason_e reason,
     lw_buf_sql(&sql, LSN_SUPERVISE_UPDATE, now, lsn_supervise_reasons[reason]);
     lw_buf_add(&sql, cond->data, cond->len);
 
-    if (sql.failed || lw_db_raw(ctx, sql.data, sql.len) != n
-        || lw_db_commit(ctx) != 0)
-    {
+    if (sql.failed || (m = lw_db_raw(ctx, sql.data, sql.len)) < 0) {
+        goto failed;
+    }
+
+    if (m != n) {
+        /* another worker or a leader supervised some meanwhile: their
+           events and alerts are not to be written twice */
+        lw_db_rollback(ctx);
+        lw_log(LW_LOG_INFO, "supervision: %lld of %lld supervised "
+               "meanwhile; the next pass looks again", n - m, n);
+        n = LW_SUPERVISE_AGAIN;
+        goto done;
+    }
+
+    if (lw_db_commit(ctx) != 0) {
         goto failed;
     }
 
@@ -379,8 +412,19 @@ lw_supervise(lw_ctx_t *ctx, lw_buf_t *cond, lsn_supervise_reason_e reason,
 
 failed:
 
+    /* a deadlock with another worker, or Galera's certification: the one
+       that committed did it, the next pass looks again */
+    if (!sql.failed && lw_db_conflict(ctx)) {
+        n = LW_SUPERVISE_AGAIN;
+
+    } else {
+        lw_log(LW_LOG_ERROR, "supervision (%s), %.*s: %s",
+               lsn_supervise_reasons[reason], (int) cond->len, cond->data,
+               sql.failed ? "out of memory" : lw_db_error(ctx));
+        n = -1;
+    }
+
     lw_db_rollback(ctx);
-    n = -1;
 
 done:
 
