@@ -126,8 +126,9 @@ stored=$(mariadb -N liaison -e "SELECT storage_name FROM attachments")
 f=/var/lib/liaison/attachments/$stored
 [ -f "$f" ] || die "the upload is not in the store"
 say "attachment stored by nginx's workers: $(stat -c '%U:%G %a' "$f") $f"
-# the ticket closed four years ago: past the retention period
+# the ticket filed and closed four years ago: past the retention period
 mariadb liaison -e "UPDATE tickets SET status = 'closed',
+    created_at = NOW() - INTERVAL 4 YEAR - INTERVAL 5 DAY,
     closed_at = NOW() - INTERVAL 4 YEAR WHERE ticket_no = '$no'"
 
 # 5. the worker by its unit, sandboxed: the retention pass removes it
