@@ -255,13 +255,20 @@ cpu_machine() {
     # process, so it is left out of both sides); total: all but guest
     awk '/^cpu / { print $2+$3+$4+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat
 }
-cpu_ours() {
+# proc_ticks PID...: their user and system CPU ticks together
+proc_ticks() {
     local p t=0 v
-    for p in $(master_pid "$app") $(worker_pids "$app") $(master_pid "$base") \
-             $(worker_pids "$base") $(cat "$dbdir/mysql/mysqld.pid" 2>/dev/null); do
+    for p in "$@"; do
         v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
         t=$((t + ${v:-0}))
     done
+    echo "$t"
+}
+db_pid() { cat "$dbdir/mysql/mysqld.pid" 2>/dev/null; }
+cpu_ours() {
+    local t v
+    t=$(proc_ticks $(master_pid "$app") $(worker_pids "$app") \
+            $(master_pid "$base") $(worker_pids "$base") $(db_pid))
     v=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$$/stat)
     echo $((t + v))
 }
@@ -270,14 +277,8 @@ cpu_mark() { echo "$(cpu_machine) $(cpu_ours)"; }
 # cpu_parts PREFIX: "TOTAL DB NGINX", the ticks of all CPUs, of MariaDB
 # and of the nginx of that prefix
 cpu_parts() {
-    local p t=0 v
-    for p in $(master_pid "$1") $(worker_pids "$1"); do
-        v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
-        t=$((t + ${v:-0}))
-    done
-    v=$(awk '{ print $14 + $15 }' \
-            "/proc/$(cat "$dbdir/mysql/mysqld.pid" 2>/dev/null)/stat" 2>/dev/null)
-    echo "$(cpu_machine | cut -d' ' -f2) ${v:-0} $t"
+    echo "$(cpu_machine | cut -d' ' -f2) $(proc_ticks $(db_pid))" \
+         "$(proc_ticks $(master_pid "$1") $(worker_pids "$1"))"
 }
 # "DB% MODULE%": shares of the machine's CPU time between two cpu_parts
 cpu_split() {

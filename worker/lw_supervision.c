@@ -4,10 +4,11 @@
  *
  * Repeated complaints: the module files each complaint under its keys
  * (complaint_keys: the phone, the case, the owner litigant) and decides
- * nothing; every pass reads the window's keys once and puts the
- * complaints of each matter whose verified ones reached the count under
- * supervision, in one transaction: an internal event by the system, an
- * SMS and a WeCom message to the leader who answers for each, the mark.
+ * nothing; every pass counts the window's complaints of the matters
+ * complained of since the last one (all of them every ladder_interval)
+ * and puts those of each matter whose verified ones reached the count
+ * under supervision: an internal event by the system, an SMS and a WeCom
+ * message to the leader who answers for each, the mark.
  *
  * A work order that waits on its department (dispatched, accepted,
  * reopened) and has seen no handling for supervision_idle_days working
@@ -124,12 +125,13 @@ lw_supervision_pass(lw_ctx_t *ctx)
 int
 lw_complaints_pass(lw_ctx_t *ctx, int whole)
 {
-    int         rc, again;
-    char      **keys;
-    time_t      now, since, recent;
-    size_t      nkeys, i;
-    MYSQL_RES  *res;
-    MYSQL_ROW   row;
+    int            rc, again;
+    char         **keys;
+    time_t         now, since, recent;
+    size_t         nkeys, i;
+    MYSQL_RES     *res;
+    MYSQL_ROW      row;
+    my_ulonglong   rows;
 
     if (ctx->conf->supervision_complaints < 2) {
         return 0;
@@ -153,20 +155,21 @@ lw_complaints_pass(lw_ctx_t *ctx, int whole)
         return -1;
     }
 
+    /* the keys point into the stored result, kept until the end */
+    rows = mysql_num_rows(res);
     nkeys = 0;
-    keys = calloc(mysql_num_rows(res) + 1, sizeof(char *));
-
-    while (keys && (row = mysql_fetch_row(res)) != NULL) {
-        if (row[0] && (keys[nkeys] = strdup(row[0])) != NULL) {
-            nkeys++;
-        }
-    }
-
-    mysql_free_result(res);
+    keys = malloc((rows ? rows : 1) * sizeof(char *));
 
     if (keys == NULL) {
+        mysql_free_result(res);
         lw_log(LW_LOG_ERROR, "supervision: complaints: out of memory");
         return -1;
+    }
+
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        if (row[0]) {
+            keys[nkeys++] = row[0];
+        }
     }
 
     rc = 0;
@@ -180,11 +183,8 @@ lw_complaints_pass(lw_ctx_t *ctx, int whole)
         again |= (rc > 0);
     }
 
-    for (i = 0; i < nkeys; i++) {
-        free(keys[i]);
-    }
-
     free(keys);
+    mysql_free_result(res);
 
     if (rc < 0) {
         return -1;
