@@ -461,22 +461,39 @@ sub _cluster_ports_free {
     return 1;
 }
 
+# Bases below the ephemeral range (32768-60999 here): free_port() and every
+# outgoing connection of a parallel test take their ports from that range,
+# and could take one of ours between the check and the nodes' bind.  A start
+# that fails anyway (a port taken all the same, a node slow to sync on a
+# loaded machine) is stopped, wiped and tried again on other ports.
 sub _cluster_init {
     my ($self) = @_;
-    for my $attempt (1 .. 20) {
-        my $base = 20000 + int(rand(30000));
-        next unless _cluster_ports_free($base);
-        $self->{cluster_port} = $base;
-        last;
+    my $out = '';
+    for my $try (1 .. 3) {
+        delete $self->{cluster_port};
+        for my $attempt (1 .. 50) {
+            my $base = 20000 + int(rand(12700));
+            next unless _cluster_ports_free($base);
+            $self->{cluster_port} = $base;
+            last;
+        }
+        croak 'no free ports for a cluster' unless $self->{cluster_port};
+        my $r = $self->_cluster_run('start', $self->{dir});
+        if (!$r->{rc}) {
+            $self->{cluster} = 1;
+            $self->{db_sock} = $self->cluster_socket(1);
+            $self->{db_password} = _slurp($self->db_password_file);
+            $self->{db_password} =~ s/\s+\z//;
+            $self->_db_load;
+            return;
+        }
+        $out = $r->{output};
+        Test::More::diag("cluster start $try on port $self->{cluster_port}"
+            . " failed, trying again:\n$out") if $try < 3;
+        $self->_cluster_run('stop', $self->{dir});
+        File::Path::remove_tree("$self->{dir}/cluster");
     }
-    croak 'no free ports for a cluster' unless $self->{cluster_port};
-    my $r = $self->_cluster_run('start', $self->{dir});
-    croak "scripts/cluster.sh start failed:\n$r->{output}" if $r->{rc};
-    $self->{cluster} = 1;
-    $self->{db_sock} = $self->cluster_socket(1);
-    $self->{db_password} = _slurp($self->db_password_file);
-    $self->{db_password} =~ s/\s+\z//;
-    $self->_db_load;
+    croak "scripts/cluster.sh start failed:\n$out";
 }
 
 sub cluster_socket { "$_[0]{dir}/cluster/node$_[1]/mysqld.sock" }
