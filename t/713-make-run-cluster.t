@@ -23,14 +23,7 @@ my $var = tempdir('liaison-run-cluster-XXXXXX', TMPDIR => 1,
     CLEANUP => !$ENV{LIAISON_KEEP});
 chmod 0755, $var;
 my $port = Liaison::Test::free_port();
-my $cport;
-for (1 .. 20) {
-    my $b = 20000 + int(rand(30000));
-    next unless Liaison::Test::_cluster_ports_free($b);
-    $cport = $b;
-    last;
-}
-die 'no free ports for a cluster' unless $cport;
+my $cport = Liaison::Test::cluster_base_port();
 # not `local`: the END block must still see them
 $ENV{LIAISON_VAR} = $var;
 $ENV{LIAISON_PORT} = $port;

@@ -461,23 +461,25 @@ sub _cluster_ports_free {
     return 1;
 }
 
-# Bases below the ephemeral range (32768-60999 here): free_port() and every
-# outgoing connection of a parallel test take their ports from that range,
-# and could take one of ours between the check and the nodes' bind.  A start
-# that fails anyway (a port taken all the same, a node slow to sync on a
-# loaded machine) is stopped, wiped and tried again on other ports.
+# A base port for scripts/cluster.sh with its twelve ports free now, below
+# the ephemeral range (32768-60999 here): free_port() and every outgoing
+# connection of a parallel test take their ports from that range, and could
+# take one of ours between this check and the nodes' bind.
+sub cluster_base_port {
+    for my $attempt (1 .. 50) {
+        my $base = 20000 + int(rand(12700));
+        return $base if _cluster_ports_free($base);
+    }
+    croak 'no free ports for a cluster';
+}
+
+# A start that fails all the same (a port taken meanwhile, a node slow to
+# sync on a loaded machine) is stopped, wiped and tried again elsewhere.
 sub _cluster_init {
     my ($self) = @_;
     my $out = '';
     for my $try (1 .. 3) {
-        delete $self->{cluster_port};
-        for my $attempt (1 .. 50) {
-            my $base = 20000 + int(rand(12700));
-            next unless _cluster_ports_free($base);
-            $self->{cluster_port} = $base;
-            last;
-        }
-        croak 'no free ports for a cluster' unless $self->{cluster_port};
+        $self->{cluster_port} = cluster_base_port();
         my $r = $self->_cluster_run('start', $self->{dir});
         if (!$r->{rc}) {
             $self->{cluster} = 1;
