@@ -20,8 +20,10 @@
 #   BENCH_THREADS (2), BENCH_CONNECTIONS (64)   wrk -t / -c
 #   BENCH_SEED_TICKETS (1000)   tickets created through the API before
 #   BENCH_CASES (3000)          cases put into `cases` for the mix to name
-#   BENCH_REPLAY_THREADS ("64 16 4x16") replay runs: sysbench threads, xG: G
-#                               intakes per transaction (group commit)
+#   BENCH_REPLAY_THREADS ("64 16 4x16 4x8 4x4") replay runs: sysbench
+#                               threads, xG: G intakes per transaction (group
+#                               commit); the smaller groups show what the
+#                               database does within the p99 target
 #   BENCH_GROUP_COMMIT (unset)  liaison_db_group_commit of the module's nginx
 #                               (unset: the module's default, 2 16)
 #   BENCH_RSS_REQUESTS (1000000) requests of the RSS run
@@ -49,7 +51,7 @@ threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-64}
 seed=${BENCH_SEED_TICKETS:-1000}
 cases=${BENCH_CASES:-3000}
-replay_threads=${BENCH_REPLAY_THREADS:-64 16 4x16}
+replay_threads=${BENCH_REPLAY_THREADS:-64 16 4x16 4x8 4x4}
 status_threads="64 16"
 rss_requests=${BENCH_RSS_REQUESTS:-1000000}
 rss_max=${BENCH_RSS_MAX_SECONDS:-240}
@@ -781,16 +783,19 @@ if [ "$have_sysbench" = 1 ]; then
     fmt2='%-24s %7s %10s %10s %8s %8s %8s %7s %12s %7s\n'
     printf "$fmt2" replay threads tx/s done/s p99_ms retries failed others "module req/s" share
     for name in intake intake-mix; do
-        best=0
+        best=0 fast=0
         eval "mod=\$rps_${name//-/_}"
         for n in $replay_threads; do
             read -r tps rp99 rr rf < <(parse_sysbench "$work/sysbench-$name-$n.txt")
             ips=$(awk -v t="$tps" -v g="$(replay_group "$n")" 'BEGIN { printf "%.1f", t * g }')
             best=$(awk -v a="$best" -v b="$ips" 'BEGIN { print (b > a) ? b : a }')
+            fast=$(awk -v a="$fast" -v b="$ips" -v p="$rp99" \
+                       'BEGIN { print (p < 20 && b > a) ? b : a }')
             printf "$fmt2" "$name ($(wc -l <"$work/replay-$name.hex") tx)" "$n" "$tps" "$ips" "$rp99" "$rr" "$rf" \
                 "$(cat "$work/others-replay-$name-$n.txt")" "$mod" "$(pct "$mod" "$ips")%"
         done
         eval "ceil_${name//-/_}=\$best"
+        eval "fast_${name//-/_}=\$fast"
     done
     # status: one ticket per statement (the module's "status" run reads
     # one ticket, its concurrent reads share a statement); status16: a full
@@ -815,6 +820,12 @@ if [ "$have_sysbench" = 1 ]; then
     echo "  ceiling (best of the runs): intake $ceil_intake intakes/s, the module's" \
          "intake $(pct "$rps_intake" "$ceil_intake")% of it; intake-mix $ceil_intake_mix intakes/s," \
          "the module's intake-mix $(pct "$rps_intake_mix" "$ceil_intake_mix")% of it"
+    # a request waits at least for its transaction: the database alone,
+    # at its best setting whose transactions stay under 20 ms at p99, is
+    # the most intake can do within the p99 target on this machine
+    echo "  within p99 < 20 ms (best of the runs whose transactions' p99 is under 20 ms):" \
+         "intake $fast_intake intakes/s ($(pct "$fast_intake" "$b_rps")% of the baseline);" \
+         "intake-mix $fast_intake_mix intakes/s ($(pct "$fast_intake_mix" "$b_rps")% of the baseline)"
 else
     echo "Database ceiling: not measured (sysbench not installed: apt-get install sysbench)"
 fi
