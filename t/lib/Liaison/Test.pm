@@ -462,12 +462,15 @@ sub _cluster_ports_free {
 }
 
 # A base port for scripts/cluster.sh with its twelve ports free now, below
-# the ephemeral range (32768-60999 here): free_port() and every outgoing
-# connection of a parallel test take their ports from that range, and could
-# take one of ours between this check and the nodes' bind.
+# the kernel's ephemeral range: free_port() and every outgoing connection of
+# a parallel test take their ports from that range, and could take one of
+# ours between this check and the nodes' bind.
 sub cluster_base_port {
+    my ($low) = split ' ', _slurp('/proc/sys/net/ipv4/ip_local_port_range');
+    my $top = ($low // 32768) - 33;
+    $top = 60000 if $top < 12000;
     for my $attempt (1 .. 50) {
-        my $base = 20000 + int(rand(12700));
+        my $base = 10000 + int(rand($top - 10000));
         return $base if _cluster_ports_free($base);
     }
     croak 'no free ports for a cluster';
@@ -493,7 +496,7 @@ sub _cluster_init {
         Test::More::diag("cluster start $try on port $self->{cluster_port}"
             . " failed, trying again:\n$out") if $try < 3;
         $self->_cluster_run('stop', $self->{dir});
-        File::Path::remove_tree("$self->{dir}/cluster");
+        remove_tree("$self->{dir}/cluster");
     }
     croak "scripts/cluster.sh start failed:\n$out";
 }
